@@ -1,0 +1,24 @@
+/**
+ * The pipeline's activities, bound to their dependencies (`createActivities(deps)`). Workflows
+ * proxy `ReturnType<typeof createActivities>`; each activity takes one input object.
+ */
+import type { ActivityDeps } from './context.js';
+import { prepareRun } from './prepare.js';
+import { sampleData, type SampleDataInput } from './sample.js';
+import { computeSpectrum, type ComputeSpectrumInput } from './spectrum.js';
+import { trainNetwork, type TrainNetworkInput } from './train.js';
+import { projectResiduals, type ProjectResidualsInput } from './project.js';
+import { analyzeRun, type AnalyzeRunInput } from './analyze.js';
+
+export type { ActivityDeps } from './context.js';
+
+export function createActivities(deps: ActivityDeps) {
+  return {
+    prepareRun,
+    sampleData: (input: SampleDataInput) => sampleData(deps, input),
+    computeSpectrum: (input: ComputeSpectrumInput) => computeSpectrum(deps, input),
+    trainNetwork: (input: TrainNetworkInput) => trainNetwork(deps, input),
+    projectResiduals: (input: ProjectResidualsInput) => projectResiduals(deps, input),
+    analyzeRun: (input: AnalyzeRunInput) => analyzeRun(deps, input),
+  };
+}

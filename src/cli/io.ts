@@ -1,0 +1,27 @@
+/**
+ * CLI output rules: with --json exactly one JSON value goes to stdout; everything for humans
+ * goes to stderr.
+ */
+export const say = (line: string): void => void process.stderr.write(`${line}\n`);
+
+export function printJson(value: unknown): void {
+  process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+}
+
+/** A fixed-width text table. */
+export function formatTable(header: string[], rows: (string | number | null)[][]): string {
+  const cells = [header, ...rows.map((r) => r.map((c) => (c === null ? '-' : String(c))))];
+  const widths = header.map((_, j) => Math.max(...cells.map((r) => r[j]!.length)));
+  const line = (r: string[]) => r.map((c, j) => (j === 0 ? c.padEnd(widths[j]!) : c.padStart(widths[j]!))).join('  ');
+  return [line(cells[0]!), widths.map((w) => '-'.repeat(w)).join('  '), ...cells.slice(1).map(line)].join('\n');
+}
+
+export function formatNumber(v: number | null | undefined, digits = 4): string | null {
+  if (v === null || v === undefined || !Number.isFinite(v)) return null;
+  const a = Math.abs(v);
+  return a !== 0 && (a < 1e-3 || a >= 1e5) ? v.toExponential(digits - 1) : v.toPrecision(digits);
+}
+
+export function dataRootFrom(flag: string | undefined): string {
+  return flag ?? process.env.SPECBIAS_DATA ?? 'data';
+}

@@ -1,0 +1,110 @@
+/**
+ * The `specbias` command: one declarative table of commands and options, one small async
+ * function per command (imported lazily, so `specbias spec` never loads Temporal or tfjs), and
+ * one place that turns errors into a single line on stderr and an exit code.
+ */
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { CliError } from './errors.js';
+import { say } from './io.js';
+
+type Options = NonNullable<ParseArgsConfig['options']>;
+export interface CommandArgs {
+  positionals: string[];
+  values: Record<string, string | boolean | (string | boolean)[] | undefined>;
+}
+interface Command {
+  usage: string;
+  summary: string;
+  options: Options;
+  run: (args: CommandArgs) => Promise<number>;
+}
+
+const data = { data: { type: 'string' as const } };
+const json = { json: { type: 'boolean' as const } };
+
+export const COMMANDS: Record<string, Command> = {
+  run: {
+    usage: 'run SPEC [--set path=value]... [--json] [--data DIR] [--no-worker]',
+    summary: 'run a pipeline to completion and print the per-degree rates (starts a dev server unless TEMPORAL_ADDRESS is set)',
+    options: { set: { type: 'string', multiple: true }, ...json, ...data, 'no-worker': { type: 'boolean' } },
+    run: async (a) => (await import('./run.js')).runCommand(a),
+  },
+  worker: {
+    usage: 'worker [--data DIR]',
+    summary: 'run a worker on task queue "specbias" against TEMPORAL_ADDRESS (default localhost:7233)',
+    options: { ...data },
+    run: async (a) => (await import('./worker.js')).workerCommand(a),
+  },
+  server: {
+    usage: 'server [--data DIR] [--port 7233] [--ui-port 8233] [--ip 127.0.0.1]',
+    summary: 'run the embedded Temporal dev server in the foreground, Web UI included',
+    options: { ...data, port: { type: 'string' }, 'ui-port': { type: 'string' }, ip: { type: 'string' } },
+    run: async (a) => (await import('./server.js')).serverCommand(a),
+  },
+  status: {
+    usage: 'status [RUN] [--json] [--data DIR]',
+    summary: 'runs recorded in the results database, or one run with its rates',
+    options: { ...json, ...data },
+    run: async (a) => (await import('./status.js')).statusCommand(a),
+  },
+  sql: {
+    usage: 'sql "QUERY" [--json|--csv] [--data DIR]',
+    summary: 'SQL on results.duckdb, read-only',
+    options: { ...json, csv: { type: 'boolean' }, ...data },
+    run: async (a) => (await import('./sql.js')).sqlCommand(a),
+  },
+  spectrum: {
+    usage: 'spectrum --dim D --max-degree K [--learning-rate ETA] [--json]',
+    summary: 'analytic NTK eigenvalues mu_k and multiplicities N(D,k)',
+    options: { dim: { type: 'string' }, 'max-degree': { type: 'string' }, 'learning-rate': { type: 'string' }, ...json },
+    run: async (a) => (await import('./spectrum.js')).spectrumCommand(a),
+  },
+  spec: {
+    usage: 'spec [--json] SPEC [--set path=value]...',
+    summary: 'validate a spec and print it canonicalized, with its hash and run id',
+    options: { ...json, set: { type: 'string', multiple: true } },
+    run: async (a) => (await import('./spec.js')).specCommand(a),
+  },
+};
+
+function help(): string {
+  const lines = ['usage: specbias COMMAND [options]', '', 'commands:'];
+  for (const [name, c] of Object.entries(COMMANDS)) lines.push(`  ${name.padEnd(9)} ${c.summary}`);
+  lines.push('', 'Every command has --help. Output root: --data DIR or SPECBIAS_DATA (default ./data).');
+  return lines.join('\n');
+}
+
+/** Parse argv for one command; exported so tests can assert the exact error text. */
+export function parseCommand(argv: string[]): { name: string; command: Command; args: CommandArgs } | { help: string } {
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') return { help: help() };
+  const command = COMMANDS[name];
+  if (!command) throw new CliError(`unknown command "${name}"; expected one of ${Object.keys(COMMANDS).join(', ')}`, 2);
+  if (rest.includes('--help') || rest.includes('-h')) return { help: `usage: specbias ${command.usage}\n\n${command.summary}` };
+  try {
+    const { values, positionals } = parseArgs({ args: rest, options: command.options, allowPositionals: true, strict: true });
+    return { name, command, args: { values, positionals } };
+  } catch (err) {
+    throw new CliError(`${(err as Error).message.split('\n')[0]} (usage: specbias ${command.usage})`, 2);
+  }
+}
+
+export async function main(argv: string[]): Promise<number> {
+  try {
+    const parsed = parseCommand(argv);
+    if ('help' in parsed) {
+      say(parsed.help);
+      return 0;
+    }
+    return await parsed.command.run(parsed.args);
+  } catch (err) {
+    say(`specbias: ${oneLine(err)}`);
+    if (process.env.SPECBIAS_DEBUG) console.error(err);
+    return err instanceof CliError ? err.exitCode : err && typeof err === 'object' && (err as Error).name === 'SpecError' ? 2 : 1;
+  }
+}
+
+function oneLine(err: unknown): string {
+  const msg = err instanceof Error ? err.message : String(err);
+  return msg.split('\n')[0]!;
+}

@@ -1,0 +1,143 @@
+/**
+ * `specbias run SPEC`: run one pipeline to completion with a progress line, then print the
+ * per-degree rates read back from results.duckdb with SQL.
+ *
+ * The workflow id is the run id (from the spec hash): running the same spec again while it
+ * runs attaches to it; after it finished, a new execution finds every artifact cached.
+ */
+import { join } from 'node:path';
+import { WorkflowFailedError } from '@temporalio/client';
+import { loadSpec } from '../spec/load.js';
+import { runIdFor } from '../spec/hash.js';
+import { withResultsDb } from '../store/results-db.js';
+import { openSession, type Session } from '../temporal/session.js';
+import { TASK_QUEUE } from '../temporal/worker.js';
+import type { PipelineResult, Progress } from '../../workflows/types.js';
+import { CliError } from './errors.js';
+import type { CommandArgs } from './main.js';
+import { dataRootFrom, formatNumber, formatTable, printJson, say } from './io.js';
+
+export async function runCommand({ positionals, values }: CommandArgs): Promise<number> {
+  if (positionals.length !== 1) throw new CliError('run: expected one SPEC file (usage: specbias run SPEC [--set path=value]... [--json])', 2);
+  const spec = await loadSpec(positionals[0]!, (values.set as string[] | undefined) ?? []);
+  if (spec.sweep) throw new CliError(`run: ${positionals[0]} has a sweep section; sweeps are not supported by this version of specbias yet (drop sweep to run one pipeline)`, 2);
+  const dataRoot = dataRootFrom(values.data as string | undefined);
+  const runId = runIdFor(spec);
+  const json = Boolean(values.json);
+  const t0 = performance.now();
+
+  let session: Session | null = null;
+  const stop = async (signal: NodeJS.Signals) => {
+    say(`\nspecbias: ${signal}, shutting down (the workflow ${runId} stays resumable: run the same command again)`);
+    await session?.close().catch(() => undefined);
+    process.exit(signal === 'SIGINT' ? 130 : 143);
+  };
+  const onSigint = () => void stop('SIGINT');
+  const onSigterm = () => void stop('SIGTERM');
+  process.once('SIGINT', onSigint);
+  process.once('SIGTERM', onSigterm);
+  try {
+    session = await openSession({ dataRoot, worker: !values['no-worker'], log: say });
+    const handle = await session.client.workflow.start('spectralBiasPipeline', {
+      taskQueue: TASK_QUEUE,
+      workflowId: runId,
+      args: [spec],
+      workflowIdConflictPolicy: 'USE_EXISTING',
+    });
+    say(`run ${runId} (workflow ${handle.workflowId}) on ${session.address}`);
+    const result = await waitWithProgress(handle, spec.training.steps);
+    const rates = await readRates(dataRoot, result.runId);
+    const seconds = (performance.now() - t0) / 1000;
+    if (json) {
+      printJson({
+        runId: result.runId,
+        status: result.status,
+        rates: rates.map((r) => ({ degree: r.degree, fittedRate: r.fittedRate, theoryRate: r.theoryRate, ratio: r.ratio })),
+        manifest: join(dataRoot, result.manifest),
+      });
+    } else {
+      say(summaryTable(rates));
+      say(`\n${result.runId} completed in ${seconds.toFixed(1)} s (engine ${result.engine}/${result.backend}); manifest ${join(dataRoot, result.manifest)}`);
+      say(`query it: specbias sql "SELECT * FROM rates WHERE run_id = '${result.runId}'"`);
+    }
+    return 0;
+  } catch (err) {
+    if (err instanceof WorkflowFailedError) {
+      const cause = (err.cause as Error | undefined)?.cause ?? err.cause;
+      throw new CliError(`run ${runId} failed: ${(cause as Error | undefined)?.message ?? err.message}`);
+    }
+    throw err;
+  } finally {
+    process.off('SIGINT', onSigint);
+    process.off('SIGTERM', onSigterm);
+    await session?.close();
+  }
+}
+
+interface Handle {
+  query<T>(name: string): Promise<T>;
+  result(): Promise<unknown>;
+}
+
+async function waitWithProgress(handle: Handle, totalSteps: number): Promise<PipelineResult> {
+  const tty = process.stderr.isTTY;
+  let last = '';
+  const draw = (p: Progress) => {
+    const frac = p.stage === 'completed' ? 1 : p.totalSteps ? p.step / p.totalSteps : 0;
+    const bar = `${'#'.repeat(Math.round(frac * 24)).padEnd(24, '.')}`;
+    const line = `  [${bar}] ${p.stage.padEnd(14)} step ${p.step}/${p.totalSteps || totalSteps}`;
+    if (tty) process.stderr.write(`\r${line}`);
+    else if (p.stage !== last) say(line);
+    last = p.stage;
+  };
+  const timer = setInterval(() => {
+    handle
+      .query<Progress>('progress')
+      .then(draw)
+      .catch(() => undefined);
+  }, 1000);
+  try {
+    return (await handle.result()) as PipelineResult;
+  } finally {
+    clearInterval(timer);
+    if (tty) process.stderr.write('\n');
+  }
+}
+
+export interface RateRow {
+  degree: number;
+  fittedRate: number | null;
+  theoryRate: number | null;
+  kernelRate: number | null;
+  ratio: number | null;
+  r2: number | null;
+  note: string | null;
+}
+
+/** The summary comes from the database, not from the workflow's return value. */
+export async function readRates(dataRoot: string, runId: string): Promise<RateRow[]> {
+  const rows = await withResultsDb(join(dataRoot, 'results.duckdb'), { readOnly: true }, (db) =>
+    db.query(
+      `SELECT degree, fitted_rate, theory_rate, kernel_rate, ratio, r2, note
+         FROM rates WHERE run_id = $run_id AND split = 'train' AND kind = 'target' ORDER BY degree`,
+      { run_id: runId },
+    ),
+  );
+  const num = (v: unknown) => (v === null || v === undefined || !Number.isFinite(Number(v)) ? null : Number(v));
+  return rows.map((r) => ({
+    degree: Number(r.degree),
+    fittedRate: num(r.fitted_rate),
+    theoryRate: num(r.theory_rate),
+    kernelRate: num(r.kernel_rate),
+    ratio: num(r.ratio),
+    r2: num(r.r2),
+    note: (r.note as string | null) ?? null,
+  }));
+}
+
+export function summaryTable(rates: RateRow[]): string {
+  return formatTable(
+    ['degree', 'fitted rate', 'theory rate', 'fitted/theory', 'r2', 'note'],
+    rates.map((r) => [r.degree, formatNumber(r.fittedRate), formatNumber(r.theoryRate), formatNumber(r.ratio, 3), formatNumber(r.r2, 3), r.note ?? '']),
+  );
+}

@@ -1,0 +1,244 @@
+/**
+ * Trains the paper's two-layer ReLU network by full-batch gradient descent on a tfjs backend, in
+ * float32 with hand-written gradients, and reports the residual y - y_hat on train and test.
+ *
+ * Conventions (PAPER.md; the float64 reference is `network.ts`):
+ * - f_W(x) = sqrt(m) W2 relu(W1 x), W1 ~ N(0, 2/m), W2 ~ N(0, 1/m), y_hat = theta f_W(x);
+ * - loss L = 1/(2n) sum_i (y_i - y_hat_i)^2, both layers trained;
+ * - weight step eta = eta' / (m theta^2), with eta' = `learningRate`, so the linearized residual
+ *   along an eigendirection of K/n with eigenvalue mu shrinks by (1 - eta' mu) per step.
+ *
+ *   const result = await trainNetwork(
+ *     { xTrain, yTrain, nTrain: 1000, xTest, yTest, nTest: 1000, dim: 10, width: 4096, theta: 1,
+ *       learningRate: 2, steps: 3000, logEvery: 10, seed: 0, engine: 'auto' },
+ *     { onLog: (log) => logs.push(log), onProgress: (step) => heartbeat(step), signal },
+ *   );
+ *
+ * Logs come at step 0 (before any update), every `logEvery` steps and at the final step; the
+ * log at step s holds the residual after s updates. The loop yields to the event loop between
+ * steps, so a Temporal worker in the same process keeps heartbeating.
+ *
+ * Paper: Cao et al., "Towards Understanding the Spectral Bias of Deep Learning", IJCAI 2021,
+ * https://arxiv.org/abs/1912.01198.
+ */
+import type { Tensor, Tensor2D } from '@tensorflow/tfjs';
+import { acquireBackend } from './backend.js';
+import { TrainingDivergedError } from './errors.js';
+import { initWeights, weightStepSize, type NetworkWeights } from './network.js';
+
+export { TrainingDivergedError } from './errors.js';
+
+/** Which arithmetic trains the network. 'auto' = tfjs-wasm if it initializes, else tfjs-cpu. */
+export type EngineName = 'auto' | 'tfjs-wasm' | 'tfjs-cpu';
+
+export interface TrainInput {
+  /** nTrain x dim, row-major, rows on the unit sphere. */
+  xTrain: Float64Array;
+  yTrain: Float64Array;
+  nTrain: number;
+  /** nTest x dim, row-major; nTest may be 0. */
+  xTest: Float64Array;
+  yTest: Float64Array;
+  nTest: number;
+  dim: number;
+  /** m, the number of hidden neurons. */
+  width: number;
+  /** Output scale: y_hat = theta f_W(x). */
+  theta: number;
+  /** eta', the NTK-scaled rate; the step on the weights is eta' / (m theta^2). */
+  learningRate: number;
+  steps: number;
+  logEvery: number;
+  /** Seeds the initialization (streams 'init/W1', 'init/W2') unless `initial` is given. */
+  seed: number;
+  engine: EngineName;
+  /** Start from these weights instead of initWeights(seed, width, dim). */
+  initial?: NetworkWeights;
+}
+
+export interface TrainLog {
+  /** Number of GD updates applied before this log. */
+  step: number;
+  /** y - y_hat on the training points, length nTrain. */
+  residualTrain: Float64Array;
+  /** y - y_hat on the test points, length nTest. */
+  residualTest: Float64Array;
+  /** 1/(2 nTrain) sum r^2. */
+  lossTrain: number;
+  /** 1/(2 nTest) sum r^2, or 0 when nTest = 0. */
+  lossTest: number;
+}
+
+export interface TrainResult {
+  /** The concrete engine that ran: 'tfjs-wasm' or 'tfjs-cpu'. */
+  engine: string;
+  /** Provenance of the arithmetic, e.g. 'tfjs 4.22.0 wasm (SIMD, 1 thread)'. */
+  backend: string;
+  steps: number;
+  /** Weights after `steps` updates (float32 values widened to float64). */
+  final: NetworkWeights;
+}
+
+export interface TrainHooks {
+  /** Called for each log, in step order; training waits for a returned promise. */
+  onLog(log: TrainLog): void | Promise<void>;
+  /** Called with the number of completed steps at least every ~200 ms of work, and at the end. */
+  onProgress?(step: number): void;
+  /** Aborting stops training between steps with the signal's reason (an AbortError by default). */
+  signal?: AbortSignal;
+}
+
+/** Yield to the event loop at least this often (ms of work), so timers and heartbeats run. */
+const YIELD_EVERY_MS = 10;
+const PROGRESS_EVERY_MS = 200;
+
+/**
+ * Full-batch GD on both layers, float32 on tfjs, gradients written out by hand.
+ *
+ * Conventions: L = 1/(2n) sum_i r_i^2, r = y - y_hat, weight step eta = eta' / (m theta^2).
+ * With c = theta sqrt(m), A^T = relu(W1 X^T) (m x n) and M^T = 1(A^T > 0):
+ *   y_hat = c W2 A^T,   W2 += eta (c/n) (A^T r)^T,   W1 += eta (c/n) diag(W2) M^T (r ⊙ X).
+ * The transposed (m x n) layout keeps every large product free of transposes, which the wasm
+ * backend handles much more slowly.
+ *
+ * Throws {@link TrainingDivergedError} when the training loss (checked every step) is NaN or
+ * infinite. Companion: {@link gdStepReference} in `network.ts` is the float64 reference.
+ */
+export async function trainNetwork(input: TrainInput, hooks: TrainHooks): Promise<TrainResult> {
+  checkInput(input);
+  const { nTrain: n, nTest, dim: d, width: m, theta, learningRate, steps, logEvery } = input;
+  const { signal } = hooks;
+  signal?.throwIfAborted();
+  const start = input.initial ?? initWeights(input.seed, m, d);
+  const c = theta * Math.sqrt(m);
+  // eta * c / n with eta = eta' / (m theta^2): the factor on the sums in the update.
+  const k = (weightStepSize(learningRate, m, theta) * c) / n;
+
+  const lease = await acquireBackend(input.engine);
+  const { tf } = lease;
+  const owned: Tensor[] = [];
+  const own = <T extends Tensor>(t: T): T => (owned.push(t), t);
+  try {
+    const x = own(tf.tensor2d(Float32Array.from(input.xTrain), [n, d]));
+    const xT = own(tf.tidy(() => tf.transpose(x)));
+    const y = own(tf.tensor2d(Float32Array.from(input.yTrain), [1, n]));
+    const xTestT = nTest > 0 ? own(tf.tidy(() => tf.transpose(tf.tensor2d(Float32Array.from(input.xTest), [nTest, d])))) : null;
+    const yTest = nTest > 0 ? own(tf.tensor2d(Float32Array.from(input.yTest), [1, nTest])) : null;
+    let w1: Tensor2D = tf.tensor2d(Float32Array.from(start.w1), [m, d]);
+    let w2: Tensor2D = tf.tensor2d(Float32Array.from(start.w2), [1, m]);
+
+    try {
+      let lastYield = performance.now();
+      let lastProgress = lastYield;
+      for (let step = 0; ; step++) {
+        const final = step === steps;
+        const out = tf.tidy(() => {
+          const aT = tf.fused.matMul({ a: w1, b: xT, activation: 'relu' }) as Tensor2D; // m x n
+          const r = tf.sub(y, tf.mul(tf.matMul(w2, aT), c)) as Tensor2D; // 1 x n
+          const sumSq = tf.sum(tf.square(r));
+          if (final) return { r, sumSq };
+          const rCol = tf.reshape(r, [n, 1]);
+          const gW2 = tf.reshape(tf.matMul(aT, rCol), [1, m]);
+          const gW1 = tf.mul(tf.matMul(tf.step(aT), tf.mul(rCol, x)), tf.reshape(w2, [m, 1]));
+          return { r, sumSq, w1: tf.add(w1, tf.mul(gW1, k)) as Tensor2D, w2: tf.add(w2, tf.mul(gW2, k)) as Tensor2D };
+        });
+        // Read everything that belongs to step s while w1, w2 still hold the step-s weights.
+        let log: TrainLog | null = null;
+        let diverged = false;
+        try {
+          diverged = !Number.isFinite(out.sumSq.dataSync()[0] ?? NaN);
+          if (!diverged && (final || step % logEvery === 0)) {
+            const residualTrain = Float64Array.from(out.r.dataSync());
+            const residualTest = xTestT && yTest ? residualOn(xTestT, yTest) : new Float64Array(0);
+            const lossTrain = halfMeanSquare(residualTrain);
+            const lossTest = nTest > 0 ? halfMeanSquare(residualTest) : 0;
+            diverged = !Number.isFinite(lossTrain) || !Number.isFinite(lossTest);
+            log = { step, residualTrain, residualTest, lossTrain, lossTest };
+          }
+        } finally {
+          out.r.dispose();
+          out.sumSq.dispose();
+          if (out.w1 && out.w2) {
+            w1.dispose();
+            w2.dispose();
+            w1 = out.w1;
+            w2 = out.w2;
+          }
+        }
+        if (diverged) throw new TrainingDivergedError(step, learningRate);
+        if (log) await hooks.onLog(log);
+        if (final) break;
+
+        const now = performance.now();
+        if (now - lastYield >= YIELD_EVERY_MS) {
+          await new Promise<void>((resolve) => setImmediate(resolve));
+          lastYield = performance.now();
+          signal?.throwIfAborted();
+        }
+        if (now - lastProgress >= PROGRESS_EVERY_MS) {
+          lastProgress = now;
+          hooks.onProgress?.(step + 1);
+        }
+      }
+      hooks.onProgress?.(steps);
+      const final: NetworkWeights = {
+        width: m,
+        dim: d,
+        w1: Float64Array.from(w1.dataSync()),
+        w2: Float64Array.from(w2.dataSync()),
+      };
+      return { engine: lease.engine, backend: lease.backend, steps, final };
+    } finally {
+      w1.dispose();
+      w2.dispose();
+    }
+
+    /** r = y - c W2 relu(W1 X^T) on a held-out set, read back as float64. */
+    function residualOn(pointsT: Tensor2D, targets: Tensor2D): Float64Array {
+      const r = tf.tidy(() => tf.sub(targets, tf.mul(tf.matMul(w2, tf.fused.matMul({ a: w1, b: pointsT, activation: 'relu' })), c)));
+      try {
+        return Float64Array.from(r.dataSync());
+      } finally {
+        r.dispose();
+      }
+    }
+  } finally {
+    for (const t of owned) t.dispose();
+    lease.release();
+  }
+}
+
+/** 1/(2n) sum r_i^2, summed in float64. */
+function halfMeanSquare(r: Float64Array): number {
+  let s = 0;
+  for (let i = 0; i < r.length; i++) s += r[i] * r[i];
+  return s / (2 * r.length);
+}
+
+function checkInput(input: TrainInput): void {
+  const { nTrain, nTest, dim, width, theta, learningRate, steps, logEvery } = input;
+  const int = (name: string, v: number, min: number) => {
+    if (!Number.isInteger(v) || v < min) throw new RangeError(`${name} must be an integer >= ${min}, got ${v}`);
+  };
+  int('nTrain', nTrain, 1);
+  int('nTest', nTest, 0);
+  int('dim', dim, 1);
+  int('width', width, 1);
+  int('steps', steps, 0);
+  int('logEvery', logEvery, 1);
+  if (!Number.isFinite(theta) || theta === 0) throw new RangeError(`theta must be finite and non-zero, got ${theta}`);
+  if (!Number.isFinite(learningRate) || learningRate <= 0) throw new RangeError(`learningRate must be finite and > 0, got ${learningRate}`);
+  const len = (name: string, a: Float64Array, want: number) => {
+    if (a.length !== want) throw new RangeError(`${name} must have ${want} entries, got ${a.length}`);
+  };
+  len('xTrain', input.xTrain, nTrain * dim);
+  len('yTrain', input.yTrain, nTrain);
+  len('xTest', input.xTest, nTest * dim);
+  len('yTest', input.yTest, nTest);
+  if (input.initial) {
+    const w = input.initial;
+    if (w.width !== width || w.dim !== dim) throw new RangeError(`initial weights are ${w.width} x ${w.dim}, expected width x dim = ${width} x ${dim}`);
+    len('initial.w1', w.w1, width * dim);
+    len('initial.w2', w.w2, width);
+  }
+}

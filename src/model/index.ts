@@ -1,0 +1,28 @@
+/**
+ * The paper's two-layer ReLU network: float64 reference (init, forward, one GD step) and the tfjs
+ * training engine that records residual trajectories.
+ *
+ *   import { initWeights, trainNetwork } from '../model/index.js';
+ *   const w = initWeights(0, 4096, 10);
+ *   await trainNetwork({ ...data, width: 4096, theta: 1, learningRate: 2, steps: 3000,
+ *                        logEvery: 10, seed: 0, engine: 'auto', initial: w }, { onLog });
+ *
+ * Convention everywhere: loss 1/(2n) sum r^2, weight step eta = eta' / (m theta^2) with
+ * eta' = learningRate. tfjs is loaded lazily, on the first training run.
+ */
+export {
+  initWeights,
+  forwardReference,
+  gdStepReference,
+  weightStepSize,
+  type NetworkWeights,
+} from './network.js';
+export {
+  trainNetwork,
+  TrainingDivergedError,
+  type EngineName,
+  type TrainInput,
+  type TrainLog,
+  type TrainResult,
+  type TrainHooks,
+} from './engine.js';

@@ -1,0 +1,165 @@
+/**
+ * The pipeline spec: its zod schema and defaults (DESIGN §5).
+ *
+ * Pure and deterministic, so workflow code may import it too. Loading files and `--set`
+ * overrides live in `load.ts`; hashing in `hash.ts`.
+ *
+ *   const spec = parseSpec({ name: 'quickstart', data: { n: 200 } });   // defaults filled in
+ */
+import { z } from 'zod';
+
+export const ENGINES = ['auto', 'tfjs-wasm', 'tfjs-cpu'] as const;
+
+const int = (min: number) => z.number().int().min(min);
+
+const harmonicComponent = z
+  .object({
+    degree: int(0).max(200),
+    amplitude: z.number().finite(),
+  })
+  .strict();
+
+const harmonicsTarget = z
+  .object({
+    kind: z.literal('harmonics'),
+    components: z.array(harmonicComponent).min(1),
+  })
+  .strict();
+
+const uniformDistribution = z.object({ kind: z.literal('uniform') }).strict();
+
+const dataSchema = z
+  .object({
+    dim: int(2).max(1000).default(10),
+    n: int(1).default(1000),
+    nTest: int(0).default(1000),
+    distribution: z.discriminatedUnion('kind', [uniformDistribution]).prefault({ kind: 'uniform' }),
+    target: z.discriminatedUnion('kind', [harmonicsTarget]).prefault({
+      kind: 'harmonics',
+      components: [
+        { degree: 1, amplitude: 1 },
+        { degree: 2, amplitude: 1 },
+        { degree: 4, amplitude: 1 },
+      ],
+    }),
+  })
+  .strict();
+
+const modelSchema = z
+  .object({
+    width: int(1).default(4096),
+    theta: z.number().finite().positive().default(1),
+  })
+  .strict();
+
+const trainingSchema = z
+  .object({
+    steps: int(1).default(20000),
+    learningRate: z.number().finite().positive().default(1),
+    logEvery: int(1).default(10),
+    engine: z.enum(ENGINES).default('auto'),
+  })
+  .strict();
+
+const spectrumSchema = z
+  .object({
+    maxDegree: int(0).max(50).default(8),
+    gram: z.boolean().default(true),
+  })
+  .strict();
+
+const sweepSchema = z
+  .object({
+    grid: z.record(z.string(), z.array(z.unknown()).min(1)),
+    concurrency: int(1).default(2),
+  })
+  .strict();
+
+export const pipelineSpecSchema = z
+  .object({
+    name: z
+      .string()
+      .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'letters, digits, ".", "_" or "-", at most 64 characters')
+      .default('pipeline'),
+    seed: int(0).max(2 ** 32 - 1).default(0),
+    data: dataSchema.prefault({}),
+    model: modelSchema.prefault({}),
+    training: trainingSchema.prefault({}),
+    spectrum: spectrumSchema.prefault({}),
+    sweep: sweepSchema.optional(),
+  })
+  .strict();
+
+export type PipelineSpec = z.output<typeof pipelineSpecSchema>;
+export type PipelineSpecInput = z.input<typeof pipelineSpecSchema>;
+
+/** A spec that failed validation; `field` is the dotted path of the first offending field. */
+export class SpecError extends Error {
+  constructor(
+    readonly field: string,
+    readonly detail: string,
+    readonly file?: string,
+  ) {
+    super(`${file ? `${file}: ` : ''}invalid spec${field ? ` at ${field}` : ''}: ${detail}`);
+    this.name = 'SpecError';
+  }
+}
+
+/** Validate and fill defaults; throws {@link SpecError} naming the first bad field. */
+export function parseSpec(raw: unknown, file?: string): PipelineSpec {
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
+    throw new SpecError('', `expected a mapping of fields, got ${raw === null ? 'nothing' : Array.isArray(raw) ? 'a list' : typeof raw}`, file);
+  }
+  const result = pipelineSpecSchema.safeParse(raw);
+  if (result.success) return checkCrossFields(result.data, file);
+  const issue = result.error.issues[0]!;
+  throw new SpecError(issuePath(issue), describeIssue(issue, raw), file);
+}
+
+function checkCrossFields(spec: PipelineSpec, file?: string): PipelineSpec {
+  const degrees = spec.data.target.components.map((c) => c.degree);
+  const dup = degrees.find((d, i) => degrees.indexOf(d) !== i);
+  if (dup !== undefined) {
+    throw new SpecError('data.target.components', `degree ${dup} appears twice; give each degree once`, file);
+  }
+  return spec;
+}
+
+function issuePath(issue: z.core.$ZodIssue): string {
+  const path = issue.path.map(String);
+  if (issue.code === 'unrecognized_keys') path.push(issue.keys[0]!);
+  return path.join('.');
+}
+
+function valueAt(raw: unknown, path: PropertyKey[]): unknown {
+  let v: unknown = raw;
+  for (const p of path) {
+    if (v === null || typeof v !== 'object') return undefined;
+    v = (v as Record<PropertyKey, unknown>)[p];
+  }
+  return v;
+}
+
+function describeIssue(issue: z.core.$ZodIssue, raw: unknown): string {
+  const got = valueAt(raw, issue.path);
+  const shown = got === undefined ? 'nothing' : JSON.stringify(got);
+  switch (issue.code) {
+    case 'unrecognized_keys':
+      return `unknown field "${issue.keys[0]}"; check the spelling against DESIGN §5 (specbias spec --help)`;
+    case 'invalid_union':
+    case 'invalid_value':
+      if (issue.path.at(-1) === 'kind' || issue.code === 'invalid_union') {
+        return `unknown kind ${shown}; expected ${issue.code === 'invalid_value' ? issue.values.map((v) => JSON.stringify(v)).join(' | ') : 'one of the documented kinds'}`;
+      }
+      return `expected one of ${issue.values.map((v) => JSON.stringify(v)).join(' | ')}, got ${shown}`;
+    case 'too_small':
+      return `must be ${issue.inclusive === false ? '>' : '>='} ${String(issue.minimum)}${issue.origin === 'array' ? ' items' : ''}, got ${shown}`;
+    case 'too_big':
+      return `must be ${issue.inclusive === false ? '<' : '<='} ${String(issue.maximum)}${issue.origin === 'array' ? ' items' : ''}, got ${shown}`;
+    case 'invalid_type':
+      if (issue.expected === 'int') return `expected an integer, got ${shown}`;
+      return `expected ${issue.expected}, got ${got === undefined ? 'nothing' : `${Array.isArray(got) ? 'array' : typeof got} ${shown}`}`;
+    default:
+      return `${issue.message} (got ${shown})`;
+  }
+}

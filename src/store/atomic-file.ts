@@ -1,0 +1,62 @@
+/**
+ * Crash-safe file replacement: a reader sees the old file or the new one,
+ * never a torn mix, even with several processes writing the same path.
+ *
+ * ```ts
+ * await writeFileAtomic('data/artifacts/train/ab12/trajectory.arrow', bytes);
+ * await writeJsonAtomic('data/runs/r1/manifest.json', manifest);
+ * ```
+ */
+
+import { randomBytes } from 'node:crypto';
+import { mkdir, open, rename, unlink } from 'node:fs/promises';
+import path from 'node:path';
+
+/**
+ * Writes `data` to `file` atomically: a uniquely named temp file in the same
+ * directory (same filesystem, so rename cannot degrade to a copy), fsync, rename
+ * onto `file`, fsync the directory so the rename itself survives a crash.
+ * Creates the directory if needed.
+ */
+export async function writeFileAtomic(file: string, data: Uint8Array | string): Promise<void> {
+  const dir = path.dirname(file);
+  await mkdir(dir, { recursive: true });
+  // pid + random: concurrent writers of one content-addressed path never share a temp file.
+  const temp = path.join(dir, `.${path.basename(file)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
+  let renamed = false;
+  try {
+    const handle = await open(temp, 'wx');
+    try {
+      await handle.writeFile(data);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    await rename(temp, file);
+    renamed = true;
+    await syncDirectory(dir);
+  } finally {
+    if (!renamed) await unlink(temp).catch(() => undefined);
+  }
+}
+
+/** Pretty JSON (two-space indent) plus a final newline, written with {@link writeFileAtomic}. For manifests and sidecars. */
+export async function writeJsonAtomic(file: string, value: unknown): Promise<void> {
+  const text = JSON.stringify(value, null, 2);
+  if (text === undefined) throw new TypeError(`cannot write ${file}: the value has no JSON form`);
+  await writeFileAtomic(file, `${text}\n`);
+}
+
+async function syncDirectory(dir: string): Promise<void> {
+  let handle;
+  try {
+    handle = await open(dir, 'r');
+    await handle.sync();
+  } catch (err) {
+    // Some platforms (Windows) and filesystems cannot open or fsync a directory; the rename already happened.
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code !== 'EISDIR' && code !== 'EPERM' && code !== 'EINVAL' && code !== 'EBADF' && code !== 'EACCES') throw err;
+  } finally {
+    await handle?.close();
+  }
+}

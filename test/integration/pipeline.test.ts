@@ -1,0 +1,117 @@
+import { existsSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { tableFromIPC } from 'apache-arrow';
+import { WorkflowFailedError } from '@temporalio/client';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { createSpecbiasWorker, TASK_QUEUE } from '../../src/temporal/worker.js';
+import { parseSpec } from '../../src/spec/schema.js';
+import { runIdFor } from '../../src/spec/hash.js';
+import { withResultsDb } from '../../src/store/results-db.js';
+import type { PipelineResult } from '../../workflows/types.js';
+import { startTestServer } from '../helpers/temporal.js';
+
+// A tiny but real run: D=5 so mu_1 = 3/(4D) = 0.15 is a closed form to check against.
+const tiny = {
+  name: 'tiny',
+  seed: 3,
+  data: { dim: 5, n: 48, nTest: 32 },
+  model: { width: 64 },
+  training: { steps: 60, learningRate: 4, logEvery: 5, engine: 'tfjs-cpu' },
+  spectrum: { maxDegree: 4 },
+};
+
+let env: TestWorkflowEnvironment;
+const dataRoot = mkdtempSync(join(tmpdir(), 'specbias-it-'));
+
+async function execute(spec: unknown, workflowId: string): Promise<PipelineResult> {
+  const worker = await createSpecbiasWorker({ connection: env.nativeConnection, dataRoot, client: env.client });
+  return worker.runUntil(
+    env.client.workflow.execute('spectralBiasPipeline', { args: [spec], taskQueue: TASK_QUEUE, workflowId }),
+  ) as Promise<PipelineResult>;
+}
+
+function arrowFiles(dir: string): string[] {
+  return readdirSync(dir, { recursive: true, encoding: 'utf8' })
+    .filter((f) => f.endsWith('.arrow'))
+    .map((f) => join(dir, f));
+}
+
+beforeAll(async () => {
+  env = await startTestServer();
+});
+afterAll(async () => {
+  await env?.teardown();
+});
+
+describe('spectralBiasPipeline on a real dev server', () => {
+  it('runs sample, spectrum, train, project and analyze, and lands Arrow files and DuckDB rows', async () => {
+    const result = await execute(tiny, 'it-tiny-1');
+    const spec = parseSpec(tiny);
+    expect(result.runId).toBe(runIdFor(spec));
+    expect(result.status).toBe('completed');
+    expect(result.rates.map((r) => r.degree)).toEqual([1, 2, 4]);
+
+    // Every artifact is a real Arrow IPC file under artifacts/<step>/<hash>/.
+    const files = arrowFiles(join(dataRoot, 'artifacts'));
+    const names = files.map((f) => f.split('/').slice(-3, -2)[0] + '/' + f.split('/').at(-1));
+    expect(names.sort()).toEqual(
+      ['analyze/rates.arrow', 'project/projections.arrow', 'sample/samples.arrow', 'spectrum/gram.arrow', 'spectrum/spectrum.arrow', 'train/losses.arrow', 'train/trajectory.arrow'].sort(),
+    );
+    for (const f of files) {
+      const bytes = readFileSync(f);
+      expect(bytes.subarray(0, 6).toString()).toBe('ARROW1');
+      expect(tableFromIPC(bytes).numRows).toBeGreaterThan(0);
+    }
+    const logs = 60 / 5 + 1;
+    const trajectory = tableFromIPC(readFileSync(files.find((f) => f.endsWith('trajectory.arrow'))!));
+    expect(trajectory.numRows).toBe(logs * (48 + 32));
+
+    const manifest = JSON.parse(readFileSync(join(dataRoot, result.manifest), 'utf8'));
+    expect(manifest.specHash).toBe(result.specHash);
+    expect(manifest.engine).toBe('tfjs-cpu');
+    expect(manifest.backend).toBe('cpu');
+    expect(Object.keys(manifest.artifacts).sort()).toEqual(['gram', 'losses', 'projections', 'rates', 'samples', 'spectrum', 'trajectory']);
+
+    await withResultsDb(join(dataRoot, 'results.duckdb'), { readOnly: true }, async (db) => {
+      const [count] = await db.query(`SELECT count(*) AS n FROM projections WHERE run_id = $run_id`, { run_id: result.runId });
+      expect(Number(count!.n)).toBe(logs * 2 * 3);
+      const [mu1] = await db.query(`SELECT mu FROM spectrum WHERE run_id = $run_id AND degree = 1`, { run_id: result.runId });
+      expect(Number(mu1!.mu)).toBeCloseTo(3 / 20, 12);
+      const gram = await db.query(`SELECT count(*) AS n, max(eigenvalue) AS top FROM gram_eigenvalues WHERE run_id = $run_id`, { run_id: result.runId });
+      expect(Number(gram[0]!.n)).toBe(48);
+      const rates = await db.query(`SELECT degree, fitted_rate, theory_rate FROM rates WHERE run_id = $run_id AND split = 'train' AND kind = 'target' ORDER BY degree`, {
+        run_id: result.runId,
+      });
+      expect(rates.map((r) => Number(r.degree))).toEqual([1, 2, 4]);
+      // theory_rate = -ln(1 - eta' mu_1) with eta' = 4, mu_1 = 3/20
+      expect(Number(rates[0]!.theory_rate)).toBeCloseTo(-Math.log(1 - 4 * 0.15), 10);
+      // Degree 1 is learned fastest: it decays within 60 steps at eta' = 4.
+      expect(Number(rates[0]!.fitted_rate)).toBeGreaterThan(0.02);
+      const [runs] = await db.query(`SELECT count(*) AS n FROM runs WHERE run_id = $run_id AND status = 'completed'`, { run_id: result.runId });
+      expect(Number(runs!.n)).toBe(1);
+    });
+  });
+
+  it('a second execution of the same spec reuses every artifact', async () => {
+    const before = arrowFiles(join(dataRoot, 'artifacts')).length;
+    const result = await execute(tiny, 'it-tiny-2');
+    const manifest = JSON.parse(readFileSync(join(dataRoot, result.manifest), 'utf8'));
+    const cached = Object.fromEntries(manifest.timings.map((t: { step: string; cached: boolean }) => [t.step, t.cached]));
+    expect(cached).toMatchObject({ sample: true, spectrum: true, train: true, project: true });
+    expect(arrowFiles(join(dataRoot, 'artifacts')).length).toBe(before);
+  });
+
+  it('an invalid spec fails the workflow at once with the field named, without retries', async () => {
+    const bad = { ...tiny, data: { ...tiny.data, n: 0 } };
+    const err = await execute(bad, 'it-bad').catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(WorkflowFailedError);
+    const cause = (err as WorkflowFailedError).cause as Error & { cause?: Error };
+    expect(cause.cause?.message ?? cause.message).toBe('invalid spec at data.n: must be >= 1, got 0');
+    const history = await env.client.workflow.getHandle('it-bad').fetchHistory();
+    const attempts = history.events!.filter((e) => e.activityTaskStartedEventAttributes).map((e) => e.activityTaskStartedEventAttributes!.attempt ?? 0);
+    expect(Math.max(...attempts)).toBe(1);
+    expect(existsSync(join(dataRoot, 'runs', 'tiny-bad'))).toBe(false);
+  });
+});

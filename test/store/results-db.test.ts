@@ -1,0 +1,445 @@
+import path from 'node:path';
+import { Bool, Float64, Int32, Table, Utf8, vectorFromArray } from 'apache-arrow';
+import { describe, expect, it } from 'vitest';
+import {
+  ResultsDb,
+  ResultsLockedError,
+  ResultsMissingError,
+  TableSchemaError,
+  ratesSqlPath,
+  withResultsDb,
+  type IngestRunInput,
+  type RunRow,
+} from '../../src/store/index.js';
+import { useTempDir } from './temp-dir.js';
+
+// ---------------------------------------------------------------- Fixtures
+
+interface ProjectionRow {
+  split: string;
+  step: number;
+  degree: number;
+  kind: string;
+  source: string;
+  value: number;
+}
+
+function runRow(runId: string, learningRate = 0.5): RunRow {
+  return {
+    runId,
+    name: 'quickstart',
+    specHash: `hash-${runId}`,
+    spec: { name: 'quickstart', training: { learningRate, steps: 5000 }, data: { dim: 10 } },
+    sweepId: null,
+    status: 'completed',
+    engine: 'tfjs',
+    backend: 'cpu',
+    startedAt: new Date('2024-05-06T07:08:09.123Z'),
+    finishedAt: new Date('2024-05-06T08:00:00.000Z'),
+    codeVersion: 'test',
+  };
+}
+
+function spectrumTable(mu: number[]): Table {
+  return new Table({
+    degree: vectorFromArray(mu.map((_, k) => k), new Int32()),
+    mu: vectorFromArray(mu, new Float64()),
+    multiplicity: vectorFromArray(mu.map((_, k) => k + 1), new Float64()),
+    numerical_zero: vectorFromArray(mu.map((m) => m === 0), new Bool()),
+    theory_rate: vectorFromArray(mu.map(() => Number.NaN), new Float64()),
+  });
+}
+
+function gramTable(n: number): Table {
+  return new Table({
+    idx: vectorFromArray(Array.from({ length: n }, (_, i) => i), new Int32()),
+    eigenvalue: vectorFromArray(Array.from({ length: n }, (_, i) => 1 / (i + 1)), new Float64()),
+    cluster: vectorFromArray(Array.from({ length: n }, (_, i) => (i % 3 === 2 ? null : i % 3)), new Int32()),
+  });
+}
+
+function lossesTable(steps: number[]): Table {
+  return new Table({
+    split: vectorFromArray(steps.map(() => 'train'), new Utf8()),
+    step: vectorFromArray(steps, new Int32()),
+    loss: vectorFromArray(steps.map((s) => Math.exp(-s / 100)), new Float64()),
+  });
+}
+
+function projectionsTable(rows: ProjectionRow[]): Table {
+  return new Table({
+    split: vectorFromArray(rows.map((r) => r.split), new Utf8()),
+    step: vectorFromArray(rows.map((r) => r.step), new Int32()),
+    degree: vectorFromArray(rows.map((r) => r.degree), new Int32()),
+    kind: vectorFromArray(rows.map((r) => r.kind), new Utf8()),
+    source: vectorFromArray(rows.map((r) => r.source), new Utf8()),
+    value: vectorFromArray(rows.map((r) => r.value), new Float64()),
+  });
+}
+
+const STEPS = Array.from({ length: 501 }, (_, i) => i * 10); // 0, 10, ..., 5000
+
+function series(degree: number, value: (step: number) => number, extra: Partial<ProjectionRow> = {}): ProjectionRow[] {
+  return STEPS.map((step) => ({ split: 'train', kind: 'target', source: 'network', degree, step, value: value(step), ...extra }));
+}
+
+function smallRun(runId: string, projectionRows = 40): IngestRunInput {
+  return {
+    run: runRow(runId),
+    spectrum: spectrumTable([0.4, 0.2, 0.1]),
+    gram: gramTable(7),
+    losses: lossesTable([0, 10, 20]),
+    projections: projectionsTable(series(1, (s) => Math.exp(-0.01 * s)).slice(0, projectionRows)),
+  };
+}
+
+async function counts(db: ResultsDb, runId: string): Promise<Record<string, unknown>> {
+  const [row] = await db.query(
+    `SELECT
+       (SELECT count(*) FROM runs WHERE run_id = $r) AS runs,
+       (SELECT count(*) FROM spectrum WHERE run_id = $r) AS spectrum,
+       (SELECT count(*) FROM gram_eigenvalues WHERE run_id = $r) AS gram_eigenvalues,
+       (SELECT count(*) FROM losses WHERE run_id = $r) AS losses,
+       (SELECT count(*) FROM projections WHERE run_id = $r) AS projections,
+       (SELECT count(*) FROM rates WHERE run_id = $r) AS rates`,
+    { r: runId },
+  );
+  return row!;
+}
+
+// ---------------------------------------------------------------- Independent reference for the rate rule
+
+interface ReferenceFit {
+  windowStart: number | null;
+  windowEnd: number;
+  nPoints: number;
+  rate: number;
+  r2: number;
+}
+
+/** The rule of sql/rates.sql, written again in plain TS: first-passage window, then least squares of ln(value) on step. */
+function referenceFit(points: { step: number; value: number }[]): ReferenceFit {
+  const sorted = [...points].sort((a, b) => a.step - b.step);
+  const v0 = sorted[0]!.value;
+  const start = sorted.find((p) => p.value < 0.9 * v0)?.step ?? null;
+  const end = sorted.find((p) => p.value < 1e-2 * v0)?.step ?? sorted[sorted.length - 1]!.step;
+  if (start === null) return { windowStart: null, windowEnd: end, nPoints: 0, rate: Number.NaN, r2: Number.NaN };
+  const used = sorted.filter((p) => p.step >= start && p.step <= end && p.value > 0);
+  const n = used.length;
+  const mx = used.reduce((a, p) => a + p.step, 0) / n;
+  const my = used.reduce((a, p) => a + Math.log(p.value), 0) / n;
+  let sxx = 0;
+  let sxy = 0;
+  let syy = 0;
+  for (const p of used) {
+    const dx = p.step - mx;
+    const dy = Math.log(p.value) - my;
+    sxx += dx * dx;
+    sxy += dx * dy;
+    syy += dy * dy;
+  }
+  return { windowStart: start, windowEnd: end, nPoints: n, rate: -sxy / sxx, r2: syy === 0 ? 1 : (sxy * sxy) / (sxx * syy) };
+}
+
+function expectRelative(actual: number | null | undefined, expected: number, tolerance: number): void {
+  expect(actual).not.toBeNull();
+  expect(Math.abs((actual as number) - expected) / Math.abs(expected)).toBeLessThan(tolerance);
+}
+
+// ---------------------------------------------------------------- Tests
+
+describe('ResultsDb', () => {
+  const tmp = useTempDir();
+  const dbPath = () => path.join(tmp(), 'data', 'results.duckdb');
+
+  it('ingestRun stores every table with run_id added, and is idempotent', async () => {
+    await withResultsDb(dbPath(), {}, async (db) => {
+      await db.ingestRun(smallRun('run-a'));
+      const first = await counts(db, 'run-a');
+      expect(first).toEqual({ runs: 1, spectrum: 3, gram_eigenvalues: 7, losses: 3, projections: 40, rates: 0 });
+      await db.ingestRun(smallRun('run-a'));
+      expect(await counts(db, 'run-a')).toEqual(first);
+
+      const [run] = await db.query('SELECT *, json_extract(spec, \'$.training.learningRate\')::DOUBLE AS lr FROM runs');
+      expect(run).toEqual({
+        run_id: 'run-a',
+        name: 'quickstart',
+        spec_hash: 'hash-run-a',
+        spec: '{"data":{"dim":10},"name":"quickstart","training":{"learningRate":0.5,"steps":5000}}',
+        sweep_id: null,
+        status: 'completed',
+        engine: 'tfjs',
+        backend: 'cpu',
+        started_at: '2024-05-06T07:08:09.123Z',
+        finished_at: '2024-05-06T08:00:00.000Z',
+        code_version: 'test',
+        lr: 0.5,
+      });
+      const clusters = await db.query('SELECT idx, cluster FROM gram_eigenvalues ORDER BY idx LIMIT 3');
+      expect(clusters).toEqual([
+        { idx: 0, cluster: 0 },
+        { idx: 1, cluster: 1 },
+        { idx: 2, cluster: null },
+      ]);
+      const [spectrum] = await db.query('SELECT * FROM spectrum WHERE degree = 0');
+      expect(spectrum).toMatchObject({ run_id: 'run-a', degree: 0, mu: 0.4, multiplicity: 1, numerical_zero: false });
+      expect(Number.isNaN(spectrum!.theory_rate)).toBe(true);
+    });
+  });
+
+  it('ingestRun replaces the rows of its run only, rates included', async () => {
+    await withResultsDb(dbPath(), {}, async (db) => {
+      await db.ingestRun(smallRun('run-a'));
+      await db.ingestRun(smallRun('run-b'));
+      await db.fitRates('run-a');
+      await db.fitRates('run-b');
+      const b = await counts(db, 'run-b');
+      expect(b.rates).toBe(1);
+
+      await db.ingestRun({ ...smallRun('run-a', 25), gram: null });
+      expect(await counts(db, 'run-a')).toEqual({ runs: 1, spectrum: 3, gram_eigenvalues: 0, losses: 3, projections: 25, rates: 0 });
+      expect(await counts(db, 'run-b')).toEqual(b);
+    });
+  });
+
+  it('ingestRun refuses an artifact table with a missing or mistyped column and leaves the database unchanged', async () => {
+    await withResultsDb(dbPath(), {}, async (db) => {
+      await db.ingestRun(smallRun('run-a'));
+      const before = await counts(db, 'run-a');
+      const noMu = new Table({ degree: vectorFromArray([0], new Int32()) });
+      await expect(db.ingestRun({ ...smallRun('run-a'), spectrum: noMu })).rejects.toThrow(TableSchemaError);
+      await expect(db.ingestRun({ ...smallRun('run-a'), spectrum: noMu })).rejects.toThrow(
+        'spectrum table: column "mu" must be float64, got no such column (columns: degree)',
+      );
+      const textStep = new Table({
+        split: vectorFromArray(['train'], new Utf8()),
+        step: vectorFromArray(['0'], new Utf8()),
+        loss: vectorFromArray([1], new Float64()),
+      });
+      await expect(db.ingestRun({ ...smallRun('run-a'), losses: textStep })).rejects.toThrow('losses table: column "step" must be int32, got Utf8');
+      expect(await counts(db, 'run-a')).toEqual(before);
+    });
+  });
+
+  it('fitRates matches an independent fit of synthetic exponentials, with theory and kernel rates', async () => {
+    const lr = 0.5;
+    const mu = [0.4, 0.2, 0.02, 0.001, 3.0, 0.1, 0];
+    const rows: ProjectionRow[] = [
+      // degree 0: an exponential on a floor; the window stops before the floor dominates
+      ...series(0, (s) => Math.exp(-0.05 * s) + 1e-4),
+      // pure exponentials at three rates
+      ...series(1, (s) => 2 * Math.exp(-0.1 * s)),
+      ...series(2, (s) => Math.exp(-0.01 * s)),
+      ...series(3, (s) => 0.5 * Math.exp(-0.0005 * s)), // never reaches 1e-2x: the window ends at the last step
+      // degree 4: flat; degree 5: drops below 1e-2x at the first logged step
+      ...series(4, () => 0.3),
+      ...series(5, (s) => Math.exp(-1 * s)),
+      // kernel twins for degrees 1, 2 and 4
+      ...series(1, (s) => 2 * Math.exp(-0.101 * s), { source: 'kernel' }),
+      ...series(2, (s) => Math.exp(-0.0098 * s), { source: 'kernel' }),
+      ...series(4, () => 0.3, { source: 'kernel' }),
+      // another split and kind, to check the grouping and order
+      ...series(2, (s) => 3 * Math.exp(-0.02 * s), { split: 'test' }),
+      ...series(2, (s) => Math.exp(-0.03 * s), { kind: 'eigenspace' }),
+    ];
+    const pick = (degree: number, extra: Partial<ProjectionRow> = {}) =>
+      rows.filter((r) => r.degree === degree && r.split === (extra.split ?? 'train') && r.kind === (extra.kind ?? 'target') && r.source === (extra.source ?? 'network'));
+
+    await withResultsDb(dbPath(), {}, async (db) => {
+      await db.ingestRun({ run: runRow('run-fit', lr), spectrum: spectrumTable(mu), gram: null, losses: lossesTable([0]), projections: projectionsTable(rows) });
+      // a second run with other data must not disturb this one
+      await db.ingestRun(smallRun('run-other'));
+      await db.fitRates('run-other');
+      const rates = await db.fitRates('run-fit');
+
+      expect(rates.map((r) => `${r.split}/${r.kind}/${r.degree}`)).toEqual([
+        'test/target/2',
+        'train/eigenspace/2',
+        'train/target/0',
+        'train/target/1',
+        'train/target/2',
+        'train/target/3',
+        'train/target/4',
+        'train/target/5',
+      ]);
+      const rate = (split: string, kind: string, degree: number) => rates.find((r) => r.split === split && r.kind === kind && r.degree === degree)!;
+      const theory = (k: number) => -Math.log(1 - lr * mu[k]!);
+
+      // pure exponentials: the true rate, to 1e-6 relative, and the window the rule prescribes
+      for (const [degree, r, extra] of [
+        [1, 0.1, {}],
+        [2, 0.01, {}],
+        [3, 0.0005, {}],
+        [2, 0.02, { split: 'test' }],
+        [2, 0.03, { kind: 'eigenspace' }],
+      ] as const) {
+        const row = rate((extra as Partial<ProjectionRow>).split ?? 'train', (extra as Partial<ProjectionRow>).kind ?? 'target', degree);
+        const ref = referenceFit(pick(degree, extra));
+        expectRelative(row.fittedRate, r, 1e-6);
+        expect(row.r2).toBeCloseTo(1, 9);
+        expect([row.windowStart, row.windowEnd, row.nPoints]).toEqual([ref.windowStart, ref.windowEnd, ref.nPoints]);
+        expectRelative(row.theoryRate, theory(degree), 1e-12);
+        expectRelative(row.ratio, r / theory(degree), 1e-6);
+      }
+      // windows by hand: e^{-0.1 t} < 0.9 first at t = 10, < 1e-2 first at t = 50
+      expect([rate('train', 'target', 1).windowStart, rate('train', 'target', 1).windowEnd, rate('train', 'target', 1).nPoints]).toEqual([10, 50, 5]);
+      // e^{-0.01 t}: 10 gives 0.905, 20 gives 0.819; 1e-2 is first undercut at 470
+      expect([rate('train', 'target', 2).windowStart, rate('train', 'target', 2).windowEnd]).toEqual([20, 470]);
+      // e^{-0.0005 t}: below 0.9 from 220, never below 1e-2 before the last step 5000
+      expect([rate('train', 'target', 3).windowStart, rate('train', 'target', 3).windowEnd]).toEqual([220, 5000]);
+      expect(rate('train', 'target', 3).note).toBe('did not fall below 1e-2x its start; the window ends at the last step');
+      expect(rate('train', 'target', 1).note).toBeNull();
+
+      // on a floor: the same numbers as the independent fit, and close to the underlying rate
+      const floored = rate('train', 'target', 0);
+      const ref0 = referenceFit(pick(0));
+      expectRelative(floored.fittedRate, ref0.rate, 1e-9);
+      expectRelative(floored.r2, ref0.r2, 1e-9);
+      expect([floored.windowStart, floored.windowEnd, floored.nPoints]).toEqual([ref0.windowStart, ref0.windowEnd, ref0.nPoints]);
+      expectRelative(floored.fittedRate, 0.05, 1e-2);
+
+      // kernel rates come from the source = 'kernel' rows
+      expectRelative(rate('train', 'target', 1).kernelRate, 0.101, 1e-6);
+      expectRelative(rate('train', 'target', 2).kernelRate, 0.0098, 1e-6);
+      expect(rate('train', 'target', 3).kernelRate).toBeNull();
+
+      // flat: NaN with a reason, and its flat kernel twin is NaN as well
+      const flat = rate('train', 'target', 4);
+      expect(Number.isNaN(flat.fittedRate)).toBe(true);
+      expect(Number.isNaN(flat.kernelRate)).toBe(true);
+      expect(flat.windowStart).toBeNull();
+      expect(flat.r2).toBeNull();
+      expect(flat.note).toBe(
+        'did not fall below 0.9x its start; kernel fit: did not fall below 0.9x its start; no theory rate: needs mu > 0 and lr*mu < 1',
+      );
+      expect(flat.theoryRate).toBeNull(); // lr * mu = 1.5 >= 1
+      expect(flat.ratio).toBeNull();
+
+      // too fast: one point in the window
+      const fast = rate('train', 'target', 5);
+      expect(Number.isNaN(fast.fittedRate)).toBe(true);
+      expect([fast.windowStart, fast.windowEnd, fast.nPoints]).toEqual([10, 10, 1]);
+      expect(fast.note).toBe('fewer than 3 points in window');
+      expectRelative(fast.theoryRate, theory(5), 1e-12);
+      expect(Number.isNaN(fast.ratio)).toBe(true);
+
+      // stored rows equal the returned ones; the other run's rates are untouched
+      const stored = await db.query('SELECT count(*) AS n FROM rates WHERE run_id = $run_id', { run_id: 'run-fit' });
+      expect(stored).toEqual([{ n: 8 }]);
+      expect(await db.query('SELECT count(*) AS n FROM rates WHERE run_id = $run_id', { run_id: 'run-other' })).toEqual([{ n: 1 }]);
+      // refitting replaces rather than appends
+      await db.fitRates('run-fit');
+      expect(await db.query('SELECT count(*) AS n FROM rates WHERE run_id = $run_id', { run_id: 'run-fit' })).toEqual([{ n: 8 }]);
+      // and the session variable does not leak out of fitRates
+      expect(await db.query("SELECT getvariable('run_id') AS v")).toEqual([{ v: null }]);
+    });
+  });
+
+  it('sql/rates.sql runs as-is after SET VARIABLE run_id, and over every run when it is unset', async () => {
+    const { readFile } = await import('node:fs/promises');
+    const sql = await readFile(ratesSqlPath(), 'utf8');
+    expect(path.relative(process.cwd(), ratesSqlPath())).toBe(path.join('sql', 'rates.sql'));
+    await withResultsDb(dbPath(), {}, async (db) => {
+      await db.ingestRun(smallRun('run-a'));
+      await db.ingestRun(smallRun('run-b'));
+      const all = await db.query(sql);
+      expect(all.map((r) => r.run_id)).toEqual(['run-a', 'run-b']);
+      const one = await db.query(`SET VARIABLE run_id = 'run-b';\n${sql}`);
+      expect(one.map((r) => r.run_id)).toEqual(['run-b']);
+      expect(Object.keys(one[0]!)).toEqual([
+        'run_id', 'split', 'kind', 'degree', 'fitted_rate', 'theory_rate', 'kernel_rate', 'ratio', 'r2',
+        'window_start', 'window_end', 'n_points', 'note',
+      ]);
+    });
+  });
+
+  it('query returns plain values: safe BIGINT as number, big BIGINT as string, NaN kept, TIMESTAMP as ISO, JSON as text', async () => {
+    await withResultsDb(dbPath(), {}, async (db) => {
+      const [row] = await db.query(
+        `SELECT 42::BIGINT AS small, 9007199254740993::BIGINT AS big, -9007199254740993::HUGEINT AS huge,
+                'NaN'::DOUBLE AS nan, TIMESTAMP '2024-01-02 03:04:05.678' AS ts, DATE '2024-01-02' AS d,
+                '{"b":1,"a":[1,2]}'::JSON AS j, [1, 2]::BIGINT[] AS list, {'x': 3::BIGINT} AS struct, NULL AS nothing,
+                ? AS param`,
+        ['p'],
+      );
+      expect(row).toEqual({
+        small: 42,
+        big: '9007199254740993',
+        huge: '-9007199254740993',
+        nan: Number.NaN,
+        ts: '2024-01-02T03:04:05.678Z',
+        d: '2024-01-02',
+        j: '{"b":1,"a":[1,2]}',
+        list: [1, 2],
+        struct: { x: 3 },
+        nothing: null,
+        param: 'p',
+      });
+    });
+  });
+
+  it('a read-only handle cannot write, and a read-only open of a missing file says so', async () => {
+    await expect(ResultsDb.open(dbPath(), { readOnly: true })).rejects.toThrow(ResultsMissingError);
+    await expect(ResultsDb.open(dbPath(), { readOnly: true })).rejects.toThrow(/does not exist yet; run a pipeline first/);
+    await withResultsDb(dbPath(), {}, (db) => db.ingestRun(smallRun('run-a')));
+    await withResultsDb(dbPath(), { readOnly: true }, async (db) => {
+      expect(await db.query('SELECT run_id FROM runs')).toEqual([{ run_id: 'run-a' }]);
+      await expect(db.ingestRun(smallRun('run-b'))).rejects.toThrow(/open read-only; ingestRun needs a read-write open/);
+      await expect(db.query('DELETE FROM runs')).rejects.toThrow();
+    });
+  });
+
+  it('handles on one file share an instance in this process, and a read-only one on it refuses writes', async () => {
+    const writer = await ResultsDb.open(dbPath());
+    try {
+      await writer.ingestRun(smallRun('run-a'));
+      const reader = await ResultsDb.open(dbPath(), { readOnly: true, lockTimeoutMs: 1000 });
+      try {
+        expect(await reader.query('SELECT count(*) AS n FROM projections')).toEqual([{ n: 40 }]);
+        await expect(reader.query('DELETE FROM runs')).rejects.toThrow(/is open read-only; statement 1 \(DELETE\) would write/);
+        expect(await reader.query("SET VARIABLE run_id = 'run-a'; SELECT getvariable('run_id') AS v")).toEqual([{ v: 'run-a' }]);
+      } finally {
+        reader.closeSync();
+      }
+      // the writer survives its reader closing
+      await writer.ingestRun(smallRun('run-b'));
+      expect(await writer.query('SELECT count(*) AS n FROM runs')).toEqual([{ n: 2 }]);
+    } finally {
+      writer.closeSync();
+    }
+  });
+
+  it('a read-write open waits for this process\'s read-only handles to close, or gives up with ResultsLockedError', async () => {
+    await withResultsDb(dbPath(), {}, (db) => db.ingestRun(smallRun('run-a')));
+    const reader = await ResultsDb.open(dbPath(), { readOnly: true });
+    const refused = await ResultsDb.open(dbPath(), { lockTimeoutMs: 150 }).catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(ResultsLockedError);
+    expect((refused as ResultsLockedError).message).toMatch(/is locked by a read-only handle in this process; waited 0\.\d s/);
+
+    const writerOpened = ResultsDb.open(dbPath(), { lockTimeoutMs: 10_000 });
+    setTimeout(() => reader.closeSync(), 200);
+    const writer = await writerOpened;
+    try {
+      await writer.ingestRun(smallRun('run-b'));
+      expect(await writer.query('SELECT count(*) AS n FROM runs')).toEqual([{ n: 2 }]);
+    } finally {
+      writer.closeSync();
+    }
+  });
+
+  it('concurrent writers in one process are serialized', async () => {
+    await withResultsDb(dbPath(), {}, async (first) => {
+      await withResultsDb(dbPath(), {}, async (second) => {
+        await Promise.all([
+          first.ingestRun(smallRun('run-a')),
+          second.ingestRun(smallRun('run-a', 10)),
+          first.ingestRun(smallRun('run-b')),
+          second.fitRates('run-b'),
+          first.fitRates('run-a'),
+        ]);
+        expect((await counts(first, 'run-a')).runs).toBe(1);
+        expect(await first.query('SELECT count(*) AS n FROM runs')).toEqual([{ n: 2 }]);
+      });
+    });
+  });
+});

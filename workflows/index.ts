@@ -1,0 +1,1 @@
+export { spectralBiasPipeline, progressQuery, trainingStepSignal } from './pipeline.js';

@@ -1,0 +1,102 @@
+/**
+ * `spectralBiasPipeline(spec)`: one run, sample -> (spectrum || train) -> project -> analyze.
+ *
+ * Deterministic workflow code: activities are imported as types only, and every call passes
+ * artifact references, never arrays.
+ */
+import { defineQuery, defineSignal, setHandler, proxyActivities, workflowInfo } from '@temporalio/workflow';
+import type { createActivities } from '../activities/index.js';
+import type { PipelineResult, PipelineSpec, Progress } from './types.js';
+
+// ---- Activities ---------------------------------------------------------------------------
+
+type Activities = ReturnType<typeof createActivities>;
+
+const retry = { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s', maximumAttempts: 5 };
+
+const quick = proxyActivities<Activities>({
+  startToCloseTimeout: '5 minutes',
+  retry,
+});
+
+// Long math heartbeats; a lost worker is noticed within the heartbeat timeout, not hours later.
+const long = proxyActivities<Activities>({
+  startToCloseTimeout: '12 hours',
+  heartbeatTimeout: '60 seconds',
+  retry,
+});
+
+// ---- Queries and signals ------------------------------------------------------------------
+
+export const progressQuery = defineQuery<Progress>('progress');
+/** Sent by the training activity so `progress` can report the current GD step. */
+export const trainingStepSignal = defineSignal<[number]>('trainingStep');
+
+// ---- Workflow -----------------------------------------------------------------------------
+
+export async function spectralBiasPipeline(input: PipelineSpec): Promise<PipelineResult> {
+  const progress: Progress = { runId: null, stage: 'prepare', step: 0, totalSteps: 0, pointsDone: 0, pointsTotal: 1 };
+  setHandler(progressQuery, () => progress);
+  setHandler(trainingStepSignal, (step) => {
+    progress.step = Math.max(progress.step, step);
+  });
+
+  // Validation, defaults and the run id happen in an activity: bad input fails non-retryably there.
+  try {
+    return await run(input, progress);
+  } catch (err) {
+    progress.stage = 'failed';
+    throw err;
+  }
+}
+
+async function run(input: PipelineSpec, progress: Progress): Promise<PipelineResult> {
+  const { spec, specHash, runId } = await quick.prepareRun({ spec: input });
+  progress.runId = runId;
+  progress.totalSteps = spec.training.steps;
+  const workflowId = workflowInfo().workflowId;
+
+  progress.stage = 'sample';
+  const sample = await quick.sampleData({ spec });
+
+  progress.stage = 'spectrum+train';
+  const [spectrum, trained] = await Promise.all([
+    long.computeSpectrum({ spec, samples: sample.samples }),
+    long.trainNetwork({ spec, samples: sample.samples, workflowId }),
+  ]);
+  progress.step = spec.training.steps;
+
+  progress.stage = 'project';
+  const projected = await long.projectResiduals({ spec, samples: sample.samples, trajectory: trained.trajectory });
+
+  progress.stage = 'analyze';
+  const analyzed = await long.analyzeRun({
+    runId,
+    specHash,
+    spec,
+    startedAt: workflowInfo().startTime.toISOString(),
+    artifacts: {
+      samples: sample.samples,
+      spectrum: spectrum.spectrum,
+      gram: spectrum.gram,
+      trajectory: trained.trajectory,
+      losses: trained.losses,
+      projections: projected.projections,
+    },
+    engine: trained.engine,
+    backend: trained.backend,
+    timings: [sample.timing, spectrum.timing, trained.timing, projected.timing],
+  });
+
+  progress.stage = 'completed';
+  progress.pointsDone = 1;
+  return {
+    runId,
+    specHash,
+    status: 'completed',
+    rates: analyzed.rates,
+    manifest: analyzed.manifest,
+    engine: trained.engine,
+    backend: trained.backend,
+  };
+}
