@@ -85,7 +85,10 @@ export function parseCommand(argv: string[]): { name: string; command: Command; 
     const { values, positionals } = parseArgs({ args: rest, options: command.options, allowPositionals: true, strict: true });
     return { name, command, args: { values, positionals } };
   } catch (err) {
-    throw new CliError(`${(err as Error).message.split('\n')[0]} (usage: specbias ${command.usage})`, 2);
+    const e = err as NodeJS.ErrnoException;
+    const unknown = e.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' ? /'([^']+)'/.exec(e.message)?.[1] : undefined;
+    const what = unknown ? `unknown option ${unknown}` : e.message.split('\n')[0]!.replace(/\.$/, '');
+    throw new CliError(`${name}: ${what} (usage: specbias ${command.usage})`, 2);
   }
 }
 

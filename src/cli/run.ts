@@ -27,9 +27,11 @@ export async function runCommand({ positionals, values }: CommandArgs): Promise<
   const t0 = performance.now();
 
   let session: Session | null = null;
+  let stopping = false;
   const stop = async (signal: NodeJS.Signals) => {
     say(`\nspecbias: ${signal}, shutting down (the workflow ${runId} stays resumable: run the same command again)`);
-    await session?.close().catch(() => undefined);
+    stopping = true;
+    await session?.abort().catch(() => undefined);
     process.exit(signal === 'SIGINT' ? 130 : 143);
   };
   const onSigint = () => void stop('SIGINT');
@@ -68,9 +70,11 @@ export async function runCommand({ positionals, values }: CommandArgs): Promise<
     }
     throw err;
   } finally {
-    process.off('SIGINT', onSigint);
-    process.off('SIGTERM', onSigterm);
-    await session?.close();
+    if (!stopping) {
+      process.off('SIGINT', onSigint);
+      process.off('SIGTERM', onSigterm);
+      await session?.close();
+    }
   }
 }
 

@@ -1,6 +1,7 @@
 /**
  * Pure numerics for specbias: spherical harmonics, quadrature, the NTK and its spectrum, sphere
- * sampling, harmonic targets and symmetric eigendecomposition.
+ * sampling and input distributions, harmonic and zonal targets, symmetric eigendecomposition,
+ * per-degree and per-eigenspace projections, the kernel-regime twin and the empirical NTK.
  *
  *   import { Prng, sampleSphere, ntkGram, symmetricEigen, ntkSpectrum } from '../math/index.js';
  *   const x = sampleSphere(new Prng(0, 'sample/train'), 500, 5);
@@ -31,3 +32,32 @@ export {
   type SymmetricEigenOptions,
   type SymmetricEigenResult,
 } from './eigen.js';
+export { unitVector, targetProjection } from './projection.js';
+export {
+  sampleDistribution,
+  validateDistribution,
+  withDistributionDefaults,
+  capFraction,
+  DISTRIBUTION_DEFAULTS,
+  DISTRIBUTION_KINDS,
+  MIN_REGION_FRACTION,
+  MAX_REJECTION_ATTEMPTS,
+  DistributionError,
+  type Distribution,
+  type DistributionKind,
+  type UniformDistribution,
+  type PiecewiseUniformDistribution,
+  type AnisotropicGaussianDistribution,
+  type GaussianMixtureDistribution,
+  type MixtureComponent,
+} from './distributions.js';
+export { cosineTarget, evenPolyTarget, zonalDegreeCoefficients, zonalDegreeParts } from './target-functions.js';
+export { kernelResiduals, kernelTestResiduals, ntkCross } from './kernel-regime.js';
+export {
+  clusterByMultiplicity,
+  clusterByGaps,
+  eigenspaceProjection,
+  harmonicEnergy,
+  GAP_CLUSTER_FLOOR,
+} from './eigenspace.js';
+export { empiricalNtk, relativeFrobeniusError } from './empirical-ntk.js';

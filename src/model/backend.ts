@@ -114,10 +114,11 @@ export async function acquireBackend(engine: 'auto' | TfjsEngine): Promise<Backe
     }
     if (typeof wasm === 'string') return lease(tf, 'tfjs-wasm', wasm);
     unhold();
+    const first = wasmFailure === undefined;
     wasmFailure = wasm;
     if (engine === 'tfjs-wasm') throw unavailable(wasm);
-    // Warn once per process, not once per run.
-    console.warn(`specbias: tfjs-wasm did not initialize (${wasm.message}); falling back to tfjs-cpu, which is much slower`);
+    // Once per process: later 'auto' runs go straight to tfjs-cpu.
+    if (first) console.warn(`specbias: tfjs-wasm did not initialize (${wasm.message}); falling back to tfjs-cpu, which is much slower`);
   }
   await hold('cpu');
   try {

@@ -96,10 +96,15 @@ const PROGRESS_EVERY_MS = 200;
  * Full-batch GD on both layers, float32 on tfjs, gradients written out by hand.
  *
  * Conventions: L = 1/(2n) sum_i r_i^2, r = y - y_hat, weight step eta = eta' / (m theta^2).
- * With c = theta sqrt(m), A^T = relu(W1 X^T) (m x n) and M^T = 1(A^T > 0):
- *   y_hat = c W2 A^T,   W2 += eta (c/n) (A^T r)^T,   W1 += eta (c/n) diag(W2) M^T (r ⊙ X).
- * The transposed (m x n) layout keeps every large product free of transposes, which the wasm
- * backend handles much more slowly.
+ * With c = theta sqrt(m), X the n x D inputs, A = relu(X W1^T) (n x m), M = 1(A > 0) and W2 an
+ * m x 1 column:
+ *   y_hat = c A W2,   W2 += eta (c/n) A^T r,   W1 += eta (c/n) diag(W2) M^T (r ⊙ X).
+ * Layout (why A is formed twice): the wasm backend runs a matMul through XNNPACK's fully-connected
+ * operator, which packs the right-hand operand and caches the packing per tensor. A large right
+ * operand that changes every step is repacked each time (about 90 ms per product at n = 1000,
+ * m = 4096), and transpose flags take a slower path. So every product below has a small or
+ * constant right operand: A = relu(X (W1^T)) for the prediction and A^T = relu(W1 X^T) for the
+ * gradients, each about 6 ms there, against 30-90 ms for any single-layout alternative.
  *
  * Throws {@link TrainingDivergedError} when the training loss (checked every step) is NaN or
  * infinite. Companion: {@link gdStepReference} in `network.ts` is the float64 reference.
@@ -121,11 +126,14 @@ export async function trainNetwork(input: TrainInput, hooks: TrainHooks): Promis
   try {
     const x = own(tf.tensor2d(Float32Array.from(input.xTrain), [n, d]));
     const xT = own(tf.tidy(() => tf.transpose(x)));
-    const y = own(tf.tensor2d(Float32Array.from(input.yTrain), [1, n]));
-    const xTestT = nTest > 0 ? own(tf.tidy(() => tf.transpose(tf.tensor2d(Float32Array.from(input.xTest), [nTest, d])))) : null;
-    const yTest = nTest > 0 ? own(tf.tensor2d(Float32Array.from(input.yTest), [1, nTest])) : null;
+    const y = own(tf.tensor2d(Float32Array.from(input.yTrain), [n, 1]));
+    const xTest = nTest > 0 ? own(tf.tensor2d(Float32Array.from(input.xTest), [nTest, d])) : null;
+    const yTest = nTest > 0 ? own(tf.tensor2d(Float32Array.from(input.yTest), [nTest, 1])) : null;
     let w1: Tensor2D = tf.tensor2d(Float32Array.from(start.w1), [m, d]);
-    let w2: Tensor2D = tf.tensor2d(Float32Array.from(start.w2), [1, m]);
+    let w2: Tensor2D = tf.tensor2d(Float32Array.from(start.w2), [m, 1]);
+    /** r = y - c relu(P W1^T) W2 (a column) for points P (rows) and targets y (a column). */
+    const residual = (points: Tensor2D, targets: Tensor2D): Tensor2D =>
+      tf.sub(targets, tf.mul(tf.matMul(tf.fused.matMul({ a: points, b: tf.transpose(w1), activation: 'relu' }), w2), c));
 
     try {
       let lastYield = performance.now();
@@ -133,13 +141,12 @@ export async function trainNetwork(input: TrainInput, hooks: TrainHooks): Promis
       for (let step = 0; ; step++) {
         const final = step === steps;
         const out = tf.tidy(() => {
-          const aT = tf.fused.matMul({ a: w1, b: xT, activation: 'relu' }) as Tensor2D; // m x n
-          const r = tf.sub(y, tf.mul(tf.matMul(w2, aT), c)) as Tensor2D; // 1 x n
+          const r = residual(x, y); // n x 1
           const sumSq = tf.sum(tf.square(r));
           if (final) return { r, sumSq };
-          const rCol = tf.reshape(r, [n, 1]);
-          const gW2 = tf.reshape(tf.matMul(aT, rCol), [1, m]);
-          const gW1 = tf.mul(tf.matMul(tf.step(aT), tf.mul(rCol, x)), tf.reshape(w2, [m, 1]));
+          const aT = tf.fused.matMul({ a: w1, b: xT, activation: 'relu' }); // m x n
+          const gW2 = tf.matMul(aT, r); // m x 1
+          const gW1 = tf.mul(tf.matMul(tf.step(aT), tf.mul(r, x)), w2); // m x D, row j scaled by W2_j
           return { r, sumSq, w1: tf.add(w1, tf.mul(gW1, k)) as Tensor2D, w2: tf.add(w2, tf.mul(gW2, k)) as Tensor2D };
         });
         // Read everything that belongs to step s while w1, w2 still hold the step-s weights.
@@ -149,7 +156,7 @@ export async function trainNetwork(input: TrainInput, hooks: TrainHooks): Promis
           diverged = !Number.isFinite(out.sumSq.dataSync()[0] ?? NaN);
           if (!diverged && (final || step % logEvery === 0)) {
             const residualTrain = Float64Array.from(out.r.dataSync());
-            const residualTest = xTestT && yTest ? residualOn(xTestT, yTest) : new Float64Array(0);
+            const residualTest = xTest && yTest ? readAndDispose(tf.tidy(() => residual(xTest, yTest))) : new Float64Array(0);
             const lossTrain = halfMeanSquare(residualTrain);
             const lossTest = nTest > 0 ? halfMeanSquare(residualTest) : 0;
             diverged = !Number.isFinite(lossTrain) || !Number.isFinite(lossTest);
@@ -193,18 +200,17 @@ export async function trainNetwork(input: TrainInput, hooks: TrainHooks): Promis
       w2.dispose();
     }
 
-    /** r = y - c W2 relu(W1 X^T) on a held-out set, read back as float64. */
-    function residualOn(pointsT: Tensor2D, targets: Tensor2D): Float64Array {
-      const r = tf.tidy(() => tf.sub(targets, tf.mul(tf.matMul(w2, tf.fused.matMul({ a: w1, b: pointsT, activation: 'relu' })), c)));
-      try {
-        return Float64Array.from(r.dataSync());
-      } finally {
-        r.dispose();
-      }
-    }
   } finally {
     for (const t of owned) t.dispose();
     lease.release();
+  }
+}
+
+function readAndDispose(t: Tensor): Float64Array {
+  try {
+    return Float64Array.from(t.dataSync());
+  } finally {
+    t.dispose();
   }
 }
 

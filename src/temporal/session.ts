@@ -28,7 +28,14 @@ export interface Session {
   namespace: string;
   server: DevServer | null;
   worker: Worker | null;
+  /** Drain the worker, close connections, stop an owned server. */
   close(): Promise<void>;
+  /**
+   * For signal handlers: drain the worker and stop an owned server, but leave the connections
+   * alone (closing a gRPC channel under in-flight calls throws from its retry timers); the
+   * process is about to exit anyway.
+   */
+  abort(): Promise<void>;
 }
 
 export class TemporalUnreachableError extends Error {
@@ -62,6 +69,11 @@ export async function openSession(opts: SessionOptions): Promise<Session> {
     workerRun = worker.run();
   }
   let closed = false;
+  const stopWorkerAndServer = async () => {
+    if (worker && worker.getState() === 'RUNNING') worker.shutdown();
+    await workerRun?.catch(() => undefined);
+    if (server?.owned) await server.stop();
+  };
   return {
     client,
     address,
@@ -76,6 +88,11 @@ export async function openSession(opts: SessionOptions): Promise<Session> {
       await nativeConnection?.close().catch(() => undefined);
       await connection.close().catch(() => undefined);
       if (server?.owned) await server.stop();
+    },
+    async abort() {
+      if (closed) return;
+      closed = true;
+      await stopWorkerAndServer();
     },
   };
 }

@@ -21,7 +21,7 @@ describe('specbias argument parsing', () => {
 
   it('an unknown option names itself and the usage', () => {
     expect(cliError(['run', 'x.yaml', '--jsno']).message).toBe(
-      "Unknown option '--jsno'. To specify a positional argument starting with a '-', place it at the end of the command after '--', as in '-- \"--jsno\"' (usage: specbias run SPEC [--set path=value]... [--json] [--data DIR] [--no-worker])",
+      'run: unknown option --jsno (usage: specbias run SPEC [--set path=value]... [--json] [--data DIR] [--no-worker])',
     );
   });
 

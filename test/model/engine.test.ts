@@ -160,6 +160,20 @@ describe('trainNetwork', () => {
     expect(maxScaledError(result.final.w2, w.w2)).toBeLessThan(1e-5);
   });
 
+  it('runs overlapping trainings on different engines one backend at a time, each as if alone', async () => {
+    const input = problem({ nTrain: 30, nTest: 5, dim: 4, width: 64, steps: 40, logEvery: 10 });
+    const aloneWasm = await collect({ ...input, engine: 'tfjs-wasm' });
+    const aloneCpu = await collect({ ...input, engine: 'tfjs-cpu' });
+    const [wasm, cpu, wasm2] = await Promise.all([
+      collect({ ...input, engine: 'tfjs-wasm' }),
+      collect({ ...input, engine: 'tfjs-cpu' }),
+      collect({ ...input, engine: 'tfjs-wasm' }),
+    ]);
+    expect(wasm).toEqual(aloneWasm);
+    expect(wasm2).toEqual(aloneWasm);
+    expect(cpu).toEqual(aloneCpu);
+  });
+
   it('throws TrainingDivergedError naming training.learningRate when the rate is far too large', async () => {
     const input = problem({ nTrain: 20, nTest: 5, dim: 4, learningRate: 1e6, steps: 500, logEvery: 100 });
     const err = await collect(input).then(

@@ -1,0 +1,449 @@
+/**
+ * Input distributions on the unit sphere S^(D-1): the uniform measure of the paper's main
+ * experiments and the three non-uniform ones of its Figs. 4-6 (piecewise-uniform, a non-isotropic
+ * Gaussian and a Gaussian mixture, each normalized onto the sphere).
+ *
+ * The paper does not give its parameters; {@link DISTRIBUTION_DEFAULTS} holds ours, chosen so that
+ * the departure from uniform is plainly visible at D = 10.
+ *
+ *   const rng = new Prng(seed, 'sample/train');
+ *   const dist = withDistributionDefaults({ kind: 'piecewise-uniform' }, 10);
+ *   const x = sampleDistribution(rng, dist, 1000, 10);   // row-major 1000 x 10, unit rows
+ *   sampleDistribution(rng, { kind: 'uniform' }, n, 10); // same numbers as sampleSphere(rng, n, 10)
+ *
+ * Pure: randomness comes only from the Prng argument, and a seed fixes the sample bit for bit.
+ *
+ * Paper: Cao et al., "Towards Understanding the Spectral Bias of Deep Learning", IJCAI 2021,
+ * https://arxiv.org/abs/1912.01198 (Section 5, Figs. 4-6).
+ */
+import type { Prng } from './prng.js';
+import { sampleSphere } from './sphere.js';
+import { sphereAreaRatio } from './ntk.js';
+import { gaussLegendre } from './quadrature.js';
+
+// ---------------------------------------------------------------------------------------------
+// Types
+// ---------------------------------------------------------------------------------------------
+
+/** The uniform probability measure on S^(D-1). */
+export interface UniformDistribution {
+  kind: 'uniform';
+}
+
+/**
+ * Uniform within each of two regions, with chosen masses: region A = {x : <u, x> >= threshold}
+ * gets probability weights[0] / (weights[0] + weights[1]), region B (the rest) the remainder.
+ * u = direction / ||direction||, or e_1 when direction is absent.
+ */
+export interface PiecewiseUniformDistribution {
+  kind: 'piecewise-uniform';
+  direction?: number[];
+  threshold: number;
+  weights: [number, number];
+}
+
+/** x = z / ||z|| with z ~ N(0, diag(scales^2)); scales.length must equal D. */
+export interface AnisotropicGaussianDistribution {
+  kind: 'anisotropic-gaussian';
+  scales: number[];
+}
+
+/** One component of a {@link GaussianMixtureDistribution}: z ~ N(mean, scale^2 I). */
+export interface MixtureComponent {
+  weight: number;
+  mean: number[];
+  scale: number;
+}
+
+/** x = z / ||z|| with z drawn from component c with probability weight_c / sum of weights. */
+export interface GaussianMixtureDistribution {
+  kind: 'gaussian-mixture';
+  components: MixtureComponent[];
+}
+
+export type Distribution =
+  | UniformDistribution
+  | PiecewiseUniformDistribution
+  | AnisotropicGaussianDistribution
+  | GaussianMixtureDistribution;
+
+export type DistributionKind = Distribution['kind'];
+
+export const DISTRIBUTION_KINDS: readonly DistributionKind[] = [
+  'uniform',
+  'piecewise-uniform',
+  'anisotropic-gaussian',
+  'gaussian-mixture',
+];
+
+/** A distribution parameter that cannot be used; `parameter` names it, e.g. `anisotropic-gaussian.scales`. */
+export class DistributionError extends Error {
+  override readonly name = 'DistributionError';
+
+  constructor(
+    /** Dotted name of the offending parameter: `<kind>.<field>`, or `kind` / `dim`. */
+    readonly parameter: string,
+    /** What is wrong with it, as the rest of a sentence that starts with the parameter's name. */
+    readonly detail: string,
+  ) {
+    super(`${parameter} ${detail}`);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Defaults
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * Our parameters for the paper's non-uniform experiments, as functions of D (the paper's are not
+ * known). Each is chosen so that the sample is visibly non-uniform at D = 10:
+ *
+ * - `piecewise-uniform`: threshold 0 along e_1 (a hemisphere split), weights [0.8, 0.2]. The
+ *   density is 4x higher on one hemisphere than the other; both regions have half the sphere's
+ *   area, so rejection sampling costs 2 draws per point on average.
+ * - `anisotropic-gaussian`: scales geometric from 2 down to 0.5 (s_d = 2 * 4^(-d/(D-1))). The
+ *   variance ratio between the first and last axis is 16; at D = 10, E[x_1^2] = 0.236 and
+ *   E[x_10^2] = 0.023, against 1/D = 0.1 for every axis under uniform.
+ * - `gaussian-mixture`: two components at +-2 e_1 with weights [0.5, 0.5] and scale sqrt(2.5/D)
+ *   (0.5 at D = 10). The noise has E||noise||^2 = 2.5 at every D, so the points sit in two caps
+ *   around +-e_1 with E<x, e_1>^2 ~ 0.64 at D = 10 (0.62-0.70 at any D; uniform: 1/D). A
+ *   fixed scale would drown the means in noise as D grows.
+ */
+export const DISTRIBUTION_DEFAULTS: {
+  readonly uniform: (dim: number) => UniformDistribution;
+  readonly 'piecewise-uniform': (dim: number) => PiecewiseUniformDistribution;
+  readonly 'anisotropic-gaussian': (dim: number) => AnisotropicGaussianDistribution;
+  readonly 'gaussian-mixture': (dim: number) => GaussianMixtureDistribution;
+} = {
+  uniform: () => ({ kind: 'uniform' }),
+  'piecewise-uniform': () => ({ kind: 'piecewise-uniform', threshold: 0, weights: [0.8, 0.2] }),
+  'anisotropic-gaussian': (dim) => ({
+    kind: 'anisotropic-gaussian',
+    scales: Array.from({ length: dim }, (_, d) => (dim === 1 ? 2 : 2 * Math.pow(0.25, d / (dim - 1)))),
+  }),
+  'gaussian-mixture': (dim) => {
+    const mean = (sign: number) => Array.from({ length: dim }, (_, d) => (d === 0 ? 2 * sign : 0));
+    const scale = Math.sqrt(2.5 / dim);
+    return {
+      kind: 'gaussian-mixture',
+      components: [
+        { weight: 0.5, mean: mean(1), scale },
+        { weight: 0.5, mean: mean(-1), scale },
+      ],
+    };
+  },
+};
+
+const PARAMETERS: Record<DistributionKind, readonly string[]> = {
+  uniform: [],
+  'piecewise-uniform': ['direction', 'threshold', 'weights'],
+  'anisotropic-gaussian': ['scales'],
+  'gaussian-mixture': ['components'],
+};
+
+/**
+ * Fill the parameters a distribution leaves out from {@link DISTRIBUTION_DEFAULTS} (a parameter
+ * given is kept as is; `components` of a mixture is replaced whole, not merged) and validate the
+ * result with {@link validateDistribution}. Unknown kinds and unknown parameters are errors.
+ *
+ *   withDistributionDefaults({ kind: 'piecewise-uniform', threshold: 0.5 }, 10)
+ *   // { kind: 'piecewise-uniform', threshold: 0.5, weights: [0.8, 0.2] }
+ */
+export function withDistributionDefaults(dist: { kind: string; [k: string]: unknown }, dim: number): Distribution {
+  checkDim(dim);
+  const kind = dist.kind as DistributionKind;
+  if (!Object.prototype.hasOwnProperty.call(PARAMETERS, kind)) {
+    throw new DistributionError('kind', `must be one of ${DISTRIBUTION_KINDS.join(', ')}, got ${JSON.stringify(dist.kind)}`);
+  }
+  const allowed = PARAMETERS[kind];
+  for (const key of Object.keys(dist)) {
+    if (key !== 'kind' && !allowed.includes(key)) {
+      throw new DistributionError(
+        `${kind}.${key}`,
+        `is not a parameter of ${kind}, which takes ${allowed.length ? allowed.join(', ') : 'no parameters'}`,
+      );
+    }
+  }
+  const filled: Record<string, unknown> = { ...DISTRIBUTION_DEFAULTS[kind](dim) };
+  for (const key of allowed) if (dist[key] !== undefined) filled[key] = dist[key];
+  const out = filled as unknown as Distribution;
+  validateDistribution(out, dim);
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Validation
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * A region of a piecewise-uniform distribution that carries weight must cover at least this
+ * fraction of the sphere: rejection sampling draws ~1 / fraction uniform points per sample.
+ */
+export const MIN_REGION_FRACTION = 1e-4;
+
+/** Rejection sampling gives up on a point after this many draws (never reached above MIN_REGION_FRACTION). */
+export const MAX_REJECTION_ATTEMPTS = 1_000_000;
+
+/**
+ * Throw a {@link DistributionError} naming the first unusable parameter of `dist` for inputs in
+ * R^dim: wrong types, non-finite numbers, lengths other than dim, negative or all-zero weights,
+ * non-positive scales, a zero direction, or a weighted piecewise-uniform region smaller than
+ * {@link MIN_REGION_FRACTION} of the sphere.
+ */
+export function validateDistribution(dist: Distribution, dim: number): void {
+  checkDim(dim);
+  switch (dist.kind) {
+    case 'uniform':
+      return;
+    case 'piecewise-uniform': {
+      if (dim < 2) throw new DistributionError('dim', `must be >= 2 for piecewise-uniform, got ${dim}`);
+      if (dist.direction !== undefined) {
+        const dir = checkVector('piecewise-uniform.direction', dist.direction, dim);
+        if (norm(dir) === 0) throw new DistributionError('piecewise-uniform.direction', 'is the zero vector; give a nonzero direction or leave it out for e_1');
+      }
+      const h = dist.threshold;
+      if (typeof h !== 'number' || !Number.isFinite(h) || h < -1 || h > 1) {
+        throw new DistributionError('piecewise-uniform.threshold', `must be a number in [-1, 1], got ${show(h)}`);
+      }
+      const w = dist.weights;
+      if (!Array.isArray(w) || w.length !== 2 || !w.every((v) => typeof v === 'number' && Number.isFinite(v) && v >= 0)) {
+        throw new DistributionError('piecewise-uniform.weights', `must be two finite numbers >= 0, got ${show(w)}`);
+      }
+      if (w[0] + w[1] <= 0) throw new DistributionError('piecewise-uniform.weights', `are both 0; at least one region needs mass`);
+      const fractionA = capFraction(dim, h);
+      const regions: Array<[string, number, number]> = [
+        ['A (<u, x> >= threshold)', w[0], fractionA],
+        ['B (<u, x> < threshold)', w[1], 1 - fractionA],
+      ];
+      for (const [name, weight, fraction] of regions) {
+        if (weight > 0 && !(fraction >= MIN_REGION_FRACTION)) {
+          throw new DistributionError(
+            'piecewise-uniform.threshold',
+            `= ${h} leaves region ${name} only ${fraction.toExponential(2)} of the sphere at dim ${dim}, ` +
+              `so rejection sampling would need ~${(1 / Math.max(fraction, Number.MIN_VALUE)).toExponential(1)} draws per point; ` +
+              `move the threshold so that each weighted region covers at least ${MIN_REGION_FRACTION} of the sphere, or give that region weight 0`,
+          );
+        }
+      }
+      return;
+    }
+    case 'anisotropic-gaussian': {
+      const s = dist.scales;
+      if (!Array.isArray(s)) throw new DistributionError('anisotropic-gaussian.scales', `must be an array of ${dim} numbers, got ${show(s)}`);
+      if (s.length !== dim) throw new DistributionError('anisotropic-gaussian.scales', `has ${s.length} entries, expected dim = ${dim}`);
+      s.forEach((v, d) => {
+        if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0) {
+          throw new DistributionError('anisotropic-gaussian.scales', `has entry ${d} = ${show(v)}; every scale must be a finite number > 0`);
+        }
+      });
+      return;
+    }
+    case 'gaussian-mixture': {
+      const cs = dist.components;
+      if (!Array.isArray(cs) || cs.length === 0) {
+        throw new DistributionError('gaussian-mixture.components', `must be a non-empty array of {weight, mean, scale}, got ${show(cs)}`);
+      }
+      let total = 0;
+      cs.forEach((c, i) => {
+        const at = `gaussian-mixture.components[${i}]`;
+        if (c === null || typeof c !== 'object') throw new DistributionError(at, `must be {weight, mean, scale}, got ${show(c)}`);
+        if (typeof c.weight !== 'number' || !Number.isFinite(c.weight) || c.weight < 0) {
+          throw new DistributionError(`${at}.weight`, `must be a finite number >= 0, got ${show(c.weight)}`);
+        }
+        checkVector(`${at}.mean`, c.mean, dim);
+        if (typeof c.scale !== 'number' || !Number.isFinite(c.scale) || c.scale <= 0) {
+          throw new DistributionError(`${at}.scale`, `must be a finite number > 0, got ${show(c.scale)}`);
+        }
+        total += c.weight;
+      });
+      if (!(total > 0)) throw new DistributionError('gaussian-mixture.components', 'have all weights 0; at least one component needs mass');
+      return;
+    }
+    default: {
+      const kind = (dist as { kind: unknown }).kind;
+      throw new DistributionError('kind', `must be one of ${DISTRIBUTION_KINDS.join(', ')}, got ${show(kind)}`);
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Sampling
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * `count` points from `dist` on S^(dim-1), row-major count x dim, each row of unit norm.
+ * Validates `dist` first ({@link validateDistribution}).
+ *
+ * Stream use, per point (a seed fixes the sample):
+ * - uniform: exactly {@link sampleSphere}(rng, count, dim), so uniform runs keep their samples.
+ * - piecewise-uniform: one `uniform()` picks the region by the weights, then uniform points
+ *   (dim normals each, as sampleSphere) are drawn until one lands in that region. Cost: on
+ *   average 1 / |region| draws, |region| the region's share of the sphere's area (2 for the
+ *   default hemispheres; at least 1 / MIN_REGION_FRACTION is refused up front).
+ * - anisotropic-gaussian: dim normals, z_d = scales[d] * normal.
+ * - gaussian-mixture: one `uniform()` picks the component, then dim normals.
+ * A z that is exactly 0 (measure zero) is redrawn.
+ */
+export function sampleDistribution(rng: Prng, dist: Distribution, count: number, dim: number): Float64Array {
+  if (!Number.isInteger(count) || count < 0) throw new RangeError(`count must be an integer >= 0, got ${count}`);
+  validateDistribution(dist, dim);
+  switch (dist.kind) {
+    case 'uniform':
+      return sampleSphere(rng, count, dim);
+    case 'piecewise-uniform':
+      return samplePiecewiseUniform(rng, dist, count, dim);
+    case 'anisotropic-gaussian':
+      return sampleAnisotropic(rng, dist.scales, count, dim);
+    case 'gaussian-mixture':
+      return sampleMixture(rng, dist.components, count, dim);
+  }
+}
+
+function samplePiecewiseUniform(rng: Prng, dist: PiecewiseUniformDistribution, count: number, dim: number): Float64Array {
+  const u = new Float64Array(dim);
+  if (dist.direction) {
+    const inv = 1 / norm(dist.direction);
+    for (let d = 0; d < dim; d++) u[d] = dist.direction[d] * inv;
+  } else {
+    u[0] = 1;
+  }
+  const [wA, wB] = dist.weights;
+  const pA = wA / (wA + wB);
+  const h = dist.threshold;
+  const x = new Float64Array(count * dim);
+  const row = new Float64Array(dim);
+  for (let i = 0; i < count; i++) {
+    // uniform() < 1 always and < 0 never, so a zero weight never picks its region.
+    const inA = rng.uniform() < pA;
+    let attempts = 0;
+    for (;;) {
+      if (++attempts > MAX_REJECTION_ATTEMPTS) {
+        throw new DistributionError(
+          'piecewise-uniform.threshold',
+          `left no point in region ${inA ? 'A' : 'B'} after ${MAX_REJECTION_ATTEMPTS} uniform draws; the region is too small to sample by rejection`,
+        );
+      }
+      unitGaussianRow(rng, row, dim);
+      let t = 0;
+      for (let d = 0; d < dim; d++) t += u[d] * row[d];
+      if (t >= h === inA) break;
+    }
+    x.set(row, i * dim);
+  }
+  return x;
+}
+
+function sampleAnisotropic(rng: Prng, scales: number[], count: number, dim: number): Float64Array {
+  const x = new Float64Array(count * dim);
+  for (let i = 0; i < count; i++) {
+    const o = i * dim;
+    let norm2 = 0;
+    while (norm2 === 0) {
+      for (let d = 0; d < dim; d++) {
+        const z = scales[d] * rng.normal();
+        x[o + d] = z;
+        norm2 += z * z;
+      }
+    }
+    normalizeRow(x, o, dim, norm2);
+  }
+  return x;
+}
+
+function sampleMixture(rng: Prng, components: MixtureComponent[], count: number, dim: number): Float64Array {
+  const cumulative = new Float64Array(components.length);
+  let total = 0;
+  let lastPositive = 0;
+  components.forEach((c, j) => {
+    total += c.weight;
+    cumulative[j] = total;
+    if (c.weight > 0) lastPositive = j;
+  });
+  const x = new Float64Array(count * dim);
+  for (let i = 0; i < count; i++) {
+    const v = rng.uniform() * total;
+    let j = 0;
+    while (j < lastPositive && !(v < cumulative[j])) j++;
+    const { mean, scale } = components[j];
+    const o = i * dim;
+    let norm2 = 0;
+    while (norm2 === 0) {
+      for (let d = 0; d < dim; d++) {
+        const z = mean[d] + scale * rng.normal();
+        x[o + d] = z;
+        norm2 += z * z;
+      }
+    }
+    normalizeRow(x, o, dim, norm2);
+  }
+  return x;
+}
+
+/**
+ * The share of the sphere's area in the cap {x : <u, x> >= threshold}, i.e. P(<u, x> >= h) for x
+ * uniform on S^(dim-1):
+ *   (omega_{D-2}/omega_{D-1}) int_0^{arccos h} sin^(D-2) theta d theta,
+ * by Gauss–Legendre quadrature in theta (the integrand is entire). 1 for h <= -1, 0 for h >= 1.
+ */
+export function capFraction(dim: number, threshold: number): number {
+  if (!Number.isInteger(dim) || dim < 2) throw new RangeError(`capFraction: dim must be an integer >= 2, got ${dim}`);
+  if (threshold <= -1) return 1;
+  if (threshold >= 1) return 0;
+  const top = Math.acos(threshold);
+  const { nodes, weights } = gaussLegendre(64 + dim);
+  let s = 0;
+  for (let i = 0; i < nodes.length; i++) s += weights[i] * Math.pow(Math.sin((top / 2) * (1 + nodes[i])), dim - 2);
+  return sphereAreaRatio(dim) * s * (top / 2);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Helpers
+// ---------------------------------------------------------------------------------------------
+
+/** One uniform point on the sphere into `row`, consuming the stream exactly as sampleSphere does. */
+function unitGaussianRow(rng: Prng, row: Float64Array, dim: number): void {
+  let norm2 = 0;
+  while (norm2 === 0) {
+    for (let d = 0; d < dim; d++) {
+      const z = rng.normal();
+      row[d] = z;
+      norm2 += z * z;
+    }
+  }
+  normalizeRow(row, 0, dim, norm2);
+}
+
+function normalizeRow(x: Float64Array, o: number, dim: number, norm2: number): void {
+  const inv = 1 / Math.sqrt(norm2);
+  for (let d = 0; d < dim; d++) x[o + d] *= inv;
+}
+
+function checkDim(dim: number): void {
+  if (!Number.isInteger(dim) || dim < 1) throw new DistributionError('dim', `must be an integer >= 1, got ${show(dim)}`);
+}
+
+function checkVector(parameter: string, v: unknown, dim: number): number[] {
+  if (!Array.isArray(v)) throw new DistributionError(parameter, `must be an array of ${dim} numbers, got ${show(v)}`);
+  if (v.length !== dim) throw new DistributionError(parameter, `has ${v.length} entries, expected dim = ${dim}`);
+  v.forEach((e, d) => {
+    if (typeof e !== 'number' || !Number.isFinite(e)) throw new DistributionError(parameter, `has entry ${d} = ${show(e)}; every entry must be a finite number`);
+  });
+  return v as number[];
+}
+
+function norm(v: ArrayLike<number>): number {
+  let s = 0;
+  for (let i = 0; i < v.length; i++) s += v[i] * v[i];
+  return Math.sqrt(s);
+}
+
+function show(v: unknown): string {
+  if (typeof v === 'number') return String(v);
+  try {
+    const s = JSON.stringify(v);
+    if (s === undefined) return String(v);
+    return s.length > 80 ? `${s.slice(0, 77)}...` : s;
+  } catch {
+    return String(v);
+  }
+}

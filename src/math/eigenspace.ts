@@ -1,0 +1,138 @@
+/**
+ * Projections of a residual onto NTK eigenspaces, for uniform and non-uniform inputs.
+ *
+ * Theorem 4.2 of the paper bounds ||V_rkᵀ (y - y_hat^(T))|| / sqrt(n) with V_rk the top eigenvectors of
+ * the Gram matrix, grouped by eigenvalue cluster. Under uniform inputs the clusters are the
+ * harmonic degrees (size N(D,k), eigenvalue ~ mu_k); under other inputs they are found from gaps
+ * in the spectrum. A third view needs no eigendecomposition: the energy of r in all degree-k
+ * harmonics through the zonal kernel N(D,k) P_k(<x, x'>).
+ *
+ *   const { values, vectors } = symmetricEigen(ntkGram(x, n, dim), n, { vectors: true });
+ *   const cluster = clusterByMultiplicity(values, dim, 8);          // or clusterByGaps(values, 4)
+ *   const members = [...cluster.keys()].filter((j) => cluster[j] === 2);
+ *   eigenspaceProjection(r, vectors!, n, members);                   // ||U_Sᵀ r||
+ *   harmonicEnergy(r, x, n, dim, 2);                                 // ~ mean square of r's degree-2 part
+ *
+ * Paper: Cao et al., "Towards Understanding the Spectral Bias of Deep Learning", IJCAI 2021,
+ * https://arxiv.org/abs/1912.01198 (Theorem 4.2).
+ */
+import { gegenbauer, multiplicity } from './gegenbauer.js';
+import { ntkSpectrum } from './ntk.js';
+
+/**
+ * Assign the eigenvalues of a Gram matrix on a uniform sample (sorted descending) to harmonic
+ * degrees: out[j] = the degree k whose cluster holds values[j], or -1.
+ *
+ * Degrees 0 .. maxDegree are taken in decreasing order of mu_k (`ntkSpectrum`), leaving out the
+ * odd k >= 3 whose mu_k is a numerical zero; each takes the next N(D, k) indices. The last degree
+ * may be cut short when the sample runs out (check the cluster size against `multiplicity`);
+ * indices past every listed degree get -1. Only `values.length` is read: the assignment rests on
+ * the theory that the K/n eigenvalues of n uniform points cluster near mu_k with multiplicity N(D,k).
+ */
+export function clusterByMultiplicity(values: Float64Array, dim: number, maxDegree: number): Int32Array {
+  const out = new Int32Array(values.length).fill(-1);
+  const degrees = ntkSpectrum(dim, maxDegree)
+    .filter((e) => !e.numericalZero)
+    .sort((a, b) => b.mu - a.mu || a.degree - b.degree);
+  let next = 0;
+  for (const { degree, multiplicity: size } of degrees) {
+    const end = Math.min(values.length, next + size);
+    for (let j = next; j < end; j++) out[j] = degree;
+    next = end;
+    if (next >= values.length) break;
+  }
+  return out;
+}
+
+/** Eigenvalues at or below this multiple of the largest are treated as zero by {@link clusterByGaps}. */
+export const GAP_CLUSTER_FLOOR = 1e-12;
+
+/**
+ * Split a spectrum (sorted descending) into `count` clusters for non-uniform data, where the
+ * multiplicities of {@link clusterByMultiplicity} no longer hold.
+ *
+ * Only the eigenvalues above GAP_CLUSTER_FLOOR * max are considered (the rest, rounding noise
+ * and exact zeros, get -1). Between consecutive ones the gap is log(values[j]) - log(values[j+1]);
+ * the spectrum is cut at the count - 1 largest gaps (ties: the earlier gap), and the clusters are
+ * numbered 0 .. count - 1 from the largest eigenvalues down.
+ *
+ * The tail of a finite-sample spectrum can hold log gaps larger than the boundaries between the
+ * top clusters; to cluster only the top of the spectrum, pass a prefix (values.subarray(0, m))
+ * and treat the rest as unassigned.
+ */
+export function clusterByGaps(values: Float64Array, count: number): Int32Array {
+  if (!Number.isInteger(count) || count < 1) throw new RangeError(`clusterByGaps: count must be an integer >= 1, got ${count}`);
+  for (let j = 1; j < values.length; j++) {
+    if (!(values[j] <= values[j - 1])) throw new RangeError(`clusterByGaps: values must be sorted descending; values[${j}] = ${values[j]} > values[${j - 1}] = ${values[j - 1]}`);
+  }
+  const out = new Int32Array(values.length).fill(-1);
+  const floor = values.length > 0 ? GAP_CLUSTER_FLOOR * values[0] : 0;
+  let m = 0;
+  while (m < values.length && values[m] > floor) m++;
+  if (m < count) {
+    throw new RangeError(`clusterByGaps: ${count} clusters need at least ${count} eigenvalues above ${GAP_CLUSTER_FLOOR} x the largest, got ${m}`);
+  }
+  const gaps = Array.from({ length: m - 1 }, (_, j) => ({ j, gap: Math.log(values[j]) - Math.log(values[j + 1]) }));
+  const cuts = gaps
+    .sort((a, b) => b.gap - a.gap || a.j - b.j)
+    .slice(0, count - 1)
+    .map((g) => g.j)
+    .sort((a, b) => a - b);
+  let cluster = 0;
+  let c = 0;
+  for (let j = 0; j < m; j++) {
+    out[j] = cluster;
+    if (c < cuts.length && cuts[c] === j) {
+      cluster++;
+      c++;
+    }
+  }
+  return out;
+}
+
+/**
+ * ||U_Sᵀ r||: the length of the residual's projection onto the span of the eigenvector columns
+ * S of `vectors` (row-major n x n, column j = eigenvector j, orthonormal as from `symmetricEigen`).
+ * Divide by sqrt(n) for the quantity of Theorem 4.2.
+ */
+export function eigenspaceProjection(residual: Float64Array, vectors: Float64Array, n: number, indices: Int32Array | number[]): number {
+  if (residual.length !== n) throw new RangeError(`eigenspaceProjection: residual has length ${residual.length}, expected n = ${n}`);
+  if (vectors.length !== n * n) throw new RangeError(`eigenspaceProjection: vectors has length ${vectors.length}, expected n*n = ${n * n}`);
+  let total = 0;
+  for (const j of indices) {
+    if (!Number.isInteger(j) || j < 0 || j >= n) throw new RangeError(`eigenspaceProjection: index ${j} is not a column of an ${n} x ${n} matrix`);
+    let s = 0;
+    for (let i = 0; i < n; i++) s += vectors[i * n + j] * residual[i];
+    total += s * s;
+  }
+  return Math.sqrt(total);
+}
+
+/**
+ * The energy of r in all degree-k harmonics, through the zonal kernel:
+ *   E_k(r) = (N(D,k) / n^2) sum_{i,j} r_i r_j P_k(<x_i, x_j>) = (1/n^2) sum_l (sum_i r_i Y_kl(x_i))^2,
+ * by the addition theorem (Y_kl orthonormal under the uniform measure). If r_i = h(x_i) for h in
+ * L^2 of the uniform measure, E_k -> ||proj_k h||^2 as n grows: the mean square of h's degree-k
+ * part. It is a V-statistic: the diagonal adds a bias of about N(D,k)/n * mean(r^2).
+ * O(n^2 (dim + k)); x is row-major n x dim on the unit sphere (the diagonal uses P_k(1) = 1).
+ */
+export function harmonicEnergy(residual: Float64Array, x: Float64Array, n: number, dim: number, k: number): number {
+  if (residual.length !== n) throw new RangeError(`harmonicEnergy: residual has length ${residual.length}, expected n = ${n}`);
+  if (x.length < n * dim) throw new RangeError(`harmonicEnergy: x has length ${x.length}, need n*dim = ${n * dim}`);
+  let off = 0;
+  let diag = 0;
+  for (let i = 0; i < n; i++) {
+    const ri = residual[i];
+    diag += ri * ri;
+    const oi = i * dim;
+    let row = 0;
+    for (let j = i + 1; j < n; j++) {
+      const oj = j * dim;
+      let t = 0;
+      for (let d = 0; d < dim; d++) t += x[oi + d] * x[oj + d];
+      row += residual[j] * gegenbauer(dim, k, t);
+    }
+    off += ri * row;
+  }
+  return (multiplicity(dim, k) / (n * n)) * (diag + 2 * off);
+}

@@ -1,0 +1,78 @@
+/**
+ * The empirical (finite-width) NTK of the paper's network at given weights, to check how close a
+ * width-m network is to the kernel regime.
+ *
+ * Conventions (PAPER.md): f_W(x) = sqrt(m) W2 relu(W1 x), W1 m x D, W2 1 x m, theta = 1, GD step
+ * on the weights eta = eta' / (m theta^2). The Gram matrix of the gradients, divided by m,
+ *   Theta_ij = (1/m) <grad_W f(x_i), grad_W f(x_j)>,
+ * tends to kappa(<x_i, x_j>) (`ntkGram`) as m grows with W1 ~ N(0, 2/m), W2 ~ N(0, 1/m); the
+ * fluctuation at initialization is O(m^-1/2).
+ *
+ *   const w1 = new Prng(seed, 'init/W1').normals(m * dim, Math.sqrt(2 / m));
+ *   const w2 = new Prng(seed, 'init/W2').normals(m, Math.sqrt(1 / m));
+ *   relativeFrobeniusError(empiricalNtk(w1, w2, m, dim, x, n), ntkGram(x, n, dim));   // ~ m^-1/2
+ *
+ * Paper: Cao et al., "Towards Understanding the Spectral Bias of Deep Learning", IJCAI 2021,
+ * https://arxiv.org/abs/1912.01198.
+ */
+
+/**
+ * (1/m) J Jᵀ, n x n row-major, with J the n x (m + m D) Jacobian of f over both layers:
+ *   df/dW2_j = sqrt(m) relu(w_j . x),   df/dW1_j = sqrt(m) W2_j 1(w_j . x > 0) x,
+ * so
+ *   Theta_ab = sum_j relu(w_j . x_a) relu(w_j . x_b) + <x_a, x_b> sum_j W2_j^2 1(w_j . x_a > 0) 1(w_j . x_b > 0).
+ * w1 is m x D row-major (row j = w_j), w2 has length m, x is n x D row-major. O(n m D + n^2 m).
+ */
+export function empiricalNtk(w1: Float64Array, w2: Float64Array, width: number, dim: number, x: Float64Array, n: number): Float64Array {
+  const m = width;
+  if (!Number.isInteger(m) || m < 1) throw new RangeError(`empiricalNtk: width must be an integer >= 1, got ${m}`);
+  if (w1.length !== m * dim) throw new RangeError(`empiricalNtk: w1 has length ${w1.length}, expected width*dim = ${m * dim}`);
+  if (w2.length !== m) throw new RangeError(`empiricalNtk: w2 has length ${w2.length}, expected width = ${m}`);
+  if (x.length < n * dim) throw new RangeError(`empiricalNtk: x has length ${x.length}, need n*dim = ${n * dim}`);
+  // Per point: the relu features a_j = relu(w_j . x) and the gated second-layer weights s_j = W2_j 1(w_j . x > 0).
+  const act = new Float64Array(n * m);
+  const gate = new Float64Array(n * m);
+  for (let a = 0; a < n; a++) {
+    const oa = a * dim;
+    for (let j = 0; j < m; j++) {
+      const oj = j * dim;
+      let h = 0;
+      for (let d = 0; d < dim; d++) h += w1[oj + d] * x[oa + d];
+      if (h > 0) {
+        act[a * m + j] = h;
+        gate[a * m + j] = w2[j];
+      }
+    }
+  }
+  const out = new Float64Array(n * n);
+  for (let a = 0; a < n; a++) {
+    for (let b = a; b < n; b++) {
+      let first = 0;
+      let second = 0;
+      for (let j = 0; j < m; j++) {
+        first += act[a * m + j] * act[b * m + j];
+        second += gate[a * m + j] * gate[b * m + j];
+      }
+      let xx = 0;
+      for (let d = 0; d < dim; d++) xx += x[a * dim + d] * x[b * dim + d];
+      // The sqrt(m)^2 of the two gradients cancels the 1/m.
+      const v = first + xx * second;
+      out[a * n + b] = v;
+      out[b * n + a] = v;
+    }
+  }
+  return out;
+}
+
+/** ||a - b||_F / ||b||_F for two matrices (or any arrays) of the same length. */
+export function relativeFrobeniusError(a: Float64Array, b: Float64Array): number {
+  if (a.length !== b.length) throw new RangeError(`relativeFrobeniusError: lengths differ (${a.length} vs ${b.length})`);
+  let diff = 0;
+  let ref = 0;
+  for (let i = 0; i < a.length; i++) {
+    const e = a[i] - b[i];
+    diff += e * e;
+    ref += b[i] * b[i];
+  }
+  return Math.sqrt(diff / ref);
+}

@@ -1,0 +1,190 @@
+/**
+ * The kernel-regime (linearized) twin of training: gradient descent on the squared loss with the
+ * network replaced by its NTK linearization, solved in closed form in the Gram eigenbasis.
+ *
+ * Conventions (PAPER.md): loss L = 1/(2n) sum_i (y_i - y_hat_i)^2, GD step on the weights
+ * eta = eta' / (m theta^2), so the linearized residual on the training sample evolves by
+ *   r_{s+1} = (I - eta' K/n) r_s,   K_ij = kappa(<x_i, x_j>),
+ * and predictions elsewhere by f_{s+1}(x) = f_s(x) + eta' K(x, X)/n r_s. With K/n = U diag(lambda) Uᵀ:
+ *   r_t        = U diag((1 - eta' lambda)^t) Uᵀ r_0,
+ *   r_t^test   = r_0^test - K_test,train U diag(g_t(lambda)) Uᵀ r_0 / n,
+ *   g_t(lambda) = (1 - (1 - eta' lambda)^t) / lambda  (-> t eta' as lambda -> 0).
+ *
+ *   const kTrain = ntkGram(x, n, dim);
+ *   const { values, vectors } = symmetricEigen(kTrain, n, { vectors: true });
+ *   const lambda = values.map((v) => v / n);                        // eigenvalues of K/n
+ *   const train = kernelResiduals(lambda, vectors!, n, y, 2, [0, 100, 1000]);
+ *   const kTx = ntkCross(xTest, nTest, x, n, dim);
+ *   const test = kernelTestResiduals(kTx, nTest, lambda, vectors!, n, y, yTest, 2, [0, 100, 1000]);
+ *
+ * As in neural-tangents' `predict.gradient_descent_mse`, each quantity is a small function of an
+ * eigenvalue applied in the eigenbasis (`_get_fns_in_eigenbasis`), so any step costs O(n^2).
+ *
+ * Paper: Cao et al., "Towards Understanding the Spectral Bias of Deep Learning", IJCAI 2021,
+ * https://arxiv.org/abs/1912.01198 (Section 4).
+ */
+import { kappa } from './ntk.js';
+
+/** A function of one eigenvalue lambda of K/n, applied to the spectrum in the eigenbasis. */
+type EigenFn = (lambda: number) => number;
+
+/**
+ * (1 - eta' lambda)^t: the factor by which t steps of GD shrink the residual along an eigendirection.
+ * Written as exp(t log1p(-eta' lambda)) while eta' lambda < 1 (accurate for tiny eta' lambda);
+ * beyond that, where GD oscillates or diverges along the direction, the plain integer power.
+ */
+function decayFn(learningRate: number, t: number): EigenFn {
+  return (lambda) => {
+    const a = learningRate * lambda;
+    return a < 1 ? Math.exp(t * Math.log1p(-a)) : Math.pow(1 - a, t);
+  };
+}
+
+/**
+ * g_t(lambda) = (1 - (1 - eta' lambda)^t) / lambda = eta' sum_{s<t} (1 - eta' lambda)^s: the gain
+ * by which t steps move predictions along an eigendirection. expm1 keeps it accurate as
+ * lambda -> 0, where it tends to t eta' (its value at lambda = 0 exactly).
+ */
+function accumulatedFn(learningRate: number, t: number): EigenFn {
+  return (lambda) => {
+    if (lambda === 0) return t * learningRate;
+    const a = learningRate * lambda;
+    return a < 1 ? -Math.expm1(t * Math.log1p(-a)) / lambda : (1 - Math.pow(1 - a, t)) / lambda;
+  };
+}
+
+/**
+ * The training residuals of kernel-regime GD at each requested step: r_t = U diag((1 - eta' lambda)^t) Uᵀ r_0.
+ *
+ * `values` are the eigenvalues lambda of K/n (not of K: divide `symmetricEigen(K).values` by n),
+ * `vectors` the row-major n x n eigenvector matrix (column j for values[j]), r_0 = y - f_0 on the
+ * training sample, `learningRate` eta' (weight step eta = eta' / (m theta^2)), `steps` integers >= 0.
+ * Returns one residual of length n per step, in the order given. See {@link kernelTestResiduals}.
+ */
+export function kernelResiduals(
+  values: Float64Array,
+  vectors: Float64Array,
+  n: number,
+  r0: Float64Array,
+  learningRate: number,
+  steps: number[],
+): Float64Array[] {
+  checkEigen(values, vectors, n);
+  checkRun(r0, n, 'r0', learningRate, steps);
+  const lambda = clampSpectrum(values);
+  const coeffs = toEigenbasis(vectors, n, r0);
+  return steps.map((t) => fromEigenbasis(vectors, n, coeffs, lambda, decayFn(learningRate, t)));
+}
+
+/**
+ * The held-out residuals of kernel-regime GD at each requested step:
+ *   r_t^test = r_0^test - K_test,train U diag(g_t(lambda)) Uᵀ r_0 / n,  g_t as in {@link accumulatedFn}.
+ *
+ * `kTestTrain` is nTest x n row-major with entries kappa(<x_test_a, x_train_i>) ({@link ntkCross});
+ * `values` / `vectors` / `r0Train` / `learningRate` / `steps` as in {@link kernelResiduals};
+ * `r0Test` = y_test - f_0(X_test). Returns one residual of length nTest per step.
+ */
+export function kernelTestResiduals(
+  kTestTrain: Float64Array,
+  nTest: number,
+  values: Float64Array,
+  vectors: Float64Array,
+  n: number,
+  r0Train: Float64Array,
+  r0Test: Float64Array,
+  learningRate: number,
+  steps: number[],
+): Float64Array[] {
+  checkEigen(values, vectors, n);
+  checkRun(r0Train, n, 'r0Train', learningRate, steps);
+  if (!Number.isInteger(nTest) || nTest < 0) throw new RangeError(`kernelTestResiduals: nTest must be an integer >= 0, got ${nTest}`);
+  if (kTestTrain.length !== nTest * n) {
+    throw new RangeError(`kernelTestResiduals: kTestTrain has length ${kTestTrain.length}, expected nTest*n = ${nTest * n}`);
+  }
+  if (r0Test.length !== nTest) throw new RangeError(`kernelTestResiduals: r0Test has length ${r0Test.length}, expected nTest = ${nTest}`);
+  const lambda = clampSpectrum(values);
+  const coeffs = toEigenbasis(vectors, n, r0Train);
+  return steps.map((t) => {
+    // w = U diag(g_t) Uᵀ r_0 is the accumulated eta' sum_{s<t} r_s; predictions moved by K_tx w / n.
+    const w = fromEigenbasis(vectors, n, coeffs, lambda, accumulatedFn(learningRate, t));
+    const out = new Float64Array(nTest);
+    for (let a = 0; a < nTest; a++) {
+      const row = a * n;
+      let s = 0;
+      for (let i = 0; i < n; i++) s += kTestTrain[row + i] * w[i];
+      out[a] = r0Test[a] - s / n;
+    }
+    return out;
+  });
+}
+
+/**
+ * The NTK cross-Gram matrix kappa(<a_i, b_j>), nA x nB row-major, between rows of xA (nA x dim)
+ * and xB (nB x dim) on the unit sphere. Unlike `ntkGram` no diagonal is special-cased: a point
+ * present in both sets gets kappa of its rounded self inner product (off by up to ~3e-9).
+ */
+export function ntkCross(xA: Float64Array, nA: number, xB: Float64Array, nB: number, dim: number): Float64Array {
+  if (xA.length < nA * dim) throw new RangeError(`ntkCross: xA has length ${xA.length}, need nA*dim = ${nA * dim}`);
+  if (xB.length < nB * dim) throw new RangeError(`ntkCross: xB has length ${xB.length}, need nB*dim = ${nB * dim}`);
+  const k = new Float64Array(nA * nB);
+  for (let i = 0; i < nA; i++) {
+    const oi = i * dim;
+    for (let j = 0; j < nB; j++) {
+      const oj = j * dim;
+      let s = 0;
+      for (let d = 0; d < dim; d++) s += xA[oi + d] * xB[oj + d];
+      k[i * nB + j] = kappa(s);
+    }
+  }
+  return k;
+}
+
+// ---------------------------------------------------------------------------------------------
+// In the eigenbasis
+// ---------------------------------------------------------------------------------------------
+
+/** Uᵀ v. */
+function toEigenbasis(vectors: Float64Array, n: number, v: Float64Array): Float64Array {
+  const c = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    const vi = v[i];
+    const row = i * n;
+    for (let j = 0; j < n; j++) c[j] += vectors[row + j] * vi;
+  }
+  return c;
+}
+
+/** U diag(fn(lambda)) c. */
+function fromEigenbasis(vectors: Float64Array, n: number, c: Float64Array, lambda: Float64Array, fn: EigenFn): Float64Array {
+  const scaled = new Float64Array(n);
+  for (let j = 0; j < n; j++) scaled[j] = fn(lambda[j]) * c[j];
+  const out = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    const row = i * n;
+    let s = 0;
+    for (let j = 0; j < n; j++) s += vectors[row + j] * scaled[j];
+    out[i] = s;
+  }
+  return out;
+}
+
+/**
+ * K is a Gram matrix of a positive-definite kernel, so theory fixes lambda >= 0; an eigensolver
+ * returns the smallest ones as rounding noise of either sign (~1e-16 lambda_max), and a negative
+ * one would make (1 - eta' lambda)^t grow. Clamp those to 0.
+ */
+function clampSpectrum(values: Float64Array): Float64Array {
+  return values.map((v) => (v < 0 ? 0 : v));
+}
+
+function checkEigen(values: Float64Array, vectors: Float64Array, n: number): void {
+  if (!Number.isInteger(n) || n < 1) throw new RangeError(`n must be an integer >= 1, got ${n}`);
+  if (values.length !== n) throw new RangeError(`values has length ${values.length}, expected n = ${n}`);
+  if (vectors.length !== n * n) throw new RangeError(`vectors has length ${vectors.length}, expected n*n = ${n * n}`);
+}
+
+function checkRun(r0: Float64Array, n: number, name: string, learningRate: number, steps: number[]): void {
+  if (r0.length !== n) throw new RangeError(`${name} has length ${r0.length}, expected n = ${n}`);
+  if (!Number.isFinite(learningRate) || learningRate <= 0) throw new RangeError(`learningRate must be a finite number > 0, got ${learningRate}`);
+  for (const t of steps) if (!Number.isInteger(t) || t < 0) throw new RangeError(`steps must be integers >= 0, got ${t}`);
+}
