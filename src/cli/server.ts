@@ -20,7 +20,12 @@ export async function serverCommand({ values }: CommandArgs): Promise<number> {
   say(`Temporal dev server at ${server.address}; Web UI ${server.uiUrl}; state in ${dataRoot}/temporal/dev.sqlite. Ctrl-C to stop.`);
   say(`workers: TEMPORAL_ADDRESS=${server.address} specbias worker`);
   await new Promise<void>((resolve) => {
-    const stop = () => resolve();
+    // The server process is unref'd; this timer keeps the foreground command alive until a signal.
+    const keepAlive = setInterval(() => undefined, 1 << 30);
+    const stop = () => {
+      clearInterval(keepAlive);
+      resolve();
+    };
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
   });

@@ -62,45 +62,64 @@ export function evenPolyTarget(x: Float64Array, n: number, dim: number, zeta: Fl
  *
  * Computed by Gauss–Legendre quadrature in theta (t = cos theta), where the integrand
  * g(cos theta) P_k(cos theta) sin^(D-2) theta has no endpoint singularity. The order starts at
- * 2 maxDegree + dim + 64 and doubles until every coefficient agrees with the previous order to
- * 1e-14 (relative to the largest |c_k|), up to order 8192. For g analytic on [-1, 1] (cos, even
- * polynomials) this converges geometrically; for g with a kink it returns the best order's value.
+ * 2 maxDegree + dim + 64 and doubles until every c_k agrees with the previous order to 1e-12 of
+ * its rounding scale N(D,k) (omega ratio) int |g P_k| (1-t^2)^((D-3)/2) dt, up to order 8192.
+ * For g analytic on [-1, 1] (cos, even polynomials, kappa in theta) this converges geometrically
+ * and the result sits at the rounding level; for g with a kink it returns the last order's value.
  */
 export function zonalDegreeCoefficients(g: (t: number) => number, dim: number, maxDegree: number): Float64Array {
   if (!Number.isInteger(dim) || dim < 2) throw new RangeError(`dim must be an integer >= 2, got ${dim}`);
   if (!Number.isInteger(maxDegree) || maxDegree < 0) throw new RangeError(`maxDegree must be an integer >= 0, got ${maxDegree}`);
   let order = 2 * maxDegree + dim + 64;
   let prev = coefficientsByRule(g, dim, maxDegree, order);
-  while (order < 8192) {
+  while (order < MAX_ORDER) {
     order *= 2;
     const next = coefficientsByRule(g, dim, maxDegree, order);
-    let scale = 0;
-    let diff = 0;
+    let converged = true;
     for (let k = 0; k <= maxDegree; k++) {
-      scale = Math.max(scale, Math.abs(next[k]));
-      diff = Math.max(diff, Math.abs(next[k] - prev[k]));
+      if (!(Math.abs(next.values[k] - prev.values[k]) <= 1e-12 * next.absValues[k])) converged = false;
     }
     prev = next;
-    if (diff <= 1e-14 * scale) break;
+    if (converged) break;
   }
-  return prev;
+  return prev.values;
 }
 
-function coefficientsByRule(g: (t: number) => number, dim: number, maxDegree: number, order: number): Float64Array {
+/** The largest Gauss–Legendre order {@link zonalDegreeCoefficients} tries. */
+const MAX_ORDER = 8192;
+
+/**
+ * c_k by one rule, and alongside the same sum over |terms|: the scale of its rounding error
+ * (N(D,k) grows like k^(D-2), so a fixed tolerance relative to max |c_k| could never be met).
+ */
+function coefficientsByRule(
+  g: (t: number) => number,
+  dim: number,
+  maxDegree: number,
+  order: number,
+): { values: Float64Array; absValues: Float64Array } {
   const { nodes, weights } = gaussLegendre(order);
   const half = Math.PI / 2; // theta = (pi/2)(1 + node) maps [-1, 1] onto [0, pi]
-  const sums = new Float64Array(maxDegree + 1);
+  const values = new Float64Array(maxDegree + 1);
+  const absValues = new Float64Array(maxDegree + 1);
   const p = new Float64Array(maxDegree + 1);
   for (let i = 0; i < order; i++) {
     const theta = half * (1 + nodes[i]);
     const t = Math.cos(theta);
     const w = weights[i] * g(t) * Math.pow(Math.sin(theta), dim - 2);
     gegenbauerAll(dim, maxDegree, t, p);
-    for (let k = 0; k <= maxDegree; k++) sums[k] += w * p[k];
+    for (let k = 0; k <= maxDegree; k++) {
+      values[k] += w * p[k];
+      absValues[k] += Math.abs(w * p[k]);
+    }
   }
   const ratio = sphereAreaRatio(dim) * half;
-  for (let k = 0; k <= maxDegree; k++) sums[k] *= multiplicity(dim, k) * ratio;
-  return sums;
+  for (let k = 0; k <= maxDegree; k++) {
+    const scale = multiplicity(dim, k) * ratio;
+    values[k] *= scale;
+    absValues[k] *= scale;
+  }
+  return { values, absValues };
 }
 
 /**
