@@ -104,13 +104,17 @@ describe.each(engines)('trainNetwork on %s', (engine) => {
     expect(other[0].residualTrain).not.toEqual(a[0].residualTrain);
   });
 
-  it('leaves no tensors behind, after success and after divergence', async () => {
+  it('leaves no tensors behind, after success, divergence and abort', async () => {
     const input = problem({ nTrain: 20, nTest: 5, dim: 4, width: 16, steps: 5, engine });
     await collect(input); // the backend is initialized by now
     const before = tf.memory().numTensors;
     await collect(input);
     expect(tf.memory().numTensors).toBe(before);
     await expect(collect({ ...input, learningRate: 1e6, steps: 200 })).rejects.toThrow(TrainingDivergedError);
+    expect(tf.memory().numTensors).toBe(before);
+    const controller = new AbortController();
+    const aborted = trainNetwork({ ...input, steps: 100_000 }, { onLog: (l) => void (l.step === 3 && controller.abort()), signal: controller.signal });
+    await expect(aborted).rejects.toMatchObject({ name: 'AbortError' });
     expect(tf.memory().numTensors).toBe(before);
   });
 });

@@ -1,0 +1,132 @@
+import { describe, it, expect } from 'vitest';
+import {
+  clusterByGaps,
+  clusterByMultiplicity,
+  eigenspaceProjection,
+  gegenbauer,
+  harmonicEnergy,
+  mu,
+  ntkGram,
+  Prng,
+  randomUnitVector,
+  sampleSphere,
+  symmetricEigen,
+} from '../../src/math/index.js';
+
+function clusterSizes(cluster: Int32Array): Map<number, number> {
+  const sizes = new Map<number, number>();
+  for (const c of cluster) sizes.set(c, (sizes.get(c) ?? 0) + 1);
+  return sizes;
+}
+
+describe('clusterByMultiplicity', () => {
+  it('clusterByMultiplicity on D = 3 gives degrees 0, 1, 2, 4, 6, 8 with cluster sizes 2k + 1, then -1', () => {
+    const cluster = clusterByMultiplicity(new Float64Array(60), 3, 8);
+    const expected: number[] = [];
+    for (const k of [0, 1, 2, 4, 6, 8]) for (let j = 0; j < 2 * k + 1; j++) expected.push(k);
+    while (expected.length < 60) expected.push(-1);
+    expect(Array.from(cluster)).toEqual(expected);
+  });
+
+  it('clusterByMultiplicity cuts the last degree short when the sample runs out', () => {
+    const sizes = clusterSizes(clusterByMultiplicity(new Float64Array(20), 3, 8)); // 1 + 3 + 5 + 9 = 18, then 2 of degree 6
+    expect([...sizes.entries()]).toEqual([
+      [0, 1],
+      [1, 3],
+      [2, 5],
+      [4, 9],
+      [6, 2],
+    ]);
+  });
+
+  it('the Gram eigenvalues of a uniform sample average to mu_k within each multiplicity cluster (within 5%)', () => {
+    const n = 400;
+    const dim = 3;
+    const x = sampleSphere(new Prng(31, 'test/eigenspace'), n, dim);
+    const { values } = symmetricEigen(ntkGram(x, n, dim), n);
+    const cluster = clusterByMultiplicity(values, dim, 4);
+    for (const k of [0, 1, 2, 4]) {
+      let s = 0;
+      let c = 0;
+      for (let j = 0; j < n; j++) if (cluster[j] === k) (s += values[j] / n), c++;
+      expect(Math.abs(s / c - mu(dim, k)) / mu(dim, k)).toBeLessThan(0.05);
+    }
+  });
+});
+
+describe('clusterByGaps', () => {
+  it('clusterByGaps cuts a spectrum with obvious gaps at its largest log gaps and leaves the zeros out', () => {
+    const values = new Float64Array([10, 9.5, 9, 1, 0.9, 0.8, 0.01, 0.009, 0.0085, 1e-15, 0]);
+    expect(Array.from(clusterByGaps(values, 3))).toEqual([0, 0, 0, 1, 1, 1, 2, 2, 2, -1, -1]);
+    expect(Array.from(clusterByGaps(values, 2))).toEqual([0, 0, 0, 0, 0, 0, 1, 1, 1, -1, -1]);
+    expect(Array.from(clusterByGaps(values, 1))).toEqual([0, 0, 0, 0, 0, 0, 0, 0, 0, -1, -1]);
+  });
+
+  it('clusterByGaps rejects unsorted spectra and more clusters than usable eigenvalues', () => {
+    expect(() => clusterByGaps(new Float64Array([1, 2]), 1)).toThrow(/sorted descending/);
+    expect(() => clusterByGaps(new Float64Array([1, 0.5, 0]), 3)).toThrow(/3 clusters need at least 3 eigenvalues/);
+  });
+});
+
+describe('eigenspaceProjection', () => {
+  const n = 40;
+  const dim = 4;
+  const x = sampleSphere(new Prng(32, 'test/eigenspace'), n, dim);
+  const { vectors } = symmetricEigen(ntkGram(x, n, dim), n, { vectors: true });
+  const u = vectors!;
+
+  it('eigenspaceProjection of an eigenvector onto itself is 1 and onto the others 0', () => {
+    for (const j of [0, 5, 39]) {
+      const v = Float64Array.from({ length: n }, (_, i) => u[i * n + j]);
+      expect(Math.abs(eigenspaceProjection(v, u, n, [j]) - 1)).toBeLessThan(1e-12);
+      const others = Array.from({ length: n }, (_, i) => i).filter((i) => i !== j);
+      expect(eigenspaceProjection(v, u, n, others)).toBeLessThan(1e-12);
+    }
+  });
+
+  it('eigenspaceProjection over all columns is ||r|| and splits it by Pythagoras', () => {
+    const r = new Prng(33, 'test/r').normals(n);
+    const norm = Math.sqrt(r.reduce((s, v) => s + v * v, 0));
+    const all = Int32Array.from({ length: n }, (_, i) => i);
+    expect(Math.abs(eigenspaceProjection(r, u, n, all) - norm)).toBeLessThan(1e-12);
+    const a = eigenspaceProjection(r, u, n, all.subarray(0, 10));
+    const b = eigenspaceProjection(r, u, n, all.subarray(10));
+    expect(Math.abs(a * a + b * b - norm * norm)).toBeLessThan(1e-10);
+  });
+});
+
+describe('harmonicEnergy', () => {
+  it('harmonicEnergy at degrees 0 and 1 equals its closed forms (sum r)^2/n^2 and D/n^2 sum_l (sum_i r_i x_il)^2', () => {
+    // Degree 0: Y = 1. Degree 1: Y_l(x) = sqrt(D) x_l is an orthonormal basis under the uniform measure.
+    const n = 50;
+    const dim = 6;
+    const x = sampleSphere(new Prng(34, 'test/energy'), n, dim);
+    const r = new Prng(35, 'test/energy').normals(n);
+    const sum = r.reduce((s, v) => s + v, 0);
+    expect(Math.abs(harmonicEnergy(r, x, n, dim, 0) - (sum * sum) / (n * n))).toBeLessThan(1e-14);
+    let e1 = 0;
+    for (let l = 0; l < dim; l++) {
+      let s = 0;
+      for (let i = 0; i < n; i++) s += r[i] * x[i * dim + l];
+      e1 += s * s;
+    }
+    expect(Math.abs(harmonicEnergy(r, x, n, dim, 1) - (dim * e1) / (n * n))).toBeLessThan(1e-14);
+  });
+
+  it('harmonicEnergy of a degree-2 zonal residual is ~ its mean square at degree 2 and ~0 at other degrees', () => {
+    const n = 2000;
+    const dim = 5;
+    const rng = new Prng(36, 'test/energy');
+    const x = sampleSphere(rng, n, dim);
+    const zeta = randomUnitVector(rng, dim);
+    const r = Float64Array.from({ length: n }, (_, i) => {
+      let t = 0;
+      for (let d = 0; d < dim; d++) t += zeta[d] * x[i * dim + d];
+      return gegenbauer(dim, 2, t);
+    });
+    const meanSquare = r.reduce((s, v) => s + v * v, 0) / n;
+    // The V-statistic carries a diagonal bias of about N(D,k)/n * meanSquare (N(5,2) = 14, 0.7%).
+    expect(Math.abs(harmonicEnergy(r, x, n, dim, 2) / meanSquare - 1)).toBeLessThan(0.1);
+    for (const k of [0, 1, 3, 4]) expect(Math.abs(harmonicEnergy(r, x, n, dim, k))).toBeLessThan(0.05 * meanSquare);
+  });
+});

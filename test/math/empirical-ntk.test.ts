@@ -1,0 +1,115 @@
+import { describe, it, expect } from 'vitest';
+import { empiricalNtk, ntkGram, Prng, relativeFrobeniusError, sampleSphere } from '../../src/math/index.js';
+
+/** The paper's initialization: W1 ~ N(0, 2/m) (m x D), W2 ~ N(0, 1/m). */
+function init(seed: number, m: number, dim: number): { w1: Float64Array; w2: Float64Array } {
+  return {
+    w1: new Prng(seed, 'test/init/W1').normals(m * dim, Math.sqrt(2 / m)),
+    w2: new Prng(seed, 'test/init/W2').normals(m, Math.sqrt(1 / m)),
+  };
+}
+
+/** f(x) = sqrt(m) W2 relu(W1 x), written out independently of empiricalNtk. */
+function network(w1: Float64Array, w2: Float64Array, m: number, dim: number, x: Float64Array, o: number): number {
+  let s = 0;
+  for (let j = 0; j < m; j++) {
+    let h = 0;
+    for (let d = 0; d < dim; d++) h += w1[j * dim + d] * x[o + d];
+    s += w2[j] * Math.max(h, 0);
+  }
+  return Math.sqrt(m) * s;
+}
+
+describe('empiricalNtk', () => {
+  it('empiricalNtk equals (1/m) J Jᵀ with J from central finite differences of the network over both layers', () => {
+    const m = 8;
+    const dim = 3;
+    const n = 4;
+    const x = sampleSphere(new Prng(41, 'test/entk'), n, dim);
+    const { w1, w2 } = init(41, m, dim);
+    const params = [w1, w2];
+    const count = m * dim + m;
+    const jac = new Float64Array(n * count);
+    const h = 1e-6;
+    for (let a = 0; a < n; a++) {
+      let p = 0;
+      for (const w of params) {
+        for (let q = 0; q < w.length; q++, p++) {
+          const keep = w[q];
+          w[q] = keep + h;
+          const up = network(w1, w2, m, dim, x, a * dim);
+          w[q] = keep - h;
+          const down = network(w1, w2, m, dim, x, a * dim);
+          w[q] = keep;
+          jac[a * count + p] = (up - down) / (2 * h);
+        }
+      }
+    }
+    const reference = new Float64Array(n * n);
+    for (let a = 0; a < n; a++) {
+      for (let b = 0; b < n; b++) {
+        let s = 0;
+        for (let p = 0; p < count; p++) s += jac[a * count + p] * jac[b * count + p];
+        reference[a * n + b] = s / m;
+      }
+    }
+    expect(relativeFrobeniusError(empiricalNtk(w1, w2, m, dim, x, n), reference)).toBeLessThan(1e-7);
+  });
+
+  it('the empirical NTK error against kappa shrinks like m^-1/2 (log-log slope in [-0.7, -0.3])', () => {
+    const n = 20;
+    const dim = 5;
+    const x = sampleSphere(new Prng(42, 'test/entk'), n, dim);
+    const limit = ntkGram(x, n, dim);
+    const widths = [64, 256, 1024, 4096];
+    const seeds = [0, 1, 2, 3];
+    const logM: number[] = [];
+    const logErr: number[] = [];
+    for (const m of widths) {
+      let mean = 0;
+      for (const seed of seeds) {
+        const { w1, w2 } = init(seed, m, dim);
+        mean += relativeFrobeniusError(empiricalNtk(w1, w2, m, dim, x, n), limit) / seeds.length;
+      }
+      logM.push(Math.log(m));
+      logErr.push(Math.log(mean));
+    }
+    const mx = logM.reduce((s, v) => s + v, 0) / logM.length;
+    const my = logErr.reduce((s, v) => s + v, 0) / logErr.length;
+    let sxy = 0;
+    let sxx = 0;
+    for (let i = 0; i < logM.length; i++) {
+      sxy += (logM[i] - mx) * (logErr[i] - my);
+      sxx += (logM[i] - mx) ** 2;
+    }
+    const slope = sxy / sxx;
+    expect(slope).toBeGreaterThan(-0.7);
+    expect(slope).toBeLessThan(-0.3);
+    expect(Math.exp(logErr[logErr.length - 1])).toBeLessThan(0.1); // m = 4096 is close to the kernel
+  });
+
+  it('empiricalNtk is symmetric with the squared-norm sum on its diagonal', () => {
+    const m = 16;
+    const dim = 3;
+    const n = 5;
+    const x = sampleSphere(new Prng(43, 'test/entk'), n, dim);
+    const { w1, w2 } = init(43, m, dim);
+    const theta = empiricalNtk(w1, w2, m, dim, x, n);
+    for (let a = 0; a < n; a++) {
+      for (let b = 0; b < n; b++) expect(theta[a * n + b]).toBe(theta[b * n + a]);
+      // |x| = 1: Theta_aa = sum_j relu(h_j)^2 + sum_j W2_j^2 1(h_j > 0).
+      let expected = 0;
+      for (let j = 0; j < m; j++) {
+        let hj = 0;
+        for (let d = 0; d < dim; d++) hj += w1[j * dim + d] * x[a * dim + d];
+        if (hj > 0) expected += hj * hj + w2[j] * w2[j];
+      }
+      expect(Math.abs(theta[a * n + a] - expected)).toBeLessThan(1e-14);
+    }
+  });
+
+  it('relativeFrobeniusError is ||a - b||_F / ||b||_F and rejects length mismatches', () => {
+    expect(relativeFrobeniusError(new Float64Array([3, 4]), new Float64Array([0, 4]))).toBeCloseTo(3 / 4, 15);
+    expect(() => relativeFrobeniusError(new Float64Array(2), new Float64Array(3))).toThrow(RangeError);
+  });
+});
