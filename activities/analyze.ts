@@ -25,6 +25,8 @@ export interface AnalyzeRunInput {
     samples: ArtifactRef;
     spectrum: ArtifactRef;
     gram: ArtifactRef | null;
+    vectors: ArtifactRef | null;
+    ntkCheck: ArtifactRef;
     trajectory: ArtifactRef;
     losses: ArtifactRef;
     projections: ArtifactRef;
@@ -45,9 +47,10 @@ const num = (v: unknown): number | null => (v === null || v === undefined ? null
 export async function analyzeRun(deps: ActivityDeps, input: AnalyzeRunInput): Promise<AnalyzeRunOutput> {
   const done = stopwatch(ANALYZE_STEP.name);
   const { runId, spec, artifacts } = input;
-  const [spectrum, gram, losses, projections] = await Promise.all([
+  const [spectrum, gram, ntkCheck, losses, projections] = await Promise.all([
     deps.store.readTable(artifacts.spectrum),
     artifacts.gram ? deps.store.readTable(artifacts.gram) : Promise.resolve(null),
+    deps.store.readTable(artifacts.ntkCheck),
     deps.store.readTable(artifacts.losses),
     deps.store.readTable(artifacts.projections),
   ]);
@@ -71,6 +74,7 @@ export async function analyzeRun(deps: ActivityDeps, input: AnalyzeRunInput): Pr
         },
         spectrum,
         gram,
+        ntkCheck,
         losses,
         projections,
       });

@@ -7,6 +7,7 @@ import { prepareRun } from './prepare.js';
 import { sampleData, type SampleDataInput } from './sample.js';
 import { computeSpectrum, type ComputeSpectrumInput } from './spectrum.js';
 import { trainNetwork, type TrainNetworkInput } from './train.js';
+import { checkNtk, type CheckNtkInput } from './ntk-check.js';
 import { projectResiduals, type ProjectResidualsInput } from './project.js';
 import { analyzeRun, type AnalyzeRunInput } from './analyze.js';
 
@@ -17,6 +18,7 @@ export function createActivities(deps: ActivityDeps) {
     prepareRun,
     sampleData: (input: SampleDataInput) => sampleData(deps, input),
     computeSpectrum: (input: ComputeSpectrumInput) => computeSpectrum(deps, input),
+    checkNtk: (input: CheckNtkInput) => checkNtk(deps, input),
     trainNetwork: (input: TrainNetworkInput) => trainNetwork(deps, input),
     projectResiduals: (input: ProjectResidualsInput) => projectResiduals(deps, input),
     analyzeRun: (input: AnalyzeRunInput) => analyzeRun(deps, input),

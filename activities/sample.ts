@@ -2,19 +2,20 @@
  * Activity `sampleData`: points on S^(D-1) and their targets, as `samples.arrow`.
  *
  * Columns: split ('train' | 'test'), idx, x (FixedSizeList<Float64>[D]), y, and one column
- * `p<k>` per target degree k holding P_k(<zeta_k, x>) unscaled, so projections need no
- * recomputation. Schema metadata holds the zeta vectors and the components.
+ * `p<k>` per target degree k holding the degree-k part of the target (P_k(<zeta_k, x>) for
+ * harmonics, c_k P_k(<zeta, x>) for cosine and even-poly), so projections need no
+ * recomputation. Schema metadata holds the degrees, the zeta vectors, target and distribution.
  */
 import { Prng } from '../src/math/prng.js';
-import { sampleSphere, randomUnitVector } from '../src/math/sphere.js';
-import { harmonicsTarget } from '../src/math/targets.js';
+import { sampleDistribution, type Distribution } from '../src/math/distributions.js';
+import { evaluateTarget, targetDirections } from '../src/math/targets.js';
 import { contentKey } from '../src/store/canonical-json.js';
 import { tableFromColumns, readFloat64, readMatrix, readMetadata, readStrings } from '../src/store/arrow-columns.js';
 import type { PipelineSpec } from '../src/spec/schema.js';
 import type { ArtifactRef, StepTiming } from '../workflows/types.js';
 import { stopwatch, type ActivityDeps } from './context.js';
 
-export const SAMPLE_STEP = { name: 'sample', version: 1 } as const;
+export const SAMPLE_STEP = { name: 'sample', version: 2 } as const;
 
 export interface SampleDataInput {
   spec: PipelineSpec;
@@ -25,7 +26,8 @@ export interface SampleDataOutput {
 }
 
 export function sampleKey(spec: PipelineSpec): string {
-  return contentKey({ step: SAMPLE_STEP, params: { seed: spec.seed, data: spec.data } });
+  // maxDegree bounds the degree parts recorded for cosine and even-poly targets.
+  return contentKey({ step: SAMPLE_STEP, params: { seed: spec.seed, data: spec.data, maxDegree: spec.spectrum.maxDegree } });
 }
 
 export async function sampleData(deps: ActivityDeps, { spec }: SampleDataInput): Promise<SampleDataOutput> {
@@ -35,13 +37,12 @@ export async function sampleData(deps: ActivityDeps, { spec }: SampleDataInput):
   if (cached) return { samples: cached, timing: done(true) };
 
   const { dim, n, nTest, target } = spec.data;
-  const components = target.components;
-  const zetaRng = new Prng(spec.seed, 'target/zeta');
-  const zetas = components.map(() => randomUnitVector(zetaRng, dim));
-  const xTrain = sampleSphere(new Prng(spec.seed, 'sample/train'), n, dim);
-  const xTest = sampleSphere(new Prng(spec.seed, 'sample/test'), nTest, dim);
-  const train = harmonicsTarget(xTrain, n, dim, components, zetas);
-  const test = harmonicsTarget(xTest, nTest, dim, components, zetas);
+  const distribution = spec.data.distribution as Distribution;
+  const zetas = targetDirections(target, dim, new Prng(spec.seed, 'target/zeta'));
+  const xTrain = sampleDistribution(new Prng(spec.seed, 'sample/train'), distribution, n, dim);
+  const xTest = sampleDistribution(new Prng(spec.seed, 'sample/test'), distribution, nTest, dim);
+  const train = evaluateTarget(target, xTrain, n, dim, zetas, spec.spectrum.maxDegree);
+  const test = evaluateTarget(target, xTest, nTest, dim, zetas, spec.spectrum.maxDegree);
 
   const total = n + nTest;
   const x = new Float64Array(total * dim);
@@ -58,15 +59,17 @@ export async function sampleData(deps: ActivityDeps, { spec }: SampleDataInput):
     x: { matrix: x, width: dim },
     y,
   };
-  components.forEach((c, j) => {
+  train.degrees.forEach((degree, j) => {
     const p = new Float64Array(total);
     p.set(train.parts[j]!, 0);
     p.set(test.parts[j]!, n);
-    columns[`p${c.degree}`] = p;
+    columns[`p${degree}`] = p;
   });
   const table = tableFromColumns(columns, {
     dim: String(dim),
-    components: JSON.stringify(components),
+    degrees: JSON.stringify(train.degrees),
+    target: JSON.stringify(target),
+    distribution: JSON.stringify(distribution),
     zetas: JSON.stringify(zetas.map((z) => Array.from(z))),
   });
   const samples = await deps.store.writeTable(SAMPLE_STEP.name, key, 'samples.arrow', table);
@@ -81,8 +84,10 @@ export interface Samples {
   yTrain: Float64Array;
   xTest: Float64Array;
   yTest: Float64Array;
-  components: { degree: number; amplitude: number }[];
-  /** P_k(<zeta_k, x_i>) per target degree, per split. */
+  /** The target's degrees, in column order. */
+  degrees: number[];
+  distribution: Distribution;
+  /** The degree-k part of the target (up to scale) per degree, per split. */
   parts: Map<number, { train: Float64Array; test: Float64Array }>;
 }
 
@@ -90,16 +95,17 @@ export interface Samples {
 export async function readSamples(deps: ActivityDeps, ref: ArtifactRef): Promise<Samples> {
   const table = await deps.store.readTable(ref);
   const dim = Number(readMetadata(table, 'dim'));
-  const components = JSON.parse(readMetadata(table, 'components')) as Samples['components'];
+  const degrees = JSON.parse(readMetadata(table, 'degrees')) as number[];
+  const distribution = JSON.parse(readMetadata(table, 'distribution')) as Distribution;
   const split = readStrings(table, 'split');
   const n = split.findIndex((s) => s !== 'train') === -1 ? split.length : split.findIndex((s) => s !== 'train');
   const nTest = split.length - n;
   const { matrix: x } = readMatrix(table, 'x');
   const y = readFloat64(table, 'y');
   const parts = new Map<number, { train: Float64Array; test: Float64Array }>();
-  for (const c of components) {
-    const p = readFloat64(table, `p${c.degree}`);
-    parts.set(c.degree, { train: p.slice(0, n), test: p.slice(n) });
+  for (const degree of degrees) {
+    const p = readFloat64(table, `p${degree}`);
+    parts.set(degree, { train: p.slice(0, n), test: p.slice(n) });
   }
   return {
     dim,
@@ -109,7 +115,8 @@ export async function readSamples(deps: ActivityDeps, ref: ArtifactRef): Promise
     yTrain: y.slice(0, n),
     xTest: x.slice(n * dim),
     yTest: y.slice(n),
-    components,
+    degrees,
+    distribution,
     parts,
   };
 }

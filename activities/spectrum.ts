@@ -1,11 +1,13 @@
 /**
  * Activity `computeSpectrum`: the analytic NTK eigenvalues mu_k with multiplicities N(D,k)
- * (`spectrum.arrow`) and, when asked, all eigenvalues of the Gram matrix K/n on the training
- * sample (`gram.arrow`). The eigensolve runs in a worker thread so heartbeats keep flowing.
+ * (`spectrum.arrow`) and, when asked, the eigendecomposition of the Gram matrix K/n on the
+ * training sample: eigenvalues with degree clusters (`gram.arrow`) and eigenvectors
+ * (`gram-vectors.f64`). The eigensolve runs off the event loop, so heartbeats keep flowing.
  */
 import { ntkSpectrum, theoryRate, ntkGram } from '../src/math/ntk.js';
 import { multiplicity } from '../src/math/gegenbauer.js';
 import { symmetricEigenInWorker } from '../src/math/eigen.js';
+import { clusterByGaps, clusterByMultiplicity } from '../src/math/eigenspace.js';
 import { contentKey } from '../src/store/canonical-json.js';
 import { tableFromColumns } from '../src/store/arrow-columns.js';
 import type { PipelineSpec } from '../src/spec/schema.js';
@@ -13,7 +15,7 @@ import type { ArtifactRef, StepTiming } from '../workflows/types.js';
 import { stopwatch, withHeartbeat, type ActivityDeps } from './context.js';
 import { readSamples } from './sample.js';
 
-export const SPECTRUM_STEP = { name: 'spectrum', version: 1 } as const;
+export const SPECTRUM_STEP = { name: 'spectrum', version: 2 } as const;
 
 export interface ComputeSpectrumInput {
   spec: PipelineSpec;
@@ -22,6 +24,8 @@ export interface ComputeSpectrumInput {
 export interface ComputeSpectrumOutput {
   spectrum: ArtifactRef;
   gram: ArtifactRef | null;
+  /** Eigenvectors of K/n as raw float64, row-major n x n, column j for eigenvalue j of gram.arrow. */
+  vectors: ArtifactRef | null;
   timing: StepTiming;
 }
 
@@ -37,7 +41,10 @@ export async function computeSpectrum(deps: ActivityDeps, { spec, samples }: Com
   });
   const cachedSpectrum = await deps.store.find(SPECTRUM_STEP.name, key, 'spectrum.arrow');
   const cachedGram = wantGram ? await deps.store.find(SPECTRUM_STEP.name, key, 'gram.arrow') : null;
-  if (cachedSpectrum && (!wantGram || cachedGram)) return { spectrum: cachedSpectrum, gram: cachedGram, timing: done(true) };
+  const cachedVectors = wantGram ? await deps.store.find(SPECTRUM_STEP.name, key, 'gram-vectors.f64') : null;
+  if (cachedSpectrum && (!wantGram || (cachedGram && cachedVectors))) {
+    return { spectrum: cachedSpectrum, gram: cachedGram, vectors: cachedVectors, timing: done(true) };
+  }
 
   const rows = ntkSpectrum(dim, maxDegree);
   const spectrumTable = tableFromColumns({
@@ -48,44 +55,39 @@ export async function computeSpectrum(deps: ActivityDeps, { spec, samples }: Com
     theory_rate: Float64Array.from(rows, (r) => (r.numericalZero ? Number.NaN : theoryRate(r.mu, learningRate))),
   });
   const spectrum = await deps.store.writeTable(SPECTRUM_STEP.name, key, 'spectrum.arrow', spectrumTable);
+  if (!wantGram) return { spectrum, gram: null, vectors: null, timing: done(false) };
 
-  let gram: ArtifactRef | null = null;
-  if (wantGram) {
-    const s = await readSamples(deps, samples);
-    const k = ntkGram(s.xTrain, s.n, dim);
-    for (let i = 0; i < k.length; i++) k[i]! /= s.n;
-    const { values } = await withHeartbeat(symmetricEigenInWorker(k, s.n, { vectors: false }), { stage: 'eigensolve' });
-    const cluster = clustersByMultiplicity(values.length, rows.map((r) => ({ degree: r.degree, mu: r.mu, numericalZero: r.numericalZero })), dim);
-    gram = await deps.store.writeTable(
-      SPECTRUM_STEP.name,
-      key,
-      'gram.arrow',
-      tableFromColumns({
-        idx: Int32Array.from(values, (_, i) => i),
-        eigenvalue: Float64Array.from(values),
-        cluster: { nullableInt32: cluster },
-      }),
-    );
-  }
-  return { spectrum, gram, timing: done(false) };
+  const s = await readSamples(deps, samples);
+  const k = ntkGram(s.xTrain, s.n, dim);
+  for (let i = 0; i < k.length; i++) k[i]! /= s.n;
+  const { values, vectors } = await withHeartbeat(symmetricEigenInWorker(k, s.n, { vectors: true }), { stage: 'eigensolve' });
+  const cluster = gramClusters(values, dim, maxDegree, s.distribution.kind === 'uniform');
+  const gram = await deps.store.writeTable(
+    SPECTRUM_STEP.name,
+    key,
+    'gram.arrow',
+    tableFromColumns({
+      idx: Int32Array.from(values, (_, i) => i),
+      eigenvalue: Float64Array.from(values),
+      cluster: { nullableInt32: Array.from(cluster, (c) => (c < 0 ? null : c)) },
+    }),
+  );
+  const v = vectors!;
+  const vectorsRef = await deps.store.writeBytes(SPECTRUM_STEP.name, key, 'gram-vectors.f64', new Uint8Array(v.buffer, v.byteOffset, v.byteLength), s.n);
+  return { spectrum, gram, vectors: vectorsRef, timing: done(false) };
 }
 
 /**
- * Uniform-data clustering: sorted descending, the Gram eigenvalues come in groups of N(D,k)
- * near mu_k, taken in decreasing order of mu_k (odd k >= 3 have mu_k = 0 and are not grouped).
+ * Degree clusters of the K/n eigenvalues (descending). Uniform data: by the multiplicities
+ * N(D,k) (the theory). Otherwise by spectral gaps: the top 1 + D + N(D,2) eigenvalues are cut at
+ * their two largest log-gaps into three groups, labelled 0, 1, 2 like the degrees they play the
+ * role of; the rest is unlabelled (-1).
  */
-export function clustersByMultiplicity(
-  count: number,
-  degrees: { degree: number; mu: number; numericalZero: boolean }[],
-  dim: number,
-): (number | null)[] {
-  const order = degrees.filter((d) => !d.numericalZero).sort((a, b) => b.mu - a.mu);
-  const out: (number | null)[] = new Array(count).fill(null);
-  let i = 0;
-  for (const d of order) {
-    const m = multiplicity(dim, d.degree);
-    for (let j = 0; j < m && i < count; j++) out[i++] = d.degree;
-    if (i >= count) break;
-  }
+export function gramClusters(values: Float64Array, dim: number, maxDegree: number, uniform: boolean): Int32Array {
+  if (uniform) return clusterByMultiplicity(values, dim, maxDegree);
+  const out = new Int32Array(values.length).fill(-1);
+  const top = Math.min(values.length, 1 + dim + multiplicity(dim, 2));
+  const groups = clusterByGaps(values.subarray(0, top), Math.min(3, top));
+  out.set(groups.subarray(0, top));
   return out;
 }

@@ -1,5 +1,6 @@
 /**
- * `spectralBiasPipeline(spec)`: one run, sample -> (spectrum || train) -> project -> analyze.
+ * `spectralBiasPipeline(spec)`: one run, sample -> (spectrum || NTK check || train) -> project
+ * -> analyze.
  *
  * Deterministic workflow code: activities are imported as types only, and every call passes
  * artifact references, never arrays.
@@ -60,14 +61,21 @@ async function run(input: PipelineSpec, progress: Progress): Promise<PipelineRes
   const sample = await quick.sampleData({ spec });
 
   progress.stage = 'spectrum+train';
-  const [spectrum, trained] = await Promise.all([
+  const [spectrum, ntk, trained] = await Promise.all([
     long.computeSpectrum({ spec, samples: sample.samples }),
+    long.checkNtk({ spec, samples: sample.samples }),
     long.trainNetwork({ spec, samples: sample.samples, workflowId }),
   ]);
   progress.step = spec.training.steps;
 
   progress.stage = 'project';
-  const projected = await long.projectResiduals({ spec, samples: sample.samples, trajectory: trained.trajectory });
+  const projected = await long.projectResiduals({
+    spec,
+    samples: sample.samples,
+    trajectory: trained.trajectory,
+    gram: spectrum.gram,
+    vectors: spectrum.vectors,
+  });
 
   progress.stage = 'analyze';
   const analyzed = await long.analyzeRun({
@@ -79,13 +87,15 @@ async function run(input: PipelineSpec, progress: Progress): Promise<PipelineRes
       samples: sample.samples,
       spectrum: spectrum.spectrum,
       gram: spectrum.gram,
+      vectors: spectrum.vectors,
+      ntkCheck: ntk.ntkCheck,
       trajectory: trained.trajectory,
       losses: trained.losses,
       projections: projected.projections,
     },
     engine: trained.engine,
     backend: trained.backend,
-    timings: [sample.timing, spectrum.timing, trained.timing, projected.timing],
+    timings: [sample.timing, spectrum.timing, ntk.timing, trained.timing, projected.timing],
   });
 
   progress.stage = 'completed';

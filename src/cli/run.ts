@@ -140,8 +140,18 @@ export async function readRates(dataRoot: string, runId: string): Promise<RateRo
 }
 
 export function summaryTable(rates: RateRow[]): string {
+  const over = (a: number | null, b: number | null) => (a === null || b === null || b === 0 ? null : a / b);
   return formatTable(
-    ['degree', 'fitted rate', 'theory rate', 'fitted/theory', 'r2', 'note'],
-    rates.map((r) => [r.degree, formatNumber(r.fittedRate), formatNumber(r.theoryRate), formatNumber(r.ratio, 3), formatNumber(r.r2, 3), r.note ?? '']),
+    ['degree', 'fitted rate', 'kernel rate', 'theory rate', 'fitted/kernel', 'fitted/theory', 'r2', 'note'],
+    rates.map((r) => [
+      r.degree,
+      formatNumber(r.fittedRate),
+      formatNumber(r.kernelRate),
+      formatNumber(r.theoryRate),
+      formatNumber(over(r.fittedRate, r.kernelRate), 3),
+      formatNumber(r.ratio, 3),
+      formatNumber(r.r2, 3),
+      r.note ?? '',
+    ]),
   );
 }

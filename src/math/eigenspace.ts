@@ -136,3 +136,38 @@ export function harmonicEnergy(residual: Float64Array, x: Float64Array, n: numbe
   }
   return (multiplicity(dim, k) / (n * n)) * (diag + 2 * off);
 }
+
+/**
+ * The zonal kernel matrix P_k(<x_i, x_j>) (n x n, row-major, diagonal exactly P_k(1) = 1), so that
+ * {@link harmonicEnergyWithKernel} can evaluate E_k at many residuals for O(n^2) each.
+ */
+export function zonalKernel(x: Float64Array, n: number, dim: number, k: number): Float64Array {
+  if (x.length < n * dim) throw new RangeError(`zonalKernel: x has length ${x.length}, need n*dim = ${n * dim}`);
+  const out = new Float64Array(n * n);
+  for (let i = 0; i < n; i++) {
+    out[i * n + i] = 1;
+    for (let j = i + 1; j < n; j++) {
+      let t = 0;
+      for (let d = 0; d < dim; d++) t += x[i * dim + d]! * x[j * dim + d]!;
+      const p = gegenbauer(dim, k, t);
+      out[i * n + j] = p;
+      out[j * n + i] = p;
+    }
+  }
+  return out;
+}
+
+/** {@link harmonicEnergy} from a precomputed {@link zonalKernel} matrix: (N(D,k)/n^2) rᵀ P_k r. */
+export function harmonicEnergyWithKernel(residual: Float64Array, kernel: Float64Array, n: number, dim: number, k: number): number {
+  if (residual.length !== n || kernel.length !== n * n) {
+    throw new RangeError(`harmonicEnergyWithKernel: residual ${residual.length} and kernel ${kernel.length} do not fit n = ${n}`);
+  }
+  let s = 0;
+  for (let i = 0; i < n; i++) {
+    let row = 0;
+    const o = i * n;
+    for (let j = 0; j < n; j++) row += kernel[o + j]! * residual[j]!;
+    s += residual[i]! * row;
+  }
+  return (multiplicity(dim, k) / (n * n)) * s;
+}

@@ -15,7 +15,9 @@
  * https://arxiv.org/abs/1912.01198 (Section 5).
  */
 import { gegenbauer } from './gegenbauer.js';
-import { dot } from './sphere.js';
+import type { Prng } from './prng.js';
+import { dot, randomUnitVector } from './sphere.js';
+import { cosineTarget, evenPolyTarget, zonalDegreeCoefficients, zonalDegreeParts } from './target-functions.js';
 
 export interface HarmonicComponent {
   degree: number;
@@ -51,4 +53,70 @@ export function harmonicsTarget(
     return part;
   });
   return { y, parts };
+}
+
+// ---- Every target kind of the spec -----------------------------------------------------------
+
+/** The spec's target (DESIGN §5): harmonics, cosine or even-poly, each zonal around its zeta. */
+export type TargetDefinition =
+  | { kind: 'harmonics'; components: { degree: number; amplitude: number; zeta?: number[] }[] }
+  | { kind: 'cosine'; omega: number; zeta?: number[] }
+  | { kind: 'even-poly'; coefficients: number[]; zeta?: number[] };
+
+export interface EvaluatedTarget {
+  y: Float64Array;
+  /** The degrees with a component; parts[j] is the degree-degrees[j] part of y on the points. */
+  degrees: number[];
+  parts: Float64Array[];
+}
+
+/**
+ * The target's directions: one per harmonic component, or one for cosine and even-poly. A zeta
+ * given in the spec is normalized; otherwise it is random from `rng`, which is drawn from the
+ * same number of times either way, so giving one zeta does not move the others.
+ */
+export function targetDirections(target: TargetDefinition, dim: number, rng: Prng): Float64Array[] {
+  const given = target.kind === 'harmonics' ? target.components.map((c) => c.zeta) : [target.zeta];
+  return given.map((z) => {
+    const random = randomUnitVector(rng, dim);
+    if (!z) return random;
+    const norm = Math.hypot(...z);
+    return Float64Array.from(z, (v) => v / norm);
+  });
+}
+
+/** Below this fraction of the largest |c_k|, a zonal coefficient counts as absent (odd k of even g). */
+const ABSENT_DEGREE = 1e-10;
+
+/**
+ * Evaluate a target on n points and split it into degree parts. Harmonic targets are their
+ * parts; cosine and even-poly are expanded in Gegenbauer polynomials up to `maxDegree`
+ * ({@link zonalDegreeCoefficients}), and y is the exact function, not the truncated sum.
+ */
+export function evaluateTarget(
+  target: TargetDefinition,
+  x: Float64Array,
+  n: number,
+  dim: number,
+  zetas: Float64Array[],
+  maxDegree: number,
+): EvaluatedTarget {
+  if (target.kind === 'harmonics') {
+    const { y, parts } = harmonicsTarget(x, n, dim, target.components, zetas);
+    return { y, degrees: target.components.map((c) => c.degree), parts };
+  }
+  const zeta = zetas[0]!;
+  const g = target.kind === 'cosine' ? (t: number) => Math.cos(target.omega * t) : (t: number) => evenPoly(target.coefficients, t);
+  const y = target.kind === 'cosine' ? cosineTarget(x, n, dim, zeta, target.omega) : evenPolyTarget(x, n, dim, zeta, target.coefficients);
+  const coefficients = zonalDegreeCoefficients(g, dim, maxDegree);
+  const largest = Math.max(...Array.from(coefficients, Math.abs));
+  const all = zonalDegreeParts(x, n, dim, zeta, coefficients);
+  const degrees = [...coefficients.keys()].filter((k) => Math.abs(coefficients[k]!) > ABSENT_DEGREE * largest);
+  return { y, degrees, parts: degrees.map((k) => all[k]!) };
+}
+
+function evenPoly(coefficients: number[], t: number): number {
+  let s = 0;
+  for (let j = coefficients.length - 1; j >= 0; j--) s = s * t * t + coefficients[j]!;
+  return s;
 }

@@ -7,18 +7,24 @@
  *   const spec = parseSpec({ name: 'quickstart', data: { n: 200 } });   // defaults filled in
  */
 import { z } from 'zod';
+import { DISTRIBUTION_KINDS, DistributionError, withDistributionDefaults } from '../math/distributions.js';
 
 export const ENGINES = ['auto', 'tfjs-wasm', 'tfjs-cpu'] as const;
 
 const int = (min: number) => z.number().int().min(min);
 
+/** A direction in R^D; normalized before use. Random from the seed when absent. */
+const zeta = z.array(z.number().finite()).min(2).optional();
+
 const harmonicComponent = z
   .object({
     degree: int(0).max(200),
     amplitude: z.number().finite(),
+    zeta,
   })
   .strict();
 
+/** sum_c a_c P_{k_c}(<zeta_c, x>): the paper's Figs. 1-2. */
 const harmonicsTarget = z
   .object({
     kind: z.literal('harmonics'),
@@ -26,15 +32,37 @@ const harmonicsTarget = z
   })
   .strict();
 
-const uniformDistribution = z.object({ kind: z.literal('uniform') }).strict();
+/** cos(omega <zeta, x>): Fig. 3, every even degree present. */
+const cosineTarget = z
+  .object({
+    kind: z.literal('cosine'),
+    omega: z.number().finite().positive().default(4),
+    zeta,
+  })
+  .strict();
+
+/** sum_j c_j <zeta, x>^(2j): Fig. 3's polynomial, degrees 0, 2, ..., 2J. */
+const evenPolyTarget = z
+  .object({
+    kind: z.literal('even-poly'),
+    coefficients: z.array(z.number().finite()).min(1).max(25).default([0, 1, 1]),
+    zeta,
+  })
+  .strict();
+
+// Parameters are checked by src/math/distributions.ts, which also fills the defaults (they
+// depend on dim); see checkDistribution below.
+const distribution = z
+  .object({ kind: z.enum(DISTRIBUTION_KINDS as unknown as [string, ...string[]]) })
+  .catchall(z.unknown());
 
 const dataSchema = z
   .object({
     dim: int(2).max(1000).default(10),
     n: int(1).default(1000),
     nTest: int(0).default(1000),
-    distribution: z.discriminatedUnion('kind', [uniformDistribution]).prefault({ kind: 'uniform' }),
-    target: z.discriminatedUnion('kind', [harmonicsTarget]).prefault({
+    distribution: distribution.prefault({ kind: 'uniform' }),
+    target: z.discriminatedUnion('kind', [harmonicsTarget, cosineTarget, evenPolyTarget]).prefault({
       kind: 'harmonics',
       components: [
         { degree: 1, amplitude: 1 },
@@ -117,12 +145,38 @@ export function parseSpec(raw: unknown, file?: string): PipelineSpec {
 }
 
 function checkCrossFields(spec: PipelineSpec, file?: string): PipelineSpec {
-  const degrees = spec.data.target.components.map((c) => c.degree);
-  const dup = degrees.find((d, i) => degrees.indexOf(d) !== i);
-  if (dup !== undefined) {
-    throw new SpecError('data.target.components', `degree ${dup} appears twice; give each degree once`, file);
+  const { dim, target } = spec.data;
+  if (target.kind === 'harmonics') {
+    const degrees = target.components.map((c) => c.degree);
+    const dup = degrees.find((d, i) => degrees.indexOf(d) !== i);
+    if (dup !== undefined) {
+      throw new SpecError('data.target.components', `degree ${dup} appears twice; give each degree once`, file);
+    }
+    target.components.forEach((c, i) => checkZeta(c.zeta, dim, `data.target.components.${i}.zeta`, file));
+  } else {
+    checkZeta(target.zeta, dim, 'data.target.zeta', file);
   }
+  spec.data.distribution = checkDistribution(spec.data.distribution, dim, file);
   return spec;
+}
+
+function checkZeta(zeta: number[] | undefined, dim: number, field: string, file?: string): void {
+  if (zeta === undefined) return;
+  if (zeta.length !== dim) throw new SpecError(field, `has ${zeta.length} entries, expected data.dim = ${dim}`, file);
+  if (zeta.every((v) => v === 0)) throw new SpecError(field, 'is the zero vector; give a direction', file);
+}
+
+/** Fill the distribution's dim-dependent defaults, so the canonical spec shows every parameter. */
+function checkDistribution(dist: PipelineSpec['data']['distribution'], dim: number, file?: string): PipelineSpec['data']['distribution'] {
+  try {
+    return withDistributionDefaults(dist as { kind: string }, dim) as PipelineSpec['data']['distribution'];
+  } catch (err) {
+    if (err instanceof DistributionError) {
+      const param = err.parameter.includes('.') ? err.parameter.slice(err.parameter.indexOf('.') + 1) : err.parameter;
+      throw new SpecError(`data.distribution.${param}`, err.detail, file);
+    }
+    throw err;
+  }
 }
 
 function issuePath(issue: z.core.$ZodIssue): string {

@@ -86,11 +86,13 @@ export interface RateRow {
  * - gram: idx int32, eigenvalue float64, cluster int32 (nullable)
  * - losses: split utf8, step int32, loss float64
  * - projections: split utf8, step int32, degree int32, kind utf8, source utf8, value float64
+ * - ntkCheck: width int32, n_points int32, rel_error float64
  */
 export interface IngestRunInput {
   run: RunRow;
   spectrum: Table;
   gram: Table | null;
+  ntkCheck?: Table | null;
   losses: Table;
   projections: Table;
 }
@@ -115,6 +117,8 @@ CREATE TABLE IF NOT EXISTS spectrum (
   run_id VARCHAR, degree INTEGER, mu DOUBLE, multiplicity DOUBLE, numerical_zero BOOLEAN, theory_rate DOUBLE);
 CREATE TABLE IF NOT EXISTS gram_eigenvalues (
   run_id VARCHAR, idx INTEGER, eigenvalue DOUBLE, cluster INTEGER);
+CREATE TABLE IF NOT EXISTS ntk_check (
+  run_id VARCHAR, width INTEGER, n_points INTEGER, rel_error DOUBLE);
 CREATE TABLE IF NOT EXISTS losses (
   run_id VARCHAR, split VARCHAR, step INTEGER, loss DOUBLE);
 CREATE TABLE IF NOT EXISTS projections (
@@ -125,7 +129,7 @@ CREATE TABLE IF NOT EXISTS rates (
   note VARCHAR);
 `;
 
-const RUN_TABLES = ['runs', 'spectrum', 'gram_eigenvalues', 'losses', 'projections', 'rates'] as const;
+const RUN_TABLES = ['runs', 'spectrum', 'gram_eigenvalues', 'ntk_check', 'losses', 'projections', 'rates'] as const;
 
 const RATE_COLUMNS =
   'run_id, split, kind, degree, fitted_rate, theory_rate, kernel_rate, ratio, r2, window_start, window_end, n_points, note';
@@ -140,6 +144,11 @@ const SPECTRUM_COLUMNS: ArtifactColumns = [
   ['multiplicity', 'float64'],
   ['numerical_zero', 'bool'],
   ['theory_rate', 'float64'],
+];
+const NTK_CHECK_COLUMNS: ArtifactColumns = [
+  ['width', 'int32'],
+  ['n_points', 'int32'],
+  ['rel_error', 'float64'],
 ];
 const GRAM_COLUMNS: ArtifactColumns = [
   ['idx', 'int32'],
@@ -304,6 +313,7 @@ export class ResultsDb {
     const tables: [string, ArtifactColumnsData][] = [
       ['spectrum', readColumns('spectrum', input.spectrum, SPECTRUM_COLUMNS)],
       ['gram_eigenvalues', input.gram ? readColumns('gram', input.gram, GRAM_COLUMNS) : { columns: [], rows: 0 }],
+      ['ntk_check', input.ntkCheck ? readColumns('ntkCheck', input.ntkCheck, NTK_CHECK_COLUMNS) : { columns: [], rows: 0 }],
       ['losses', readColumns('losses', input.losses, LOSS_COLUMNS)],
       ['projections', readColumns('projections', input.projections, PROJECTION_COLUMNS)],
     ];

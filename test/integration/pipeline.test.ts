@@ -57,7 +57,16 @@ describe('spectralBiasPipeline on a real dev server', () => {
     const files = arrowFiles(join(dataRoot, 'artifacts'));
     const names = files.map((f) => f.split('/').slice(-3, -2)[0] + '/' + f.split('/').at(-1));
     expect(names.sort()).toEqual(
-      ['analyze/rates.arrow', 'project/projections.arrow', 'sample/samples.arrow', 'spectrum/gram.arrow', 'spectrum/spectrum.arrow', 'train/losses.arrow', 'train/trajectory.arrow'].sort(),
+      [
+        'analyze/rates.arrow',
+        'ntk-check/ntk-check.arrow',
+        'project/projections.arrow',
+        'sample/samples.arrow',
+        'spectrum/gram.arrow',
+        'spectrum/spectrum.arrow',
+        'train/losses.arrow',
+        'train/trajectory.arrow',
+      ].sort(),
     );
     for (const f of files) {
       const bytes = readFileSync(f);
@@ -71,12 +80,32 @@ describe('spectralBiasPipeline on a real dev server', () => {
     const manifest = JSON.parse(readFileSync(join(dataRoot, result.manifest), 'utf8'));
     expect(manifest.specHash).toBe(result.specHash);
     expect(manifest.engine).toBe('tfjs-cpu');
-    expect(manifest.backend).toBe('cpu');
-    expect(Object.keys(manifest.artifacts).sort()).toEqual(['gram', 'losses', 'projections', 'rates', 'samples', 'spectrum', 'trajectory']);
+    expect(manifest.backend).toMatch(/^tfjs .* cpu/);
+    expect(Object.keys(manifest.artifacts).sort()).toEqual(['gram', 'losses', 'ntkCheck', 'projections', 'rates', 'samples', 'spectrum', 'trajectory', 'vectors']);
 
     await withResultsDb(join(dataRoot, 'results.duckdb'), { readOnly: true }, async (db) => {
-      const [count] = await db.query(`SELECT count(*) AS n FROM projections WHERE run_id = $run_id`, { run_id: result.runId });
-      expect(Number(count!.n)).toBe(logs * 2 * 3);
+      // target and harmonic kinds on both splits, eigenspace on train; network and kernel sources
+      const counts = await db.query(`SELECT kind, source, count(*) AS n FROM projections WHERE run_id = $run_id GROUP BY ALL ORDER BY ALL`, { run_id: result.runId });
+      expect(counts).toEqual([
+        { kind: 'eigenspace', source: 'kernel', n: logs * 3 },
+        { kind: 'eigenspace', source: 'network', n: logs * 3 },
+        { kind: 'harmonic', source: 'kernel', n: logs * 2 * 3 },
+        { kind: 'harmonic', source: 'network', n: logs * 2 * 3 },
+        { kind: 'target', source: 'kernel', n: logs * 2 * 3 },
+        { kind: 'target', source: 'network', n: logs * 2 * 3 },
+      ]);
+      // At step 0 the kernel twin starts from the network's own residual.
+      const start = await db.query(
+        `SELECT (max(value) - min(value)) / max(value) AS spread, count(*) AS n FROM projections
+          WHERE run_id = $run_id AND step = 0 AND kind = 'target' AND split = 'train' AND degree = 1`,
+        { run_id: result.runId },
+      );
+      expect(start[0]!.n).toBe(2);
+      expect(Number(start[0]!.spread)).toBeLessThan(1e-12);
+      const [ntk] = await db.query(`SELECT width, rel_error FROM ntk_check WHERE run_id = $run_id`, { run_id: result.runId });
+      expect(ntk!.width).toBe(64);
+      expect(Number(ntk!.rel_error)).toBeGreaterThan(0.01);
+      expect(Number(ntk!.rel_error)).toBeLessThan(1);
       const [mu1] = await db.query(`SELECT mu FROM spectrum WHERE run_id = $run_id AND degree = 1`, { run_id: result.runId });
       expect(Number(mu1!.mu)).toBeCloseTo(3 / 20, 12);
       const gram = await db.query(`SELECT count(*) AS n, max(eigenvalue) AS top FROM gram_eigenvalues WHERE run_id = $run_id`, { run_id: result.runId });

@@ -130,3 +130,21 @@ describe('harmonicEnergy', () => {
     for (const k of [0, 1, 3, 4]) expect(Math.abs(harmonicEnergy(r, x, n, dim, k))).toBeLessThan(0.05 * meanSquare);
   });
 });
+
+describe('harmonicEnergyWithKernel', () => {
+  it('equals harmonicEnergy computed pair by pair', async () => {
+    const { Prng } = await import('../../src/math/prng.js');
+    const { sampleSphere } = await import('../../src/math/sphere.js');
+    const { harmonicEnergy, harmonicEnergyWithKernel, zonalKernel } = await import('../../src/math/eigenspace.js');
+    const rng = new Prng(5, 'test/zonal');
+    const n = 40;
+    const dim = 6;
+    const x = sampleSphere(rng, n, dim);
+    const r = rng.normals(n);
+    for (const k of [0, 1, 2, 4]) {
+      const direct = harmonicEnergy(r, x, n, dim, k);
+      const viaKernel = harmonicEnergyWithKernel(r, zonalKernel(x, n, dim, k), n, dim, k);
+      expect(Math.abs(viaKernel - direct)).toBeLessThan(1e-12 * Math.max(1, Math.abs(direct)));
+    }
+  });
+});

@@ -86,7 +86,7 @@ describe('spec files and --set', () => {
     const spec = await loadSpec(y, ['model.width=128', 'training.engine=tfjs-cpu', 'data.target={"kind":"harmonics","components":[{"degree":3,"amplitude":2}]}']);
     expect(spec.model.width).toBe(128);
     expect(spec.training.engine).toBe('tfjs-cpu');
-    expect(spec.data.target.components).toEqual([{ degree: 3, amplitude: 2 }]);
+    expect(spec.data.target).toEqual({ kind: 'harmonics', components: [{ degree: 3, amplitude: 2 }] });
     const raw: Record<string, unknown> = { a: 1 };
     expect(() => applyOverride(raw, 'a.b=2')).toThrow(/cannot descend into a/);
     expect(() => applyOverride(raw, 'novalue')).toThrow(/path=value/);
