@@ -132,6 +132,26 @@ describe('spectralBiasPipeline on a real dev server', () => {
     expect(arrowFiles(join(dataRoot, 'artifacts')).length).toBe(before);
   });
 
+  it('every input distribution and target kind runs end to end', async () => {
+    const cases = [
+      { distribution: { kind: 'piecewise-uniform' }, target: { kind: 'cosine', omega: 3 }, degrees: [0, 2, 4] },
+      { distribution: { kind: 'anisotropic-gaussian' }, target: { kind: 'even-poly', coefficients: [0, 1, 1] }, degrees: [0, 2, 4] },
+      { distribution: { kind: 'gaussian-mixture' }, target: { kind: 'harmonics', components: [{ degree: 1, amplitude: 1 }, { degree: 2, amplitude: 3 }] }, degrees: [1, 2] },
+    ];
+    for (const [i, c] of cases.entries()) {
+      const spec = { ...tiny, name: `kinds${i}`, data: { ...tiny.data, distribution: c.distribution, target: c.target } };
+      const result = await execute(spec, `it-kinds-${i}`);
+      expect(result.rates.map((r) => r.degree)).toEqual(c.degrees);
+      await withResultsDb(join(dataRoot, 'results.duckdb'), { readOnly: true }, async (db) => {
+        const kinds = await db.query(`SELECT DISTINCT kind FROM projections WHERE run_id = $run_id ORDER BY kind`, { run_id: result.runId });
+        // No harmonic kind off the uniform measure: the harmonics are not the eigenfunctions there.
+        expect(kinds.map((k) => k.kind)).toEqual(['eigenspace', 'target']);
+        const [spec] = await db.query(`SELECT spec->>'$.data.distribution.kind' AS kind FROM runs WHERE run_id = $run_id`, { run_id: result.runId });
+        expect(spec!.kind).toBe(c.distribution.kind);
+      });
+    }
+  });
+
   it('an invalid spec fails the workflow at once with the field named, without retries', async () => {
     const bad = { ...tiny, data: { ...tiny.data, n: 0 } };
     const err = await execute(bad, 'it-bad').catch((e: unknown) => e);
