@@ -4,6 +4,7 @@
  */
 import type { ActivityDeps } from './context.js';
 import { prepareRun } from './prepare.js';
+import { prepareSweep } from './prepare-sweep.js';
 import { sampleData, type SampleDataInput } from './sample.js';
 import { computeSpectrum, type ComputeSpectrumInput } from './spectrum.js';
 import { trainNetwork, type TrainNetworkInput } from './train.js';
@@ -16,6 +17,7 @@ export type { ActivityDeps } from './context.js';
 export function createActivities(deps: ActivityDeps) {
   return {
     prepareRun,
+    prepareSweep,
     sampleData: (input: SampleDataInput) => sampleData(deps, input),
     computeSpectrum: (input: ComputeSpectrumInput) => computeSpectrum(deps, input),
     checkNtk: (input: CheckNtkInput) => checkNtk(deps, input),

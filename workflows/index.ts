@@ -1,1 +1,2 @@
 export { spectralBiasPipeline, progressQuery, trainingStepSignal } from './pipeline.js';
+export { spectralBiasSweep } from './sweep.js';

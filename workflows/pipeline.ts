@@ -83,6 +83,8 @@ async function run(input: PipelineSpec, progress: Progress): Promise<PipelineRes
     specHash,
     spec,
     startedAt: workflowInfo().startTime.toISOString(),
+    // A point of a sweep: the sweep's workflow id is the sweep id.
+    sweepId: workflowInfo().parent?.workflowId ?? null,
     artifacts: {
       samples: sample.samples,
       spectrum: spectrum.spectrum,

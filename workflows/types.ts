@@ -11,7 +11,7 @@ export interface ArtifactRef {
   rows: number;
 }
 
-export type Stage = 'pending' | 'prepare' | 'sample' | 'spectrum+train' | 'project' | 'analyze' | 'completed' | 'failed';
+export type Stage = 'pending' | 'prepare' | 'sweep' | 'sample' | 'spectrum+train' | 'project' | 'analyze' | 'completed' | 'failed';
 
 /** What the `progress` query returns (DESIGN §3). */
 export interface Progress {

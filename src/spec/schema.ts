@@ -8,6 +8,7 @@
  */
 import { z } from 'zod';
 import { DISTRIBUTION_KINDS, DistributionError, withDistributionDefaults } from '../math/distributions.js';
+import { expandGrid, hasPath, pointSpec } from './sweep.js';
 
 export const ENGINES = ['auto', 'tfjs-wasm', 'tfjs-cpu'] as const;
 
@@ -157,7 +158,27 @@ function checkCrossFields(spec: PipelineSpec, file?: string): PipelineSpec {
     checkZeta(target.zeta, dim, 'data.target.zeta', file);
   }
   spec.data.distribution = checkDistribution(spec.data.distribution, dim, file);
+  if (spec.sweep) checkSweep(spec, file);
   return spec;
+}
+
+/** Every grid path must name a field, and every point must be a valid pipeline spec. */
+function checkSweep(spec: PipelineSpec, file?: string): void {
+  const grid = spec.sweep!.grid;
+  const paths = Object.keys(grid);
+  if (paths.length === 0) throw new SpecError('sweep.grid', 'is empty; give at least one path with a list of values', file);
+  for (const path of paths) {
+    if (path === 'sweep' || path.startsWith('sweep.') || path === 'name') throw new SpecError(`sweep.grid.${path}`, 'cannot be swept', file);
+    if (!hasPath(spec, path)) throw new SpecError(`sweep.grid.${path}`, `no field "${path}" in the spec; grid keys are spec paths such as model.width`, file);
+  }
+  for (const point of expandGrid(grid)) {
+    try {
+      parseSpec(pointSpec(spec as unknown as Record<string, unknown>, point));
+    } catch (err) {
+      if (!(err instanceof SpecError)) throw err;
+      throw new SpecError(`sweep.grid (point ${JSON.stringify(point)})`, `${err.field ? `${err.field}: ` : ''}${err.detail}`, file);
+    }
+  }
 }
 
 function checkZeta(zeta: number[] | undefined, dim: number, field: string, file?: string): void {

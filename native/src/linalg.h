@@ -1,0 +1,32 @@
+// The NTK Gram matrix and the symmetric eigensolver (LAPACK dsyevd when the build found it).
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace specbias {
+
+/**
+ * K_ij = kappa(<x_i, x_j>) for n unit rows of x (n x dim, row-major), with
+ *   kappa(t) = [3 t (pi - arccos t) + 2 sqrt(1 - t^2)] / (2 pi),
+ * t clamped to [-1, 1] and the diagonal exactly kappa(1) = 3/2. The same operations in the same
+ * order as ntkGram in src/math/ntk.ts (this file is built with -ffp-contract=off).
+ */
+void ntkGram(const double* x, int n, int dim, double* k);
+
+/** True when the addon was linked against a LAPACK with dsyevd. */
+bool haveLapack();
+
+/** The LAPACK the build linked, e.g. "-llapack", or "" without LAPACK. */
+const char* lapackLibrary();
+
+/**
+ * Eigenvalues (descending) and optionally eigenvectors of the symmetric n x n matrix a (row-major;
+ * only one triangle is read). vectors, when wanted, is row-major with column j the unit eigenvector
+ * of values[j], the layout of symmetricEigen in src/math/eigen.ts. a is overwritten.
+ * Returns "" on success, else an error message.
+ */
+std::string symmetricEigenLapack(std::vector<double>& a, int n, bool wantVectors, std::vector<double>& values,
+                                 std::vector<double>& vectors);
+
+}  // namespace specbias

@@ -1,0 +1,288 @@
+// The fused GD step (see train_kernel.h), written once with GCC vector extensions and compiled
+// once per instruction set: SPECBIAS_KERNEL_NS=base (the compiler's baseline, SSE2 on x86-64)
+// and SPECBIAS_KERNEL_NS=avx2 (-mavx2 -mfma -ffp-contract=fast). The addon picks one at run time.
+//
+// Layout. A block is two vectors of neurons (NB = 16 in float32, 8 in float64), and the vector
+// lanes run over neurons, so every product below has a broadcast scalar on one side:
+//   h  = X_tile W_block^T       4 points x 2 vectors of accumulators, a loop over the D inputs;
+//   s  = (h > 0) ? r : 0        written to a small tile buffer that stays in L1;
+//   G1 = S_tile^T X_tile        KC inputs x 2 vectors of accumulators, one pass per KC inputs.
+// Nothing of size n x m is stored: h is recomputed for the forward pass with the new weights.
+//
+// Precision. The compute copy of the weights, the inputs, r and the per-tile sums are in T
+// (float or double); every sum that crosses a tile (the gradient over all points) or a chunk (the
+// prediction over all neurons) is carried in float64, and the master weights are float64.
+// Reproducibility: no fast-math and a fixed order of every sum, so a run is bit-identical for the
+// same binary, input and instruction set, whatever the number of threads.
+#include "train_kernel.h"
+
+#include <algorithm>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#ifndef SPECBIAS_KERNEL_NS
+#error "SPECBIAS_KERNEL_NS must name the variant (base or avx2)"
+#endif
+
+namespace specbias {
+namespace SPECBIAS_KERNEL_NS {
+namespace {
+
+template <typename T>
+struct VecOf;
+template <>
+struct VecOf<float> {
+  typedef float type __attribute__((vector_size(32)));
+};
+template <>
+struct VecOf<double> {
+  typedef double type __attribute__((vector_size(32)));
+};
+
+/** Points per tile of the gradient pass: the s tile (kTile x 2 vectors) stays in L1. */
+constexpr int kTile = 64;
+/** Most inputs per G1 pass: 2 x KC accumulators plus operands fit in 16 vector registers. */
+constexpr int kMaxKC = 6;
+
+#define SB_STR2(x) #x
+#define SB_STR(x) SB_STR2(x)
+
+template <typename T>
+class KernelImpl final : public Kernel {
+  using V = typename VecOf<T>::type;
+  static constexpr int L = 32 / sizeof(T);  // lanes per vector
+  static constexpr int NB = 2 * L;          // neurons per block
+  static constexpr int kBlocksPerChunk = kChunk / NB;
+  static_assert(kChunk % NB == 0, "a chunk holds whole blocks");
+
+ public:
+  explicit KernelImpl(const KernelConfig& cfg)
+      : n_(cfg.n), nTest_(cfg.nTest), d_(cfg.dim), m_(cfg.width), scale_(cfg.scale) {
+    blocks_ = (m_ + NB - 1) / NB;
+    chunks_ = (m_ + kChunk - 1) / kChunk;
+    x_.assign(cfg.xTrain, cfg.xTrain + static_cast<size_t>(n_) * d_);
+    xTest_.assign(cfg.xTest, cfg.xTest + static_cast<size_t>(nTest_) * d_);
+    r_.assign(n_, T(0));
+    w1_.assign(static_cast<size_t>(m_) * d_, 0.0);
+    w2_.assign(m_, 0.0);
+    wT_.assign(static_cast<size_t>(blocks_) * d_ * 2, V{});
+    w2T_.assign(static_cast<size_t>(blocks_) * 2, V{});
+    // G1 passes: as few as possible, with the inputs split evenly among them.
+    passes_ = (d_ + kMaxKC - 1) / kMaxKC;
+    kc_ = (d_ + passes_ - 1) / passes_;
+    const int maxPoints = std::max(n_, nTest_);
+    scratch_.resize(std::max(1, cfg.threads));
+    for (auto& s : scratch_) {
+      s.yv.assign(std::max(1, maxPoints), V{});
+      s.S.assign(kTile * 2, V{});
+      s.g1.assign(static_cast<size_t>(NB) * d_, 0.0);
+      s.g2.assign(NB, 0.0);
+    }
+    describe_ = std::string(sizeof(T) == 4 ? "float32" : "float64") + " " + SB_STR(SPECBIAS_KERNEL_NS);
+  }
+
+  int chunkCount() const override { return chunks_; }
+  const char* describe() const override { return describe_.c_str(); }
+
+  void loadWeights(const double* w1, const double* w2) override {
+    std::memcpy(w1_.data(), w1, sizeof(double) * w1_.size());
+    std::memcpy(w2_.data(), w2, sizeof(double) * w2_.size());
+    for (int b = 0; b < blocks_; ++b) refreshBlock(b);
+  }
+
+  void readWeights(double* w1, double* w2) const override {
+    std::memcpy(w1, w1_.data(), sizeof(double) * w1_.size());
+    std::memcpy(w2, w2_.data(), sizeof(double) * w2_.size());
+  }
+
+  void setResidual(const double* r) override {
+    for (int i = 0; i < n_; ++i) r_[i] = static_cast<T>(r[i]);
+  }
+
+  void stepChunk(int chunk, int thread, double* partial) override {
+    Scratch& s = scratch_[thread];
+    std::fill(s.yv.begin(), s.yv.begin() + n_, V{});
+    const int b1 = std::min(blocks_, (chunk + 1) * kBlocksPerChunk);
+    for (int b = chunk * kBlocksPerChunk; b < b1; ++b) {
+      gradientBlock(b, s);
+      updateBlock(b, s);
+      forwardBlock(b, x_.data(), n_, s.yv.data());
+    }
+    lanesToDouble(s.yv.data(), n_, partial);
+  }
+
+  void forwardChunk(int chunk, int thread, bool test, double* partial) override {
+    Scratch& s = scratch_[thread];
+    const int npts = test ? nTest_ : n_;
+    const T* x = test ? xTest_.data() : x_.data();
+    std::fill(s.yv.begin(), s.yv.begin() + npts, V{});
+    const int b1 = std::min(blocks_, (chunk + 1) * kBlocksPerChunk);
+    for (int b = chunk * kBlocksPerChunk; b < b1; ++b) forwardBlock(b, x, npts, s.yv.data());
+    lanesToDouble(s.yv.data(), npts, partial);
+  }
+
+ private:
+  struct Scratch {
+    std::vector<V> yv;       // per point: the chunk's prediction, lanes not yet summed
+    std::vector<V> S;        // kTile x 2: s = r 1(h > 0) for one tile
+    std::vector<double> g1;  // NB x D: sum_i s_ij x_ik (W2_j not yet applied)
+    std::vector<double> g2;  // NB: sum_i r_i relu(h_ij)
+  };
+
+  /** Rebuilds block b's compute copy (transposed to [input][neuron lanes]) from the master weights. */
+  void refreshBlock(int b) {
+    V* wb = &wT_[static_cast<size_t>(b) * d_ * 2];
+    V* w2b = &w2T_[static_cast<size_t>(b) * 2];
+    for (int jj = 0; jj < NB; ++jj) {
+      const int j = b * NB + jj;
+      const bool real = j < m_;  // the last block is padded with zero neurons
+      for (int k = 0; k < d_; ++k) wb[2 * k + jj / L][jj % L] = real ? static_cast<T>(w1_[static_cast<size_t>(j) * d_ + k]) : T(0);
+      w2b[jj / L][jj % L] = real ? static_cast<T>(w2_[j]) : T(0);
+    }
+  }
+
+  /** h for P consecutive points starting at p, against block weights wb; hands each point to f. */
+  template <int P, typename F>
+  inline void hPoints(const T* x, int p, const V* wb, F& f) const {
+    V a[P][2];
+    for (int i = 0; i < P; ++i) a[i][0] = a[i][1] = V{};
+    const T* xp = x + static_cast<size_t>(p) * d_;
+    for (int k = 0; k < d_; ++k) {
+      const V w0 = wb[2 * k];
+      const V w1 = wb[2 * k + 1];
+      for (int i = 0; i < P; ++i) {
+        const T xv = xp[i * d_ + k];
+        a[i][0] += xv * w0;
+        a[i][1] += xv * w1;
+      }
+    }
+    for (int i = 0; i < P; ++i) f(p + i, a[i][0], a[i][1]);
+  }
+
+  template <typename F>
+  inline void forEachH(const T* x, int p0, int p1, const V* wb, F&& f) const {
+    int p = p0;
+    for (; p + 4 <= p1; p += 4) hPoints<4>(x, p, wb, f);
+    for (; p < p1; ++p) hPoints<1>(x, p, wb, f);
+  }
+
+  /** g1 (NB x D), g2 (NB) of block b from the current residual and weights. */
+  void gradientBlock(int b, Scratch& s) {
+    std::fill(s.g1.begin(), s.g1.end(), 0.0);
+    std::fill(s.g2.begin(), s.g2.end(), 0.0);
+    const V* wb = &wT_[static_cast<size_t>(b) * d_ * 2];
+    V* S = s.S.data();
+    const V zero = {};
+    for (int p0 = 0; p0 < n_; p0 += kTile) {
+      const int p1 = std::min(n_, p0 + kTile);
+      V g2a = {}, g2b = {};
+      forEachH(x_.data(), p0, p1, wb, [&](int p, V h0, V h1) {
+        const V rv = zero + r_[p];
+        const V s0 = h0 > zero ? rv : zero;
+        const V s1 = h1 > zero ? rv : zero;
+        S[2 * (p - p0)] = s0;
+        S[2 * (p - p0) + 1] = s1;
+        // r relu(h) = s h: the W2 gradient rides on the same select.
+        g2a += s0 * h0;
+        g2b += s1 * h1;
+      });
+      const T* xt = x_.data() + static_cast<size_t>(p0) * d_;
+      for (int k0 = 0; k0 < d_; k0 += kc_) g1Pass(xt, p1 - p0, k0, std::min(kc_, d_ - k0), S, s.g1.data());
+      for (int l = 0; l < L; ++l) {
+        s.g2[l] += static_cast<double>(g2a[l]);
+        s.g2[L + l] += static_cast<double>(g2b[l]);
+      }
+    }
+  }
+
+  void g1Pass(const T* x, int pt, int k0, int kc, const V* S, double* g1) const {
+    switch (kc) {
+      case 1: return g1PassK<1>(x, pt, k0, S, g1);
+      case 2: return g1PassK<2>(x, pt, k0, S, g1);
+      case 3: return g1PassK<3>(x, pt, k0, S, g1);
+      case 4: return g1PassK<4>(x, pt, k0, S, g1);
+      case 5: return g1PassK<5>(x, pt, k0, S, g1);
+      default: return g1PassK<6>(x, pt, k0, S, g1);
+    }
+  }
+
+  /** g1[jj][k0 + kk] += sum_p S[p][jj] x[p][k0 + kk] over one tile, for kk < KC. */
+  template <int KC>
+  void g1PassK(const T* x, int pt, int k0, const V* S, double* g1) const {
+    static_assert(KC <= kMaxKC, "KC");
+    V a[KC][2];
+    for (int kk = 0; kk < KC; ++kk) a[kk][0] = a[kk][1] = V{};
+    for (int p = 0; p < pt; ++p) {
+      const V s0 = S[2 * p];
+      const V s1 = S[2 * p + 1];
+      const T* xp = x + static_cast<size_t>(p) * d_ + k0;
+      for (int kk = 0; kk < KC; ++kk) {
+        const T xv = xp[kk];
+        a[kk][0] += xv * s0;
+        a[kk][1] += xv * s1;
+      }
+    }
+    for (int kk = 0; kk < KC; ++kk) {
+      for (int l = 0; l < L; ++l) {
+        g1[static_cast<size_t>(l) * d_ + k0 + kk] += static_cast<double>(a[kk][0][l]);
+        g1[static_cast<size_t>(L + l) * d_ + k0 + kk] += static_cast<double>(a[kk][1][l]);
+      }
+    }
+  }
+
+  /** W <- W + eta (c/n) (...) on block b's master weights, in float64; W1 uses the old W2. */
+  void updateBlock(int b, const Scratch& s) {
+    for (int jj = 0; jj < NB; ++jj) {
+      const int j = b * NB + jj;
+      if (j >= m_) break;
+      const double a = scale_ * w2_[j];
+      double* w1 = &w1_[static_cast<size_t>(j) * d_];
+      const double* g = &s.g1[static_cast<size_t>(jj) * d_];
+      for (int k = 0; k < d_; ++k) w1[k] += a * g[k];
+      w2_[j] += scale_ * s.g2[jj];
+    }
+    refreshBlock(b);
+  }
+
+  /** yv[p] += W2_block relu(h_p) lane-wise, for points [0, npts) of x. */
+  void forwardBlock(int b, const T* x, int npts, V* yv) const {
+    const V* wb = &wT_[static_cast<size_t>(b) * d_ * 2];
+    const V w2a = w2T_[static_cast<size_t>(b) * 2];
+    const V w2b = w2T_[static_cast<size_t>(b) * 2 + 1];
+    const V zero = {};
+    forEachH(x, 0, npts, wb, [&](int p, V h0, V h1) {
+      const V a0 = h0 > zero ? h0 : zero;
+      const V a1 = h1 > zero ? h1 : zero;
+      yv[p] += w2a * a0 + w2b * a1;
+    });
+  }
+
+  static void lanesToDouble(const V* yv, int npts, double* out) {
+    for (int p = 0; p < npts; ++p) {
+      double s = 0;
+      for (int l = 0; l < L; ++l) s += static_cast<double>(yv[p][l]);
+      out[p] = s;
+    }
+  }
+
+  int n_, nTest_, d_, m_;
+  double scale_;
+  int blocks_ = 0, chunks_ = 0, passes_ = 1, kc_ = 1;
+  std::vector<T> x_, xTest_, r_;
+  std::vector<double> w1_, w2_;  // float64 master weights
+  std::vector<V> wT_;            // blocks x D x 2 vectors
+  std::vector<V> w2T_;           // blocks x 2 vectors
+  std::vector<Scratch> scratch_;
+  std::string describe_;
+};
+
+}  // namespace
+
+std::unique_ptr<Kernel> makeKernel(const KernelConfig& cfg, Precision p) {
+  if (p == Precision::F64) return std::unique_ptr<Kernel>(new KernelImpl<double>(cfg));
+  return std::unique_ptr<Kernel>(new KernelImpl<float>(cfg));
+}
+
+}  // namespace SPECBIAS_KERNEL_NS
+}  // namespace specbias
