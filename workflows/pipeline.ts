@@ -61,11 +61,11 @@ async function run(input: PipelineSpec, progress: Progress): Promise<PipelineRes
   const sample = await quick.sampleData({ spec });
 
   progress.stage = 'spectrum+train';
-  const [spectrum, ntk, trained] = await Promise.all([
+  const [spectrum, ntk, trained] = await allSettled([
     long.computeSpectrum({ spec, samples: sample.samples }),
     long.checkNtk({ spec, samples: sample.samples }),
     long.trainNetwork({ spec, samples: sample.samples, workflowId }),
-  ]);
+  ] as const);
   progress.step = spec.training.steps;
 
   progress.stage = 'project';
@@ -111,4 +111,12 @@ async function run(input: PipelineSpec, progress: Progress): Promise<PipelineRes
     engine: trained.engine,
     backend: trained.backend,
   };
+}
+
+/** Like Promise.all, but a failure is raised only after every step has ended, so no activity outlives its run. */
+async function allSettled<T extends readonly unknown[]>(promises: { [K in keyof T]: Promise<T[K]> }): Promise<T> {
+  const results = await Promise.allSettled(promises);
+  const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) throw failed.reason;
+  return results.map((r) => (r as PromiseFulfilledResult<unknown>).value) as unknown as T;
 }

@@ -9,6 +9,9 @@ import { join } from 'node:path';
 import { WorkflowFailedError } from '@temporalio/client';
 import { loadSpec } from '../spec/load.js';
 import { runIdFor } from '../spec/hash.js';
+import { parseSpec, type PipelineSpec } from '../spec/schema.js';
+import { expandGrid, pointSpec } from '../spec/sweep.js';
+import type { SweepProgress, SweepResult } from '../../workflows/sweep.js';
 import { withResultsDb } from '../store/results-db.js';
 import { openSession, type Session } from '../temporal/session.js';
 import { TASK_QUEUE } from '../temporal/worker.js';
@@ -20,7 +23,6 @@ import { dataRootFrom, formatNumber, formatTable, printJson, say } from './io.js
 export async function runCommand({ positionals, values }: CommandArgs): Promise<number> {
   if (positionals.length !== 1) throw new CliError('run: expected one SPEC file (usage: specbias run SPEC [--set path=value]... [--json])', 2);
   const spec = await loadSpec(positionals[0]!, (values.set as string[] | undefined) ?? []);
-  if (spec.sweep) throw new CliError(`run: ${positionals[0]} has a sweep section; sweeps are not supported by this version of specbias yet (drop sweep to run one pipeline)`, 2);
   const dataRoot = dataRootFrom(values.data as string | undefined);
   const runId = runIdFor(spec);
   const json = Boolean(values.json);
@@ -40,6 +42,7 @@ export async function runCommand({ positionals, values }: CommandArgs): Promise<
   process.once('SIGTERM', onSigterm);
   try {
     session = await openSession({ dataRoot, worker: !values['no-worker'], log: say });
+    if (spec.sweep) return await runSweep(session, spec, dataRoot, json, t0);
     const handle = await session.client.workflow.start('spectralBiasPipeline', {
       taskQueue: TASK_QUEUE,
       workflowId: runId,
@@ -154,4 +157,63 @@ export function summaryTable(rates: RateRow[]): string {
       r.note ?? '',
     ]),
   );
+}
+
+/** A sweep: one child pipeline per grid point, then a table of every point's rates. */
+async function runSweep(session: Session, spec: PipelineSpec, dataRoot: string, json: boolean, t0: number): Promise<number> {
+  const sweepId = runIdFor(spec);
+  const handle = await session.client.workflow.start('spectralBiasSweep', {
+    taskQueue: TASK_QUEUE,
+    workflowId: sweepId,
+    args: [spec],
+    workflowIdConflictPolicy: 'USE_EXISTING',
+  });
+  say(`sweep ${sweepId} on ${session.address}`);
+  const tty = process.stderr.isTTY;
+  let shown = -1;
+  const timer = setInterval(() => {
+    handle
+      .query<SweepProgress>('progress')
+      .then((p) => {
+        const line = `  points ${p.pointsDone}/${p.pointsTotal} done${p.running.length ? `; running ${p.running.map((r) => r.split('/').at(-1)).join(', ')}` : ''}`;
+        if (tty) process.stderr.write(`\r${line.padEnd(100)}`);
+        else if (p.pointsDone !== shown) say(line);
+        shown = p.pointsDone;
+      })
+      .catch(() => undefined);
+  }, 1000);
+  let result: SweepResult;
+  try {
+    result = (await handle.result()) as SweepResult;
+  } finally {
+    clearInterval(timer);
+    if (tty) process.stderr.write('\n');
+  }
+  const failed = new Map(result.failed.map((f) => [f.runId, f.error]));
+  const points = [];
+  for (const params of expandGrid(spec.sweep!.grid)) {
+    const runId = runIdFor(parseSpec(pointSpec(spec as unknown as Record<string, unknown>, params)));
+    const error = failed.get(runId);
+    const rates = error ? [] : await readRates(dataRoot, runId);
+    points.push({ runId, params, status: error ? 'failed' : 'completed', ...(error ? { error } : {}), rates });
+  }
+  if (json) {
+    printJson({ sweepId, status: result.status, points: points.map((p) => ({ ...p, rates: p.rates.map((r) => ({ degree: r.degree, fittedRate: r.fittedRate, theoryRate: r.theoryRate, ratio: r.ratio })) })) });
+  } else {
+    const degrees = [...new Set(points.flatMap((p) => p.rates.map((r) => r.degree)))].sort((a, b) => a - b);
+    say(
+      formatTable(
+        ['point', ...degrees.map((d) => `rate k=${d}`), 'run', 'status'],
+        points.map((p) => [
+          Object.entries(p.params).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(' '),
+          ...degrees.map((d) => formatNumber(p.rates.find((r) => r.degree === d)?.fittedRate ?? null)),
+          p.runId,
+          p.status,
+        ]),
+      ),
+    );
+    say(`\n${sweepId} ${result.status}: ${result.pointsDone}/${result.pointsTotal} points in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+    for (const [runId, error] of failed) say(`  ${runId} failed: ${error}`);
+  }
+  return result.failed.length ? 1 : 0;
 }

@@ -10,6 +10,7 @@ import { parseSpec } from '../../src/spec/schema.js';
 import { runIdFor } from '../../src/spec/hash.js';
 import { withResultsDb } from '../../src/store/results-db.js';
 import type { PipelineResult } from '../../workflows/types.js';
+import type { SweepResult } from '../../workflows/sweep.js';
 import { startTestServer } from '../helpers/temporal.js';
 
 // A tiny but real run: D=5 so mu_1 = 3/(4D) = 0.15 is a closed form to check against.
@@ -150,6 +151,27 @@ describe('spectralBiasPipeline on a real dev server', () => {
         expect(spec!.kind).toBe(c.distribution.kind);
       });
     }
+  });
+
+  it('a sweep runs each grid point as a child with id <sweep-id>/<point-id>, and a rerun recomputes nothing', async () => {
+    const sweep = { ...tiny, name: 'sw', sweep: { grid: { seed: [5, 6], 'model.width': [32] }, concurrency: 2 } };
+    const run = async (id: string) =>
+      (await createSpecbiasWorker({ connection: env.nativeConnection, dataRoot, client: env.client })).runUntil(env.client.workflow.execute('spectralBiasSweep', { args: [sweep], taskQueue: TASK_QUEUE, workflowId: id })) as Promise<SweepResult>;
+    const first = await run('it-sweep');
+    expect(first).toMatchObject({ status: 'completed', pointsTotal: 2, pointsDone: 2, failed: [] });
+    const children = [];
+    for await (const w of env.client.workflow.list({ query: `WorkflowId STARTS_WITH "it-sweep/"` })) children.push(w.workflowId);
+    expect(children).toHaveLength(2);
+    for (const id of children) expect(id).toMatch(/^it-sweep\/[0-9a-f]{16}$/);
+    await withResultsDb(join(dataRoot, 'results.duckdb'), { readOnly: true }, async (db) => {
+      const rows = await db.query(`SELECT count(*) AS n FROM runs WHERE sweep_id = 'it-sweep'`);
+      expect(rows[0]!.n).toBe(2);
+    });
+    const trainDirs = () => readdirSync(join(dataRoot, 'artifacts', 'train')).length;
+    const before = trainDirs();
+    const again = await run('it-sweep-again');
+    expect(again.pointsDone).toBe(2);
+    expect(trainDirs()).toBe(before);
   });
 
   it('an invalid spec fails the workflow at once with the field named, without retries', async () => {

@@ -1,0 +1,413 @@
+// specbias_native: the N-API face of the native engine (see src/native/addon.ts for the typed
+// wrapper). Everything that can take long runs on a libuv worker thread through Napi::AsyncWorker,
+// so the JavaScript event loop (and a Temporal worker's heartbeats) keeps running.
+//
+//   info()                                   -> { lapack, lapackLibrary, isa, hardwareThreads }
+//   new Trainer({ xTrain, yTrain, nTrain, xTest, yTest, nTest, dim, width, theta, learningRate,
+//                 w1, w2, threads, precision: 'f32'|'f64', isa: 'auto'|'avx2'|'baseline' })
+//   trainer.run(steps, wantTest)             -> Promise<{ done, finite, sumSqTrain, sumSqTest }>
+//   trainer.residualTrain() / residualTest() -> Float64Array copies
+//   trainer.weights()                        -> { w1, w2 } float64 copies
+//   trainer.describe()                       -> e.g. "float32 avx2, 2 threads"
+//   trainer.close()                          -> stops the worker threads
+//   gram(x, n, dim)                          -> Float64Array n*n
+//   eigh(a, n, wantVectors)                  -> Promise<{ values, vectors|null }> (descending)
+//   eighSync(a, n, wantVectors)              -> the same, blocking
+#include <napi.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "linalg.h"
+#include "thread_pool.h"
+#include "train_kernel.h"
+
+namespace specbias {
+namespace {
+
+bool cpuHasAvx2Fma() {
+#if defined(SPECBIAS_HAVE_AVX2_KERNEL) && (defined(__x86_64__) || defined(__i386__))
+  __builtin_cpu_init();
+  return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+#else
+  return false;
+#endif
+}
+
+Napi::Float64Array toFloat64Array(Napi::Env env, const double* data, size_t n) {
+  Napi::Float64Array out = Napi::Float64Array::New(env, n);
+  if (n > 0) std::memcpy(out.Data(), data, n * sizeof(double));
+  return out;
+}
+
+std::vector<double> float64Field(const Napi::Object& o, const char* name, size_t want) {
+  Napi::Value v = o.Get(name);
+  if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != napi_float64_array)
+    throw Napi::TypeError::New(o.Env(), std::string(name) + " must be a Float64Array");
+  Napi::Float64Array a = v.As<Napi::Float64Array>();
+  if (a.ElementLength() != want)
+    throw Napi::RangeError::New(o.Env(), std::string(name) + " must have " + std::to_string(want) + " entries, got " +
+                                             std::to_string(a.ElementLength()));
+  return std::vector<double>(a.Data(), a.Data() + want);
+}
+
+int intField(const Napi::Object& o, const char* name, int min) {
+  Napi::Value v = o.Get(name);
+  const double d = v.IsNumber() ? v.As<Napi::Number>().DoubleValue() : NAN;
+  if (!(d >= min) || d != std::floor(d) || d > 2147483647.0)
+    throw Napi::RangeError::New(o.Env(), std::string(name) + " must be an integer >= " + std::to_string(min));
+  return static_cast<int>(d);
+}
+
+double numberField(const Napi::Object& o, const char* name) {
+  Napi::Value v = o.Get(name);
+  if (!v.IsNumber()) throw Napi::TypeError::New(o.Env(), std::string(name) + " must be a number");
+  return v.As<Napi::Number>().DoubleValue();
+}
+
+std::string stringField(const Napi::Object& o, const char* name, const char* fallback) {
+  Napi::Value v = o.Get(name);
+  return v.IsString() ? v.As<Napi::String>().Utf8Value() : std::string(fallback);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Trainer
+
+class Trainer : public Napi::ObjectWrap<Trainer> {
+ public:
+  static Napi::Function Define(Napi::Env env) {
+    return DefineClass(env, "Trainer",
+                       {InstanceMethod("run", &Trainer::Run), InstanceMethod("residualTrain", &Trainer::ResidualTrain),
+                        InstanceMethod("residualTest", &Trainer::ResidualTest),
+                        InstanceMethod("weights", &Trainer::Weights), InstanceMethod("describe", &Trainer::Describe),
+                        InstanceMethod("close", &Trainer::Close)});
+  }
+
+  explicit Trainer(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Trainer>(info) {
+    Napi::Env env = info.Env();
+    if (info.Length() < 1 || !info[0].IsObject()) throw Napi::TypeError::New(env, "Trainer expects an options object");
+    Napi::Object o = info[0].As<Napi::Object>();
+    n_ = intField(o, "nTrain", 1);
+    nTest_ = intField(o, "nTest", 0);
+    const int dim = intField(o, "dim", 1);
+    dim_ = dim;
+    m_ = intField(o, "width", 1);
+    const double theta = numberField(o, "theta");
+    const double lr = numberField(o, "learningRate");
+    const int requested = intField(o, "threads", 0);
+    const std::string precision = stringField(o, "precision", "f32");
+    const std::string isa = stringField(o, "isa", "auto");
+    if (precision != "f32" && precision != "f64") throw Napi::RangeError::New(env, "precision must be 'f32' or 'f64'");
+    if (isa != "auto" && isa != "avx2" && isa != "baseline")
+      throw Napi::RangeError::New(env, "isa must be 'auto', 'avx2' or 'baseline'");
+
+    std::vector<double> xTrain = float64Field(o, "xTrain", static_cast<size_t>(n_) * dim);
+    y_ = float64Field(o, "yTrain", n_);
+    std::vector<double> xTest = float64Field(o, "xTest", static_cast<size_t>(nTest_) * dim);
+    yTest_ = float64Field(o, "yTest", nTest_);
+    std::vector<double> w1 = float64Field(o, "w1", static_cast<size_t>(m_) * dim);
+    std::vector<double> w2 = float64Field(o, "w2", m_);
+
+    // c = theta sqrt(m); the weight step eta = eta' / (m theta^2) times c / n multiplies the sums.
+    c_ = theta * std::sqrt(static_cast<double>(m_));
+    const double eta = lr / (m_ * theta * theta);
+    const int chunks = (m_ + kChunk - 1) / kChunk;
+    const int hw = std::max(1u, std::thread::hardware_concurrency());
+    threads_ = std::max(1, std::min(requested > 0 ? requested : hw, chunks));
+
+    KernelConfig cfg{n_, nTest_, dim, m_, xTrain.data(), xTest.data(), eta * c_ / n_, threads_};
+    const Precision p = precision == "f64" ? Precision::F64 : Precision::F32;
+    const bool avx2 = cpuHasAvx2Fma();
+    if (isa == "avx2" && !avx2) throw Napi::Error::New(env, "isa 'avx2' requested, but this CPU or build has no AVX2+FMA kernel");
+#ifdef SPECBIAS_HAVE_AVX2_KERNEL
+    if (avx2 && isa != "baseline") kernel_ = avx2::makeKernel(cfg, p);
+#endif
+    if (!kernel_) kernel_ = base::makeKernel(cfg, p);
+    kernel_->loadWeights(w1.data(), w2.data());
+    pool_.reset(new ThreadPool(threads_));
+    partial_.assign(static_cast<size_t>(kernel_->chunkCount()) * std::max(n_, nTest_), 0.0);
+    r_.assign(n_, 0.0);
+    rTest_.assign(nTest_, 0.0);
+  }
+
+  /** One async call: up to `steps` fused steps (stopping at a non-finite loss), then the test residual. */
+  struct RunResult {
+    int done = 0;
+    bool finite = true;
+    double sumSqTrain = 0;
+    double sumSqTest = 0;
+  };
+
+  RunResult runSteps(int steps, bool wantTest) {
+    RunResult res;
+    if (!initialized_) {
+      forward(false);
+      initialized_ = true;
+    }
+    res.finite = std::isfinite(sumSq_);
+    for (int s = 0; s < steps && res.finite; ++s) {
+      pool_->run(kernel_->chunkCount(), [this](int chunk, int thread) {
+        kernel_->stepChunk(chunk, thread, &partial_[static_cast<size_t>(chunk) * n_]);
+      });
+      reduce(false);
+      ++res.done;
+      res.finite = std::isfinite(sumSq_);
+    }
+    res.sumSqTrain = sumSq_;
+    if (wantTest && res.finite && nTest_ > 0) {
+      forward(true);
+      res.sumSqTest = sumSqTest_;
+    }
+    return res;
+  }
+
+  bool busy_ = false;
+
+ private:
+  class RunWorker : public Napi::AsyncWorker {
+   public:
+    RunWorker(Napi::Env env, Trainer* t, Napi::Object self, int steps, bool wantTest)
+        : Napi::AsyncWorker(env, "specbias.train"), deferred_(Napi::Promise::Deferred::New(env)), trainer_(t),
+          steps_(steps), wantTest_(wantTest) {
+      self_ = Napi::Persistent(self);  // keeps the Trainer alive while the worker runs
+    }
+    Napi::Promise Promise() { return deferred_.Promise(); }
+    void Execute() override {
+      try {
+        result_ = trainer_->runSteps(steps_, wantTest_);
+      } catch (const std::exception& e) {
+        SetError(e.what());
+      }
+    }
+    void OnOK() override {
+      trainer_->busy_ = false;
+      Napi::Env env = Env();
+      Napi::Object o = Napi::Object::New(env);
+      o.Set("done", result_.done);
+      o.Set("finite", result_.finite);
+      o.Set("sumSqTrain", result_.sumSqTrain);
+      o.Set("sumSqTest", result_.sumSqTest);
+      deferred_.Resolve(o);
+    }
+    void OnError(const Napi::Error& e) override {
+      trainer_->busy_ = false;
+      deferred_.Reject(e.Value());
+    }
+
+   private:
+    Napi::Promise::Deferred deferred_;
+    Trainer* trainer_;
+    Napi::ObjectReference self_;
+    int steps_;
+    bool wantTest_;
+    RunResult result_;
+  };
+
+  Napi::Value Run(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    if (!kernel_) throw Napi::Error::New(env, "Trainer is closed");
+    if (busy_) throw Napi::Error::New(env, "Trainer.run is already in progress");
+    const double steps = info.Length() > 0 && info[0].IsNumber() ? info[0].As<Napi::Number>().DoubleValue() : -1;
+    if (!(steps >= 0) || steps != std::floor(steps) || steps > 1e9)
+      throw Napi::RangeError::New(env, "run(steps): steps must be an integer >= 0");
+    const bool wantTest = info.Length() > 1 && info[1].ToBoolean().Value();
+    busy_ = true;
+    auto* w = new RunWorker(env, this, info.This().As<Napi::Object>(), static_cast<int>(steps), wantTest);
+    Napi::Promise promise = w->Promise();
+    w->Queue();
+    return promise;
+  }
+
+  Napi::Value ResidualTrain(const Napi::CallbackInfo& info) {
+    checkIdle(info.Env());
+    return toFloat64Array(info.Env(), r_.data(), r_.size());
+  }
+  Napi::Value ResidualTest(const Napi::CallbackInfo& info) {
+    checkIdle(info.Env());
+    return toFloat64Array(info.Env(), rTest_.data(), rTest_.size());
+  }
+  Napi::Value Weights(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    checkIdle(env);
+    const size_t d = static_cast<size_t>(dim_);
+    std::vector<double> w1(static_cast<size_t>(m_) * d), w2(m_);
+    kernel_->readWeights(w1.data(), w2.data());
+    Napi::Object o = Napi::Object::New(env);
+    o.Set("w1", toFloat64Array(env, w1.data(), w1.size()));
+    o.Set("w2", toFloat64Array(env, w2.data(), w2.size()));
+    return o;
+  }
+  Napi::Value Describe(const Napi::CallbackInfo& info) {
+    if (!kernel_) throw Napi::Error::New(info.Env(), "Trainer is closed");
+    std::string s = std::string(kernel_->describe()) + ", " + std::to_string(threads_) + " thread" + (threads_ == 1 ? "" : "s");
+    return Napi::String::New(info.Env(), s);
+  }
+  Napi::Value Close(const Napi::CallbackInfo& info) {
+    if (busy_) throw Napi::Error::New(info.Env(), "Trainer.close during run");
+    pool_.reset();
+    kernel_.reset();
+    return info.Env().Undefined();
+  }
+
+  void checkIdle(Napi::Env env) const {
+    if (!kernel_) throw Napi::Error::New(env, "Trainer is closed");
+    if (busy_) throw Napi::Error::New(env, "Trainer is running");
+  }
+
+  /** Forward pass on train (also sets the gradient residual) or test points. */
+  void forward(bool test) {
+    const int npts = test ? nTest_ : n_;
+    pool_->run(kernel_->chunkCount(), [this, test, npts](int chunk, int thread) {
+      kernel_->forwardChunk(chunk, thread, test, &partial_[static_cast<size_t>(chunk) * npts]);
+    });
+    reduce(test);
+  }
+
+  /** y_hat = c * sum over chunks (in chunk order) of the partials; r = y - y_hat; sum of r^2. */
+  void reduce(bool test) {
+    const int npts = test ? nTest_ : n_;
+    std::vector<double>& r = test ? rTest_ : r_;
+    const std::vector<double>& y = test ? yTest_ : y_;
+    std::fill(r.begin(), r.end(), 0.0);
+    const int chunks = kernel_->chunkCount();
+    for (int c = 0; c < chunks; ++c) {
+      const double* p = &partial_[static_cast<size_t>(c) * npts];
+      for (int i = 0; i < npts; ++i) r[i] += p[i];
+    }
+    double ss = 0;
+    for (int i = 0; i < npts; ++i) {
+      r[i] = y[i] - c_ * r[i];
+      ss += r[i] * r[i];
+    }
+    if (test) {
+      sumSqTest_ = ss;
+    } else {
+      sumSq_ = ss;
+      kernel_->setResidual(r.data());
+    }
+  }
+
+  int n_ = 0, nTest_ = 0, m_ = 0, threads_ = 1;
+  int dim_ = 0;
+  double c_ = 1;
+  bool initialized_ = false;
+  double sumSq_ = 0, sumSqTest_ = 0;
+  std::vector<double> y_, yTest_, r_, rTest_, partial_;
+  std::unique_ptr<Kernel> kernel_;
+  std::unique_ptr<ThreadPool> pool_;
+};
+
+// ---------------------------------------------------------------------------------------------
+// Gram matrix and eigensolver
+
+Napi::Value Gram(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 3 || !info[0].IsTypedArray() || !info[1].IsNumber() || !info[2].IsNumber())
+    throw Napi::TypeError::New(env, "gram(x: Float64Array, n, dim)");
+  Napi::TypedArray ta = info[0].As<Napi::TypedArray>();
+  if (ta.TypedArrayType() != napi_float64_array) throw Napi::TypeError::New(env, "gram: x must be a Float64Array");
+  const int n = info[1].As<Napi::Number>().Int32Value();
+  const int dim = info[2].As<Napi::Number>().Int32Value();
+  Napi::Float64Array x = ta.As<Napi::Float64Array>();
+  if (n < 1 || dim < 1 || x.ElementLength() < static_cast<size_t>(n) * dim)
+    throw Napi::RangeError::New(env, "gram: x must hold n * dim entries");
+  Napi::Float64Array k = Napi::Float64Array::New(env, static_cast<size_t>(n) * n);
+  ntkGram(x.Data(), n, dim, k.Data());
+  return k;
+}
+
+struct EighArgs {
+  std::vector<double> a;
+  int n = 0;
+  bool wantVectors = false;
+};
+
+EighArgs eighArgs(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!haveLapack()) throw Napi::Error::New(env, "eigh: the addon was built without LAPACK");
+  if (info.Length() < 2 || !info[0].IsTypedArray() || !info[1].IsNumber())
+    throw Napi::TypeError::New(env, "eigh(a: Float64Array, n, wantVectors)");
+  Napi::TypedArray ta = info[0].As<Napi::TypedArray>();
+  if (ta.TypedArrayType() != napi_float64_array) throw Napi::TypeError::New(env, "eigh: a must be a Float64Array");
+  EighArgs out;
+  out.n = info[1].As<Napi::Number>().Int32Value();
+  out.wantVectors = info.Length() > 2 && info[2].ToBoolean().Value();
+  Napi::Float64Array a = ta.As<Napi::Float64Array>();
+  const size_t nn = static_cast<size_t>(out.n) * out.n;
+  if (out.n < 1 || a.ElementLength() < nn) throw Napi::RangeError::New(env, "eigh: a must hold n * n entries");
+  out.a.assign(a.Data(), a.Data() + nn);
+  return out;
+}
+
+Napi::Object eighResult(Napi::Env env, const std::vector<double>& values, const std::vector<double>& vectors, bool wantVectors) {
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("values", toFloat64Array(env, values.data(), values.size()));
+  o.Set("vectors", wantVectors ? Napi::Value(toFloat64Array(env, vectors.data(), vectors.size())) : env.Null());
+  return o;
+}
+
+class EighWorker : public Napi::AsyncWorker {
+ public:
+  EighWorker(Napi::Env env, EighArgs args)
+      : Napi::AsyncWorker(env, "specbias.eigh"), deferred_(Napi::Promise::Deferred::New(env)), args_(std::move(args)) {}
+  Napi::Promise Promise() { return deferred_.Promise(); }
+  void Execute() override {
+    const std::string err = symmetricEigenLapack(args_.a, args_.n, args_.wantVectors, values_, vectors_);
+    if (!err.empty()) SetError(err);
+    std::vector<double>().swap(args_.a);
+  }
+  void OnOK() override { deferred_.Resolve(eighResult(Env(), values_, vectors_, args_.wantVectors)); }
+  void OnError(const Napi::Error& e) override { deferred_.Reject(e.Value()); }
+
+ private:
+  Napi::Promise::Deferred deferred_;
+  EighArgs args_;
+  std::vector<double> values_, vectors_;
+};
+
+Napi::Value Eigh(const Napi::CallbackInfo& info) {
+  auto* w = new EighWorker(info.Env(), eighArgs(info));
+  Napi::Promise p = w->Promise();
+  w->Queue();
+  return p;
+}
+
+Napi::Value EighSync(const Napi::CallbackInfo& info) {
+  EighArgs args = eighArgs(info);
+  std::vector<double> values, vectors;
+  const std::string err = symmetricEigenLapack(args.a, args.n, args.wantVectors, values, vectors);
+  if (!err.empty()) throw Napi::Error::New(info.Env(), err);
+  return eighResult(info.Env(), values, vectors, args.wantVectors);
+}
+
+Napi::Value Info(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("lapack", haveLapack());
+  o.Set("lapackLibrary", lapackLibrary());
+  o.Set("isa", cpuHasAvx2Fma() ? "avx2" : "baseline");
+  o.Set("hardwareThreads", static_cast<double>(std::max(1u, std::thread::hardware_concurrency())));
+  o.Set("chunk", kChunk);
+  return o;
+}
+
+Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  exports.Set("Trainer", Trainer::Define(env));
+  exports.Set("gram", Napi::Function::New(env, Gram));
+  exports.Set("eigh", Napi::Function::New(env, Eigh));
+  exports.Set("eighSync", Napi::Function::New(env, EighSync));
+  exports.Set("info", Napi::Function::New(env, Info));
+  return exports;
+}
+
+}  // namespace
+}  // namespace specbias
+
+static Napi::Object InitModule(Napi::Env env, Napi::Object exports) { return specbias::Init(env, exports); }
+
+NODE_API_MODULE(specbias_native, InitModule)
