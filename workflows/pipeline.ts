@@ -23,7 +23,7 @@ const quick = proxyActivities<Activities>({
 // Long math heartbeats; a lost worker is noticed within the heartbeat timeout, not hours later.
 const long = proxyActivities<Activities>({
   startToCloseTimeout: '12 hours',
-  heartbeatTimeout: '60 seconds',
+  heartbeatTimeout: '20 seconds',
   retry,
 });
 

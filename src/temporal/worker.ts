@@ -87,5 +87,8 @@ export async function createSpecbiasWorker(opts: WorkerOptions): Promise<Worker>
     activities,
     // The steps are CPU-bound math: a few at a time per process, more processes to scale out.
     maxConcurrentActivityTaskExecutions: opts.maxConcurrentActivities ?? 4,
+    // Heartbeats carry the training checkpoint; send them often enough that a killed worker
+    // loses at most a few seconds of the checkpoint trail (the default waits up to 60 s).
+    maxHeartbeatThrottleInterval: '5s',
   });
 }
