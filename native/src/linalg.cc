@@ -64,8 +64,10 @@ std::string symmetricEigenLapack(std::vector<double>& a, int n, bool wantVectors
                                  std::vector<double>& vectors) {
 #ifdef SPECBIAS_HAVE_LAPACK
   // a is symmetric, so its row-major array is also its column-major array; uplo 'U' of the
-  // column-major view reads the lower triangle of the row-major one.
-  const char jobz = wantVectors ? 'V' : 'N';
+  // column-major view reads the lower triangle of the row-major one. The vectors are always
+  // computed: with 'N' dsyevd takes another path (dsterf) whose values differ in the last bits,
+  // and the values must not depend on whether the caller also wanted the vectors.
+  const char jobz = 'V';
   const char uplo = 'U';
   const int lda = n > 0 ? n : 1;
   std::vector<double> w(n);

@@ -2,12 +2,20 @@
 // once per instruction set: SPECBIAS_KERNEL_NS=base (the compiler's baseline, SSE2 on x86-64)
 // and SPECBIAS_KERNEL_NS=avx2 (-mavx2 -mfma -ffp-contract=fast). The addon picks one at run time.
 //
+// Work per step: two passes of n m D multiply-adds, the least this network needs.
+//   forward   h = W1 x with the current weights: y_hat, and the sign bits of h, one bit per
+//             (point, neuron), kept for the next gradient (n m / 8 bytes: 0.5 MB at paper size);
+//   gradient  G1_j = sum_i s_ij x_i with s_ij = r_i 1(h_ij > 0) rebuilt from those bits, so h is
+//             not recomputed; and g2_j = sum_i r_i relu(h_ij) = <W1_j, G1_j> because h is linear
+//             in W1_j, which costs D per neuron instead of n.
+// A chunk runs gradient -> update -> forward block by block, so its weights are read while hot.
+//
 // Layout. A block is two vectors of neurons (NB = 16 in float32, 8 in float64), and the vector
-// lanes run over neurons, so every product below has a broadcast scalar on one side:
+// lanes run over neurons, so every product has a broadcast scalar on one side:
 //   h  = X_tile W_block^T       4 points x 2 vectors of accumulators, a loop over the D inputs;
-//   s  = (h > 0) ? r : 0        written to a small tile buffer that stays in L1;
-//   G1 = S_tile^T X_tile        KC inputs x 2 vectors of accumulators, one pass per KC inputs.
-// Nothing of size n x m is stored: h is recomputed for the forward pass with the new weights.
+//   G1 = S_tile^T X_tile        KC inputs x 2 vectors of accumulators, one pass per KC inputs,
+//                               over a tile of s that stays in L1.
+// Nothing of size n x m is stored except the sign bits.
 //
 // Precision. The compute copy of the weights, the inputs, r and the per-tile sums are in T
 // (float or double); every sum that crosses a tile (the gradient over all points) or a chunk (the
@@ -17,6 +25,8 @@
 #include "train_kernel.h"
 
 #include <algorithm>
+#include <cstdint>
+#include <type_traits>
 #include <cstring>
 #include <string>
 #include <vector>
@@ -34,23 +44,84 @@ struct VecOf;
 template <>
 struct VecOf<float> {
   typedef float type __attribute__((vector_size(32)));
+  typedef int32_t lane;
+  typedef lane mask __attribute__((vector_size(32)));
 };
 template <>
 struct VecOf<double> {
   typedef double type __attribute__((vector_size(32)));
+  typedef int64_t lane;
+  typedef lane mask __attribute__((vector_size(32)));
 };
+typedef double V4d __attribute__((vector_size(32)));
 
-/** Points per tile of the gradient pass: the s tile (kTile x 2 vectors) stays in L1. */
-constexpr int kTile = 64;
+/** Points per tile of the gradient pass: the s tile (kTile x 2 vectors, 16 KB) stays in L1. */
+constexpr int kTile = 256;
 /** Most inputs per G1 pass: 2 x KC accumulators plus operands fit in 16 vector registers. */
 constexpr int kMaxKC = 6;
+/** Points per h micro-tile: kPoints x 2 accumulators cover the multiply-add latency. */
+constexpr int kPoints = 4;
 
 #define SB_STR2(x) #x
 #define SB_STR(x) SB_STR2(x)
 
+/** a += v in float64, lane by lane (dst holds 32 / sizeof(T) doubles). */
+inline void addToF64(double* dst, const VecOf<float>::type& v) {
+  typedef float V4f __attribute__((vector_size(16)));
+  const V4f lo = __builtin_shufflevector(v, v, 0, 1, 2, 3);
+  const V4f hi = __builtin_shufflevector(v, v, 4, 5, 6, 7);
+  V4d a, b;
+  std::memcpy(&a, dst, sizeof a);
+  std::memcpy(&b, dst + 4, sizeof b);
+  a += __builtin_convertvector(lo, V4d);
+  b += __builtin_convertvector(hi, V4d);
+  std::memcpy(dst, &a, sizeof a);
+  std::memcpy(dst + 4, &b, sizeof b);
+}
+inline void addToF64(double* dst, const VecOf<double>::type& v) {
+  V4d a;
+  std::memcpy(&a, dst, sizeof a);
+  a += v;
+  std::memcpy(dst, &a, sizeof a);
+}
+
+/** Sum of the lanes in float64, in a fixed order: ((0+4)+(2+6)) + ((1+5)+(3+7)), or (0+2)+(1+3). */
+inline double lanesSum(const VecOf<float>::type& v) {
+  typedef float V4f __attribute__((vector_size(16)));
+  const V4d s = __builtin_convertvector((V4f)__builtin_shufflevector(v, v, 0, 1, 2, 3), V4d) +
+                __builtin_convertvector((V4f)__builtin_shufflevector(v, v, 4, 5, 6, 7), V4d);
+  return (s[0] + s[2]) + (s[1] + s[3]);
+}
+inline double lanesSum(const VecOf<double>::type& v) { return (v[0] + v[2]) + (v[1] + v[3]); }
+
+/** One bit per lane of (h > 0), lane l in bit l (movmsk reads the all-ones lanes of the compare). */
+inline uint8_t signBits(const VecOf<float>::type& h) {
+#if defined(__AVX__)
+  typedef float V8f __attribute__((vector_size(32)));
+  const V8f zero = {};
+  return static_cast<uint8_t>(__builtin_ia32_movmskps256((V8f)(h > zero)));
+#else
+  uint8_t b = 0;
+  for (int l = 0; l < 8; ++l) b |= static_cast<uint8_t>(h[l] > 0) << l;
+  return b;
+#endif
+}
+inline uint8_t signBits(const VecOf<double>::type& h) {
+#if defined(__AVX__)
+  const V4d zero = {};
+  return static_cast<uint8_t>(__builtin_ia32_movmskpd256((V4d)(h > zero)));
+#else
+  uint8_t b = 0;
+  for (int l = 0; l < 4; ++l) b |= static_cast<uint8_t>(h[l] > 0) << l;
+  return b;
+#endif
+}
+
 template <typename T>
 class KernelImpl final : public Kernel {
   using V = typename VecOf<T>::type;
+  using VM = typename VecOf<T>::mask;
+  using ML = typename VecOf<T>::lane;
   static constexpr int L = 32 / sizeof(T);  // lanes per vector
   static constexpr int NB = 2 * L;          // neurons per block
   static constexpr int kBlocksPerChunk = kChunk / NB;
@@ -68,18 +139,20 @@ class KernelImpl final : public Kernel {
     w2_.assign(m_, 0.0);
     wT_.assign(static_cast<size_t>(blocks_) * d_ * 2, V{});
     w2T_.assign(static_cast<size_t>(blocks_) * 2, V{});
+    signs_.assign(static_cast<size_t>(blocks_) * n_ * 2, 0);
     // G1 passes: as few as possible, with the inputs split evenly among them.
     passes_ = (d_ + kMaxKC - 1) / kMaxKC;
     kc_ = (d_ + passes_ - 1) / passes_;
+    for (int l = 0; l < L; ++l) laneBit_[l] = static_cast<ML>(1) << l;
     const int maxPoints = std::max(n_, nTest_);
     scratch_.resize(std::max(1, cfg.threads));
     for (auto& s : scratch_) {
       s.yv.assign(std::max(1, maxPoints), V{});
       s.S.assign(kTile * 2, V{});
       s.g1.assign(static_cast<size_t>(NB) * d_, 0.0);
-      s.g2.assign(NB, 0.0);
     }
-    describe_ = std::string(sizeof(T) == 4 ? "float32" : "float64") + " " + SB_STR(SPECBIAS_KERNEL_NS);
+    const std::string isa = SB_STR(SPECBIAS_KERNEL_NS);
+    describe_ = std::string(sizeof(T) == 4 ? "float32" : "float64") + " " + (isa == "avx2" ? "avx2+fma" : "baseline");
   }
 
   int chunkCount() const override { return chunks_; }
@@ -107,27 +180,28 @@ class KernelImpl final : public Kernel {
     for (int b = chunk * kBlocksPerChunk; b < b1; ++b) {
       gradientBlock(b, s);
       updateBlock(b, s);
-      forwardBlock(b, x_.data(), n_, s.yv.data());
+      forwardBlock<true>(b, x_.data(), n_, s.yv.data());
     }
-    lanesToDouble(s.yv.data(), n_, partial);
+    for (int p = 0; p < n_; ++p) partial[p] = lanesSum(s.yv[p]);
   }
 
   void forwardChunk(int chunk, int thread, bool test, double* partial) override {
     Scratch& s = scratch_[thread];
     const int npts = test ? nTest_ : n_;
-    const T* x = test ? xTest_.data() : x_.data();
     std::fill(s.yv.begin(), s.yv.begin() + npts, V{});
     const int b1 = std::min(blocks_, (chunk + 1) * kBlocksPerChunk);
-    for (int b = chunk * kBlocksPerChunk; b < b1; ++b) forwardBlock(b, x, npts, s.yv.data());
-    lanesToDouble(s.yv.data(), npts, partial);
+    for (int b = chunk * kBlocksPerChunk; b < b1; ++b) {
+      if (test) forwardBlock<false>(b, xTest_.data(), npts, s.yv.data());
+      else forwardBlock<true>(b, x_.data(), npts, s.yv.data());
+    }
+    for (int p = 0; p < npts; ++p) partial[p] = lanesSum(s.yv[p]);
   }
 
  private:
   struct Scratch {
     std::vector<V> yv;       // per point: the chunk's prediction, lanes not yet summed
     std::vector<V> S;        // kTile x 2: s = r 1(h > 0) for one tile
-    std::vector<double> g1;  // NB x D: sum_i s_ij x_ik (W2_j not yet applied)
-    std::vector<double> g2;  // NB: sum_i r_i relu(h_ij)
+    std::vector<double> g1;  // D x NB: sum_i s_ij x_ik (W2_j not yet applied), [input][neuron]
   };
 
   /** Rebuilds block b's compute copy (transposed to [input][neuron lanes]) from the master weights. */
@@ -160,39 +234,46 @@ class KernelImpl final : public Kernel {
     for (int i = 0; i < P; ++i) f(p + i, a[i][0], a[i][1]);
   }
 
-  template <typename F>
-  inline void forEachH(const T* x, int p0, int p1, const V* wb, F&& f) const {
-    int p = p0;
-    for (; p + 4 <= p1; p += 4) hPoints<4>(x, p, wb, f);
-    for (; p < p1; ++p) hPoints<1>(x, p, wb, f);
+  /** yv[p] += W2_block relu(h_p) lane-wise for points [0, npts) of x; with Train, keeps the sign bits. */
+  template <bool Train>
+  void forwardBlock(int b, const T* x, int npts, V* yv) {
+    const V* wb = &wT_[static_cast<size_t>(b) * d_ * 2];
+    const V w2a = w2T_[static_cast<size_t>(b) * 2];
+    const V w2b = w2T_[static_cast<size_t>(b) * 2 + 1];
+    uint8_t* signs = Train ? &signs_[static_cast<size_t>(b) * n_ * 2] : nullptr;
+    const V zero = {};
+    auto f = [&](int p, V h0, V h1) {
+      const V a0 = h0 > zero ? h0 : zero;
+      const V a1 = h1 > zero ? h1 : zero;
+      yv[p] += w2a * a0 + w2b * a1;
+      if (Train) {
+        signs[2 * p] = signBits(h0);
+        signs[2 * p + 1] = signBits(h1);
+      }
+    };
+    int p = 0;
+    for (; p + kPoints <= npts; p += kPoints) hPoints<kPoints>(x, p, wb, f);
+    for (; p < npts; ++p) hPoints<1>(x, p, wb, f);
   }
 
-  /** g1 (NB x D), g2 (NB) of block b from the current residual and weights. */
+  /** g1 (D x NB) of block b from the current residual and the sign bits of the last forward pass. */
   void gradientBlock(int b, Scratch& s) {
     std::fill(s.g1.begin(), s.g1.end(), 0.0);
-    std::fill(s.g2.begin(), s.g2.end(), 0.0);
-    const V* wb = &wT_[static_cast<size_t>(b) * d_ * 2];
+    const uint8_t* signs = &signs_[static_cast<size_t>(b) * n_ * 2];
     V* S = s.S.data();
     const V zero = {};
+    const VM noBits = {};
     for (int p0 = 0; p0 < n_; p0 += kTile) {
       const int p1 = std::min(n_, p0 + kTile);
-      V g2a = {}, g2b = {};
-      forEachH(x_.data(), p0, p1, wb, [&](int p, V h0, V h1) {
+      for (int p = p0; p < p1; ++p) {
         const V rv = zero + r_[p];
-        const V s0 = h0 > zero ? rv : zero;
-        const V s1 = h1 > zero ? rv : zero;
-        S[2 * (p - p0)] = s0;
-        S[2 * (p - p0) + 1] = s1;
-        // r relu(h) = s h: the W2 gradient rides on the same select.
-        g2a += s0 * h0;
-        g2b += s1 * h1;
-      });
+        const VM m0 = (noBits + static_cast<ML>(signs[2 * p])) & laneBit_;
+        const VM m1 = (noBits + static_cast<ML>(signs[2 * p + 1])) & laneBit_;
+        S[2 * (p - p0)] = m0 != noBits ? rv : zero;
+        S[2 * (p - p0) + 1] = m1 != noBits ? rv : zero;
+      }
       const T* xt = x_.data() + static_cast<size_t>(p0) * d_;
       for (int k0 = 0; k0 < d_; k0 += kc_) g1Pass(xt, p1 - p0, k0, std::min(kc_, d_ - k0), S, s.g1.data());
-      for (int l = 0; l < L; ++l) {
-        s.g2[l] += static_cast<double>(g2a[l]);
-        s.g2[L + l] += static_cast<double>(g2b[l]);
-      }
     }
   }
 
@@ -207,7 +288,7 @@ class KernelImpl final : public Kernel {
     }
   }
 
-  /** g1[jj][k0 + kk] += sum_p S[p][jj] x[p][k0 + kk] over one tile, for kk < KC. */
+  /** g1[k0 + kk][jj] += sum_p S[p][jj] x[p][k0 + kk] over one tile, for kk < KC. */
   template <int KC>
   void g1PassK(const T* x, int pt, int k0, const V* S, double* g1) const {
     static_assert(KC <= kMaxKC, "KC");
@@ -224,55 +305,39 @@ class KernelImpl final : public Kernel {
       }
     }
     for (int kk = 0; kk < KC; ++kk) {
-      for (int l = 0; l < L; ++l) {
-        g1[static_cast<size_t>(l) * d_ + k0 + kk] += static_cast<double>(a[kk][0][l]);
-        g1[static_cast<size_t>(L + l) * d_ + k0 + kk] += static_cast<double>(a[kk][1][l]);
-      }
+      double* row = g1 + static_cast<size_t>(k0 + kk) * NB;
+      addToF64(row, a[kk][0]);
+      addToF64(row + L, a[kk][1]);
     }
   }
 
-  /** W <- W + eta (c/n) (...) on block b's master weights, in float64; W1 uses the old W2. */
+  /**
+   * W <- W + eta (c/n) (...) on block b's master weights, in float64, both from the old weights:
+   * dW1_j = scale W2_j G1_j and dW2_j = scale g2_j with g2_j = sum_i r_i relu(h_ij) = <W1_j, G1_j>.
+   */
   void updateBlock(int b, const Scratch& s) {
     for (int jj = 0; jj < NB; ++jj) {
       const int j = b * NB + jj;
       if (j >= m_) break;
-      const double a = scale_ * w2_[j];
       double* w1 = &w1_[static_cast<size_t>(j) * d_];
-      const double* g = &s.g1[static_cast<size_t>(jj) * d_];
-      for (int k = 0; k < d_; ++k) w1[k] += a * g[k];
-      w2_[j] += scale_ * s.g2[jj];
+      double g2 = 0;
+      for (int k = 0; k < d_; ++k) g2 += w1[k] * s.g1[static_cast<size_t>(k) * NB + jj];
+      const double a = scale_ * w2_[j];
+      for (int k = 0; k < d_; ++k) w1[k] += a * s.g1[static_cast<size_t>(k) * NB + jj];
+      w2_[j] += scale_ * g2;
     }
     refreshBlock(b);
-  }
-
-  /** yv[p] += W2_block relu(h_p) lane-wise, for points [0, npts) of x. */
-  void forwardBlock(int b, const T* x, int npts, V* yv) const {
-    const V* wb = &wT_[static_cast<size_t>(b) * d_ * 2];
-    const V w2a = w2T_[static_cast<size_t>(b) * 2];
-    const V w2b = w2T_[static_cast<size_t>(b) * 2 + 1];
-    const V zero = {};
-    forEachH(x, 0, npts, wb, [&](int p, V h0, V h1) {
-      const V a0 = h0 > zero ? h0 : zero;
-      const V a1 = h1 > zero ? h1 : zero;
-      yv[p] += w2a * a0 + w2b * a1;
-    });
-  }
-
-  static void lanesToDouble(const V* yv, int npts, double* out) {
-    for (int p = 0; p < npts; ++p) {
-      double s = 0;
-      for (int l = 0; l < L; ++l) s += static_cast<double>(yv[p][l]);
-      out[p] = s;
-    }
   }
 
   int n_, nTest_, d_, m_;
   double scale_;
   int blocks_ = 0, chunks_ = 0, passes_ = 1, kc_ = 1;
+  VM laneBit_ = {};
   std::vector<T> x_, xTest_, r_;
   std::vector<double> w1_, w2_;  // float64 master weights
   std::vector<V> wT_;            // blocks x D x 2 vectors
   std::vector<V> w2T_;           // blocks x 2 vectors
+  std::vector<uint8_t> signs_;   // blocks x n x 2: bits of h > 0 from the last training forward pass
   std::vector<Scratch> scratch_;
   std::string describe_;
 };

@@ -47,7 +47,7 @@ class Kernel {
   virtual void stepChunk(int chunk, int thread, double* partial) = 0;
   /** Forward only: partial[i] = sum over the chunk's neurons of W2_j relu(h_ij), train or test points. */
   virtual void forwardChunk(int chunk, int thread, bool test, double* partial) = 0;
-  /** e.g. "float32 avx2+fma" */
+  /** e.g. "float32 avx2+fma" or "float64 baseline" */
   virtual const char* describe() const = 0;
 };
 

@@ -1,10 +1,15 @@
 /**
  * Eigendecomposition of real symmetric matrices (NTK Gram matrices), in-thread or off-thread.
  *
- * Both entry points run ml-matrix's Householder tridiagonalization + implicit QL (tred2/tql2), so
- * they return bit-identical results; {@link symmetricEigenInWorker} runs it in a worker thread so
- * that an O(n^3) decomposition (about a second at n = 1000) never blocks the event loop, where
- * Temporal activity heartbeats must keep flowing.
+ * Two solvers, one result layout:
+ * - 'lapack-dsyevd': LAPACK's divide-and-conquer dsyevd through the native addon, when it was
+ *   built against a LAPACK (scripts/build-native.mjs; about 1 s at n = 2000 on 2 cores);
+ * - 'ml-matrix': ml-matrix's Householder tridiagonalization + implicit QL (tred2/tql2), pure
+ *   JavaScript (about 70 s at n = 2000), the fallback everywhere else.
+ * {@link eigenMethod} says which one runs; SPECBIAS_NATIVE=0 forces ml-matrix. Both entry points
+ * use the same solver, so they return bit-identical results. {@link symmetricEigenInWorker} never
+ * blocks the event loop, where Temporal activity heartbeats must keep flowing: LAPACK runs on a
+ * libuv thread, ml-matrix in a worker thread.
  *
  *   const { values } = symmetricEigen(k, n);                        // descending
  *   const { values, vectors } = await symmetricEigenInWorker(k, n, { vectors: true });
@@ -14,10 +19,34 @@ import { Worker } from 'node:worker_threads';
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { EigenvalueDecomposition, Matrix } from 'ml-matrix';
+import { loadNative, nativeUnavailableReason, type NativeAddon } from '../native/index.js';
+
+/** The solver behind {@link symmetricEigen} and {@link symmetricEigenInWorker}. */
+export type EigenMethod = 'lapack-dsyevd' | 'ml-matrix';
 
 export interface SymmetricEigenOptions {
   /** Also return the eigenvectors (default false). */
   vectors?: boolean;
+  /** Force a solver; 'auto' (the default) is {@link eigenMethod}(). */
+  method?: 'auto' | EigenMethod;
+}
+
+/** The solver that 'auto' uses now: LAPACK dsyevd when the native addon has it, else ml-matrix. */
+export function eigenMethod(): EigenMethod {
+  return loadNative()?.info().lapack ? 'lapack-dsyevd' : 'ml-matrix';
+}
+
+/** The addon when the options select LAPACK, null for ml-matrix; throws when LAPACK is forced but absent. */
+function lapackFor(opts: SymmetricEigenOptions): NativeAddon | null {
+  const method = opts.method ?? 'auto';
+  if (method === 'ml-matrix') return null;
+  const addon = loadNative();
+  const lapack = addon && addon.info().lapack ? addon : null;
+  if (method === 'lapack-dsyevd' && !lapack) {
+    const why = addon ? 'the native addon was built without LAPACK (install liblapack-dev or libopenblas-dev, then `npm run build:native`)' : nativeUnavailableReason();
+    throw new Error(`eigen method lapack-dsyevd is not available: ${why}`);
+  }
+  return lapack;
 }
 
 export interface SymmetricEigenResult {
@@ -34,6 +63,8 @@ export interface SymmetricEigenResult {
 export function symmetricEigen(a: Float64Array, n: number, opts: SymmetricEigenOptions = {}): SymmetricEigenResult {
   checkSquare(a, n);
   const wantVectors = opts.vectors === true;
+  const lapack = lapackFor(opts);
+  if (lapack) return fromNative(lapack.eighSync(a, n, wantVectors));
   // Keep these steps in lockstep with WORKER_SOURCE below: the two paths must agree bit for bit.
   const evd = new EigenvalueDecomposition(Matrix.from1DArray(n, n, a), { assumeSymmetric: true });
   const values = Float64Array.from(evd.realEigenvalues);
@@ -47,8 +78,9 @@ export function symmetricEigen(a: Float64Array, n: number, opts: SymmetricEigenO
 }
 
 /**
- * {@link symmetricEigen} in a `node:worker_threads` worker: same result, bit for bit, but the event
- * loop stays free. The matrix is copied and its copy transferred; the worker ends after one call.
+ * {@link symmetricEigen} off the JS thread: same result, bit for bit, but the event loop stays
+ * free. LAPACK runs on a libuv thread; ml-matrix in a `node:worker_threads` worker, to which the
+ * matrix is copied and its copy transferred (the worker ends after one call).
  */
 export function symmetricEigenInWorker(
   a: Float64Array,
@@ -57,6 +89,9 @@ export function symmetricEigenInWorker(
 ): Promise<SymmetricEigenResult> {
   checkSquare(a, n);
   const wantVectors = opts.vectors === true;
+  const lapack = lapackFor(opts);
+  // The addon copies the matrix before its libuv thread starts, so the caller's array is untouched.
+  if (lapack) return lapack.eigh(a, n, wantVectors).then(fromNative);
   const matrix = Float64Array.from(a.subarray(0, n * n));
   return new Promise((resolve, reject) => {
     const worker = new Worker(WORKER_SOURCE, {
@@ -111,6 +146,11 @@ import('node:worker_threads').then(async ({ parentPort, workerData }) => {
   }
 });
 `;
+
+/** The addon's result (already descending, vectors row-major by column) in this module's shape. */
+function fromNative(r: { values: Float64Array; vectors: Float64Array | null }): SymmetricEigenResult {
+  return r.vectors ? { values: r.values, vectors: r.vectors } : { values: r.values };
+}
 
 /** The file URL of ml-matrix's CommonJS entry, resolved from this module wherever it lives. */
 function mlMatrixUrl(): string {

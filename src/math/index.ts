@@ -29,6 +29,8 @@ export { harmonicsTarget, type HarmonicComponent } from './targets.js';
 export {
   symmetricEigen,
   symmetricEigenInWorker,
+  eigenMethod,
+  type EigenMethod,
   type SymmetricEigenOptions,
   type SymmetricEigenResult,
 } from './eigen.js';

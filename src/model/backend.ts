@@ -5,6 +5,10 @@
  *   const lease = await acquireBackend('auto');   // tfjs-wasm if it initializes, else tfjs-cpu
  *   try { lease.tf.matMul(a, b); } finally { lease.release(); }
  *
+ * 'tfjs-node' and 'tfjs-node-gpu' load the optional packages @tensorflow/tfjs-node(-gpu) by
+ * dynamic import, only when asked for; they register tfjs's 'tensorflow' backend (TensorFlow's C
+ * library, with CUDA for -gpu). Absent or unloadable, the request fails with one line saying so.
+ *
  * tfjs has one active backend per process. Runs on the same backend may overlap (they only
  * interleave on the one JS thread); a run that needs the other backend waits until they end, so
  * no run's tensors change backend underneath it.
@@ -15,7 +19,14 @@ import { dirname, join, sep } from 'node:path';
 export type Tf = typeof import('@tensorflow/tfjs');
 
 /** A concrete engine: the tfjs backend doing the arithmetic. */
-export type TfjsEngine = 'tfjs-wasm' | 'tfjs-cpu';
+export type TfjsEngine = 'tfjs-wasm' | 'tfjs-cpu' | 'tfjs-node' | 'tfjs-node-gpu';
+
+/** The optional package behind each TensorFlow-backed engine. */
+export const TFJS_NODE_PACKAGES = {
+  'tfjs-node': '@tensorflow/tfjs-node',
+  'tfjs-node-gpu': '@tensorflow/tfjs-node-gpu',
+} as const;
+type TfjsNodeEngine = keyof typeof TFJS_NODE_PACKAGES;
 
 export interface BackendLease {
   tf: Tf;
@@ -27,6 +38,7 @@ export interface BackendLease {
 }
 
 let tfLoad: Promise<Tf> | undefined;
+const nodeLoads: Partial<Record<TfjsNodeEngine, Promise<Tf | Error>>> = {};
 let wasmLoad: Promise<string | Error> | undefined;
 let wasmFailure: Error | undefined;
 let holder: { name: string; count: number } = { name: '', count: 0 };
@@ -100,6 +112,7 @@ function unhold(): void {
  * 'auto' picks tfjs-wasm if it initializes, else tfjs-cpu with one console.warn line.
  */
 export async function acquireBackend(engine: 'auto' | TfjsEngine): Promise<BackendLease> {
+  if (engine === 'tfjs-node' || engine === 'tfjs-node-gpu') return acquireTensorflow(engine);
   const tf = await loadTf();
   if (engine === 'tfjs-wasm' && wasmFailure) throw unavailable(wasmFailure);
   if (engine === 'tfjs-wasm' || (engine === 'auto' && !wasmFailure)) {
@@ -128,6 +141,39 @@ export async function acquireBackend(engine: 'auto' | TfjsEngine): Promise<Backe
     throw err;
   }
   return lease(tf, 'tfjs-cpu', `tfjs ${tf.version.tfjs} cpu (plain JavaScript)`);
+}
+
+/**
+ * Imports @tensorflow/tfjs-node(-gpu) once; it re-exports tfjs and registers the 'tensorflow'
+ * backend on the process-wide tfjs engine. Resolves to the module or to the Error that stopped it.
+ */
+function loadTfNode(engine: TfjsNodeEngine): Promise<Tf | Error> {
+  const name: string = TFJS_NODE_PACKAGES[engine];
+  nodeLoads[engine] ??= import(name).then(
+    (mod: Tf & { default?: Tf }) => (typeof mod.setBackend === 'function' ? mod : (mod.default ?? mod)),
+    (err: unknown) => (err instanceof Error ? err : new Error(String(err))),
+  );
+  return nodeLoads[engine];
+}
+
+async function acquireTensorflow(engine: TfjsNodeEngine): Promise<BackendLease> {
+  const tf = await loadTfNode(engine);
+  if (tf instanceof Error) {
+    const name = TFJS_NODE_PACKAGES[engine];
+    throw new Error(
+      `training.engine ${engine} needs the optional package ${name}, which is not installed or does not load (${tf.message.split('\n')[0]}); ` +
+        `see docs/gpu.md, or use engine auto`,
+    );
+  }
+  await hold('tensorflow');
+  try {
+    if (!(await switchTo(tf, 'tensorflow'))) throw new Error(`training.engine ${engine}: tf.setBackend("tensorflow") returned false`);
+  } catch (err) {
+    unhold();
+    throw err;
+  }
+  const device = engine === 'tfjs-node-gpu' ? 'CUDA' : 'CPU';
+  return lease(tf, engine, `tfjs ${tf.version.tfjs} tensorflow (${TFJS_NODE_PACKAGES[engine]}, ${device})`);
 }
 
 function unavailable(cause: Error): Error {

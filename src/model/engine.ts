@@ -1,6 +1,7 @@
 /**
- * Trains the paper's two-layer ReLU network by full-batch gradient descent on a tfjs backend, in
- * float32 with hand-written gradients, and reports the residual y - y_hat on train and test.
+ * Trains the paper's two-layer ReLU network by full-batch gradient descent, on the native addon
+ * (`native-engine.ts`) or a tfjs backend (float32 with hand-written gradients, below), and
+ * reports the residual y - y_hat on train and test.
  *
  * Conventions (PAPER.md; the float64 reference is `network.ts`):
  * - f_W(x) = sqrt(m) W2 relu(W1 x), W1 ~ N(0, 2/m), W2 ~ N(0, 1/m), y_hat = theta f_W(x);
@@ -16,20 +17,33 @@
  *
  * Logs come at step 0 (before any update), every `logEvery` steps and at the final step; the
  * log at step s holds the residual after s updates. The loop yields to the event loop between
- * steps, so a Temporal worker in the same process keeps heartbeating.
+ * steps (tfjs) or runs its steps off the JS thread (native), so a Temporal worker in the same
+ * process keeps heartbeating.
+ *
+ * Engines: 'native' (the C++ addon, float32 compute with float64 accumulation, all cores),
+ * 'tfjs-wasm', 'tfjs-cpu', and 'tfjs-node' / 'tfjs-node-gpu' (TensorFlow's C library through
+ * the optional packages @tensorflow/tfjs-node(-gpu), when installed). 'auto' = native when the
+ * addon loads, else tfjs-wasm (one console.warn line says why), else tfjs-cpu.
+ * Checkpoint/resume: pass a result's `final` weights as `initial`; on the same engine the resumed
+ * run repeats the uninterrupted one bit for bit.
  *
  * Paper: Cao et al., "Towards Understanding the Spectral Bias of Deep Learning", IJCAI 2021,
  * https://arxiv.org/abs/1912.01198.
  */
 import type { Tensor, Tensor2D } from '@tensorflow/tfjs';
+import { loadNative, nativeUnavailableReason } from '../native/index.js';
 import { acquireBackend } from './backend.js';
 import { TrainingDivergedError } from './errors.js';
+import { trainNative } from './native-engine.js';
 import { initWeights, weightStepSize, type NetworkWeights } from './network.js';
 
 export { TrainingDivergedError } from './errors.js';
 
-/** Which arithmetic trains the network. 'auto' = tfjs-wasm if it initializes, else tfjs-cpu. */
-export type EngineName = 'auto' | 'tfjs-wasm' | 'tfjs-cpu';
+/**
+ * Which arithmetic trains the network. 'auto' = native if the addon loads, else tfjs-wasm if it
+ * initializes, else tfjs-cpu. 'tfjs-node' and 'tfjs-node-gpu' need the optional packages.
+ */
+export type EngineName = 'auto' | 'native' | 'tfjs-wasm' | 'tfjs-cpu' | 'tfjs-node' | 'tfjs-node-gpu';
 
 export interface TrainInput {
   /** nTrain x dim, row-major, rows on the unit sphere. */
@@ -70,12 +84,15 @@ export interface TrainLog {
 }
 
 export interface TrainResult {
-  /** The concrete engine that ran: 'tfjs-wasm' or 'tfjs-cpu'. */
+  /** The concrete engine that ran: 'native', 'tfjs-wasm', 'tfjs-cpu', 'tfjs-node' or 'tfjs-node-gpu'. */
   engine: string;
-  /** Provenance of the arithmetic, e.g. 'tfjs 4.22.0 wasm (SIMD, 1 thread)'. */
+  /**
+   * Provenance of the arithmetic, e.g. 'native float32 avx2, 2 threads (float64 accumulation)' or
+   * 'tfjs 4.22.0 wasm (SIMD, 1 thread)'.
+   */
   backend: string;
   steps: number;
-  /** Weights after `steps` updates (float32 values widened to float64). */
+  /** Weights after `steps` updates: a checkpoint to pass back as `initial` (float64; tfjs: float32 widened). */
   final: NetworkWeights;
 }
 
@@ -93,7 +110,36 @@ const YIELD_EVERY_MS = 10;
 const PROGRESS_EVERY_MS = 200;
 
 /**
- * Full-batch GD on both layers, float32 on tfjs, gradients written out by hand.
+ * Full-batch GD on both layers on `input.engine`, with the same logs, checks and result on every
+ * engine. Conventions: L = 1/(2n) sum_i r_i^2, r = y - y_hat, weight step eta = eta' / (m theta^2).
+ *
+ * Throws {@link TrainingDivergedError} when the training loss (checked every step) is NaN or
+ * infinite, and an Error naming the fix when the requested engine is not available here.
+ * Companion: {@link gdStepReference} in `network.ts` is the float64 reference.
+ */
+export async function trainNetwork(input: TrainInput, hooks: TrainHooks): Promise<TrainResult> {
+  checkInput(input);
+  if (input.engine === 'native' || input.engine === 'auto') {
+    const addon = loadNative();
+    if (addon) return trainNative(input, hooks, addon);
+    if (input.engine === 'native') throw new Error(`training.engine native is not available: ${nativeUnavailableReason()}; use engine auto or tfjs-wasm`);
+    warnNativeOnce();
+  }
+  return trainTfjs(input, hooks);
+}
+
+let warnedNative = false;
+
+/** One line per process when 'auto' cannot use the native engine. */
+function warnNativeOnce(): void {
+  if (warnedNative) return;
+  warnedNative = true;
+  console.warn(`specbias: native engine unavailable (${nativeUnavailableReason()}); engine auto falls back to tfjs-wasm, about 50x slower`);
+}
+
+/**
+ * The tfjs engines: full-batch GD on both layers, float32, gradients written out by hand.
+ * 'auto' here means tfjs-wasm, else tfjs-cpu.
  *
  * Conventions: L = 1/(2n) sum_i r_i^2, r = y - y_hat, weight step eta = eta' / (m theta^2).
  * With c = theta sqrt(m), X the n x D inputs, A = relu(X W1^T) (n x m), M = 1(A > 0) and W2 an
@@ -109,8 +155,7 @@ const PROGRESS_EVERY_MS = 200;
  * Throws {@link TrainingDivergedError} when the training loss (checked every step) is NaN or
  * infinite. Companion: {@link gdStepReference} in `network.ts` is the float64 reference.
  */
-export async function trainNetwork(input: TrainInput, hooks: TrainHooks): Promise<TrainResult> {
-  checkInput(input);
+async function trainTfjs(input: TrainInput, hooks: TrainHooks): Promise<TrainResult> {
   const { nTrain: n, nTest, dim: d, width: m, theta, learningRate, steps, logEvery } = input;
   const { signal } = hooks;
   signal?.throwIfAborted();
@@ -119,7 +164,7 @@ export async function trainNetwork(input: TrainInput, hooks: TrainHooks): Promis
   // eta * c / n with eta = eta' / (m theta^2): the factor on the sums in the update.
   const k = (weightStepSize(learningRate, m, theta) * c) / n;
 
-  const lease = await acquireBackend(input.engine);
+  const lease = await acquireBackend(input.engine === 'native' ? 'auto' : input.engine);
   const { tf } = lease;
   const owned: Tensor[] = [];
   const own = <T extends Tensor>(t: T): T => (owned.push(t), t);

@@ -1,6 +1,6 @@
 /**
- * The paper's two-layer ReLU network: float64 reference (init, forward, one GD step) and the tfjs
- * training engine that records residual trajectories.
+ * The paper's two-layer ReLU network: float64 reference (init, forward, one GD step) and the
+ * training engines (native C++ addon, tfjs backends) that record residual trajectories.
  *
  *   import { initWeights, trainNetwork } from '../model/index.js';
  *   const w = initWeights(0, 4096, 10);
@@ -8,7 +8,7 @@
  *                        logEvery: 10, seed: 0, engine: 'auto', initial: w }, { onLog });
  *
  * Convention everywhere: loss 1/(2n) sum r^2, weight step eta = eta' / (m theta^2) with
- * eta' = learningRate. tfjs is loaded lazily, on the first training run.
+ * eta' = learningRate. The addon and tfjs are loaded lazily, on the first training run.
  */
 export {
   initWeights,
@@ -26,3 +26,4 @@ export {
   type TrainResult,
   type TrainHooks,
 } from './engine.js';
+export { trainNative, nativeThreads, type NativeEngineOptions } from './native-engine.js';

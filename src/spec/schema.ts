@@ -10,7 +10,7 @@ import { z } from 'zod';
 import { DISTRIBUTION_KINDS, DistributionError, withDistributionDefaults } from '../math/distributions.js';
 import { expandGrid, hasPath, pointSpec } from './sweep.js';
 
-export const ENGINES = ['auto', 'tfjs-wasm', 'tfjs-cpu'] as const;
+export const ENGINES = ['auto', 'native', 'tfjs-wasm', 'tfjs-cpu', 'tfjs-node', 'tfjs-node-gpu'] as const;
 
 const int = (min: number) => z.number().int().min(min);
 

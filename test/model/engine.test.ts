@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import { Prng } from '../../src/math/prng.js';
+import { loadNative } from '../../src/native/index.js';
 import {
   forwardReference,
   gdStepReference,
@@ -154,8 +155,14 @@ describe('trainNetwork', () => {
     const input = problem({ nTrain: 10, nTest: 2, dim: 3, width: 8, steps: 7, engine: 'auto' });
     const progress: number[] = [];
     const result = await trainNetwork(input, { onLog: () => undefined, onProgress: (s) => progress.push(s) });
-    expect(result.engine).toBe('tfjs-wasm');
-    expect(result.backend).toMatch(/^tfjs \d+\.\d+\.\d+ wasm/);
+    // 'auto' is the native engine when the addon is built (CI builds it), else tfjs-wasm.
+    if (loadNative()) {
+      expect(result.engine).toBe('native');
+      expect(result.backend).toMatch(/^native float32 (avx2\+fma|baseline), \d+ threads? \(float64 accumulation\)$/);
+    } else {
+      expect(result.engine).toBe('tfjs-wasm');
+      expect(result.backend).toMatch(/^tfjs \d+\.\d+\.\d+ wasm/);
+    }
     expect(result.steps).toBe(7);
     expect(progress[progress.length - 1]).toBe(7);
     let w = initWeights(input.seed, input.width, input.dim);

@@ -1,0 +1,112 @@
+/**
+ * `specbias bench train|eigen`: time one GD step of the paper's network, or one Gram
+ * eigendecomposition, on this machine. Peers (PyTorch, numpy) live in bench/; `npm run bench`
+ * runs both and prints the ratios (docs/performance.md).
+ *
+ *   specbias bench train --n 1000 --dim 10 --width 4096 --steps 50 --json
+ *   // {"engine":"native","msPerStep":2.9,"n":1000,"dim":10,"width":4096,"steps":50}
+ *   specbias bench eigen --n 2000 --json
+ *   // {"method":"lapack-dsyevd","seconds":1.2,"n":2000}
+ */
+import { eigenMethod, symmetricEigenInWorker } from '../math/eigen.js';
+import { ntkGram } from '../math/ntk.js';
+import { Prng } from '../math/prng.js';
+import { sampleSphere } from '../math/sphere.js';
+import { trainNetwork, type EngineName } from '../model/engine.js';
+import { ENGINES } from '../spec/schema.js';
+import { CliError } from './errors.js';
+import { printJson, say } from './io.js';
+import type { CommandArgs } from './main.js';
+
+const KINDS = ['train', 'eigen'] as const;
+const METHODS = ['auto', 'lapack-dsyevd', 'ml-matrix'] as const;
+
+function intFlag(values: CommandArgs['values'], name: string, fallback: number, min: number, max: number): number {
+  const raw = values[name];
+  if (raw === undefined) return fallback;
+  const v = Number(raw);
+  if (!Number.isInteger(v) || v < min || v > max) throw new CliError(`bench: --${name} must be an integer in [${min}, ${max}], got ${String(raw)}`, 2);
+  return v;
+}
+
+function oneOf<T extends string>(values: CommandArgs['values'], name: string, allowed: readonly T[], fallback: T): T {
+  const raw = values[name];
+  if (raw === undefined) return fallback;
+  if (!allowed.includes(raw as T)) throw new CliError(`bench: --${name} must be one of ${allowed.join(', ')}, got ${String(raw)}`, 2);
+  return raw as T;
+}
+
+export async function benchCommand({ positionals, values }: CommandArgs): Promise<number> {
+  const [kind, ...extra] = positionals;
+  if (!kind || !(KINDS as readonly string[]).includes(kind) || extra.length > 0) {
+    throw new CliError(`bench: expected "train" or "eigen", got ${positionals.length ? positionals.map((p) => `"${p}"`).join(' ') : 'nothing'}`, 2);
+  }
+  return kind === 'train' ? benchTrain(values) : benchEigen(values);
+}
+
+/** n points uniform on S^(dim-1) and the target P_1(<zeta, x>) + P_2(<zeta, x>), from seed 0. */
+function benchData(n: number, dim: number): { x: Float64Array; y: Float64Array } {
+  const x = sampleSphere(new Prng(0, 'bench/x'), n, dim);
+  const zeta = sampleSphere(new Prng(0, 'bench/zeta'), 1, dim);
+  const y = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    let t = 0;
+    for (let k = 0; k < dim; k++) t += zeta[k] * x[i * dim + k];
+    y[i] = t + (dim > 1 ? (dim * t * t - 1) / (dim - 1) : 0);
+  }
+  return { x, y };
+}
+
+/**
+ * Time per full-batch GD step (both layers, eta' = 1, theta = 1): the wall time between the
+ * step-0 log and the step-S log, after a short warm-up run, so setup and the initial forward pass
+ * are not counted.
+ */
+async function benchTrain(values: CommandArgs['values']): Promise<number> {
+  const n = intFlag(values, 'n', 1000, 1, 1_000_000);
+  const dim = intFlag(values, 'dim', 10, 2, 10_000);
+  const width = intFlag(values, 'width', 4096, 1, 10_000_000);
+  const steps = intFlag(values, 'steps', 50, 1, 1_000_000);
+  const engine: EngineName = oneOf(values, 'engine', ENGINES, 'auto');
+  const { x, y } = benchData(n, dim);
+  const input = {
+    xTrain: x,
+    yTrain: y,
+    nTrain: n,
+    xTest: new Float64Array(0),
+    yTest: new Float64Array(0),
+    nTest: 0,
+    dim,
+    width,
+    theta: 1,
+    learningRate: 1,
+    logEvery: steps,
+    seed: 0,
+    engine,
+  };
+  await trainNetwork({ ...input, steps: Math.min(3, steps), logEvery: 1 }, { onLog: () => undefined });
+  const at: number[] = [];
+  const result = await trainNetwork({ ...input, steps }, { onLog: () => void at.push(performance.now()) });
+  const msPerStep = (at[at.length - 1] - at[0]) / steps;
+  const out = { engine: result.engine, msPerStep: Number(msPerStep.toPrecision(4)), n, dim, width, steps };
+  if (values.json) printJson(out);
+  else say(`${result.engine} (${result.backend}): ${out.msPerStep} ms per GD step at n=${n}, D=${dim}, m=${width} over ${steps} steps`);
+  return 0;
+}
+
+/** Seconds for the eigenvalues and eigenvectors of the NTK Gram matrix of n points on S^9. */
+async function benchEigen(values: CommandArgs['values']): Promise<number> {
+  const n = intFlag(values, 'n', 2000, 1, 100_000);
+  const requested = oneOf(values, 'method', METHODS, 'auto');
+  const method = requested === 'auto' ? eigenMethod() : requested;
+  const dim = 10;
+  const x = sampleSphere(new Prng(0, 'bench/x'), n, dim);
+  const k = ntkGram(x, n, dim);
+  const started = performance.now();
+  await symmetricEigenInWorker(k, n, { vectors: true, method });
+  const seconds = (performance.now() - started) / 1000;
+  const out = { method, seconds: Number(seconds.toPrecision(4)), n };
+  if (values.json) printJson(out);
+  else say(`${method}: ${out.seconds} s for the eigenvalues and eigenvectors of an n=${n} Gram matrix`);
+  return 0;
+}

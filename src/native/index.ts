@@ -1,0 +1,130 @@
+/**
+ * The native addon (native/, built by scripts/build-native.mjs into
+ * native/build/Release/specbias_native.node): loads it at most once per process and says why not
+ * when it cannot. The training engine (src/model/native-engine.ts) and the eigensolver
+ * (src/math/eigen.ts) both reach it through here.
+ *
+ *   const addon = loadNative();              // null when absent, unloadable or switched off
+ *   if (!addon) console.warn(nativeUnavailableReason());
+ *
+ * SPECBIAS_NATIVE=0 switches the addon off (read on every call, so tests can flip it): training
+ * with engine 'auto' then uses tfjs-wasm and the eigensolver uses ml-matrix.
+ * SPECBIAS_NATIVE_PATH=/path/to/specbias_native.node loads another build.
+ */
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export interface NativeInfo {
+  /** Built against a LAPACK with dsyevd. */
+  lapack: boolean;
+  /** The linker flag of that LAPACK, e.g. '-llapack'; '' without. */
+  lapackLibrary: string;
+  /** The training kernel this CPU gets: 'avx2' (AVX2 + FMA) or 'baseline'. */
+  isa: 'avx2' | 'baseline';
+  hardwareThreads: number;
+  /** Neurons per work chunk; the reduction order is fixed per chunk, not per thread. */
+  chunk: number;
+}
+
+export interface NativeTrainerOptions {
+  xTrain: Float64Array;
+  yTrain: Float64Array;
+  nTrain: number;
+  xTest: Float64Array;
+  yTest: Float64Array;
+  nTest: number;
+  dim: number;
+  width: number;
+  theta: number;
+  learningRate: number;
+  /** Starting weights, float64: W1 m x D row-major, W2 m. */
+  w1: Float64Array;
+  w2: Float64Array;
+  /** 0 = one per hardware thread (capped by the number of chunks). */
+  threads: number;
+  /** Compute precision; accumulation across tiles and chunks and the master weights are float64 either way. */
+  precision?: 'f32' | 'f64';
+  isa?: 'auto' | 'avx2' | 'baseline';
+}
+
+export interface NativeRunResult {
+  /** Steps applied by this call. */
+  done: number;
+  /** False when the training loss became NaN or infinite (training stopped there). */
+  finite: boolean;
+  sumSqTrain: number;
+  sumSqTest: number;
+}
+
+export interface NativeTrainer {
+  /** Applies up to `steps` GD steps off the JS thread; with wantTest, also the test residual. */
+  run(steps: number, wantTest: boolean): Promise<NativeRunResult>;
+  residualTrain(): Float64Array;
+  residualTest(): Float64Array;
+  weights(): { w1: Float64Array; w2: Float64Array };
+  describe(): string;
+  close(): void;
+}
+
+export interface NativeEigenResult {
+  values: Float64Array;
+  vectors: Float64Array | null;
+}
+
+export interface NativeAddon {
+  info(): NativeInfo;
+  Trainer: new (options: NativeTrainerOptions) => NativeTrainer;
+  gram(x: Float64Array, n: number, dim: number): Float64Array;
+  eigh(a: Float64Array, n: number, wantVectors: boolean): Promise<NativeEigenResult>;
+  eighSync(a: Float64Array, n: number, wantVectors: boolean): NativeEigenResult;
+}
+
+let loaded: { addon: NativeAddon | null; reason: string } | undefined;
+
+/** native/build/Release/specbias_native.node, found from this file in src/ or dist/src/. */
+function addonPath(): string | null {
+  if (process.env.SPECBIAS_NATIVE_PATH) return resolve(process.env.SPECBIAS_NATIVE_PATH);
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (let up = 0; up < 5; up++) {
+    const candidate = join(dir, 'native', 'build', 'Release', 'specbias_native.node');
+    if (existsSync(candidate)) return candidate;
+    dir = dirname(dir);
+  }
+  return null;
+}
+
+/** True when SPECBIAS_NATIVE=0 (or false/off/no) switches the addon off. */
+export function nativeDisabled(): boolean {
+  const v = process.env.SPECBIAS_NATIVE?.trim().toLowerCase();
+  return v === '0' || v === 'false' || v === 'off' || v === 'no';
+}
+
+/** The addon, or null when it is switched off, was not built or does not load here. */
+export function loadNative(): NativeAddon | null {
+  if (nativeDisabled()) return null;
+  if (!loaded) {
+    const path = addonPath();
+    if (!path) {
+      loaded = { addon: null, reason: 'native/build/Release/specbias_native.node is missing: run `node scripts/build-native.mjs` (needs g++, make, python3)' };
+    } else {
+      try {
+        const addon = createRequire(import.meta.url)(path) as NativeAddon;
+        addon.info();
+        loaded = { addon, reason: '' };
+      } catch (err) {
+        const msg = err instanceof Error ? err.message.split('\n')[0] : String(err);
+        loaded = { addon: null, reason: `${path} did not load (${msg}); rebuild it with \`node scripts/build-native.mjs\`` };
+      }
+    }
+  }
+  return loaded.addon;
+}
+
+/** Why {@link loadNative} returns null, in one line; '' when it does not. */
+export function nativeUnavailableReason(): string {
+  if (nativeDisabled()) return 'SPECBIAS_NATIVE=0 switches the native addon off';
+  loadNative();
+  return loaded?.reason ?? '';
+}
