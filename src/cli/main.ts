@@ -59,11 +59,31 @@ export const COMMANDS: Record<string, Command> = {
     options: { dim: { type: 'string' }, 'max-degree': { type: 'string' }, 'learning-rate': { type: 'string' }, ...json },
     run: async (a) => (await import('./spectrum.js')).spectrumCommand(a),
   },
+  report: {
+    usage: 'report RUN|SWEEP [--out DIR] [--data DIR] [--json]',
+    summary: 'figures (SVG and PNG) and a Markdown report for a run or sweep (id or unique prefix)',
+    options: { out: { type: 'string' }, ...data, ...json },
+    run: async (a) => (await import('./report.js')).reportCommand(a),
+  },
   spec: {
     usage: 'spec [--json] SPEC [--set path=value]...',
     summary: 'validate a spec and print it canonicalized, with its hash and run id',
     options: { ...json, set: { type: 'string', multiple: true } },
     run: async (a) => (await import('./spec.js')).specCommand(a),
+  },
+  bench: {
+    usage: 'bench train [--n N] [--dim D] [--width M] [--steps S] [--engine E] [--json] | bench eigen [--n N] [--method M] [--json]',
+    summary: 'time one GD step (train) or one Gram eigendecomposition (eigen) on this machine',
+    options: {
+      n: { type: 'string' },
+      dim: { type: 'string' },
+      width: { type: 'string' },
+      steps: { type: 'string' },
+      engine: { type: 'string' },
+      method: { type: 'string' },
+      ...json,
+    },
+    run: async (a) => (await import('./bench.js')).benchCommand(a),
   },
 };
 

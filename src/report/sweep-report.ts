@@ -1,0 +1,133 @@
+/**
+ * The report of one sweep (the runs sharing a sweep_id): which knobs the grid
+ * varies, the sweep_summary table (seeds pooled), the per-run rates of kind
+ * target, figures (c) fitted rate against the varied knob, (d) the
+ * empirical-NTK error against width, (a) the log-scale projections of each
+ * run, (b) the spectrum of the first run, then the spec of the first run and
+ * the provenance of every run.
+ *
+ * ```ts
+ * const doc = await buildSweepReport({ queries, target, dataRoot, database });
+ * ```
+ */
+
+import type { Figure } from './figure.js';
+import { formatValue } from './format.js';
+import { manifestPath, readManifest } from './manifest.js';
+import { codeBlock, figureBlock, markdownTable } from './markdown.js';
+import { ntkFigure } from './ntk-figure.js';
+import { projectionFigure } from './projection-figure.js';
+import type { RunInfo } from './queries.js';
+import type { ReportDocument, ReportInput } from './run-report.js';
+import { RATES_LEGEND, ratesTable, specSection, sweepTable } from './sections.js';
+import { spectrumFigure } from './spectrum-figure.js';
+import { sweepAxis, sweepRateFigure } from './sweep-rate-figure.js';
+
+/** Runs drawn in the per-run projection figure; beyond that the panels get too small to read. */
+const MAX_PROJECTION_RUNS = 8;
+
+const KNOBS: readonly (keyof RunInfo)[] = ['width', 'n', 'dim', 'seed', 'distribution', 'target', 'learning_rate', 'config_id'];
+
+export async function buildSweepReport(input: ReportInput): Promise<ReportDocument> {
+  const { queries, target } = input;
+  const runs = await queries.runs(target);
+  const summary = await queries.sweepSummary(target.id);
+  const rates = (await queries.rateSummary(target)).filter((r) => r.kind === 'target');
+  const varied = KNOBS.filter((k) => new Set(runs.map((r) => JSON.stringify(r[k]))).size > 1 && k !== 'config_id');
+
+  const figures: Figure[] = [];
+  const kinds = [...new Set(summary.map((s) => s.kind))];
+  const rateKind = kinds.includes('target') ? 'target' : kinds[0];
+  if (rateKind !== undefined) {
+    figures.push(sweepRateFigure({ rows: summary, axis: sweepAxis(summary), kind: rateKind, subject: target.id }));
+  }
+  const ntk = await queries.ntkChecks(target);
+  if (ntk.length) figures.push(ntkFigure({ rows: ntk, subject: target.id }));
+  const shown = runs.slice(0, MAX_PROJECTION_RUNS);
+  const projectionKinds = await queries.projectionKinds(target);
+  const projectionKind = projectionKinds.includes('target') ? 'target' : projectionKinds[0];
+  if (projectionKind !== undefined) {
+    const rows = await queries.projections(target, projectionKind);
+    const panels = shown.map((r) => ({ runId: r.run_id, label: panelLabel(r, varied) }));
+    const figure = projectionFigure({ rows, kind: projectionKind, scale: 'log', subject: target.id, panels });
+    if (runs.length > shown.length) figure.caption += ` Only the first ${shown.length} of ${runs.length} runs (by width, n, seed) are drawn.`;
+    figures.push(figure);
+  }
+  const first = runs[0];
+  if (first) {
+    const spectrum = await queries.spectrum(first.run_id);
+    if (spectrum.length) {
+      const figure = spectrumFigure({ spectrum, gram: await queries.gram(first.run_id), subject: first.run_id });
+      figure.caption += ` Drawn for the first run, ${first.run_id}; μ_k depends only on the dimension, the Gram eigenvalues on each run's sample.`;
+      figures.push(figure);
+    }
+  }
+
+  const provenance = await Promise.all(
+    runs.map(async (r) => {
+      const m = await readManifest(input.dataRoot, r.run_id);
+      const seconds = m?.timings?.reduce((a, t) => a + (t.seconds ?? 0), 0);
+      return [
+        r.run_id,
+        m?.code?.codeVersion ?? r.code_version,
+        `${m?.engine ?? r.engine} (${m?.backend ?? r.backend})`,
+        m?.host ? `${m.host.hostname ?? '?'}, ${m.host.cpus ?? '?'} CPUs` : '–',
+        m?.startedAt ?? r.started_at ?? '–',
+        seconds === undefined ? '–' : seconds.toFixed(1),
+        m ? `\`${manifestPath(input.dataRoot, r.run_id)}\`` : 'not found',
+      ];
+    }),
+  );
+
+  const markdown = [
+    `# Report: sweep ${target.id}`,
+    '',
+    `Sweep \`${target.id}\`: ${runs.length} run${runs.length === 1 ? '' : 's'}` +
+      (varied.length ? `; the grid varies ${varied.map((k) => `**${k}**`).join(', ')}.` : '.') +
+      ` Tables and figures come from \`${input.database}\`.`,
+    '',
+    '## Runs',
+    '',
+    markdownTable(
+      ['run', 'width', 'n', 'dim', 'seed', 'inputs', 'target', 'η′', 'point', 'status'],
+      runs.map((r) => [r.run_id, formatValue(r.width), formatValue(r.n), formatValue(r.dim), formatValue(r.seed), r.distribution ?? '–', r.target ?? '–', formatValue(r.learning_rate), r.config_id, r.status]),
+      ['l', 'r', 'r', 'r', 'r', 'l', 'l', 'r', 'l', 'l'],
+    ),
+    '',
+    '_point_ identifies a grid point up to its seed: runs that differ only in seed share it, and `sweep_summary` pools them.',
+    '',
+    '## Rates across the sweep',
+    '',
+    RATES_LEGEND,
+    '',
+    summary.length ? sweepTable(summary) : '_No rates yet._',
+    '',
+    codeBlock('sql', `SELECT * FROM sweep_summary WHERE sweep_id = '${target.id}' ORDER BY split, kind, degree, width, n;`),
+    '',
+    '### Per run (kind target)',
+    '',
+    rates.length ? ratesTable(rates, true) : '_No rates of kind target._',
+    '',
+    '## Figures',
+    '',
+    ...figures.flatMap((f) => [figureBlock(f), '']),
+    '## Spec',
+    '',
+    first
+      ? `The spec of the first run, \`${first.run_id}\`${varied.length ? `; the other runs differ in ${varied.join(', ')} (see Runs)` : ''}.`
+      : '_No runs._',
+    '',
+    ...(first ? [specSection(first.spec), ''] : []),
+    '## Provenance',
+    '',
+    markdownTable(['run', 'code version', 'engine', 'host', 'started', 'seconds', 'manifest'], provenance, ['l', 'l', 'l', 'l', 'l', 'r', 'l']),
+    '',
+  ].join('\n');
+  return { figures, markdown };
+}
+
+/** A run's panel label: the knobs the grid varies (e.g. "width 256, seed 1"), else its run_id. */
+function panelLabel(run: RunInfo, varied: (keyof RunInfo)[]): string {
+  const parts = varied.map((k) => `${k.replace('_', ' ')} ${String(run[k])}`);
+  return parts.length ? parts.join(', ') : run.run_id;
+}
