@@ -21,7 +21,7 @@
 import { open, mkdir, readFile, stat, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { tableFromIPC, tableToIPC, type Table } from 'apache-arrow';
-import { writeFileAtomic, writeJsonAtomic } from './atomic-file.js';
+import { writeFileAtomic, writeFileExclusive, writeJsonAtomic } from './atomic-file.js';
 import { sha256Hex } from './canonical-json.js';
 import { ArtifactCorruptError, ArtifactMissingError, ArtifactPathError, displayPath } from './errors.js';
 
@@ -52,6 +52,8 @@ export interface ArtifactStoreOptions {
 }
 
 const META_SUFFIX = '.meta.json';
+/** How long a writer that lost the race waits for the winner's sidecar. */
+const SIDECAR_GRACE_MS = 10_000;
 // One plain file or folder name: no separators, no leading dot (temp files start with one), no '..'.
 const SEGMENT = /^[A-Za-z0-9_][A-Za-z0-9._=+-]*$/;
 
@@ -80,6 +82,23 @@ export class ArtifactStore {
    * Writes `table` in the Arrow IPC **file** format, readable by pyarrow, polars
    * and DuckDB. Schema metadata travels with it. Read it back with {@link readTable}.
    */
+  /**
+   * The sidecar of a data file another writer just created, once it is there and matches the
+   * file; null if none appears within SIDECAR_GRACE_MS or the file does not match it.
+   */
+  private async settledMeta(file: string): Promise<ArtifactMeta | null> {
+    const deadline = Date.now() + SIDECAR_GRACE_MS;
+    for (;;) {
+      try {
+        const meta = JSON.parse(await readFile(file + META_SUFFIX, 'utf8')) as ArtifactMeta;
+        return sha256Hex(await readFile(file)) === meta.sha256 ? meta : null;
+      } catch {
+        if (Date.now() > deadline) return null;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    }
+  }
+
   async writeTable(step: string, key: string, fileName: string, table: Table): Promise<ArtifactRef> {
     // tableToIPC defaults to the stream format; artifacts are files.
     return this.writeBytes(step, key, fileName, tableToIPC(table, 'file'), table.numRows);
@@ -102,7 +121,15 @@ export class ArtifactStore {
     }
     const file = this.resolvePath(relative);
     const sha256 = sha256Hex(bytes);
-    await writeFileAtomic(file, bytes);
+    // First complete writer wins: two workers computing the same key never leave a data file
+    // from one and a sidecar from the other (their bytes can differ where the math is not
+    // bit-deterministic, e.g. a multithreaded eigensolver).
+    if (!(await writeFileExclusive(file, bytes))) {
+      const existing = await this.settledMeta(file);
+      if (existing) return { path: relative, sha256: existing.sha256, rows: existing.rows };
+      // No sidecar after the grace period (its writer died) or a corrupt file: replace it.
+      await writeFileAtomic(file, bytes);
+    }
     // The sidecar goes second: a crash in between leaves a data file without one, which find treats as absent.
     const meta: ArtifactMeta = { sha256, rows, bytes: bytes.byteLength, createdAt: new Date().toISOString() };
     await writeJsonAtomic(file + META_SUFFIX, meta);

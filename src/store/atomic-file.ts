@@ -9,7 +9,7 @@
  */
 
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, rename, unlink } from 'node:fs/promises';
+import { link, mkdir, open, rename, unlink } from 'node:fs/promises';
 import path from 'node:path';
 
 /**
@@ -37,6 +37,36 @@ export async function writeFileAtomic(file: string, data: Uint8Array | string): 
     await syncDirectory(dir);
   } finally {
     if (!renamed) await unlink(temp).catch(() => undefined);
+  }
+}
+
+/**
+ * Writes `data` to `file` only if `file` does not exist yet, atomically (temp file, fsync, then
+ * `link`, which fails if the name is taken). Returns false, writing nothing, when another writer
+ * got there first: for content-addressed paths the first complete file wins.
+ */
+export async function writeFileExclusive(file: string, data: Uint8Array | string): Promise<boolean> {
+  const dir = path.dirname(file);
+  await mkdir(dir, { recursive: true });
+  const temp = path.join(dir, `.${path.basename(file)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
+  try {
+    const handle = await open(temp, 'wx');
+    try {
+      await handle.writeFile(data);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    try {
+      await link(temp, file);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
+      throw err;
+    }
+    await syncDirectory(dir);
+    return true;
+  } finally {
+    await unlink(temp).catch(() => undefined);
   }
 }
 

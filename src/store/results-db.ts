@@ -1,7 +1,9 @@
 /**
  * The DuckDB results database, `<data root>/results.duckdb` (DESIGN §7): one
  * row per run, its spectrum, Gram eigenvalues, losses and projections, and the
- * per-degree rates fitted by `sql/rates.sql`.
+ * per-degree rates fitted by `sql/rates.sql`. The views of `sql/views.sql`
+ * (run_params, rate_summary, sweep_summary) are replaced on every read-write
+ * open; docs/results.md documents the whole schema.
  *
  * DuckDB allows one writing process per file, so nothing holds the database
  * open between operations: open, ingest, close.

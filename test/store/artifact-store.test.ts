@@ -160,6 +160,26 @@ describe('ArtifactStore', () => {
     expect(await store.find('sample', KEY, 'samples.arrow')).toEqual(refs[0]);
   });
 
+  it('concurrent writers of one path with different bytes agree on the first complete file, never a mix', async () => {
+    // Two workers computing one key with not bit-deterministic math (a threaded eigensolver).
+    const store = await newStore(tmp());
+    const variants = Array.from({ length: 6 }, (_, v) => new Uint8Array(Float64Array.from({ length: 50_000 }, (_, i) => i + v / 10).buffer));
+    const refs = await Promise.all(variants.map((bytes) => store.writeBytes('spectrum', KEY, 'gram-vectors.f64', bytes, 100)));
+    expect(new Set(refs.map((r) => r.sha256)).size).toBe(1);
+    const winner = await store.readBytes(refs[0]!); // verifies the sidecar's checksum
+    expect(variants.some((v) => Buffer.compare(Buffer.from(v), Buffer.from(winner)) === 0)).toBe(true);
+    expect(await store.find('spectrum', KEY, 'gram-vectors.f64')).toEqual(refs[0]);
+  });
+
+  it('a data file left without a sidecar by a dead writer is replaced by the next write', async () => {
+    const store = await newStore(tmp());
+    const dir = store.dirFor('spectrum', KEY);
+    await store.writeBytes('spectrum', KEY, 'x.f64', new Uint8Array([1, 2, 3]), 1);
+    await rm(path.join(dir, 'x.f64.meta.json'));
+    const ref = await store.writeBytes('spectrum', KEY, 'x.f64', new Uint8Array([4, 5, 6]), 1);
+    expect(Array.from(await store.readBytes(ref))).toEqual([4, 5, 6]);
+  }, 20_000);
+
   it('writeBytes then readBytes round-trips Float64 eigenvectors, aligned for a Float64Array view', async () => {
     const store = await newStore(tmp());
     const vectors = Float64Array.from({ length: 12 }, (_, i) => i / 7 - 0.5);
