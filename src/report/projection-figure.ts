@@ -47,8 +47,8 @@ export const KIND_LABELS: Record<string, { axis: string; phrase: string }> = {
     phrase: 'the length of the residual r_t = y − ŷ_t along v̂_k, the unit vector of the degree-k target component on the sample',
   },
   eigenspace: {
-    axis: '‖V_kᵀ r_t‖',
-    phrase: "the norm of the residual on the Gram eigenvectors of degree k's eigenvalue cluster (Theorem 4.2's V_rk)",
+    axis: '‖U_kᵀ r_t‖',
+    phrase: "the norm of the residual on U_k, the K/n eigenvectors of degree k's eigenvalue cluster (Theorem 4.2's V_rk)",
   },
   harmonic: {
     axis: '‖Π_k r_t‖',

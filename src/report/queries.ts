@@ -131,7 +131,8 @@ export class ReportQueries {
   async sweepSummary(sweepId: string): Promise<SweepSummaryRow[]> {
     return (await this.select(
       `SELECT * FROM sweep_summary WHERE sweep_id = $s
-        ORDER BY CASE split WHEN 'train' THEN 0 WHEN 'test' THEN 1 ELSE 2 END, split, kind, degree,
+        ORDER BY CASE split WHEN 'train' THEN 0 WHEN 'test' THEN 1 ELSE 2 END, split,
+                 CASE kind WHEN 'target' THEN 0 WHEN 'eigenspace' THEN 1 ELSE 2 END, kind, degree,
                  width NULLS LAST, n NULLS LAST, config_id`,
       { s: sweepId },
     )) as unknown as SweepSummaryRow[];

@@ -10,7 +10,7 @@
  */
 
 import { stringify } from 'yaml';
-import { formatValue } from './format.js';
+import { formatCount, formatValue } from './format.js';
 import type { RunManifest } from './manifest.js';
 import { codeBlock, markdownTable } from './markdown.js';
 import type { RateSummaryRow, RunInfo } from './queries.js';
@@ -64,8 +64,8 @@ export function sweepTable(rows: SweepSummaryRow[]): string {
     r.split,
     r.kind,
     String(r.degree),
-    formatValue(r.width),
-    formatValue(r.n),
+    formatCount(r.width),
+    formatCount(r.n),
     r.config_id,
     `${r.n_runs}${r.n_failed > 0 ? ` (${r.n_failed} refused)` : ''}`,
     r.fitted_rate_std === null ? formatValue(r.fitted_rate_mean) : `${formatValue(r.fitted_rate_mean)} ± ${formatValue(r.fitted_rate_std, 2)}`,
@@ -125,7 +125,7 @@ export function provenanceSection(run: RunInfo, manifest: RunManifest | null, ma
       '**Artifacts** (paths under the data root; sha256 shortened)',
       markdownTable(
         ['artifact', 'path', 'sha256', 'rows'],
-        Object.entries(manifest.artifacts).map(([name, a]) => [name, a.path ? `\`${a.path}\`` : '–', a.sha256 ? `\`${a.sha256.slice(0, 16)}\`` : '–', formatValue(a.rows ?? null)]),
+        Object.entries(manifest.artifacts).map(([name, a]) => [name, a.path ? `\`${a.path}\`` : '–', a.sha256 ? `\`${a.sha256.slice(0, 16)}\`` : '–', formatCount(a.rows)]),
         ['l', 'l', 'l', 'r'],
       ),
     );

@@ -90,7 +90,7 @@ export function spectrumFigure(input: SpectrumFigureInput): Figure {
       (zeroGram.length ? `, its Gram cluster ${zeroGram.map((v) => formatValue(v)).join(', ')}` : '') : null,
     zeros.length ? `μ_k is zero (to rounding) for k = ${zeros.join(', ')}, so those degrees are not drawn` : null,
     truncated.length
-      ? `cluster${truncated.length === 1 ? '' : 's'} ${truncated.map((c) => `${c.degree} (${c.count} eigenvalues for N = ${formatMultiplicity(c.multiplicity)})`).join(', ')} ` +
+      ? `cluster${truncated.length === 1 ? '' : 's'} ${truncated.map((c) => `${c.degree} (${c.count} eigenvalue${c.count === 1 ? '' : 's'} for N = ${formatMultiplicity(c.multiplicity)})`).join(', ')} ` +
         `${truncated.length === 1 ? 'is' : 'are'} cut short by the sample size, so ${truncated.length === 1 ? 'it lumps' : 'they lump'} in eigen-directions of higher degrees and need not straddle μ_k`
       : null,
     unclustered ? `${unclustered} Gram eigenvalue${unclustered === 1 ? '' : 's'} not assigned to a cluster are not drawn` : null,

@@ -12,7 +12,7 @@
  */
 
 import type { Figure } from './figure.js';
-import { formatValue } from './format.js';
+import { formatCount } from './format.js';
 import { manifestPath, readManifest } from './manifest.js';
 import { codeBlock, figureBlock, markdownTable } from './markdown.js';
 import { ntkFigure } from './ntk-figure.js';
@@ -90,7 +90,7 @@ export async function buildSweepReport(input: ReportInput): Promise<ReportDocume
     '',
     markdownTable(
       ['run', 'width', 'n', 'dim', 'seed', 'inputs', 'target', 'η′', 'point', 'status'],
-      runs.map((r) => [r.run_id, formatValue(r.width), formatValue(r.n), formatValue(r.dim), formatValue(r.seed), r.distribution ?? '–', r.target ?? '–', formatValue(r.learning_rate), r.config_id, r.status]),
+      runs.map((r) => [r.run_id, formatCount(r.width), formatCount(r.n), formatCount(r.dim), formatCount(r.seed), r.distribution ?? '–', r.target ?? '–', formatCount(r.learning_rate), r.config_id, r.status]),
       ['l', 'r', 'r', 'r', 'r', 'l', 'l', 'r', 'l', 'l'],
     ),
     '',
