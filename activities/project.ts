@@ -24,6 +24,12 @@ import { readSamples, type Samples } from './sample.js';
 
 export const PROJECT_STEP = { name: 'project', version: 2 } as const;
 
+/** Kernel-twin steps computed between two turns of the event loop. */
+const KERNEL_BATCH = 20;
+/** The projection loops are long synchronous math: hand the event loop a turn this often (ms) so heartbeats go out. */
+const YIELD_EVERY_MS = 20;
+const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+
 export interface ProjectResidualsInput {
   spec: PipelineSpec;
   samples: ArtifactRef;
@@ -63,13 +69,20 @@ export async function projectResiduals(deps: ActivityDeps, input: ProjectResidua
     const { steps, train, test } = await readTrajectory(deps, trajectory, s);
     const projector = await Projector.create(deps, s, gram, vectors);
     const rows: Rows = { split: [], step: [], degree: [], kind: [], source: [], value: [] };
-    projector.add(rows, 'network', steps, train, test);
+    await projector.add(rows, 'network', steps, train, test);
     if (projector.eigen) {
       const { values, vectors: u } = projector.eigen;
       const lr = spec.training.learningRate;
-      const kTrain = kernelResiduals(values, u, s.n, train[0]!, lr, steps);
-      const kTest = s.nTest > 0 ? kernelTestResiduals(ntkCross(s.xTest, s.nTest, s.xTrain, s.n, s.dim), s.nTest, values, u, s.n, train[0]!, test[0]!, lr, steps) : [];
-      projector.add(rows, 'kernel', steps, kTrain, kTest);
+      const kTestTrain = s.nTest > 0 ? ntkCross(s.xTest, s.nTest, s.xTrain, s.n, s.dim) : null;
+      const kTrain: Float64Array[] = [];
+      const kTest: Float64Array[] = [];
+      for (let b = 0; b < steps.length; b += KERNEL_BATCH) {
+        const batch = steps.slice(b, b + KERNEL_BATCH);
+        kTrain.push(...kernelResiduals(values, u, s.n, train[0]!, lr, batch));
+        if (kTestTrain) kTest.push(...kernelTestResiduals(kTestTrain, s.nTest, values, u, s.n, train[0]!, test[0]!, lr, batch));
+        await yieldToEventLoop();
+      }
+      await projector.add(rows, 'kernel', steps, kTrain, kTest);
     }
     return tableFromColumns({
       split: rows.split,
@@ -149,7 +162,7 @@ class Projector {
     return new Projector(s, units, eigen, zonal);
   }
 
-  add(rows: Rows, source: 'network' | 'kernel', steps: number[], train: Float64Array[], test: Float64Array[]): void {
+  async add(rows: Rows, source: 'network' | 'kernel', steps: number[], train: Float64Array[], test: Float64Array[]): Promise<void> {
     const push = (split: Split, step: number, degree: number, kind: string, value: number) => {
       rows.split.push(split);
       rows.step.push(step);
@@ -158,7 +171,12 @@ class Projector {
       rows.source.push(source);
       rows.value.push(value);
     };
-    steps.forEach((step, t) => {
+    let lastYield = performance.now();
+    for (const [t, step] of steps.entries()) {
+      if (performance.now() - lastYield > YIELD_EVERY_MS) {
+        await yieldToEventLoop();
+        lastYield = performance.now();
+      }
       for (const split of ['train', 'test'] as const) {
         const r = split === 'train' ? train[t]! : test[t];
         const n = split === 'train' ? this.s.n : this.s.nTest;
@@ -171,6 +189,6 @@ class Projector {
           if (members) push(split, step, u.degree, 'eigenspace', eigenspaceProjection(r, this.eigen!.vectors, n, members));
         }
       }
-    });
+    }
   }
 }

@@ -54,12 +54,12 @@ const quietLogger = {
 
 let runtimeInstalled = false;
 
-/** Keep the SDK's INFO chatter off the CLI's stderr; warnings and errors still show. */
+/** Keep the SDK's chatter off the CLI's stderr: a failed step reaches the user once, as the run's one-line error. */
 export function quietRuntime(): void {
   if (runtimeInstalled) return;
   runtimeInstalled = true;
   try {
-    Runtime.install({ logger: new DefaultLogger('WARN') });
+    Runtime.install({ logger: new DefaultLogger('ERROR') });
   } catch {
     // Already installed by the host (e.g. a test harness): keep its logger.
   }

@@ -45,10 +45,10 @@ describe('the specbias command', () => {
   }, 120_000);
 
   it('sql reads the results database while nothing runs, as JSON and CSV', () => {
-    const j = specbias(['sql', "SELECT count(*) AS n FROM projections WHERE run_id LIKE 'clitiny-%'", '--json']);
+    const j = specbias(['sql', "SELECT count(*) AS n FROM projections WHERE run_id LIKE 'clitiny-%' AND kind = 'target' AND source = 'network'", '--json']);
     expect(j.status, j.stderr).toBe(0);
     expect(JSON.parse(j.stdout)).toEqual([{ n: 11 * 2 * 3 }]);
-    const c = specbias(['sql', "SELECT degree FROM rates WHERE run_id LIKE 'clitiny-%' AND split = 'train' ORDER BY degree", '--csv']);
+    const c = specbias(['sql', "SELECT degree FROM rates WHERE run_id LIKE 'clitiny-%' AND split = 'train' AND kind = 'target' ORDER BY degree", '--csv']);
     expect(c.stdout).toBe('degree\n1\n2\n4\n');
   });
 
@@ -61,8 +61,21 @@ describe('the specbias command', () => {
     expect(existsSync(fresh)).toBe(false);
   });
 
+  it('training that diverges fails the run at once with one line suggesting a smaller learning rate', () => {
+    const r = spawnSync(process.execPath, [bin, 'run', spec, '--set', 'training.learningRate=1000', '--set', 'name=diverge', '--data', data], {
+      encoding: 'utf8',
+      timeout: 120_000,
+    });
+    expect(r.status).toBe(1);
+    const lines = r.stderr.trim().split('\n');
+    expect(lines.at(-1)).toMatch(
+      /^specbias: run diverge-[0-9a-f]{12} failed: training diverged at step \d+ \(loss is NaN\/inf\); try a smaller training\.learningRate \(now 1000\)$/,
+    );
+    expect(lines.filter((l) => /^\s+at |Error:/.test(l))).toEqual([]); // no stack trace
+  });
+
   it('Ctrl-C stops the worker and the dev server it started', async () => {
-    const child = spawn(process.execPath, [bin, 'run', spec, '--set', 'training.steps=200000', '--set', 'name=sigint', '--data', data], {
+    const child = spawn(process.execPath, [bin, 'run', spec, '--set', 'training.steps=200000', '--set', 'training.learningRate=1', '--set', 'name=sigint', '--data', data], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stderr = '';
