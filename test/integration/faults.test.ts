@@ -55,6 +55,49 @@ function trajectorySha(manifestPath: string): string {
 }
 
 describe('fault injection', () => {
+  it('a 6-point sweep SIGKILLed four times (twice the CLI, twice its whole process group) ends with the rates of a clean run', async () => {
+    const sweepSpec = join(dir, 'sweep.yaml');
+    writeFileSync(
+      sweepSpec,
+      'name: faultsweep\ndata: { dim: 6, n: 160, nTest: 40 }\nmodel: { width: 512, theta: 0.1 }\n' +
+        'training: { steps: 4000, learningRate: 3, logEvery: 20, engine: tfjs-wasm }\nspectrum: { maxDegree: 4 }\n' +
+        'sweep: { grid: { seed: [0, 1, 2, 3, 4, 5] }, concurrency: 2 }\n',
+    );
+    const sweepJson = (data: string) => {
+      const r = spawnSync(process.execPath, [bin, 'run', sweepSpec, '--json', '--data', data], { encoding: 'utf8', timeout: 400_000 });
+      expect(r.status, r.stderr).toBe(0);
+      return { out: JSON.parse(r.stdout), stderr: r.stderr };
+    };
+    const clean = sweepJson(join(dir, 'sweep-clean'));
+    expect(clean.out.points).toHaveLength(6);
+
+    const data = join(dir, 'sweep-faulty');
+    const schedule = new Prng(7, 'faults/sweep-schedule');
+    let resumed = 0;
+    for (const wholeGroup of [false, true, false, true]) {
+      const child = spawn(process.execPath, [bin, 'run', sweepSpec, '--json', '--data', data], { detached: true, stdio: ['ignore', 'ignore', 'pipe'] });
+      let stderr = '';
+      child.stderr!.on('data', (b: Buffer) => (stderr += b.toString()));
+      const exited = new Promise((resolve) => child.on('exit', resolve));
+      await new Promise((r) => setTimeout(r, 4000 + schedule.uniform() * 6000));
+      const serverFile = join(data, 'temporal', 'server.json');
+      if (wholeGroup && existsSync(serverFile)) process.kill(-(JSON.parse(readFileSync(serverFile, 'utf8')) as { pid: number }).pid, 'SIGKILL');
+      process.kill(wholeGroup ? -child.pid! : child.pid!, 'SIGKILL');
+      await exited;
+      resumed += (stderr.match(/resuming [0-9a-f]{12} from its checkpoint/g) ?? []).length;
+    }
+    const final = sweepJson(data);
+    resumed += (final.stderr.match(/resuming [0-9a-f]{12} from its checkpoint/g) ?? []).length;
+
+    expect(final.out.status).toBe('completed');
+    expect(final.out.points).toEqual(clean.out.points);
+    expect(resumed).toBeGreaterThan(0);
+    const dirs = trainDirs(data);
+    expect(dirs).toHaveLength(6);
+    for (const d of dirs) expect(readdirSync(join(data, 'artifacts', 'train', d)).filter((f) => !f.endsWith('.meta.json')).sort()).toEqual(['losses.arrow', 'trajectory.arrow']);
+    expect(spawnSync('pgrep', ['-f', `db-filename ${join(data, 'temporal')}`]).status).toBe(1);
+  }, 600_000);
+
   it('a run SIGKILLed twice (the CLI, then its whole process group) finishes with identical results and one training artifact', async () => {
     const clean = runJson(join(dir, 'clean'));
 

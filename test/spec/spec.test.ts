@@ -65,6 +65,27 @@ describe('pipeline spec', () => {
     expect(specErrorOf(() => parseSpec([1])).message).toContain('expected a mapping of fields, got a list');
   });
 
+  it('a sweep grid path must name a field, and every grid point must be a valid spec', () => {
+    expect(specErrorOf(() => parseSpec({ sweep: { grid: { 'model.widht': [1, 2] } } })).message).toBe(
+      'invalid spec at sweep.grid.model.widht: no field "model.widht" in the spec; grid keys are spec paths such as model.width',
+    );
+    expect(specErrorOf(() => parseSpec({ sweep: { grid: { 'model.width': [64, 0] } } })).message).toBe(
+      'invalid spec at sweep.grid (point {"model.width":0}): model.width: must be >= 1, got 0',
+    );
+    expect(parseSpec({ sweep: { grid: { seed: [0, 1], 'model.width': [8] } } }).sweep).toEqual({ grid: { seed: [0, 1], 'model.width': [8] }, concurrency: 2 });
+  });
+
+  it('distribution defaults depend on dim and land in the canonical spec; bad parameters are named', () => {
+    const spec = parseSpec({ data: { dim: 4, distribution: { kind: 'anisotropic-gaussian' } } });
+    expect(spec.data.distribution).toEqual({ kind: 'anisotropic-gaussian', scales: [2, 2 * 0.25 ** (1 / 3), 2 * 0.25 ** (2 / 3), 0.5] });
+    expect(specErrorOf(() => parseSpec({ data: { dim: 4, distribution: { kind: 'anisotropic-gaussian', scales: [1, 2] } } })).field).toBe(
+      'data.distribution.scales',
+    );
+    expect(specErrorOf(() => parseSpec({ data: { dim: 4, target: { kind: 'cosine', zeta: [1, 0] } } })).message).toBe(
+      'invalid spec at data.target.zeta: has 2 entries, expected data.dim = 4',
+    );
+  });
+
   it('rejects a target that lists one degree twice', () => {
     const comps = [
       { degree: 2, amplitude: 1 },
