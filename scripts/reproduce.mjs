@@ -6,7 +6,7 @@
 //   npm run reproduce                      # data in ./data, output in docs/
 //   node scripts/reproduce.mjs --data DIR --out DIR
 import { spawnSync } from 'node:child_process';
-import { cpSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -52,7 +52,10 @@ for (const run of runs) {
   const tmp = join(data, 'reports', `reproduce-${run.key}`);
   const written = specbias(['report', run.runId, '--out', tmp]);
   images[run.key] = [];
-  for (const f of written.files.filter((f) => f.path.endsWith('.png'))) {
+  // Keep docs/ small: the paper's log-scale projection figure for every run, plus the linear one
+  // and the spectrum for Fig. 1(a); every figure is in <data>/reports/ as SVG and PNG.
+  const keep = run.key === 'fig1a' ? /(projection-target-(log|linear)|spectrum)\.png$/ : /projection-target-log\.png$/;
+  for (const f of written.files.filter((f) => keep.test(f.path))) {
     const name = `${run.key}-${f.path.split('/').at(-1)}`;
     cpSync(f.path, join(figDir, name));
     images[run.key].push(name);
@@ -60,6 +63,14 @@ for (const run of runs) {
 }
 
 const q = (sql) => specbias(['sql', sql]);
+// A run whose manifest says every step was cached did no work in this sweep.
+const computed = runs.filter((r) => {
+  try {
+    return JSON.parse(readFileSync(join(data, 'runs', r.runId, 'manifest.json'), 'utf8')).timings.some((t) => !t.cached);
+  } catch {
+    return true;
+  }
+}).length;
 const ids = runs.map((r) => `'${r.runId}'`).join(', ');
 const rates = q(`SELECT run_id, split, degree, fitted_rate, kernel_rate, theory_rate, r2, note FROM rates
                   WHERE run_id IN (${ids}) AND kind = 'target' ORDER BY run_id, split DESC, degree`);
@@ -68,11 +79,15 @@ const falls = q(`SELECT run_id, split, degree, last(value ORDER BY step) / first
                   FROM projections WHERE run_id IN (${ids}) AND kind = 'target' AND source = 'network'
                   GROUP BY ALL ORDER BY ALL`);
 const rate = (runId, degree, split = 'train') => rates.find((r) => r.run_id === runId && r.degree === degree && r.split === split)?.fitted_rate ?? NaN;
+// A degree that never fell below 0.9x its start has no fitted rate; for the ordering it is the slowest (rate 0).
+const notStarted = (runId, degree) => /^did not fall below 0\.9x/.test(rates.find((r) => r.run_id === runId && r.degree === degree && r.split === 'train')?.note ?? '');
+const orderRate = (runId, degree) => (notStarted(runId, degree) ? 0 : rate(runId, degree));
 const fall = (runId, degree, split) => falls.find((r) => r.run_id === runId && r.degree === degree && r.split === split)?.fall ?? NaN;
 const byKey = Object.fromEntries(runs.map((r) => [r.key, r.runId]));
-const ordered = (key, degrees) => degrees.every((d, i) => i === 0 || rate(byKey[key], degrees[i - 1]) > rate(byKey[key], d));
+const ordered = (key, degrees) => degrees.every((d, i) => i === 0 || orderRate(byKey[key], degrees[i - 1]) > orderRate(byKey[key], d));
 const fmt = (v, digits = 3) => (v === null || v === undefined || Number.isNaN(v) ? '—' : Math.abs(v) < 1e-3 && v !== 0 ? v.toExponential(digits - 1) : v.toPrecision(digits));
-const rateList = (key, degrees) => degrees.map((d) => `k=${d}: ${fmt(rate(byKey[key], d))}`).join(', ');
+const rateList = (key, degrees) =>
+  degrees.map((d) => `k=${d}: ${notStarted(byKey[key], d) ? 'no fall (final/initial ' + fmt(fall(byKey[key], d, 'train')) + ')' : fmt(rate(byKey[key], d))}`).join(', ');
 
 const findings = [
   ['1. Degrees are learned in the order 1, 2, 4 (Fig. 1a)', ordered('fig1a', [1, 2, 4]), `train rates ${rateList('fig1a', [1, 2, 4])}`],
@@ -107,7 +122,8 @@ const lines = [
   '',
   `- Settings: D = 10, n = 1000 training and 1000 test points, width m = 4096, theta = 0.5, eta' = 2,`,
   '  4000 full-batch GD steps logged every 5; rates by the first-passage rule of `sql/rates.sql`.',
-  `- Sweep \`${sweep.sweepId}\`, ${sweep.status}; wall time ${seconds.toFixed(0)} s for the sweep on ${cpus().length} cores (${cpus()[0]?.model ?? 'cpu'}).`,
+  `- Sweep \`${sweep.sweepId}\`, ${sweep.status}; ${seconds.toFixed(0)} s wall time for the sweep on ${cpus().length} cores (${cpus()[0]?.model ?? 'cpu'}), ${computed} of ${runs.length} runs computed (the rest found cached).`,
+  '- Every figure of every run, as SVG and PNG, with its report: `npx specbias report <run id>`.',
   '- The projection is the paper\'s `|v̂_kᵀ r_t|` (kind `target`); "kernel" is the kernel-regime twin on the same sample',
   '  and "theory" is `-ln(1 - eta\' mu_k)` (docs/science.md).',
   '',
