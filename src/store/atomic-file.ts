@@ -19,25 +19,10 @@ import path from 'node:path';
  * Creates the directory if needed.
  */
 export async function writeFileAtomic(file: string, data: Uint8Array | string): Promise<void> {
-  const dir = path.dirname(file);
-  await mkdir(dir, { recursive: true });
-  // pid + random: concurrent writers of one content-addressed path never share a temp file.
-  const temp = path.join(dir, `.${path.basename(file)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
-  let renamed = false;
-  try {
-    const handle = await open(temp, 'wx');
-    try {
-      await handle.writeFile(data);
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
+  await publish(file, data, async (temp) => {
     await rename(temp, file);
-    renamed = true;
-    await syncDirectory(dir);
-  } finally {
-    if (!renamed) await unlink(temp).catch(() => undefined);
-  }
+    return true;
+  });
 }
 
 /**
@@ -46,8 +31,25 @@ export async function writeFileAtomic(file: string, data: Uint8Array | string): 
  * got there first: for content-addressed paths the first complete file wins.
  */
 export async function writeFileExclusive(file: string, data: Uint8Array | string): Promise<boolean> {
+  return publish(file, data, async (temp) => {
+    try {
+      await link(temp, file);
+      return true;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
+      throw err;
+    }
+  });
+}
+
+/**
+ * The shared part: write and fsync a uniquely named temp file next to `file`, let `place` put
+ * it under its final name, fsync the directory if it did, and never leave the temp file behind.
+ */
+async function publish(file: string, data: Uint8Array | string, place: (temp: string) => Promise<boolean>): Promise<boolean> {
   const dir = path.dirname(file);
   await mkdir(dir, { recursive: true });
+  // pid + random: concurrent writers of one content-addressed path never share a temp file.
   const temp = path.join(dir, `.${path.basename(file)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
   try {
     const handle = await open(temp, 'wx');
@@ -57,15 +59,11 @@ export async function writeFileExclusive(file: string, data: Uint8Array | string
     } finally {
       await handle.close();
     }
-    try {
-      await link(temp, file);
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
-      throw err;
-    }
-    await syncDirectory(dir);
-    return true;
+    const placed = await place(temp);
+    if (placed) await syncDirectory(dir);
+    return placed;
   } finally {
+    // After a rename the temp name is gone already; after a link or a failure it is removed here.
     await unlink(temp).catch(() => undefined);
   }
 }
