@@ -553,7 +553,9 @@ function createShared(absolute: string, readOnly: boolean): SharedInstance {
 }
 
 async function openInstance(absolute: string, readOnly: boolean): Promise<DuckDBInstance> {
-  const instance = await DuckDBInstance.create(absolute, readOnly ? { access_mode: 'READ_ONLY' } : {});
+  // The writer runs on one thread: a parallel aggregate sums in a schedule-dependent order, and
+  // the rates (regr_slope) fitted to identical projections must be bit-identical run after run.
+  const instance = await DuckDBInstance.create(absolute, readOnly ? { access_mode: 'READ_ONLY' } : { threads: '1' });
   if (readOnly) return instance;
   try {
     const connection = await instance.connect();
