@@ -192,7 +192,8 @@ async function concatTables(deps: ActivityDeps, refs: ArtifactRef[]): Promise<ar
 async function removeCheckpoints(deps: ActivityDeps, key: string): Promise<void> {
   const dir = deps.store.dirFor(TRAIN_STEP.name, key);
   for (const name of await readdir(dir)) {
-    if (/^(part-|checkpoint-)/.test(name)) await rm(join(dir, name), { force: true });
+    // Also the temp files of checkpoint writes that a killed attempt left half-done.
+    if (/^\.?(part-|checkpoint-)/.test(name)) await rm(join(dir, name), { force: true });
   }
 }
 
