@@ -8,7 +8,7 @@
  */
 import { empiricalNtk, relativeFrobeniusError } from '../src/math/empirical-ntk.js';
 import { ntkGram } from '../src/math/ntk.js';
-import { initWeights } from '../src/model/network.js';
+import { initialWeights } from '../src/model/network.js';
 import { contentKey } from '../src/store/canonical-json.js';
 import { tableFromColumns } from '../src/store/arrow-columns.js';
 import type { PipelineSpec } from '../src/spec/schema.js';
@@ -32,7 +32,11 @@ export interface CheckNtkOutput {
 export async function checkNtk(deps: ActivityDeps, { spec, samples }: CheckNtkInput): Promise<CheckNtkOutput> {
   const done = stopwatch(NTK_CHECK_STEP.name);
   const { width } = spec.model;
-  const key = contentKey({ step: NTK_CHECK_STEP, params: { seed: spec.seed, width, points: NTK_CHECK_POINTS }, inputs: [samples.sha256] });
+  const key = contentKey({
+    step: NTK_CHECK_STEP,
+    params: { seed: spec.seed, width, points: NTK_CHECK_POINTS, ...(spec.model.init ? { init: spec.model.init } : {}) },
+    inputs: [samples.sha256],
+  });
   const cached = await deps.store.find(NTK_CHECK_STEP.name, key, 'ntk-check.arrow');
   if (cached) {
     const t = await deps.store.readTable(cached);
@@ -42,7 +46,7 @@ export async function checkNtk(deps: ActivityDeps, { spec, samples }: CheckNtkIn
   const n = Math.min(s.n, NTK_CHECK_POINTS);
   const x = s.xTrain.subarray(0, n * s.dim);
   // The same initial weights the training step starts from.
-  const w = initWeights(spec.seed, width, s.dim);
+  const w = initialWeights(spec.model.init, spec.seed, width, s.dim);
   const relError = relativeFrobeniusError(empiricalNtk(w.w1, w.w2, width, s.dim, x, n), ntkGram(x, n, s.dim));
   const ntkCheck = await deps.store.writeTable(
     NTK_CHECK_STEP.name,

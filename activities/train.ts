@@ -12,7 +12,7 @@ import { readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as arrow from 'apache-arrow';
 import { Context } from '@temporalio/activity';
-import type { NetworkWeights } from '../src/model/network.js';
+import { initialWeights, type NetworkWeights } from '../src/model/network.js';
 import { writeJsonAtomic } from '../src/store/atomic-file.js';
 import { trainNetwork as runTraining, type TrainLog } from '../src/model/engine.js';
 import { contentKey } from '../src/store/canonical-json.js';
@@ -80,7 +80,9 @@ export async function trainNetwork(deps: ActivityDeps, { spec, samples, workflow
   let checkpoint: Checkpoint | undefined =
     (await verifiedCheckpoint(deps, (ctx.info.heartbeatDetails as TrainHeartbeat | undefined)?.checkpoint)) ?? (await latestCheckpoint(deps, key)) ?? undefined;
   if (checkpoint) deps.log?.(`trainNetwork: resuming ${key.slice(0, 12)} from its checkpoint at step ${checkpoint.step}`);
-  let weights: NetworkWeights | undefined = checkpoint ? await readWeights(deps, checkpoint.weights, spec.model.width, s.dim) : undefined;
+  let weights: NetworkWeights = checkpoint
+    ? await readWeights(deps, checkpoint.weights, spec.model.width, s.dim)
+    : initialWeights(spec.model.init, spec.seed, spec.model.width, s.dim);
   let step = checkpoint?.step ?? 0;
   const parts = checkpoint ? [...checkpoint.parts] : [];
   let engine = { engine: '', backend: '' };

@@ -42,6 +42,36 @@ export function initWeights(seed: number, width: number, dim: number): NetworkWe
 }
 
 /**
+ * The symmetric ("doubling") initialization: neurons come in pairs with the same W1 row and
+ * opposite W2 entries, so f_0(x) = 0 for every x while each weight keeps the paper's law
+ * (W1 ~ N(0, 2/m), W2 ~ N(0, 1/m)) and the NTK at initialization has the same expectation.
+ * The residual then starts at y itself: no random initial function hides the slow degrees,
+ * without shrinking theta (which would move the network out of the kernel regime).
+ * Neuron j < m/2 is paired with neuron j + m/2; m must be even.
+ */
+export function initWeightsSymmetric(seed: number, width: number, dim: number): NetworkWeights {
+  checkShape(width, dim);
+  if (width % 2 !== 0) throw new RangeError(`symmetric initialization needs an even width, got ${width}`);
+  const half = width / 2;
+  const w1h = new Prng(seed, 'init/W1').normals(half * dim, Math.sqrt(2 / width));
+  const w2h = new Prng(seed, 'init/W2').normals(half, Math.sqrt(1 / width));
+  const w1 = new Float64Array(width * dim);
+  w1.set(w1h, 0);
+  w1.set(w1h, half * dim);
+  const w2 = new Float64Array(width);
+  for (let j = 0; j < half; j++) {
+    w2[j] = w2h[j]!;
+    w2[j + half] = -w2h[j]!;
+  }
+  return { width, dim, w1, w2 };
+}
+
+/** The initial weights a spec asks for: `model.init` 'symmetric', or the paper's Gaussian (default). */
+export function initialWeights(init: 'gaussian' | 'symmetric' | undefined, seed: number, width: number, dim: number): NetworkWeights {
+  return init === 'symmetric' ? initWeightsSymmetric(seed, width, dim) : initWeights(seed, width, dim);
+}
+
+/**
  * The GD step on the weights for an NTK-scaled rate: eta = eta' / (m theta^2).
  * The factor m theta^2 is the scale of the empirical NTK, so eta' acts on the eigenvalues of K/n.
  */

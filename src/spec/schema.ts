@@ -78,6 +78,8 @@ const modelSchema = z
   .object({
     width: int(1).default(4096),
     theta: z.number().finite().positive().default(1),
+    /** 'gaussian' (the paper's, the default when absent) or 'symmetric' (paired neurons, f_0 = 0). */
+    init: z.enum(['gaussian', 'symmetric']).optional(),
   })
   .strict();
 
@@ -156,6 +158,9 @@ function checkCrossFields(spec: PipelineSpec, file?: string): PipelineSpec {
     target.components.forEach((c, i) => checkZeta(c.zeta, dim, `data.target.components.${i}.zeta`, file));
   } else {
     checkZeta(target.zeta, dim, 'data.target.zeta', file);
+  }
+  if (spec.model.init === 'symmetric' && spec.model.width % 2 !== 0) {
+    throw new SpecError('model.width', `must be even with model.init = symmetric (neurons come in pairs), got ${spec.model.width}`, file);
   }
   spec.data.distribution = checkDistribution(spec.data.distribution, dim, file);
   if (spec.sweep) checkSweep(spec, file);

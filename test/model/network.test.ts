@@ -106,3 +106,24 @@ describe('float64 reference network', () => {
     expect(kappaInline(1)).toBe(1.5);
   });
 });
+
+describe('initWeightsSymmetric', () => {
+  it('pairs neurons so the initial function is zero, with the Gaussian init laws per weight', async () => {
+    const { initWeightsSymmetric, forwardReference } = await import('../../src/model/network.js');
+    const { Prng } = await import('../../src/math/prng.js');
+    const { sampleSphere } = await import('../../src/math/sphere.js');
+    const m = 4000;
+    const d = 5;
+    const w = initWeightsSymmetric(3, m, d);
+    const x = sampleSphere(new Prng(1, 'test/x'), 20, d);
+    for (const v of forwardReference(w, 1, x, 20)) expect(Math.abs(v)).toBeLessThan(1e-12); // zero up to summation rounding
+    // Row j and j + m/2 share W1, and their W2 entries cancel.
+    expect(Array.from(w.w1.subarray(0, d))).toEqual(Array.from(w.w1.subarray((m / 2) * d, (m / 2) * d + d)));
+    expect(w.w2[7]! + w.w2[7 + m / 2]!).toBe(0);
+    const variance = (a: Float64Array) => a.reduce((s, v) => s + v * v, 0) / a.length;
+    // Variances 2/m and 1/m within ~5 standard errors (m/2 independent draws each).
+    expect(Math.abs(variance(w.w1) / (2 / m) - 1)).toBeLessThan(5 * Math.sqrt(2 / ((m / 2) * d)));
+    expect(Math.abs(variance(w.w2) / (1 / m) - 1)).toBeLessThan(5 * Math.sqrt(2 / (m / 2)));
+    expect(() => initWeightsSymmetric(3, 7, d)).toThrow(/even width/);
+  });
+});
