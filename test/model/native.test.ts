@@ -1,5 +1,4 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { Prng } from '../../src/math/prng.js';
 import {
   forwardReference,
   gdStepReference,
@@ -13,50 +12,11 @@ import {
   type TrainLog,
   type TrainResult,
 } from '../../src/model/index.js';
+import { maxScaledError, trainingProblem } from './fixtures.js';
 import { loadNative, nativeUnavailableReason } from '../../src/native/index.js';
 
-/** n points uniform on S^(d-1), row-major. */
-function spherePoints(seed: number, stream: string, n: number, d: number): Float64Array {
-  const x = new Prng(seed, stream).normals(n * d);
-  for (let i = 0; i < n; i++) {
-    let s = 0;
-    for (let k = 0; k < d; k++) s += x[i * d + k] ** 2;
-    const inv = 1 / Math.sqrt(s);
-    for (let k = 0; k < d; k++) x[i * d + k] *= inv;
-  }
-  return x;
-}
-
-/** P_1(t) + P_2(t) with t = <zeta, x>, P_2(t) = (d t^2 - 1)/(d - 1). */
-function harmonicTarget(x: Float64Array, n: number, d: number): Float64Array {
-  const zeta = spherePoints(9, 'test/zeta', 1, d);
-  const y = new Float64Array(n);
-  for (let i = 0; i < n; i++) {
-    let t = 0;
-    for (let k = 0; k < d; k++) t += zeta[k] * x[i * d + k];
-    y[i] = t + (d * t * t - 1) / (d - 1);
-  }
-  return y;
-}
-
 function problem(over: Partial<TrainInput> & { nTrain: number; nTest: number; dim: number }): TrainInput {
-  const { nTrain, nTest, dim } = over;
-  const xTrain = spherePoints(1, 'test/train', nTrain, dim);
-  const xTest = spherePoints(1, 'test/test', nTest, dim);
-  return {
-    xTrain,
-    yTrain: harmonicTarget(xTrain, nTrain, dim),
-    xTest,
-    yTest: harmonicTarget(xTest, nTest, dim),
-    width: 32,
-    theta: 1,
-    learningRate: 1,
-    steps: 10,
-    logEvery: 1,
-    seed: 0,
-    engine: 'native',
-    ...over,
-  };
+  return trainingProblem('native', over);
 }
 
 async function collect(input: TrainInput, opts?: NativeEngineOptions): Promise<{ logs: TrainLog[]; result: TrainResult }> {
@@ -67,12 +27,6 @@ async function collect(input: TrainInput, opts?: NativeEngineOptions): Promise<{
   return { logs, result };
 }
 
-function maxScaledError(got: Float64Array, want: Float64Array): number {
-  expect(got.length).toBe(want.length);
-  let worst = 0;
-  for (let i = 0; i < got.length; i++) worst = Math.max(worst, Math.abs(got[i] - want[i]) / (1 + Math.abs(want[i])));
-  return worst;
-}
 
 const bytes = (a: Float64Array) => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
 const sameBits = (a: Float64Array, b: Float64Array) => a.length === b.length && bytes(a).equals(bytes(b));

@@ -1,19 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Prng } from '../../src/math/prng.js';
 import { forwardReference, gdStepReference, initWeights, type NetworkWeights } from '../../src/model/index.js';
-
-/** n points uniform on S^(d-1), row-major; drawn here so the test does not lean on src/math sampling. */
-function spherePoints(seed: number, n: number, d: number): Float64Array {
-  const rng = new Prng(seed, 'test/points');
-  const x = rng.normals(n * d);
-  for (let i = 0; i < n; i++) {
-    let s = 0;
-    for (let k = 0; k < d; k++) s += x[i * d + k] ** 2;
-    const inv = 1 / Math.sqrt(s);
-    for (let k = 0; k < d; k++) x[i * d + k] *= inv;
-  }
-  return x;
-}
+import { spherePoints } from './fixtures.js';
 
 /** L = 1/(2n) sum (y - y_hat)^2. */
 function loss(w: NetworkWeights, theta: number, x: Float64Array, y: Float64Array, n: number): number {
@@ -44,7 +32,7 @@ describe('float64 reference network', () => {
     const m = 7;
     const theta = 0.7;
     const learningRate = 0.3;
-    const x = spherePoints(1, n, d);
+    const x = spherePoints(1, 'test/points', n, d);
     const y = new Prng(2, 'test/y').normals(n);
     const w = initWeights(3, m, d);
     const next = gdStepReference(w, theta, learningRate, x, y, n);
