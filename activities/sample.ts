@@ -98,7 +98,8 @@ export async function readSamples(deps: ActivityDeps, ref: ArtifactRef): Promise
   const degrees = JSON.parse(readMetadata(table, 'degrees')) as number[];
   const distribution = JSON.parse(readMetadata(table, 'distribution')) as Distribution;
   const split = readStrings(table, 'split');
-  const n = split.findIndex((s) => s !== 'train') === -1 ? split.length : split.findIndex((s) => s !== 'train');
+  const firstTest = split.indexOf('test');
+  const n = firstTest === -1 ? split.length : firstTest;
   const nTest = split.length - n;
   const { matrix: x } = readMatrix(table, 'x');
   const y = readFloat64(table, 'y');

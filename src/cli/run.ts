@@ -15,7 +15,7 @@ import type { SweepProgress, SweepResult } from '../../workflows/sweep.js';
 import { withResultsDb } from '../store/results-db.js';
 import { openSession, type Session } from '../temporal/session.js';
 import { TASK_QUEUE } from '../temporal/worker.js';
-import type { PipelineResult, Progress } from '../../workflows/types.js';
+import type { PipelineResult, Progress, RateSummary } from '../../workflows/types.js';
 import { CliError } from './errors.js';
 import type { CommandArgs } from './main.js';
 import { dataRootFrom, formatNumber, formatTable, printJson, say } from './io.js';
@@ -111,15 +111,8 @@ async function waitWithProgress(handle: Handle, totalSteps: number): Promise<Pip
   }
 }
 
-export interface RateRow {
-  degree: number;
-  fittedRate: number | null;
-  theoryRate: number | null;
-  kernelRate: number | null;
-  ratio: number | null;
-  r2: number | null;
-  note: string | null;
-}
+/** One degree's rates as the summary shows them: the same shape the workflow returns. */
+export type RateRow = RateSummary;
 
 /** The summary comes from the database, not from the workflow's return value. */
 export async function readRates(dataRoot: string, runId: string): Promise<RateRow[]> {
