@@ -6,6 +6,7 @@
 import { readFile } from 'node:fs/promises';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
 import { parseSpec, SpecError, type PipelineSpec } from './schema.js';
+import { setPath } from './sweep.js';
 
 /** Parse the text of a spec file; JSON is YAML, so one parser serves both. */
 export function parseSpecText(text: string, file: string): unknown {
@@ -36,17 +37,16 @@ export function applyOverride(raw: Record<string, unknown>, assignment: string):
   } catch {
     value = text;
   }
-  let node: Record<string, unknown> = raw;
+  // Refuse to overwrite a value on the way down; setPath would replace it with a mapping.
+  let node: unknown = raw;
   for (const key of path.slice(0, -1)) {
     if (!key) throw new SpecError(path.join('.'), 'empty path segment in --set');
-    const next = node[key];
-    if (next === undefined) node[key] = {};
-    else if (next === null || typeof next !== 'object' || Array.isArray(next)) {
+    node = (node as Record<string, unknown> | undefined)?.[key];
+    if (node !== undefined && (node === null || typeof node !== 'object' || Array.isArray(node))) {
       throw new SpecError(path.join('.'), `--set cannot descend into ${key}, which is not a mapping`);
     }
-    node = node[key] as Record<string, unknown>;
   }
-  node[path.at(-1)!] = value;
+  setPath(raw, path.join('.'), value);
 }
 
 /** Load, override, validate. Errors are {@link SpecError}s that name the file and field. */
