@@ -16,10 +16,12 @@
  * BLAS and LAPACK: the first of these that links a small program calling dsyevd_ and runs it
  * correctly is passed to gyp (specbias_blas_libs, specbias_blas_prefix, specbias_blas_rpath):
  *   1. SPECBIAS_BLAS=/path/to/libopenblas.so, where set (symbol prefix none or scipy_);
- *   2. the system's: pkg-config openblas, -lopenblas, pkg-config lapack, -llapack;
+ *   2. the system's OpenBLAS: pkg-config openblas, -lopenblas;
  *   3. PyPI's scipy-openblas32 (pinned, scripts/openblas-wheel.mjs) pip-installed into
  *      .tools/openblas and linked with an rpath;
- *   4. none: the addon builds without, and one line says what that costs and how to fix it.
+ *   4. the system's other LAPACK: pkg-config lapack, -llapack (after the wheel: a reference
+ *      LAPACK on a reference BLAS is several times slower than OpenBLAS);
+ *   5. none: the addon builds without, and one line says what that costs and how to fix it.
  * SPECBIAS_BLAS_SOURCE=system|wheel|none keeps only that source (wheel hides the system's);
  * auto, the default, tries them all. If the LAPACK variant fails to build, the build is retried
  * without it.
@@ -100,8 +102,9 @@ function fromPath(lib, label) {
   return null;
 }
 
-function fromSystem() {
-  const candidates = [pkgConfigLibs('openblas'), ['-lopenblas'], pkgConfigLibs('lapack'), ['-llapack']].filter(Boolean);
+/** The system's OpenBLAS (openblas: true), or its other LAPACK. */
+function fromSystem(openblas) {
+  const candidates = (openblas ? [pkgConfigLibs('openblas'), ['-lopenblas']] : [pkgConfigLibs('lapack'), ['-llapack']]).filter(Boolean);
   for (const args of candidates) {
     if (probe(args, '', '')) return { libs: args.join(' '), prefix: '', rpath: '', label: `the system's, ${args.join(' ')}` };
   }
@@ -114,7 +117,8 @@ function fromWheel(notes) {
     notes.push(wheel.error);
     return null;
   }
-  const found = fromPath(wheel.lib, `${OPENBLAS_WHEEL} ${wheel.version} from PyPI in ${relative(root, wheel.libDir) || wheel.libDir}`);
+  const rel = relative(root, wheel.libDir);
+  const found = fromPath(wheel.lib, `${OPENBLAS_WHEEL} ${wheel.version} from PyPI in ${rel.startsWith('..') ? wheel.libDir : rel}`);
   if (!found) notes.push(`${wheel.lib} did not link a dsyevd_ probe`);
   return found;
 }
@@ -136,17 +140,14 @@ function findBlas() {
   if (explicit) {
     const found = fromPath(resolve(explicit), `SPECBIAS_BLAS=${explicit}`);
     if (found) return found;
-    notes.push(`SPECBIAS_BLAS=${explicit} ${existsSync(explicit) ? 'did not link a dsyevd_ probe' : 'does not exist'}`);
+    const why = `SPECBIAS_BLAS=${explicit} ${existsSync(explicit) ? 'did not link a dsyevd_ probe (an LP64 BLAS/LAPACK with dsyevd_ or scipy_dsyevd_ is needed)' : 'does not exist'}`;
+    console.warn(`specbias: ${why}; looking further`);
+    notes.push(why);
   }
-  if (source === 'auto' || source === 'system') {
-    const found = fromSystem();
-    if (found) return found;
-    notes.push('no system BLAS/LAPACK links');
-  }
-  if (source === 'auto' || source === 'wheel') {
-    const found = fromWheel(notes);
-    if (found) return found;
-  }
+  const system = source === 'auto' || source === 'system';
+  const found = (system && fromSystem(true)) || ((source === 'auto' || source === 'wheel') && fromWheel(notes)) || (system && fromSystem(false));
+  if (found) return found;
+  if (system) notes.push('no system BLAS/LAPACK links');
   return { none: notes.join('; ') };
 }
 
