@@ -400,6 +400,7 @@ Napi::Value BlasObject(Napi::Env env) {
   o.Set("config", text(b.config));
   o.Set("corename", text(b.corename));
   o.Set("threads", count(b.threads));
+  o.Set("openblasThreads", count(b.openblasThreads));
   o.Set("parallel", count(b.parallel));
   o.Set("budget", b.budget);
   return o;

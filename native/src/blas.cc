@@ -62,9 +62,12 @@ int currentBudget() {
   return b > 0 ? b : hardwareThreads();
 }
 
-/** Gives OpenBLAS the budget less the training threads in flight (at least 1); under callMutex. */
+/** The budget less the training threads in flight, at least 1. */
+int threadsForNextCall() { return std::max(1, currentBudget() - engineBusy.load()); }
+
+/** Gives OpenBLAS threadsForNextCall(); under callMutex. */
 void applyThreads(const OpenBlasApi& api) {
-  const int want = std::max(1, currentBudget() - engineBusy.load());
+  const int want = threadsForNextCall();
   if (api.setNumThreads && want != threadsSet) {
     api.setNumThreads(want);
     threadsSet = want;
@@ -82,10 +85,9 @@ BlasInfo blasInfo() {
   if (api.getCorename) info.corename = api.getCorename();
   if (api.getParallel) info.parallel = api.getParallel();
   info.budget = currentBudget();
-  // What the next call gets, not OpenBLAS's own default (all cores, or OPENBLAS_NUM_THREADS).
-  std::lock_guard<std::mutex> lock(callMutex);
-  applyThreads(api);
-  if (api.getNumThreads) info.threads = api.getNumThreads();
+  // No callMutex here: info() runs on the JavaScript thread and must not wait for a solve.
+  if (api.setNumThreads) info.threads = threadsForNextCall();
+  if (api.getNumThreads) info.openblasThreads = api.getNumThreads();
   return info;
 }
 

@@ -27,13 +27,14 @@ namespace specbias {
 
 /** What the process loaded; empty strings and -1 where the library does not say (not OpenBLAS). */
 struct BlasInfo {
-  std::string library;   // the file that holds dsyevd, e.g. /usr/lib/x86_64-linux-gnu/libopenblas.so.0
-  std::string prefix;    // the symbol prefix, "" or "scipy_"
-  std::string config;    // openblas_get_config(), e.g. "OpenBLAS 0.3.21 DYNAMIC_ARCH NO_AFFINITY Haswell MAX_THREADS=64"
-  std::string corename;  // openblas_get_corename(), the kernel set picked for this CPU, e.g. "Haswell"
-  int threads = -1;      // openblas_get_num_threads() now
-  int parallel = -1;     // openblas_get_parallel(): 0 sequential, 1 pthreads, 2 OpenMP
-  int budget = 0;        // the thread budget BLAS shares with the engine (setBlasThreadBudget)
+  std::string library;       // the file that holds dsyevd, e.g. /usr/lib/x86_64-linux-gnu/libopenblas.so.0
+  std::string prefix;        // the symbol prefix, "" or "scipy_"
+  std::string config;        // openblas_get_config(), e.g. "OpenBLAS 0.3.21 DYNAMIC_ARCH NO_AFFINITY Haswell MAX_THREADS=64"
+  std::string corename;      // openblas_get_corename(), the kernel set picked for this CPU, e.g. "Haswell"
+  int threads = -1;          // what the next call gets: the budget less training threads in flight, >= 1
+  int openblasThreads = -1;  // openblas_get_num_threads() now: what the last call got (before any, OpenBLAS's default)
+  int parallel = -1;         // openblas_get_parallel(): 0 sequential, 1 pthreads, 2 OpenMP
+  int budget = 0;            // the thread budget BLAS shares with the engine (setBlasThreadBudget)
 };
 
 /** The BLAS/LAPACK this addon was linked against, as loaded; call only when haveLapack(). */

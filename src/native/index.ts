@@ -32,6 +32,8 @@ export interface NativeBlasInfo {
   corename: string | null;
   /** Threads the next BLAS call gets: the budget less training threads in flight, at least 1. */
   threads: number | null;
+  /** openblas_get_num_threads() now: what the last call got (before any call, OpenBLAS's own default). */
+  openblasThreads: number | null;
   /** 0 sequential, 1 pthreads, 2 OpenMP. */
   parallel: number | null;
   /** Threads BLAS calls and training runs share (setBlasThreads). */
