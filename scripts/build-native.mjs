@@ -19,7 +19,7 @@
  *   2. the system's OpenBLAS: pkg-config openblas, -lopenblas;
  *   3. PyPI's scipy-openblas32 (pinned, scripts/openblas-wheel.mjs) pip-installed into
  *      .tools/openblas and linked with an rpath;
- *   4. the system's other LAPACK: pkg-config lapack, -llapack (after the wheel: a reference
+ *   4. the system's other LAPACK: pkg-config lapack blas, -llapack -lblas (after the wheel: a reference
  *      LAPACK on a reference BLAS is several times slower than OpenBLAS);
  *   5. none: the addon builds without, and one line says what that costs and how to fix it.
  * SPECBIAS_BLAS_SOURCE=system|wheel|none keeps only that source (wheel hides the system's);
@@ -86,9 +86,9 @@ int main(void) {
   }
 }
 
-/** `pkg-config --libs name` split into arguments, or null. */
-function pkgConfigLibs(name) {
-  const r = spawnSync('pkg-config', ['--libs', name], { encoding: 'utf8' });
+/** `pkg-config --libs names...` split into arguments, or null. */
+function pkgConfigLibs(...names) {
+  const r = spawnSync('pkg-config', ['--libs', ...names], { encoding: 'utf8' });
   const out = r.status === 0 ? r.stdout.trim() : '';
   return out ? out.split(/\s+/) : null;
 }
@@ -102,9 +102,9 @@ function fromPath(lib, label) {
   return null;
 }
 
-/** The system's OpenBLAS (openblas: true), or its other LAPACK. */
+/** The system's OpenBLAS (openblas: true), or its other LAPACK with its BLAS (for sgemm_ and the like). */
 function fromSystem(openblas) {
-  const candidates = (openblas ? [pkgConfigLibs('openblas'), ['-lopenblas']] : [pkgConfigLibs('lapack'), ['-llapack']]).filter(Boolean);
+  const candidates = (openblas ? [pkgConfigLibs('openblas'), ['-lopenblas']] : [pkgConfigLibs('lapack', 'blas'), ['-llapack', '-lblas']]).filter(Boolean);
   for (const args of candidates) {
     if (probe(args, '', '')) return { libs: args.join(' '), prefix: '', rpath: '', label: `the system's, ${args.join(' ')}` };
   }

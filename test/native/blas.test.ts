@@ -6,7 +6,7 @@
  * Skipped, with one line, only where pip cannot install the wheel (no network, no pip).
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, realpathSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -30,16 +30,22 @@ function wheel(): { lib?: string; libDir?: string; version?: string; error?: str
   return r.status === 0 ? JSON.parse(r.stdout) : { error: r.stderr.trim().split('\n').pop() };
 }
 
-/** Builds native/ into dir with SPECBIAS_BLAS_SOURCE=source; returns the script's output and the addon. */
-function build(dir: string, source: string): { output: string; addon: NativeAddon } {
-  const env: NodeJS.ProcessEnv = { ...process.env, SPECBIAS_BLAS_SOURCE: source };
+/** Builds native/ into dir with SPECBIAS_BLAS_SOURCE=source; returns the script's output and the addon's path. */
+function buildOnly(dir: string, source: string, extraEnv: NodeJS.ProcessEnv = {}): { output: string; path: string } {
+  const env: NodeJS.ProcessEnv = { ...process.env, SPECBIAS_BLAS_SOURCE: source, ...extraEnv };
   delete env.SPECBIAS_BLAS;
   delete env.SPECBIAS_NO_LAPACK;
   delete env.SPECBIAS_SKIP_NATIVE;
   const r = spawnSync(process.execPath, [script, '--out', dir], { encoding: 'utf8', env });
   const output = `${r.stdout}${r.stderr}`.trim();
   expect(r.status, output).toBe(0);
-  return { output, addon: createRequire(import.meta.url)(join(dir, 'build', 'Release', 'specbias_native.node')) as NativeAddon };
+  return { output, path: join(dir, 'build', 'Release', 'specbias_native.node') };
+}
+
+/** buildOnly, then the addon loaded into this process. */
+function build(dir: string, source: string): { output: string; addon: NativeAddon } {
+  const { output, path } = buildOnly(dir, source);
+  return { output, addon: createRequire(import.meta.url)(path) as NativeAddon };
 }
 
 /** A random symmetric n x n matrix with N(0, 1) entries: simple eigenvalues, so vectors are unique up to sign. */
@@ -178,9 +184,51 @@ describe.skipIf(Boolean(wheelInstall.error))('the addon built against the scipy-
     }
   });
 
+  it('takes a system library without symbol prefix, and reports null for what only OpenBLAS says', () => {
+    // The system's "libopenblas": a shim exporting unprefixed dsyevd_ and openblas_get_config over
+    // the wheel, found by the linker through LIBRARY_PATH and at run time through LD_LIBRARY_PATH.
+    dirs.push(mkdtempSync(join(tmpdir(), 'specbias-blas-')));
+    const dir = dirs.at(-1)!;
+    const shim = join(dir, 'shim.c');
+    writeFileSync(
+      shim,
+      `extern void scipy_dsyevd_(const char*, const char*, const int*, double*, const int*, double*, double*, const int*, int*, const int*, int*, unsigned long, unsigned long);
+void dsyevd_(const char* j, const char* u, const int* n, double* a, const int* lda, double* w, double* work, const int* lwork, int* iwork, const int* liwork, int* info, unsigned long lj, unsigned long lu) {
+  scipy_dsyevd_(j, u, n, a, lda, w, work, lwork, iwork, liwork, info, lj, lu);
+}
+extern char* scipy_openblas_get_config(void);
+char* openblas_get_config(void) { return scipy_openblas_get_config(); }
+`,
+    );
+    const libDir = join(dir, 'lib');
+    mkdirSync(libDir);
+    const cc = spawnSync('cc', ['-shared', '-fPIC', '-o', join(libDir, 'libopenblas.so'), shim, wheelInstall.lib!, `-Wl,-rpath,${wheelInstall.libDir}`], { encoding: 'utf8' });
+    expect(cc.status, cc.stderr).toBe(0);
+    const system = buildOnly(join(dir, 'addon'), 'system', { LIBRARY_PATH: libDir, LD_LIBRARY_PATH: libDir, PKG_CONFIG_PATH: join(dir, 'no-pc') });
+    expect(system.output).toBe("specbias: native engine built (BLAS/LAPACK: the system's, -lopenblas)");
+    const probe = spawnSync(
+      process.execPath,
+      ['-e', `const a = require(${JSON.stringify(system.path)}); console.log(JSON.stringify({ blas: a.info().blas, values: Array.from(a.eighSync(new Float64Array([2, 1, 1, 2]), 2, false).values) }))`],
+      { encoding: 'utf8', env: { ...process.env, LD_LIBRARY_PATH: libDir } },
+    );
+    expect(probe.status, probe.stderr).toBe(0);
+    const { blas, values } = JSON.parse(probe.stdout);
+    expect(values).toEqual([3, 1]);
+    expect(blas).toEqual({
+      library: join(libDir, 'libopenblas.so'),
+      prefix: '',
+      config: built.addon.info().blas!.config,
+      corename: null,
+      threads: null,
+      openblasThreads: null,
+      parallel: null,
+      budget: built.addon.info().hardwareThreads,
+    });
+  }, 300_000);
+
   it('without any BLAS it still builds, and says in one line what that costs and how to fix it', () => {
     dirs.push(mkdtempSync(join(tmpdir(), 'specbias-blas-')));
-    const none = build(dirs[1], 'none');
+    const none = build(dirs.at(-1)!, 'none');
     expect(none.output).toBe(
       'specbias: native engine built without BLAS/LAPACK (SPECBIAS_BLAS_SOURCE=none). Gram eigensolves use ml-matrix, about 70x slower (71 s instead of 1 s at n = 2000). ' +
         "Fix: make `python3 -m pip` work (for PyPI's scipy-openblas32), or install libopenblas-dev, or set SPECBIAS_BLAS=/path/to/libopenblas.so; then `npm run build:native`",
