@@ -36,11 +36,11 @@ export function installOpenblasWheel() {
   const have = installed(dir);
   if (have) return have;
   const staging = `${dir}.partial-${process.pid}`;
-  let why = 'no python3 or python with pip';
+  let why = '';
   try {
     for (const python of ['python3', 'python']) {
       rmSync(staging, { recursive: true, force: true });
-      const args = ['-m', 'pip', 'install', '--quiet', '--disable-pip-version-check', '--no-deps', '--only-binary=:all:', '--target', staging, `${OPENBLAS_WHEEL}==${OPENBLAS_WHEEL_VERSION}`];
+      const args = ['-m', 'pip', 'install', '--quiet', '--disable-pip-version-check', '--no-deps', '--only-binary=:all:', '--retries', '2', '--timeout', '20', '--target', staging, `${OPENBLAS_WHEEL}==${OPENBLAS_WHEEL_VERSION}`];
       const r = spawnSync(python, args, { encoding: 'utf8', env: { ...process.env, PIP_ROOT_USER_ACTION: 'ignore' } });
       if (r.error) continue;
       if (r.status === 0 && installed(staging)) {
@@ -49,9 +49,9 @@ export function installOpenblasWheel() {
         return installed(dir);
       }
       const lines = `${r.stderr ?? ''}`.trim().split('\n').filter(Boolean);
-      why = `${python} -m pip install ${OPENBLAS_WHEEL}==${OPENBLAS_WHEEL_VERSION} failed: ${(lines.find((l) => /^ERROR/.test(l)) ?? lines.at(-1) ?? `exit ${r.status}`).slice(0, 160)}`;
+      why ||= `${python} -m pip install ${OPENBLAS_WHEEL}==${OPENBLAS_WHEEL_VERSION} failed: ${(lines.find((l) => /^ERROR/.test(l)) ?? lines.at(-1) ?? `exit ${r.status}`).slice(0, 160)}`;
     }
-    return { error: why };
+    return { error: why || 'no python3 or python to run pip' };
   } finally {
     rmSync(staging, { recursive: true, force: true });
   }
