@@ -22,15 +22,15 @@
  *   4. the system's other LAPACK: pkg-config lapack blas, -llapack -lblas (after the wheel: a reference
  *      LAPACK on a reference BLAS is several times slower than OpenBLAS);
  *   5. none: the addon builds without, and one line says what that costs and how to fix it.
- * SPECBIAS_BLAS_SOURCE=system|wheel|none keeps only that source (wheel hides the system's);
- * auto, the default, tries them all. If the LAPACK variant fails to build, the build is retried
+ * SPECBIAS_BLAS_SOURCE=system|wheel|none keeps only that source (wheel hides the system's and
+ * SPECBIAS_BLAS); auto, the default, tries them all. If the LAPACK variant fails to build, the build is retried
  * without it.
  */
 import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
-import { dirname, join, relative, resolve } from 'node:path';
+import { delimiter, dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { installOpenblasWheel, OPENBLAS_SYMBOL_PREFIX, OPENBLAS_WHEEL } from './openblas-wheel.mjs';
@@ -136,7 +136,7 @@ function findBlas() {
   if (process.env.SPECBIAS_NO_LAPACK) return { none: 'SPECBIAS_NO_LAPACK is set' };
   if (source === 'none') return { none: 'SPECBIAS_BLAS_SOURCE=none' };
   const notes = [];
-  const explicit = process.env.SPECBIAS_BLAS;
+  const explicit = source === 'auto' ? process.env.SPECBIAS_BLAS : '';
   if (explicit) {
     const found = fromPath(resolve(explicit), `SPECBIAS_BLAS=${explicit}`);
     if (found) return found;
@@ -155,7 +155,7 @@ function nodeGyp(args) {
   const require = createRequire(import.meta.url);
   const gyp = require.resolve('node-gyp/bin/node-gyp.js');
   // binding.gyp resolves node-addon-api with `node -p require(...)`, which a copy in --out finds through NODE_PATH.
-  const env = { ...process.env, NODE_PATH: [join(root, 'node_modules'), process.env.NODE_PATH].filter(Boolean).join(':') };
+  const env = { ...process.env, NODE_PATH: [join(root, 'node_modules'), process.env.NODE_PATH].filter(Boolean).join(delimiter) };
   return spawnSync(process.execPath, [gyp, ...args], { cwd: nativeDir, env, stdio: quiet ? ['ignore', 'ignore', 'pipe'] : 'inherit', encoding: 'utf8' });
 }
 
