@@ -9,6 +9,7 @@ import { writeJsonAtomic } from '../src/store/atomic-file.js';
 import { contentKey } from '../src/store/canonical-json.js';
 import { tableFromColumns } from '../src/store/arrow-columns.js';
 import { provenance } from '../src/provenance.js';
+import { blasProvenance } from '../src/native/index.js';
 import type { PipelineSpec } from '../src/spec/schema.js';
 import type { ArtifactRef, RateSummary, StepTiming } from '../workflows/types.js';
 import { stopwatch, withHeartbeat, type ActivityDeps } from './context.js';
@@ -127,6 +128,7 @@ export async function analyzeRun(deps: ActivityDeps, input: AnalyzeRunInput): Pr
     artifacts: { ...artifacts, rates: ratesArtifact },
     engine: input.engine,
     backend: input.backend,
+    blas: blasProvenance(),
     code: { package: prov.package, gitCommit: prov.gitCommit, codeVersion: prov.codeVersion },
     dependencies: prov.dependencies,
     host: prov.host,
