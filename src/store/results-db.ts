@@ -170,8 +170,14 @@ export class ResultsDb {
   }
 
   private async read(sql: string, params?: QueryParams): Promise<Record<string, unknown>[]> {
-    const reader = this.guardWrites ? await runReadStatements(this.connection, this.path, sql, params) : await this.connection.runAndReadAll(sql, params);
-    return reader.convertRowObjects(plainValue);
+    try {
+      const reader = this.guardWrites ? await runReadStatements(this.connection, this.path, sql, params) : await this.connection.runAndReadAll(sql, params);
+      return reader.convertRowObjects(plainValue);
+    } catch (err) {
+      const refused = /^Permission Error: (Cannot access (?:file|directory) .*?) - file system operations are disabled by configuration/.exec((err as Error).message);
+      if (refused) throw new Error(`file access is disabled: SQL on the results database cannot read or write files (${refused[1]})`);
+      throw err;
+    }
   }
 
   /** One transaction, after this process's earlier writers of the same file. */

@@ -228,7 +228,7 @@ describe('SQL stays inside the database', () => {
       writeFileSync(outside, 'secret\n');
       const written = path.join(tmp(), 'copied.csv');
       await withResultsDb(file, { readOnly }, async (db) => {
-        const refused = /^Permission Error: Cannot access file ".*" - file system operations are disabled by configuration/;
+        const refused = /^file access is disabled: SQL on the results database cannot read or write files \(Cannot access file ".*"\)$/;
         await expect(db.query(`COPY runs TO '${written}'`)).rejects.toThrow(refused);
         await expect(db.query(`SELECT * FROM read_text('${outside}')`)).rejects.toThrow(refused);
         await expect(db.query(`SELECT * FROM read_csv('${outside}')`)).rejects.toThrow(refused);
