@@ -11,7 +11,7 @@ import { mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { accessError } from './errors.js';
 
-const PURPOSE = 'write its artifacts, run manifests and results.duckdb';
+export const DATA_ROOT_PURPOSE = 'write its artifacts, run manifests and results.duckdb';
 
 /** Creates `root` (like `mkdir -p`) and proves a file can be written in it; returns its absolute path. */
 export async function ensureWritableDataRoot(root: string): Promise<string> {
@@ -21,7 +21,7 @@ export async function ensureWritableDataRoot(root: string): Promise<string> {
     await mkdir(absolute, { recursive: true });
     await writeFile(probe, '');
   } catch (err) {
-    throw accessError(err, absolute, PURPOSE) ?? err;
+    throw accessError(err, absolute, DATA_ROOT_PURPOSE) ?? err;
   } finally {
     await rm(probe, { force: true }).catch(() => undefined);
   }
