@@ -34,7 +34,7 @@ import { healResultsDb, rebuildFile, type RebuildSummary } from './results-rebui
 
 export type { IngestRunInput, RateRow, RunRow } from './results-ingest.js';
 export type { QueryParams } from './results-connection.js';
-export { describe as describeRebuild, type RebuildSummary } from './results-rebuild.js';
+export { describeRebuild, type RebuildSummary } from './results-rebuild.js';
 export { readRatesSql, ratesSqlPath, readViewsSql, viewsSqlPath, readSchemaSql, schemaSqlPath, viewDefinitions, type ViewDefinition } from './sql-files.js';
 
 export interface ResultsDbOptions {

@@ -48,11 +48,18 @@ export async function healResultsDb(absolute: string, cause: ResultsCorruptError
     pending = (async () => {
       const inode = await inodeOf(absolute);
       if (inode === null) return;
+      // Another process may have healed it since this one looked.
+      try {
+        (await open(absolute, { heal: false })).closeSync();
+        return;
+      } catch (err) {
+        if (!(err instanceof ResultsCorruptError)) throw err;
+      }
       const summary = await rebuildFile(absolute, open, cause.kind, { logger, unlessReplaced: inode });
       if (summary === null) return;
       logger.warn(
         `results database ${summary.file} was ${cause.kind === 'corrupt' ? 'unreadable' : 'incompatible'} (${cause.reason}); ` +
-          `moved it to ${summary.movedTo} and rebuilt it from the run manifests: ${describe(summary)}`,
+          `moved it to ${summary.movedTo} and rebuilt it from the run manifests: ${describeRebuild(summary)}`,
       );
     })().finally(() => healing.delete(absolute));
     healing.set(absolute, pending);
@@ -111,7 +118,7 @@ export async function rebuildFile(
 }
 
 /** `3 completed, 1 failed, 1 skipped (a-1f2e: artifact ... is missing)`. */
-export function describe(summary: RebuildSummary): string {
+export function describeRebuild(summary: RebuildSummary): string {
   const skipped = summary.skipped.length === 0 ? '' : `, ${summary.skipped.length} skipped (${summary.skipped.map((s) => `${s.runId}: ${s.reason}`).join('; ')})`;
   return `${summary.completed} completed, ${summary.failed} failed${skipped}`;
 }

@@ -152,6 +152,21 @@ describe('the results database heals itself', () => {
     });
   }
 
+  it('concurrent opens in one process heal once', async () => {
+    await recordRuns(root());
+    const before = await withResultsDb(dbFile(), { readOnly: true }, (db) => db.query(SNAPSHOT));
+    truncateSync(dbFile(), 0);
+    const log = logger();
+    const seen = await Promise.all([
+      withResultsDb(dbFile(), { logger: log }, (db) => db.query(SNAPSHOT)),
+      withResultsDb(dbFile(), { logger: log }, (db) => db.query(SNAPSHOT)),
+      withResultsDb(dbFile(), { readOnly: true, logger: log }, (db) => db.query(SNAPSHOT)),
+    ]);
+    expect(seen).toEqual([before, before, before]);
+    expect(log.lines).toHaveLength(1);
+    expect(asides('corrupt')).toHaveLength(1);
+  });
+
   it('a read-only open (sql, status, report) heals a corrupt file too', async () => {
     await recordRuns(root());
     const before = await withResultsDb(dbFile(), { readOnly: true }, (db) => db.query(SNAPSHOT));
