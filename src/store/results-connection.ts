@@ -207,9 +207,13 @@ export async function moveAside(absolute: string, label: string): Promise<string
   const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
   let target = `${absolute}.${label}-${stamp}`;
   for (let i = 1; existsSync(target) || existsSync(`${target}.wal`); i += 1) target = `${absolute}.${label}-${stamp}-${i}`;
+  const wal = existsSync(`${absolute}.wal`);
   try {
-    if (existsSync(`${absolute}.wal`)) await rename(`${absolute}.wal`, `${target}.wal`);
-    await rename(absolute, target);
+    if (wal) await rename(`${absolute}.wal`, `${target}.wal`);
+    await rename(absolute, target).catch(async (err: unknown) => {
+      if (wal) await rename(`${target}.wal`, `${absolute}.wal`).catch(() => undefined); // keep the pair together
+      throw err;
+    });
   } catch (err) {
     throw accessError(err, path.dirname(absolute), 'move the results database aside') ?? err;
   }

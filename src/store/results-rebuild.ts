@@ -70,7 +70,7 @@ export async function healResultsDb(absolute: string, cause: ResultsCorruptError
 /**
  * Builds a fresh database from the manifests under the folder of `absolute`, then moves the
  * existing file aside under `label` and puts the fresh one in its place. With `holdLock`,
- * waits for other writers and holds the old file's lock across the swap. With
+ * first waits for this and other processes' writers of the old file to finish. With
  * `unlessReplaced`, gives up (null) when the file is no longer that inode.
  */
 export async function rebuildFile(
@@ -95,26 +95,24 @@ export async function rebuildFile(
     throw err;
   }
 
-  let old: ResultsDb | null = null;
-  try {
-    if (options.holdLock && existsSync(absolute)) {
-      old = await open(absolute, { heal: false }).catch((err: unknown) => {
-        if (err instanceof ResultsCorruptError) return null;
-        throw err;
-      });
-    }
-    if (options.unlessReplaced !== undefined && (await inodeOf(absolute)) !== options.unlessReplaced) {
-      await removeScratch(fresh);
-      return null;
-    }
-    const movedTo = await moveAside(absolute, label);
-    await rename(fresh, absolute).catch((err: unknown) => {
-      throw accessError(err, path.dirname(absolute), 'replace the results database') ?? err;
+  if (options.holdLock && existsSync(absolute)) {
+    // Wait for the writers of the old file to finish; close it before the rename, since DuckDB
+    // finds a file's .wal by name, and the name is about to belong to the new file.
+    const old = await open(absolute, { heal: false }).catch((err: unknown) => {
+      if (err instanceof ResultsCorruptError) return null;
+      throw err;
     });
-    return { file: displayPath(absolute), movedTo: movedTo === null ? null : displayPath(movedTo), ...counts };
-  } finally {
     old?.closeSync();
   }
+  if (options.unlessReplaced !== undefined && (await inodeOf(absolute)) !== options.unlessReplaced) {
+    await removeScratch(fresh);
+    return null;
+  }
+  const movedTo = await moveAside(absolute, label);
+  await rename(fresh, absolute).catch((err: unknown) => {
+    throw accessError(err, path.dirname(absolute), 'replace the results database') ?? err;
+  });
+  return { file: displayPath(absolute), movedTo: movedTo === null ? null : displayPath(movedTo), ...counts };
 }
 
 /** `3 completed, 1 failed, 1 skipped (a-1f2e: artifact ... is missing)`. */
