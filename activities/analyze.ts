@@ -10,6 +10,7 @@ import { contentKey } from '../src/store/canonical-json.js';
 import { tableFromColumns } from '../src/store/arrow-columns.js';
 import { provenance } from '../src/provenance.js';
 import { blasProvenance } from '../src/native/index.js';
+import { readRunManifest, runRecord, runRowFromManifest, type RunManifest } from '../src/store/run-manifest.js';
 import type { PipelineSpec } from '../src/spec/schema.js';
 import type { ArtifactRef, RateSummary, StepTiming } from '../workflows/types.js';
 import { stopwatch, withHeartbeat, type ActivityDeps } from './context.js';
@@ -57,22 +58,26 @@ export async function analyzeRun(deps: ActivityDeps, input: AnalyzeRunInput): Pr
   ]);
   const prov = provenance();
   const finishedAt = new Date();
+  // A rerun that found every step cached keeps the record of the run that did the work.
+  const previous = await readRunManifest(deps.dataRoot, runId).catch(() => null);
+  const execution = (timings: StepTiming[]) =>
+    runRecord(previous, { startedAt: input.startedAt, finishedAt: finishedAt.toISOString(), codeVersion: prov.codeVersion, timings, artifacts });
+  const record: RunManifest = {
+    runId,
+    specHash: input.specHash,
+    sweepId: input.sweepId ?? null,
+    spec,
+    status: 'completed',
+    artifacts,
+    engine: input.engine,
+    backend: input.backend,
+    code: { codeVersion: prov.codeVersion },
+    ...execution(input.timings),
+  };
   const rows = await withHeartbeat(
     withResultsDb(join(deps.dataRoot, 'results.duckdb'), {}, async (db) => {
       await db.ingestRun({
-        run: {
-          runId,
-          name: spec.name,
-          specHash: input.specHash,
-          spec,
-          sweepId: input.sweepId ?? null,
-          status: 'completed',
-          engine: input.engine,
-          backend: input.backend,
-          startedAt: new Date(input.startedAt),
-          finishedAt,
-          codeVersion: prov.codeVersion,
-        },
+        run: runRowFromManifest(record),
         spectrum,
         gram,
         ntkCheck,
@@ -118,8 +123,8 @@ export async function analyzeRun(deps: ActivityDeps, input: AnalyzeRunInput): Pr
     }));
 
   const manifest = `runs/${runId}/manifest.json`;
-  const timings = [...input.timings, done(false)];
   await writeJsonAtomic(join(deps.dataRoot, manifest), {
+    status: 'completed',
     runId,
     specHash: input.specHash,
     sweepId: input.sweepId ?? null,
@@ -132,9 +137,7 @@ export async function analyzeRun(deps: ActivityDeps, input: AnalyzeRunInput): Pr
     code: { package: prov.package, gitCommit: prov.gitCommit, codeVersion: prov.codeVersion },
     dependencies: prov.dependencies,
     host: prov.host,
-    startedAt: input.startedAt,
-    finishedAt: finishedAt.toISOString(),
-    timings,
+    ...execution([...input.timings, done(false)]),
     rates,
   });
   return { rates, ratesArtifact, manifest };

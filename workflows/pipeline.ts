@@ -5,7 +5,7 @@
  * Deterministic workflow code: activities are imported as types only, and every call passes
  * artifact references, never arrays.
  */
-import { defineQuery, defineSignal, setHandler, proxyActivities, workflowInfo } from '@temporalio/workflow';
+import { defineQuery, defineSignal, isCancellation, setHandler, proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { createActivities } from '../activities/index.js';
 import type { PipelineResult, PipelineSpec, Progress } from './types.js';
 
@@ -47,8 +47,20 @@ export async function spectralBiasPipeline(input: PipelineSpec): Promise<Pipelin
     return await run(input, progress);
   } catch (err) {
     progress.stage = 'failed';
+    if (progress.runId !== null && !isCancellation(err)) await recordFailure(input, err);
     throw err;
   }
+}
+
+/** The failure's innermost message goes to the `runs` table; failing to record it must not hide the failure. */
+async function recordFailure(input: PipelineSpec, err: unknown): Promise<void> {
+  let cause = err as { message?: string; cause?: unknown } | undefined;
+  while (cause?.cause) cause = cause.cause as typeof cause;
+  const error = String(cause?.message ?? err);
+  const info = workflowInfo();
+  await quick
+    .recordRunFailure({ spec: input, startedAt: info.startTime.toISOString(), sweepId: info.parent?.workflowId ?? null, error })
+    .catch(() => undefined);
 }
 
 async function run(input: PipelineSpec, progress: Progress): Promise<PipelineResult> {

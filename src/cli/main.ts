@@ -53,6 +53,12 @@ export const COMMANDS: Record<string, Command> = {
     options: { ...json, csv: { type: 'boolean' }, ...data },
     run: async (a) => (await import('./sql.js')).sqlCommand(a),
   },
+  db: {
+    usage: 'db rebuild [--json] [--data DIR]',
+    summary: 'rebuild results.duckdb from runs/*/manifest.json and the verified artifacts, keeping the old file',
+    options: { ...json, ...data },
+    run: async (a) => (await import('./db.js')).dbCommand(a),
+  },
   spectrum: {
     usage: 'spectrum --dim D --max-degree K [--learning-rate ETA] [--json]',
     summary: 'analytic NTK eigenvalues mu_k and multiplicities N(D,k)',

@@ -13,6 +13,7 @@ import { parseSpec, type PipelineSpec } from '../spec/schema.js';
 import { expandGrid, pointSpec } from '../spec/sweep.js';
 import type { SweepProgress, SweepResult } from '../../workflows/sweep.js';
 import { withResultsDb } from '../store/results-db.js';
+import { ensureWritableDataRoot } from '../store/data-root.js';
 import { openSession, type Session } from '../temporal/session.js';
 import { TASK_QUEUE } from '../temporal/worker.js';
 import type { PipelineResult, Progress, RateSummary } from '../../workflows/types.js';
@@ -41,6 +42,7 @@ export async function runCommand({ positionals, values }: CommandArgs): Promise<
   process.once('SIGINT', onSigint);
   process.once('SIGTERM', onSigterm);
   try {
+    await ensureWritableDataRoot(dataRoot);
     session = await openSession({ dataRoot, worker: !values['no-worker'], log: say });
     if (spec.sweep) return await runSweep(session, spec, dataRoot, json, t0);
     const handle = await session.client.workflow.start('spectralBiasPipeline', {

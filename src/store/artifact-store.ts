@@ -23,7 +23,8 @@ import path from 'node:path';
 import { tableFromIPC, tableToIPC, type Table } from 'apache-arrow';
 import { writeFileAtomic, writeFileExclusive, writeJsonAtomic } from './atomic-file.js';
 import { sha256Hex } from './canonical-json.js';
-import { ArtifactCorruptError, ArtifactMissingError, ArtifactPathError, displayPath } from './errors.js';
+import { DATA_ROOT_PURPOSE } from './data-root.js';
+import { accessError, ArtifactCorruptError, ArtifactMissingError, ArtifactPathError, displayPath } from './errors.js';
 
 /** Where an artifact lives and what it must hash to. `path` is relative to the data root, with `/` separators. */
 export interface ArtifactRef {
@@ -67,7 +68,9 @@ export class ArtifactStore {
   /** Opens (and creates, like `mkdir -p`) the data root, e.g. `./data`. */
   static async create(root: string, options: ArtifactStoreOptions = {}): Promise<ArtifactStore> {
     const absolute = path.resolve(root);
-    await mkdir(absolute, { recursive: true });
+    await mkdir(absolute, { recursive: true }).catch((err: unknown) => {
+      throw accessError(err, absolute, DATA_ROOT_PURPOSE) ?? err;
+    });
     return new ArtifactStore(absolute, options.logger ?? console);
   }
 
