@@ -9,8 +9,7 @@ import { createSpecbiasWorker, TASK_QUEUE } from '../../src/temporal/worker.js';
 import { parseSpec } from '../../src/spec/schema.js';
 import { runIdFor } from '../../src/spec/hash.js';
 import { withResultsDb } from '../../src/store/results-db.js';
-import type { PipelineResult } from '../../workflows/types.js';
-import type { SweepResult } from '../../workflows/sweep.js';
+import type { PipelineResult, SweepResult } from '../../src/pipeline/types.js';
 import { startTestServer } from '../helpers/temporal.js';
 
 // A tiny but real run: D=5 so mu_1 = 3/(4D) = 0.15 is a closed form to check against.
