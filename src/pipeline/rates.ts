@@ -18,25 +18,26 @@ export type { RateRow };
 export type RateSummary = Pick<RateRow, 'degree' | 'theoryRate' | 'kernelRate' | 'ratio' | 'r2' | 'note'> & { fittedRate: number | null };
 
 /**
- * The theory rate of a degree, -ln(1 - eta' mu_k), or NaN where it is undefined: mu_k numerically
- * zero or not positive, or eta' mu_k >= 1. The one definition: `sql/rates.sql` repeats it in SQL,
- * and test/pipeline/rates.test.ts checks the two agree on every degree of a real run.
+ * The theory rate of a degree, -ln(1 - eta' mu_k), or NaN where it is undefined: mu_k <= 0 or
+ * eta' mu_k >= 1. The definition: `sql/rates.sql` repeats it in SQL (NULL for NaN), and the
+ * learning-rate sweep test in test/integration/pipeline.test.ts checks the two agree on every
+ * degree of real runs, a numerically zero mu_3 included.
  */
-export function degreeTheoryRate(mu: number, numericalZero: boolean, learningRate: number): number {
-  return numericalZero || !(mu > 0) ? Number.NaN : theoryRate(mu, learningRate);
+export function degreeTheoryRate(mu: number, learningRate: number): number {
+  return mu > 0 ? theoryRate(mu, learningRate) : Number.NaN;
 }
 
 /** The spectrum artifact (degree, mu, multiplicity, numerical_zero) with the run's `theory_rate` column added, for ingestion. */
 export function withTheoryRates(spectrum: arrow.Table, learningRate: number): arrow.Table {
   const degree = readInt32(spectrum, 'degree');
   const mu = readFloat64(spectrum, 'mu');
-  const zero = spectrum.getChild('numerical_zero')!.toArray() as ArrayLike<boolean>;
+  const zero = spectrum.getChild('numerical_zero')!;
   return tableFromColumns({
     degree,
     mu,
     multiplicity: readFloat64(spectrum, 'multiplicity'),
-    numerical_zero: Array.from(zero, Boolean),
-    theory_rate: Float64Array.from(mu, (m, i) => degreeTheoryRate(m, Boolean(zero[i]), learningRate)),
+    numerical_zero: Array.from({ length: spectrum.numRows }, (_, i) => Boolean(zero.get(i))),
+    theory_rate: Float64Array.from(mu, (m) => degreeTheoryRate(m, learningRate)),
   });
 }
 
