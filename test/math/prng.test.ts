@@ -27,8 +27,8 @@ function referenceState(seed: number, stream: string): bigint[] {
     z = mul(z ^ (z >> 15n), 0x735a2d97n);
     return z ^ (z >> 15n);
   };
-  const s = [next(), next(), next(), next()];
-  if (s.every((v) => v === 0n)) s[0] = 1n;
+  const s: bigint[] = [next(), next(), next(), next()];
+  if (!s.some((v) => v !== 0n)) s[0] = 1n;
   return s;
 }
 
