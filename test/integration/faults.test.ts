@@ -30,8 +30,12 @@ function trainDirs(data: string): string[] {
   return existsSync(root) ? readdirSync(root) : [];
 }
 
+function checkpointFiles(data: string): string[] {
+  return trainDirs(data).flatMap((d) => readdirSync(join(data, 'artifacts', 'train', d)).filter((f) => /^checkpoint-\d+\.json$/.test(f)).map((f) => `${d}/${f}`));
+}
+
 function checkpoints(data: string): number {
-  return trainDirs(data).reduce((n, d) => n + readdirSync(join(data, 'artifacts', 'train', d)).filter((f) => /^checkpoint-\d+\.json$/.test(f)).length, 0);
+  return checkpointFiles(data).length;
 }
 
 /** Start `specbias run` in its own process group; SIGKILL it (or the group) once `atCheckpoint` exist. */
@@ -81,13 +85,16 @@ describe('fault injection', () => {
       let stderr = '';
       child.stderr!.on('data', (b: Buffer) => (stderr += b.toString()));
       const exited = new Promise((resolve) => child.on('exit', resolve));
-      // Kill while some point is mid-training (a checkpoint on disk), after a seeded extra delay.
+      // Kill while this run is mid-training (it wrote a new checkpoint), after a seeded extra delay.
+      const seen = new Set(checkpointFiles(data));
       const deadline = Date.now() + 240_000;
-      while (checkpoints(data) === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
+      while (!checkpointFiles(data).some((f) => !seen.has(f)) && child.exitCode === null && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
       await new Promise((r) => setTimeout(r, schedule.uniform() * 2000));
-      const serverFile = join(data, 'temporal', 'server.json');
-      if (wholeGroup && existsSync(serverFile)) process.kill(-(JSON.parse(readFileSync(serverFile, 'utf8')) as { pid: number }).pid, 'SIGKILL');
-      process.kill(wholeGroup ? -child.pid! : child.pid!, 'SIGKILL');
+      if (child.exitCode === null) {
+        const serverFile = join(data, 'temporal', 'server.json');
+        if (wholeGroup && existsSync(serverFile)) process.kill(-(JSON.parse(readFileSync(serverFile, 'utf8')) as { pid: number }).pid, 'SIGKILL');
+        process.kill(wholeGroup ? -child.pid! : child.pid!, 'SIGKILL');
+      }
       await exited;
       resumed += (stderr.match(/resuming [0-9a-f]{12} from its checkpoint/g) ?? []).length;
     }
