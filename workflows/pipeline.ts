@@ -7,7 +7,8 @@
  */
 import { defineQuery, defineSignal, isCancellation, setHandler, proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { createActivities } from '../activities/index.js';
-import type { PipelineResult, PipelineSpec, Progress } from './types.js';
+import { PROGRESS_QUERY, TRAINING_STEP_SIGNAL } from '../src/pipeline/names.js';
+import type { PipelineResult, PipelineSpec, Progress } from '../src/pipeline/types.js';
 
 // ---- Activities ---------------------------------------------------------------------------
 
@@ -29,9 +30,9 @@ const long = proxyActivities<Activities>({
 
 // ---- Queries and signals ------------------------------------------------------------------
 
-export const progressQuery = defineQuery<Progress>('progress');
+export const progressQuery = defineQuery<Progress>(PROGRESS_QUERY);
 /** Sent by the training activity so `progress` can report the current GD step. */
-export const trainingStepSignal = defineSignal<[number]>('trainingStep');
+export const trainingStepSignal = defineSignal<[number]>(TRAINING_STEP_SIGNAL);
 
 // ---- Workflow -----------------------------------------------------------------------------
 

@@ -11,12 +11,12 @@ import { loadSpec } from '../spec/load.js';
 import { runIdFor } from '../spec/hash.js';
 import { parseSpec, type PipelineSpec } from '../spec/schema.js';
 import { expandGrid, pointSpec } from '../spec/sweep.js';
-import type { SweepProgress, SweepResult } from '../../workflows/sweep.js';
 import { withResultsDb } from '../store/results-db.js';
 import { ensureWritableDataRoot } from '../store/data-root.js';
 import { openSession, type Session } from '../temporal/session.js';
 import { TASK_QUEUE } from '../temporal/worker.js';
-import type { PipelineResult, Progress, RateSummary } from '../../workflows/types.js';
+import { PIPELINE_WORKFLOW, PROGRESS_QUERY, SWEEP_WORKFLOW } from '../pipeline/names.js';
+import type { PipelineResult, Progress, RateSummary, SweepProgress, SweepResult } from '../pipeline/types.js';
 import { CliError } from './errors.js';
 import type { CommandArgs } from './main.js';
 import { dataRootFrom, formatNumber, formatTable, printJson, say } from './io.js';
@@ -45,7 +45,7 @@ export async function runCommand({ positionals, values }: CommandArgs): Promise<
     await ensureWritableDataRoot(dataRoot);
     session = await openSession({ dataRoot, worker: !values['no-worker'], log: say });
     if (spec.sweep) return await runSweep(session, spec, dataRoot, json, t0);
-    const handle = await session.client.workflow.start('spectralBiasPipeline', {
+    const handle = await session.client.workflow.start(PIPELINE_WORKFLOW, {
       taskQueue: TASK_QUEUE,
       workflowId: runId,
       args: [spec],
@@ -101,7 +101,7 @@ async function waitWithProgress(handle: Handle, totalSteps: number): Promise<Pip
   };
   const timer = setInterval(() => {
     handle
-      .query<Progress>('progress')
+      .query<Progress>(PROGRESS_QUERY)
       .then(draw)
       .catch(() => undefined);
   }, 1000);
@@ -157,7 +157,7 @@ export function summaryTable(rates: RateRow[]): string {
 /** A sweep: one child pipeline per grid point, then a table of every point's rates. */
 async function runSweep(session: Session, spec: PipelineSpec, dataRoot: string, json: boolean, t0: number): Promise<number> {
   const sweepId = runIdFor(spec);
-  const handle = await session.client.workflow.start('spectralBiasSweep', {
+  const handle = await session.client.workflow.start(SWEEP_WORKFLOW, {
     taskQueue: TASK_QUEUE,
     workflowId: sweepId,
     args: [spec],
@@ -168,7 +168,7 @@ async function runSweep(session: Session, spec: PipelineSpec, dataRoot: string, 
   let shown = -1;
   const timer = setInterval(() => {
     handle
-      .query<SweepProgress>('progress')
+      .query<SweepProgress>(PROGRESS_QUERY)
       .then((p) => {
         const line = `  points ${p.pointsDone}/${p.pointsTotal} done${p.running.length ? `; running ${p.running.map((r) => r.split('/').at(-1)).join(', ')}` : ''}`;
         if (tty) process.stderr.write(`\r${line.padEnd(100)}`);

@@ -51,7 +51,7 @@ export async function trainNative(
   const { nTrain: n, nTest, dim: d, width: m, learningRate, steps, logEvery } = input;
   const { signal } = hooks;
   signal?.throwIfAborted();
-  const start: NetworkWeights = input.initial ?? initWeights(input.seed, m, d);
+  const start: NetworkWeights = input.initial ?? initWeights(input.seed, m, d, input.init);
   const trainer: NativeTrainer = new addon.Trainer({
     xTrain: input.xTrain,
     yTrain: input.yTrain,

@@ -1,11 +1,12 @@
 /**
- * The content-addressed artifact store (DESIGN §6): Arrow IPC files and raw
- * binaries under `<root>/artifacts/<step>/<key>/`, written atomically, verified
- * by sha256 on every read. Activities pass {@link ArtifactRef}s, never arrays.
+ * The content-addressed artifact store: Arrow IPC files and raw binaries under
+ * `<root>/artifacts/<step>/<key>/` (the keys: src/pipeline/cache-keys.ts),
+ * written atomically, verified by sha256 on every read. Activities pass
+ * {@link ArtifactRef}s, never arrays.
  *
  * ```ts
  * const store = await ArtifactStore.create('./data');
- * const key = contentKey({ step: 'spectrum', version: 1, params, upstream: [samples.sha256] });
+ * const key = contentKey({ step: { name: 'spectrum', version: 3 }, params, inputs: [samples.sha256] });
  * const ref =
  *   (await store.find('spectrum', key, 'spectrum.arrow')) ?? // present and verified: skip the step
  *   (await store.writeTable('spectrum', key, 'spectrum.arrow', table));
@@ -82,10 +83,6 @@ export class ArtifactStore {
   }
 
   /**
-   * Writes `table` in the Arrow IPC **file** format, readable by pyarrow, polars
-   * and DuckDB. Schema metadata travels with it. Read it back with {@link readTable}.
-   */
-  /**
    * The sidecar of a data file another writer just created, once it is there and matches the
    * file; null if none appears within SIDECAR_GRACE_MS or the file does not match it.
    */
@@ -102,6 +99,10 @@ export class ArtifactStore {
     }
   }
 
+  /**
+   * Writes `table` in the Arrow IPC **file** format, readable by pyarrow, polars
+   * and DuckDB. Schema metadata travels with it. Read it back with {@link readTable}.
+   */
   async writeTable(step: string, key: string, fileName: string, table: Table): Promise<ArtifactRef> {
     // tableToIPC defaults to the stream format; artifacts are files.
     return this.writeBytes(step, key, fileName, tableToIPC(table, 'file'), table.numRows);

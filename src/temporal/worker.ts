@@ -12,6 +12,7 @@ import { Client } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, Worker, bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { createActivities } from '../../activities/index.js';
 import { ArtifactStore } from '../store/artifact-store.js';
+import { TRAINING_STEP_SIGNAL } from '../pipeline/names.js';
 
 export const TASK_QUEUE = 'specbias';
 
@@ -75,7 +76,7 @@ export async function createSpecbiasWorker(opts: WorkerOptions): Promise<Worker>
     log,
     reportStep: client
       ? async (workflowId, step) => {
-          await client.workflow.getHandle(workflowId).signal('trainingStep', step);
+          await client.workflow.getHandle(workflowId).signal(TRAINING_STEP_SIGNAL, step);
         }
       : undefined,
   });
