@@ -8,7 +8,7 @@
  */
 import { continueAsNew, defineQuery, executeChild, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { createActivities } from '../activities/index.js';
-import { pointSpec } from '../src/spec/sweep.js';
+import { pointSpec } from '../src/spec/grid.js';
 import type { PipelineResult, PipelineSpec, Progress } from './types.js';
 
 // ---- Types --------------------------------------------------------------------------------
