@@ -314,7 +314,7 @@ function targetDegreeCount(target: PipelineSpec['data']['target'], maxDegree: nu
   return target.kind === 'cosine' ? even : Math.min(even, target.coefficients.length);
 }
 
-function checkSpec(spec: Omit<PipelineSpec, never>, ctx: Ctx): void {
+function checkSpec(spec: PipelineSpec, ctx: Ctx): void {
   if (spec.model.init === 'symmetric' && spec.model.width % 2 !== 0) {
     issue(ctx, ['model', 'width'], `must be even with model.init = symmetric (neurons come in pairs), got ${spec.model.width}`);
   }
