@@ -10,7 +10,7 @@ import { continueAsNew, defineQuery, executeChild, proxyActivities, setHandler, 
 import type { createActivities } from '../activities/index.js';
 import { PIPELINE_WORKFLOW, PROGRESS_QUERY } from '../src/pipeline/names.js';
 import type { PipelineResult, PipelineSpec, SweepFailure, SweepProgress, SweepResult } from '../src/pipeline/types.js';
-import { pointSpec } from '../src/spec/sweep.js';
+import { pointSpec } from '../src/spec/grid.js';
 
 export type { SweepProgress, SweepResult };
 

@@ -9,8 +9,8 @@ import { join } from 'node:path';
 import { WorkflowFailedError } from '@temporalio/client';
 import { loadSpec } from '../spec/load.js';
 import { runIdFor } from '../spec/hash.js';
-import { parseSpec, type PipelineSpec } from '../spec/schema.js';
-import { expandGrid, pointSpec } from '../spec/sweep.js';
+import type { PipelineSpec } from '../spec/schema.js';
+import { sweepPoints } from '../spec/sweep.js';
 import { withResultsDb } from '../store/results-db.js';
 import { ensureWritableDataRoot } from '../store/data-root.js';
 import { openSession, type Session } from '../temporal/session.js';
@@ -186,8 +186,7 @@ async function runSweep(session: Session, spec: PipelineSpec, dataRoot: string, 
   }
   const failed = new Map(result.failed.map((f) => [f.runId, f.error]));
   const points = [];
-  for (const params of expandGrid(spec.sweep!.grid)) {
-    const runId = runIdFor(parseSpec(pointSpec(spec as unknown as Record<string, unknown>, params)));
+  for (const { params, runId } of sweepPoints(spec)) {
     const error = failed.get(runId);
     const rates = error ? [] : await readRates(dataRoot, runId);
     points.push({ runId, params, status: error ? 'failed' : 'completed', ...(error ? { error } : {}), rates });

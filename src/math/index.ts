@@ -37,8 +37,6 @@ export {
 export { unitVector, targetProjection } from './projection.js';
 export {
   sampleDistribution,
-  validateDistribution,
-  withDistributionDefaults,
   capFraction,
   DISTRIBUTION_DEFAULTS,
   DISTRIBUTION_KINDS,

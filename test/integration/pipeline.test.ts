@@ -241,7 +241,7 @@ describe('spectralBiasPipeline on a real dev server', () => {
     const err = await execute(bad, 'it-bad').catch((e: unknown) => e);
     expect(err).toBeInstanceOf(WorkflowFailedError);
     const cause = (err as WorkflowFailedError).cause as Error & { cause?: Error };
-    expect(cause.cause?.message ?? cause.message).toBe('invalid spec at data.n: must be >= 1, got 0');
+    expect(cause.cause?.message ?? cause.message).toBe('invalid spec at data.n: must be >= 2, got 0');
     const history = await env.client.workflow.getHandle('it-bad').fetchHistory();
     const attempts = history.events!.filter((e) => e.activityTaskStartedEventAttributes).map((e) => e.activityTaskStartedEventAttributes!.attempt ?? 0);
     expect(Math.max(...attempts)).toBe(1);
