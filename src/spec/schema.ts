@@ -8,6 +8,7 @@
  */
 import { z } from 'zod';
 import { DISTRIBUTION_KINDS, DistributionError, withDistributionDefaults } from '../math/distributions.js';
+import { ACTIVATIONS, MAX_DEPTH } from '../math/ntk-family.js';
 import { expandGrid, hasPath, pointSpec } from './sweep.js';
 
 export const ENGINES = ['auto', 'native', 'tfjs-wasm', 'tfjs-cpu', 'tfjs-node', 'tfjs-node-gpu'] as const;
@@ -80,6 +81,13 @@ const modelSchema = z
     theta: z.number().finite().positive().default(1),
     /** 'gaussian' (the paper's, the default when absent) or 'symmetric' (paired neurons, f_0 = 0). */
     init: z.enum(['gaussian', 'symmetric']).optional(),
+    /**
+     * The model family (docs/science.md): weight layers L, bias scale beta, activation. Absent means
+     * the paper's 2, 0, relu; an explicit default is dropped so both spellings hash alike.
+     */
+    depth: int(2).max(MAX_DEPTH).optional().transform((v) => (v === 2 ? undefined : v)),
+    bias: z.number().finite().min(0).optional().transform((v) => (v === 0 ? undefined : v)),
+    activation: z.enum(ACTIVATIONS).optional().transform((v) => (v === 'relu' ? undefined : v)),
   })
   .strict();
 
@@ -162,9 +170,21 @@ function checkCrossFields(spec: PipelineSpec, file?: string): PipelineSpec {
   if (spec.model.init === 'symmetric' && spec.model.width % 2 !== 0) {
     throw new SpecError('model.width', `must be even with model.init = symmetric (neurons come in pairs), got ${spec.model.width}`, file);
   }
+  checkTrainableModel(spec.model, file);
   spec.data.distribution = checkDistribution(spec.data.distribution, dim, file);
   if (spec.sweep) checkSweep(spec, file);
   return spec;
+}
+
+/** The engines train the paper's network only; other members of the family have a spectrum only. */
+function checkTrainableModel(model: PipelineSpec['model'], file?: string): void {
+  const asked = (['depth', 'bias', 'activation'] as const).find((f) => model[f] !== undefined);
+  if (asked === undefined) return;
+  throw new SpecError(
+    `model.${asked}`,
+    `${JSON.stringify(model[asked])} is not trained yet: the engines train depth 2, bias 0, relu only, and so far only \`specbias spectrum --depth --bias --activation\` supports the model family`,
+    file,
+  );
 }
 
 /** Every grid path must name a field, and every point must be a valid pipeline spec. */
