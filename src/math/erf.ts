@@ -13,6 +13,8 @@
 export function erf(x: number): number {
   if (Number.isNaN(x)) return NaN;
   const a = Math.abs(x);
+  // erfc(6) = 2e-17 is below half an ulp of 1.
+  if (a >= 6) return Math.sign(x);
   if (a > 3) return Math.sign(x) * (1 - erfcContinuedFraction(a));
   return erfSeries(x);
 }
@@ -41,10 +43,11 @@ function erfSeries(x: number): number {
 /**
  * erfc(x) for x > 3 by Laplace's continued fraction
  *   erfc x = (e^(-x^2) / sqrt(pi)) / (x + (1/2) / (x + 1 / (x + (3/2) / (x + 2 / (x + ...))))),
- * evaluated backwards from a fixed depth that is converged to rounding for x > 3.
+ * evaluated backwards from a depth that is converged to rounding for x > 3.
  */
 function erfcContinuedFraction(x: number): number {
   let f = x;
-  for (let n = 60; n >= 1; n--) f = x + n / 2 / f;
+  // Depths measured to reach rounding: 30 terms at x = 3 .. 4.5, 15 beyond 5; twice that is used.
+  for (let n = x < 5 ? 60 : 30; n >= 1; n--) f = x + n / 2 / f;
   return Math.exp(-x * x) / (Math.sqrt(Math.PI) * f);
 }

@@ -310,14 +310,16 @@ export function familySpectrum(dim: number, maxDegree: number, model: ModelFamil
     });
   } else {
     const p = new Float64Array(maxDegree + 1);
+    // Each kernel value costs a 2-D quadrature per layer, so sample kappa once on Chebyshev points.
+    const interpolant = chebyshevInterpolant((theta) => familyKernelJet(model, theta, 0).value);
     integrals = integrateDegreesInAngle(maxDegree + dim, maxDegree, (theta, out) => {
-      const kappa = familyKernelJet(model, theta, 0).value;
+      const kappa = interpolant.at(Math.cos(theta));
       gegenbauerAll(dim, maxDegree, Math.cos(theta), p);
       const w = ratio * kappa * Math.pow(Math.sin(theta), dim - 2);
       for (let k = 0; k <= maxDegree; k++) out[k] = w * p[k];
     });
     // |P_k| <= 1 and the weight integrates to 1, so a kernel error e moves mu_k by at most e.
-    kernelError = kernelErrorBound(model);
+    kernelError = kernelErrorBound(model) + interpolant.error;
   }
   const out: FamilySpectrumEntry[] = [];
   for (let k = 0; k <= maxDegree; k++) {
@@ -326,6 +328,50 @@ export function familySpectrum(dim: number, maxDegree: number, model: ModelFamil
     out.push({ degree: k, mu: value, multiplicity: multiplicity(dim, k), numericalZero: Math.abs(value) <= 100 * errorBound, errorBound });
   }
   return out;
+}
+
+/**
+ * The Chebyshev interpolant of a function of t on [-1, 1], given as a function of theta = arccos t
+ * (so t = +-1 are exact nodes), on N + 1 Chebyshev–Lobatto points with N doubled from 16 until
+ * the top quarter of the coefficients is below 1e-15 of the largest (the function is analytic
+ * on [-1, 1], so they fall geometrically). `error` is the sum of that top quarter, a bound on the
+ * interpolation error; `at` uses Clenshaw's recurrence.
+ */
+export function chebyshevInterpolant(fOfAngle: (theta: number) => number, maxPoints = 1024): { at: (t: number) => number; error: number; points: number } {
+  let coefficients = new Float64Array(0);
+  let error = Infinity;
+  let n = 16;
+  let previous = new Float64Array(0);
+  for (; n <= maxPoints; n *= 2) {
+    // The points for N are those for N/2 and the midpoints between them.
+    const values = new Float64Array(n + 1);
+    for (let j = 0; j <= n; j++) values[j] = j % 2 === 0 && previous.length > 0 ? previous[j / 2] : fOfAngle((Math.PI * j) / n);
+    previous = values;
+    // c_k = (2/N) sum'' f_j cos(pi j k / N), halving the end terms (and c_0, c_N).
+    coefficients = new Float64Array(n + 1);
+    let largest = 0;
+    for (let k = 0; k <= n; k++) {
+      let sum = 0;
+      for (let j = 0; j <= n; j++) sum += (j === 0 || j === n ? 0.5 : 1) * values[j] * Math.cos((Math.PI * ((j * k) % (2 * n))) / n);
+      coefficients[k] = ((k === 0 || k === n ? 0.5 : 1) * 2 * sum) / n;
+      largest = Math.max(largest, Math.abs(coefficients[k]));
+    }
+    error = 0;
+    for (let k = Math.floor((3 * n) / 4); k <= n; k++) error += Math.abs(coefficients[k]);
+    if (error <= 1e-15 * largest * (n / 16)) break;
+  }
+  const c = coefficients;
+  const at = (t: number) => {
+    let b1 = 0;
+    let b2 = 0;
+    for (let k = c.length - 1; k >= 1; k--) {
+      const b0 = 2 * t * b1 - b2 + c[k];
+      b2 = b1;
+      b1 = b0;
+    }
+    return t * b1 - b2 + c[0];
+  };
+  return { at, error, points: c.length };
 }
 
 /**

@@ -135,7 +135,8 @@ function integrateInAngle(bandwidth: number, f: (theta: number) => number): numb
  * int_0^pi f_k(theta) d theta for k = 0 .. maxDegree at once, f filling `out` with every f_k at
  * one theta (so an expensive kernel is evaluated once per node for all degrees). Orders grow as in
  * {@link integrateInAngle} until every degree's two successive rules agree to 1e-14 relative to
- * int |f_k|; `errors` are the last differences, an estimate of each value's quadrature error.
+ * int |f_k|, or their difference stops falling below 1e-12 (the rounding floor of large D);
+ * `errors` are the last differences, an estimate of each value's quadrature error.
  */
 export function integrateDegreesInAngle(
   bandwidth: number,
@@ -166,8 +167,11 @@ export function integrateDegreesInAngle(
     const next = rule(order);
     let converged = true;
     for (let k = 0; k <= maxDegree; k++) {
+      const last = errors[k];
       errors[k] = Math.abs(next.values[k] - prev.values[k]);
-      if (!(errors[k] <= 1e-14 * next.absValues[k])) converged = false;
+      // Converged, or at the rounding floor (a few 1e-14 at D ~ 1000): the difference stopped falling.
+      const floor = errors[k] <= 1e-12 * next.absValues[k] && errors[k] >= last / 2;
+      if (!(errors[k] <= 1e-14 * next.absValues[k] || floor)) converged = false;
     }
     prev = next;
     if (converged) break;

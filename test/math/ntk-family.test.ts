@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
+  chebyshevInterpolant,
+  familyKernelJet,
   EXPECTATION_ERROR,
   expectationRule,
   familyKernel,
@@ -139,6 +141,24 @@ describe('expectations', () => {
     const gh = gaussianPairExpectations(Math.tanh, tanhPrime, p, q, gaussHermite(180));
     const used = gaussianPairExpectations(Math.tanh, tanhPrime, p, q, expectationRule(a));
     expect(Math.abs(gh.derivatives - used.derivatives)).toBeGreaterThan(1e-11);
+  });
+});
+
+describe('chebyshevInterpolant', () => {
+  it('reproduces analytic functions to rounding and stops once the coefficients have decayed', () => {
+    const f = (t: number) => 1 / (2 - t) + Math.exp(t);
+    const interp = chebyshevInterpolant((theta) => f(Math.cos(theta)));
+    for (const t of [-1, -0.77, 0, 0.3, 0.999, 1]) expect(Math.abs(interp.at(t) - f(t))).toBeLessThan(1e-14);
+    expect(interp.points).toBeLessThanOrEqual(65);
+    expect(interp.error).toBeLessThan(1e-14);
+  });
+
+  it('the tanh and GELU kernels are sampled on 65 points and interpolated to their own accuracy', () => {
+    for (const m of [model(3, 0.5, 'tanh'), model(3, 0.5, 'gelu')]) {
+      const interp = chebyshevInterpolant((theta) => familyKernelJet(m, theta, 0).value);
+      expect(interp.points).toBe(65);
+      for (const t of [-0.99, -0.3, 0.42, 0.9999]) expect(Math.abs(interp.at(t) - familyKernel(m, t))).toBeLessThan(1e-13);
+    }
   });
 });
 
