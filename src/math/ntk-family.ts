@@ -15,7 +15,8 @@
  * raw initialisation gives earlier layers twice the output layer's variance and one step size.
  *
  * Expectations: ReLU by the arc-cosine kernels, erf by the arcsine kernel (closed forms, any
- * order of derivative through `Jet`); tanh and GELU by 2-D Gauss–Hermite quadrature (values only).
+ * order of derivative through `Jet`); tanh and GELU by a 2-D product quadrature rule (values
+ * only; `expectationRule` says why the trapezoid rule rather than Gauss–Hermite).
  */
 import { erf } from './erf.js';
 import { lgamma } from './gamma.js';
