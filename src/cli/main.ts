@@ -64,9 +64,17 @@ export const COMMANDS: Record<string, Command> = {
     run: async (a) => (await import('./db.js')).dbCommand(a),
   },
   spectrum: {
-    usage: 'spectrum --dim D --max-degree K [--learning-rate ETA] [--json]',
+    usage: 'spectrum --dim D --max-degree K [--depth L] [--bias B] [--activation relu|erf|tanh|gelu] [--learning-rate ETA] [--json]',
     summary: 'analytic NTK eigenvalues mu_k and multiplicities N(D,k)',
-    options: { dim: { type: 'string' }, 'max-degree': { type: 'string' }, 'learning-rate': { type: 'string' }, ...json },
+    options: {
+      dim: { type: 'string' },
+      'max-degree': { type: 'string' },
+      depth: { type: 'string' },
+      bias: { type: 'string' },
+      activation: { type: 'string' },
+      'learning-rate': { type: 'string' },
+      ...json,
+    },
     run: async (a) => (await import('./spectrum.js')).spectrumCommand(a),
   },
   report: {

@@ -12,6 +12,7 @@
 import { z } from 'zod';
 import { capFraction, DISTRIBUTION_DEFAULTS, MIN_REGION_FRACTION, type Distribution } from '../math/distributions.js';
 import { badPathReason, gridPointSpecs, gridSize, MAX_SWEEP_POINTS } from './grid.js';
+import { ACTIVATIONS, MAX_DEPTH } from '../math/ntk-family.js';
 
 export const ENGINES = ['auto', 'native', 'tfjs-wasm', 'tfjs-cpu', 'tfjs-node', 'tfjs-node-gpu'] as const;
 
@@ -153,6 +154,10 @@ const modelSchema = z
       .enum(['gaussian', 'symmetric'])
       .optional()
       .describe("'gaussian' (the paper's, when absent) or 'symmetric' (paired neurons, so f_0 = 0; width must be even)"),
+    // The model family (docs/science.md): absent means the paper's 2, 0, relu; an explicit default is dropped so both spellings hash alike.
+    depth: int(2).max(MAX_DEPTH).optional().transform((v) => (v === 2 ? undefined : v)).describe('weight layers L (default 2, the paper)'),
+    bias: z.number().finite().min(0).optional().transform((v) => (v === 0 ? undefined : v)).describe('bias scale beta >= 0 (default 0)'),
+    activation: z.enum(ACTIVATIONS).optional().transform((v) => (v === 'relu' ? undefined : v)).describe("activation: 'relu' (default), 'erf', 'tanh' or 'gelu'"),
   })
   .strict();
 
@@ -322,7 +327,19 @@ function checkSpec(spec: PipelineSpec, ctx: Ctx): void {
   if (spec.data.n <= degrees) {
     issue(ctx, ['data', 'n'], `must be more than the target's ${degrees} degree parts (n points hold at most n independent parts), got ${spec.data.n}`);
   }
+  checkTrainableModel(spec.model, ctx);
   if (spec.sweep) checkSweep(spec, spec.sweep, ctx);
+}
+
+/** The engines train the paper's network only; other members of the family have a spectrum only. */
+function checkTrainableModel(model: PipelineSpec['model'], ctx: Ctx): void {
+  const asked = (['depth', 'bias', 'activation'] as const).find((f) => model[f] !== undefined);
+  if (asked === undefined) return;
+  issue(
+    ctx,
+    ['model', asked],
+    `${JSON.stringify(model[asked])} is not trained yet: the engines train depth 2, bias 0, relu only, and so far only \`specbias spectrum --depth --bias --activation\` supports the model family`,
+  );
 }
 
 /** Every grid path must name a field, values must differ, and every point must be a valid spec. Linear in the grid. */
