@@ -164,6 +164,8 @@ export async function superviseDevServer(opts: SupervisorOptions): Promise<{ sta
   const logPath = join(dir, 'server.log');
   const socketName = supervisorSocket(opts.dataRoot);
   const clients = new Set<Socket>();
+  /** Leases let go whose answer waits for the stop they caused. */
+  const releasing = new Set<Socket>();
   let phase: 'starting' | 'ready' | 'stopping' = 'starting';
   let ready: Extract<SupervisorMessage, { type: 'ready' }> | null = null;
   let idleTimer: NodeJS.Timeout | null = null;
@@ -200,14 +202,12 @@ export async function superviseDevServer(opts: SupervisorOptions): Promise<{ sta
       if (buffered.split('\n').some((l) => l.trim() === 'release')) {
         clients.delete(socket);
         // The last lease with no idle time: stop now, and answer once the server is down.
-        const last = clients.size === 0 && opts.idleTimeoutS === 0 && !opts.foreground;
-        const reply = () => {
+        if (clients.size === 0 && opts.idleTimeoutS === 0 && !opts.foreground) {
+          releasing.add(socket);
+          void stop();
+        } else {
           send(socket, { type: 'released' });
           socket.end();
-        };
-        if (last) void stop().then(reply);
-        else {
-          reply();
           armIdle();
         }
       }
@@ -245,8 +245,12 @@ export async function superviseDevServer(opts: SupervisorOptions): Promise<{ sta
         clearTimeout(grace);
       }
       if (readState(statePath)?.pid === process.pid) rmSync(statePath, { force: true });
-      await new Promise((r) => listener.close(r));
+      for (const s of releasing) {
+        send(s, { type: 'released' });
+        s.end();
+      }
       for (const s of clients) s.destroy();
+      await new Promise((r) => listener.close(r));
       resolveDone();
     })();
     return stopped;

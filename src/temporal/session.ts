@@ -82,7 +82,8 @@ export async function openSession(opts: SessionOptions): Promise<Session> {
   const stopWorkerAndServer = async () => {
     if (worker && worker.getState() === 'RUNNING') worker.shutdown();
     await workerRun?.catch(() => undefined);
-    await server?.release();
+    // Not awaited: the process exits next, which ends the lease anyway.
+    void server?.release();
   };
   return {
     client,
