@@ -14,7 +14,7 @@ import { sweepPoints } from '../spec/sweep.js';
 import { withResultsDb } from '../store/results-db.js';
 import { ensureWritableDataRoot } from '../store/data-root.js';
 import { openSession, type Session } from '../temporal/session.js';
-import { TASK_QUEUE } from '../temporal/worker.js';
+import { TASK_QUEUE } from '../temporal/task-queue.js';
 import { PIPELINE_WORKFLOW, PROGRESS_QUERY, SWEEP_WORKFLOW } from '../pipeline/names.js';
 import type { PipelineResult, Progress, RateSummary, SweepProgress, SweepResult } from '../pipeline/types.js';
 import { CliError } from './errors.js';
@@ -73,6 +73,9 @@ export async function runCommand({ positionals, values }: CommandArgs): Promise<
       const cause = (err.cause as Error | undefined)?.cause ?? err.cause;
       throw new CliError(`run ${runId} failed: ${(cause as Error | undefined)?.message ?? err.message}`);
     }
+    // A failing server (disk full, a locked database) shows up here as a gRPC error: say what the server said.
+    const serverError = err instanceof CliError ? null : session?.server?.lastError();
+    if (serverError) throw new CliError(`run ${runId} failed: the Temporal dev server reported: ${serverError}`);
     throw err;
   } finally {
     if (!stopping) {

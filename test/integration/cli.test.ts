@@ -90,6 +90,9 @@ describe('the specbias command', () => {
     child.kill('SIGINT');
     const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
     expect(code).toBe(130);
+    // With SPECBIAS_SERVER_IDLE_S=0 (vitest.config.ts) its supervisor stops the server before answering the release.
+    const deadline2 = Date.now() + 10_000;
+    while (alive(server.pid) && Date.now() < deadline2) await new Promise((r) => setTimeout(r, 50));
     expect(alive(server.pid)).toBe(false);
     expect(existsSync(join(data, 'temporal', 'server.json'))).toBe(false);
     // Nothing half-written: every artifact file has its checksum sidecar.
