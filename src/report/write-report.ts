@@ -16,6 +16,7 @@ import { writeFileAtomic } from '../store/atomic-file.js';
 import { displayPath, ResultsMissingError } from '../store/errors.js';
 import { withResultsDb } from '../store/results-db.js';
 import { resolveFonts } from './fonts.js';
+import { reportHtml } from './html.js';
 import { ReportQueries } from './queries.js';
 import { renderFigure } from './render.js';
 import { buildRunReport, type ReportDocument } from './run-report.js';
@@ -44,7 +45,7 @@ export interface WrittenFile {
 
 export interface WrittenReport extends ReportTarget {
   dir: string;
-  /** Figures (SVG and PNG, in figure order), then report.md. */
+  /** Figures (SVG and PNG, in figure order), report.html, then report.md. */
   files: WrittenFile[];
 }
 
@@ -74,6 +75,10 @@ export async function writeReport(options: WriteReportOptions): Promise<WrittenR
     files.push({ path: svgPath, bytes: Buffer.byteLength(rendered.svg) });
     files.push({ path: pngPath, bytes: rendered.png.length, width: rendered.width, height: rendered.height });
   }
+  const html = await reportHtml(doc.html);
+  const htmlPath = path.join(dir, 'report.html');
+  await writeFileAtomic(htmlPath, html);
+  files.push({ path: htmlPath, bytes: Buffer.byteLength(html) });
   const mdPath = path.join(dir, 'report.md');
   await writeFileAtomic(mdPath, doc.markdown);
   files.push({ path: mdPath, bytes: Buffer.byteLength(doc.markdown) });

@@ -1,0 +1,85 @@
+import { copyFile, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { writeReport } from '../../src/report/index.js';
+import { fitLines } from '../../src/report/html-views.js';
+import { chromiumPath, launchChromium, NO_BROWSER, openOffline, type HeadlessChromium } from './browser.js';
+import { buildFixture, RATES } from './fixture.js';
+
+if (!chromiumPath) console.warn(NO_BROWSER);
+
+describe('report.html', () => {
+  let dir: string;
+  let dataRoot: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(path.join(tmpdir(), 'specbias-html-'));
+    dataRoot = await buildFixture(dir);
+  });
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('is self-contained: no external URL in a script, link or image, the libraries and the data inline', async () => {
+    const written = await writeReport({ dataRoot, id: 'run-a', outDir: path.join(dir, 'static') });
+    const html = await readFile(path.join(written.dir, 'report.html'), 'utf8');
+    expect(written.files.map((f) => path.basename(f.path))).toContain('report.html');
+    expect(html).not.toMatch(/<script[^>]+src=/i);
+    expect(html).not.toMatch(/<link[^>]+href=/i);
+    expect(html).not.toMatch(/<img[^>]+src="?https?:/i);
+    expect(html).toContain('vega-lite/build/vega-lite.min.js');
+    expect(html).toContain('vega-embed/build/vega-embed.min.js');
+    expect(html).toContain('<details id="manifest">');
+    expect(html).toContain('manifest-code-version');
+  });
+
+  it('the fitted line has the fitted slope and passes through the window points (pure exponentials)', () => {
+    // value = 2 exp(-0.05 t) on [100, 500]: the line must be the curve itself.
+    const rows = Array.from({ length: 101 }, (_, i) => ({ run_id: 'r', split: 'train', step: i * 10, degree: 1, source: 'network', value: 2 * Math.exp(-RATES[1]! * i * 10) }));
+    const fit = fitLines(rows, [{ run_id: 'r', split: 'train', kind: 'target', degree: 1, fitted_rate: RATES[1]!, window_start: 100, window_end: 500 }], 'target');
+    expect(fit.length).toBe(25);
+    expect(fit[0]!.step).toBe(100);
+    expect(fit.at(-1)!.step).toBe(500);
+    for (const p of fit) expect(p.value).toBeCloseTo(2 * Math.exp(-RATES[1]! * p.step), 12);
+  });
+
+  it.skipIf(!chromiumPath)(
+    'renders offline in headless Chromium: every view draws marks, no console error, no request leaves the machine',
+    async () => {
+      const written = await writeReport({ dataRoot, id: 'run-a', outDir: path.join(dir, 'browser') });
+      let chrome: HeadlessChromium | undefined;
+      try {
+        chrome = await launchChromium();
+        const { page, requests, errors } = await openOffline(chrome, pathToFileURL(path.join(written.dir, 'report.html')).href);
+        await page.waitForSelector('body[data-rendered]', { timeout: 60_000 });
+        const views = await page.$$eval('.view', (els) =>
+          els.map((el) => ({ id: el.id, marks: Number((el as HTMLElement).dataset.marks ?? 0), svgItems: el.querySelectorAll('svg .role-mark > *').length })),
+        );
+        expect(views.map((v) => v.id)).toEqual(['projection-target', 'projection-eigenspace', 'loss', 'spectrum', 'ntk-error']);
+        for (const v of views) {
+          expect(v.marks, v.id).toBeGreaterThan(0);
+          expect(v.svgItems, v.id).toBeGreaterThan(0);
+        }
+        // The degree selector narrows the projection views to one degree: fewer marks, still some.
+        const before = views.find((v) => v.id === 'projection-target')!.marks;
+        await page.selectOption('#degree', '2');
+        await page.waitForFunction((n) => Number(document.getElementById('projection-target')!.dataset.marks) < n, before);
+        const after = await page.$eval('#projection-target', (el) => Number((el as HTMLElement).dataset.marks));
+        expect(after).toBeGreaterThan(0);
+        // The scale toggle redraws on a linear axis.
+        await page.selectOption('#scale', 'linear');
+        await page.waitForFunction(() => document.querySelector('#projection-target svg')?.textContent?.includes('linear scale'));
+        await page.selectOption('#degree', '-1');
+        await page.screenshot({ path: path.join(dir, 'report-html.png'), fullPage: true });
+        expect(errors).toEqual([]);
+        expect(requests).toEqual([]);
+        // The temp folder goes at the end; SPECBIAS_SCREENSHOT_DIR keeps a copy for a person to look at.
+        if (process.env.SPECBIAS_SCREENSHOT_DIR) await copyFile(path.join(dir, 'report-html.png'), path.join(process.env.SPECBIAS_SCREENSHOT_DIR, 'report-html.png'));
+      } finally {
+        await chrome?.close();
+      }
+    },
+    120_000,
+  );
+});
