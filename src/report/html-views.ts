@@ -95,8 +95,8 @@ export function projectionViewSpec(input: ProjectionViewInput): TopLevelSpec {
     axis: scale === 'log' ? LOG_AXIS : {},
   };
   const color = runLabels
-    ? { field: 'run', type: 'nominal', title: 'run', scale: { domain: [...new Set(runLabels.values())], scheme: 'tableau10' } }
-    : { field: 'degree', type: 'nominal', title: 'degree k', scale: { domain: degrees, scheme: DEGREE_SCHEME } };
+    ? { field: 'run', type: 'nominal', title: 'run', legend: { symbolType: 'stroke' }, scale: { domain: [...new Set(runLabels.values())], scheme: 'tableau10' } }
+    : { field: 'degree', type: 'nominal', title: 'degree k', legend: { symbolType: 'stroke' }, scale: { domain: degrees, scheme: DEGREE_SCHEME } };
   const strokeDash = {
     field: 'curve',
     type: 'nominal',
@@ -169,7 +169,7 @@ export function lossViewSpec(rows: LossPoint[], scale: 'linear' | 'log', subject
     encoding: {
       x: { field: 'step', type: 'quantitative', title: 'gradient-descent step t' },
       y: { field: 'loss', type: 'quantitative', title: 'loss', scale: scale === 'log' ? { type: 'log' } : { zero: true }, axis: scale === 'log' ? LOG_AXIS : {} },
-      color: { field: colorField, type: 'nominal', title: colorField, scale: { scheme: 'tableau10' } },
+      color: { field: colorField, type: 'nominal', title: colorField, legend: { symbolType: 'stroke' }, scale: { scheme: 'tableau10' } },
       ...(runLabels ? { strokeDash: { field: 'split', type: 'nominal', title: 'split', legend: { symbolType: 'stroke' } } } : {}),
     },
   } as unknown as TopLevelSpec);

@@ -100,7 +100,7 @@ export function projectionFigure(input: ProjectionFigureInput): Figure {
           scale: scale === 'log' ? { type: 'log' } : { zero: true },
           axis: scale === 'log' ? LOG_AXIS : {},
         },
-        color: { field: 'degree', type: 'nominal', title: 'degree k', scale: { domain: degrees, scheme: DEGREE_SCHEME } },
+        color: { field: 'degree', type: 'nominal', title: 'degree k', legend: { symbolType: 'stroke' }, scale: { domain: degrees, scheme: DEGREE_SCHEME } },
         strokeDash: {
           field: 'curve',
           type: 'nominal',

@@ -15,6 +15,7 @@ import path from 'node:path';
 import { writeFileAtomic } from '../store/atomic-file.js';
 import { displayPath, ResultsMissingError } from '../store/errors.js';
 import { withResultsDb } from '../store/results-db.js';
+import { buildCompareReport, resolveCompareTarget } from './compare-report.js';
 import { resolveFonts } from './fonts.js';
 import { reportHtml } from './html.js';
 import { ReportQueries } from './queries.js';
@@ -28,6 +29,8 @@ export interface WriteReportOptions {
   dataRoot: string;
   /** A run_id or sweep_id, or a unique prefix of one. */
   id: string;
+  /** More ids (runs, sweeps or prefixes): with them the report compares every run of `id` and `ids`. */
+  ids?: string[];
   /** The output folder; default `<dataRoot>/reports/<full id>/`. */
   outDir?: string;
   /** Told about problems that do not stop the report, such as missing fonts. */
@@ -55,10 +58,11 @@ export async function writeReport(options: WriteReportOptions): Promise<WrittenR
   if (!existsSync(database)) throw new ResultsMissingError(displayPath(path.resolve(database)));
 
   const { target, doc } = await withResultsDb(database, { readOnly: true }, async (db) => {
-    const target = await resolveReportTarget(db, options.id);
+    const target = options.ids?.length ? await resolveCompareTarget(db, [options.id, ...options.ids]) : await resolveReportTarget(db, options.id);
     const queries = await ReportQueries.create(db);
     const input = { queries, target, dataRoot: options.dataRoot, database: displayPath(path.resolve(database)) };
-    const doc: ReportDocument = target.kind === 'run' ? await buildRunReport(input) : await buildSweepReport(input);
+    const doc: ReportDocument =
+      target.kind === 'run' ? await buildRunReport(input) : target.kind === 'sweep' ? await buildSweepReport(input) : await buildCompareReport(input);
     return { target, doc };
   });
 

@@ -1,3 +1,4 @@
+/// <reference lib="dom" />
 import { copyFile, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -76,6 +77,54 @@ describe('report.html', () => {
         expect(requests).toEqual([]);
         // The temp folder goes at the end; SPECBIAS_SCREENSHOT_DIR keeps a copy for a person to look at.
         if (process.env.SPECBIAS_SCREENSHOT_DIR) await copyFile(path.join(dir, 'report-html.png'), path.join(process.env.SPECBIAS_SCREENSHOT_DIR, 'report-html.png'));
+      } finally {
+        await chrome?.close();
+      }
+    },
+    120_000,
+  );
+
+  it('a comparison shows only the spec fields that differ, the rates side by side, and overlays every run', async () => {
+    const written = await writeReport({ dataRoot, id: 'run-a', ids: ['run-c'], outDir: path.join(dir, 'compare') });
+    expect(written).toMatchObject({ kind: 'runs', runIds: ['run-a', 'run-c'] });
+    const md = await readFile(path.join(written.dir, 'report.md'), 'utf8');
+    // run-a and run-c differ in width only (256 and 1024; both seed 0).
+    const params = md.slice(md.indexOf('## Parameters that differ'), md.indexOf('## Fitted rates'));
+    expect(params).toContain('| field | run-a | run-c |');
+    expect(params).toContain('| model.width | 256 | 1024 |');
+    expect(params.trim().split('\n').filter((l) => l.startsWith('|'))).toHaveLength(3); // header, rule, one field
+    // Rates: run-c decays at half of run-a's (fixture).
+    expect(md).toContain(`| train | 1 | ${RATES[1]!.toFixed(5)} | ${(RATES[1]! / 2).toFixed(5)} |`);
+
+    // A sweep id brings in its runs; the seeds of run-a and run-b differ too.
+    const sweep = await writeReport({ dataRoot, id: 'sw-1', ids: ['run-a'], outDir: path.join(dir, 'compare-sweep') });
+    expect(sweep.runIds).toEqual(['run-a', 'run-b', 'run-c']);
+    const md3 = await readFile(path.join(sweep.dir, 'report.md'), 'utf8');
+    expect(md3).toContain('| seed | 0 | 1 | 0 |');
+    expect(md3).toContain('| model.width | 256 | 256 | 1024 |');
+  });
+
+  it.skipIf(!chromiumPath)(
+    'the comparison page draws both runs overlaid in Chromium, offline',
+    async () => {
+      const written = await writeReport({ dataRoot, id: 'run-a', ids: ['run-c'], outDir: path.join(dir, 'compare-browser') });
+      let chrome: HeadlessChromium | undefined;
+      try {
+        chrome = await launchChromium();
+        const { page, requests, errors } = await openOffline(chrome, pathToFileURL(path.join(written.dir, 'report.html')).href);
+        await page.waitForSelector('body[data-rendered]', { timeout: 60_000 });
+        const text = await page.$eval('#compare-projection-target', (el) => el.textContent ?? '');
+        expect(text).toContain('run-a');
+        expect(text).toContain('run-c');
+        const marks = await page.$eval('#compare-projection-target', (el) => Number((el as HTMLElement).dataset.marks));
+        expect(marks).toBeGreaterThan(0);
+        // Lines of two runs x 3 degrees x 2 sources in each of the two panels.
+        const lines = await page.$$eval('#compare-projection-target svg .mark-line path', (els) => els.length);
+        expect(lines).toBe(2 * 3 * 2 * 2);
+        await page.screenshot({ path: path.join(dir, 'compare-html.png'), fullPage: true });
+        if (process.env.SPECBIAS_SCREENSHOT_DIR) await copyFile(path.join(dir, 'compare-html.png'), path.join(process.env.SPECBIAS_SCREENSHOT_DIR, 'compare-html.png'));
+        expect(errors).toEqual([]);
+        expect(requests).toEqual([]);
       } finally {
         await chrome?.close();
       }
