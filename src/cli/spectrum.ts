@@ -2,7 +2,7 @@
 import { ntkSpectrum, theoryRate } from '../math/ntk.js';
 import { CliError } from './errors.js';
 import type { CommandArgs } from './main.js';
-import { formatNumber, formatTable, printJson, say } from './io.js';
+import { formatNumber, formatTable, print, printJson } from './io.js';
 
 function intFlag(values: CommandArgs['values'], name: string, min: number, max: number): number {
   const raw = values[name];
@@ -23,7 +23,7 @@ export async function spectrumCommand({ values }: CommandArgs): Promise<number> 
     return 0;
   }
   const header = ['k', 'mu_k', 'N(D,k)', ...(lr !== null ? ['theory rate'] : []), ''];
-  say(
+  print(
     formatTable(
       header,
       rows.map((r) => [

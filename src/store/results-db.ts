@@ -378,8 +378,26 @@ export class ResultsDb {
   }
 
   private async read(sql: string, params?: QueryParams): Promise<Record<string, unknown>[]> {
-    const reader = this.guardWrites ? await this.runReadOnly(sql, params) : await this.connection.runAndReadAll(sql, params);
+    const reader = this.guardWrites ? await this.runReadOnly(sql, params) : await this.runEach(sql, params);
     return reader.convertRowObjects(plainValue);
+  }
+
+  /** Runs statement by statement and reads the last one's rows (runAndReadAll alone reads the first's). */
+  private async runEach(sql: string, params?: QueryParams) {
+    const extracted = await this.connection.extractStatements(sql);
+    if (extracted.count <= 1) return this.connection.runAndReadAll(sql, params);
+    for (let i = 0; ; i += 1) {
+      const prepared = await extracted.prepare(i);
+      try {
+        if (i === extracted.count - 1) {
+          if (params) prepared.bind(params);
+          return await prepared.runAndReadAll();
+        }
+        await prepared.run();
+      } finally {
+        prepared.destroySync();
+      }
+    }
   }
 
   /** Runs statement by statement, refusing writes: this handle's instance is read-write. */
