@@ -10,7 +10,7 @@ export interface PrepareSweepInput {
 }
 export interface SweepPoint {
   index: number;
-  /** sha256 of the point's grid values, shortened; the child workflow id is `<sweepId>/<pointId>`. */
+  /** sha256 of the point's grid values, shortened; it names the point in failures; the child workflow id is the run id. */
   pointId: string;
   params: GridPoint;
   /** The run id the point's pipeline will get (from its own spec hash). */

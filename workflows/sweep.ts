@@ -1,6 +1,6 @@
 /**
  * `spectralBiasSweep(spec)`: every point of `spec.sweep.grid` as a child `spectralBiasPipeline`
- * with id `<sweep-id>/<point-id>`, at most `sweep.concurrency` at a time (a sliding window).
+ * whose workflow id is its run id, at most `sweep.concurrency` at a time (a sliding window).
  *
  * The history stays small: after CONTINUE_AFTER finished points the window drains and the
  * sweep continues as new, carrying only counters. A relaunched or resumed sweep starts children
@@ -9,6 +9,7 @@
 import { continueAsNew, defineQuery, executeChild, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { createActivities } from '../activities/index.js';
 import { pointSpec } from '../src/spec/sweep.js';
+import { runMemo } from './memo.js';
 import type { PipelineResult, PipelineSpec, Progress } from './types.js';
 
 // ---- Types --------------------------------------------------------------------------------
@@ -60,10 +61,13 @@ export async function spectralBiasSweep(input: PipelineSpec, state: SweepState =
   let finishedHere = 0;
   const launch = (index: number) => {
     const point = points[index]!;
-    const childId = `${parentId}/${point.pointId}`;
+    // The child's workflow id is its run id, so the Web UI and the results database name runs alike.
+    const childId = point.runId;
+    const childSpec = pointSpec(spec as unknown as Record<string, unknown>, point.params);
     const child = executeChild('spectralBiasPipeline', {
       workflowId: childId,
-      args: [pointSpec(spec as unknown as Record<string, unknown>, point.params)],
+      args: [childSpec],
+      memo: runMemo(childSpec, parentId, point.params),
     }) as Promise<PipelineResult>;
     const settled = child.then(
       () => {
