@@ -12,7 +12,7 @@
 
 import type { TopLevelSpec } from 'vega-lite';
 import { DEGREE_SCHEME, LOG_AXIS, positive, styled } from './figure.js';
-import { KIND_LABELS, type ProjectionPoint } from './projection-figure.js';
+import { KIND_LABELS, signChanges, type ProjectionPoint } from './projection-figure.js';
 
 /** What the fitted-line layer needs of a rate row (columns of the rates table). */
 export interface FitWindowRow {
@@ -82,6 +82,8 @@ export function projectionViewSpec(input: ProjectionViewInput): TopLevelSpec {
     ...(runLabels ? { run: runLabels.get(r.run_id ?? '') ?? r.run_id } : {}),
   }));
   const fits = runLabels ? [] : fitLines(input.rows, input.rates, kind).filter((r) => keep(r.value));
+  // |v̂ᵀr| crossing zero draws a V on a log axis: mark those points (see signChanges).
+  const dips = kind === 'target' && scale === 'log' ? [...signChanges(input.rows.filter((r) => keep(r.value)))].map((r) => ({ ...r, ...(runLabels ? { run: runLabels.get(r.run_id ?? '') ?? r.run_id } : {}) })) : [];
   const splits = [...new Set(data.map((r) => r.split))].sort((a, b) => (a === 'train' ? -1 : b === 'train' ? 1 : a.localeCompare(b)));
   const degrees = [...new Set(data.map((r) => r.degree))].sort((a, b) => a - b);
   const curves = [CURVES.network, CURVES.kernel, CURVES.fit].filter((c) => data.some((r) => r.curve === c) || fits.some((r) => r.curve === c));
@@ -130,6 +132,16 @@ export function projectionViewSpec(input: ProjectionViewInput): TopLevelSpec {
         mark: { type: 'point', filled: true, size: 14, opacity: 0.35, clip: true },
         encoding: { x, y, color, detail, tooltip },
       },
+      ...(dips.some((r) => r.split === split)
+        ? [
+            {
+              data: { values: dips.filter((r) => r.split === split) },
+              transform: [DEGREE_FILTER],
+              mark: { type: 'point', shape: 'cross', size: 70, filled: true, clip: true },
+              encoding: { x, y, color, tooltip: [{ field: 'degree', title: 'degree k' }, { field: 'step', title: 'sign change near step' }] },
+            },
+          ]
+        : []),
       ...(fits.some((r) => r.split === split)
         ? [
             {
@@ -145,7 +157,7 @@ export function projectionViewSpec(input: ProjectionViewInput): TopLevelSpec {
   return styled({
     title: {
       text: `Residual per degree (${kind}), ${scale} scale`,
-      subtitle: `${input.subject} · ${label.axis}${fits.length ? ' · thick dotted: the fitted rate over its window' : ''}`,
+      subtitle: `${input.subject} · ${label.axis}${fits.length ? ' · thick dotted: the fitted rate over its window' : ''}${dips.length ? ' · ✚: sign change' : ''}`,
     },
     params: [{ name: 'selected_degree', value: -1 }],
     hconcat: splits.map(panel),

@@ -6,6 +6,7 @@ import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeReport } from '../../src/report/index.js';
 import { fitLines } from '../../src/report/html-views.js';
+import { signChanges } from '../../src/report/projection-figure.js';
 import { chromiumPath, launchChromium, NO_BROWSER, openOffline, type HeadlessChromium } from './browser.js';
 import { buildFixture, RATES } from './fixture.js';
 
@@ -43,6 +44,14 @@ describe('report.html', () => {
     expect(fit[0]!.step).toBe(100);
     expect(fit.at(-1)!.step).toBe(500);
     for (const p of fit) expect(p.value).toBeCloseTo(2 * Math.exp(-RATES[1]! * p.step), 12);
+  });
+
+  it('sign changes: the logged point nearest a zero crossing of the signed projection is marked, and a pure decay has none', () => {
+    // s(t) = exp(-0.01 t) (1 - t/101) crosses zero at t = 101; logged every 10 steps, |s| dips at t = 100.
+    const signed = Array.from({ length: 31 }, (_, i) => ({ split: 'train', step: i * 10, degree: 1, source: 'network', value: Math.abs(Math.exp(-0.01 * i * 10) * (1 - (i * 10) / 101)) }));
+    expect([...signChanges(signed)].map((p) => p.step)).toEqual([100]);
+    const decay = signed.map((p) => ({ ...p, value: 2 * Math.exp(-0.05 * p.step) }));
+    expect(signChanges(decay).size).toBe(0);
   });
 
   it.skipIf(!chromiumPath)(
