@@ -20,6 +20,7 @@ import { CliError } from './errors.js';
 import type { CommandArgs } from './main.js';
 import { dataRootFrom, formatNumber, formatTable, print, printJson, say } from './io.js';
 import { followRun, sweepLine } from './progress.js';
+import { invocation } from './help.js';
 import { runMemo } from '../../workflows/memo.js';
 
 export async function runCommand({ positionals, values }: CommandArgs): Promise<number> {
@@ -67,7 +68,7 @@ export async function runCommand({ positionals, values }: CommandArgs): Promise<
     } else {
       print(summaryTable(rates));
       say(`\n${result.runId} completed in ${seconds.toFixed(1)} s (engine ${result.engine}/${result.backend}); manifest ${join(dataRoot, result.manifest)}`);
-      say(`query it: specbias sql "SELECT * FROM rates WHERE run_id = '${result.runId}'"`);
+      say(`query it: ${invocation()} sql "SELECT * FROM rates WHERE run_id = '${result.runId}'"; explore it: ${invocation()} report ${result.runId}`);
     }
     return 0;
   } catch (err) {
