@@ -156,11 +156,13 @@ const PAGE_SCRIPT = `
   function drawAll(which) {
     return Promise.all(views.filter(which).map(draw)).catch(function (err) { console.error('specbias report: ' + (err && err.message || err)); });
   }
-  document.getElementById('scale').addEventListener('change', function (e) {
+  var scale = document.getElementById('scale');
+  var degree = document.getElementById('degree');
+  if (scale) scale.addEventListener('change', function (e) {
     state.scale = e.target.value;
     drawAll(function (v) { return !v.specs.fixed; });
   });
-  document.getElementById('degree').addEventListener('change', function (e) {
+  if (degree) degree.addEventListener('change', function (e) {
     state.degree = Number(e.target.value);
     views.filter(function (v) { return v.degrees && v.result; }).forEach(function (v) {
       v.result.view.signal('selected_degree', state.degree).runAsync().then(function () {
@@ -194,8 +196,8 @@ ${await libraryScripts()}
 <h1>${escapeHtml(input.title)}</h1>
 ${input.intro}
 <div class="controls">
-<label>degree <select id="degree">${degreeOptions}</select></label>
-<label>y scale <select id="scale"><option value="log" selected>log</option><option value="linear">linear</option></select></label>
+${input.views.some((v) => v.degrees) ? `<label>degree <select id="degree">${degreeOptions}</select></label>` : ''}
+${input.views.some((v) => !('fixed' in v.specs)) ? '<label>y scale <select id="scale"><option value="log" selected>log</option><option value="linear">linear</option></select></label>' : ''}
 <span class="caption">Hover for values; drag to pan and scroll to zoom a plot, double-click to reset.</span>
 </div>
 <h2>Figures</h2>

@@ -140,4 +140,25 @@ describe('report.html', () => {
     },
     120_000,
   );
+
+  it.skipIf(!chromiumPath)(
+    'the sweep page renders every figure in Chromium, offline',
+    async () => {
+      const written = await writeReport({ dataRoot, id: 'sw-1', outDir: path.join(dir, 'sweep-browser') });
+      let chrome: HeadlessChromium | undefined;
+      try {
+        chrome = await launchChromium();
+        const { page, requests, errors } = await openOffline(chrome, pathToFileURL(path.join(written.dir, 'report.html')).href);
+        await page.waitForSelector('body[data-rendered]', { timeout: 60_000 });
+        const views = await page.$$eval('.view', (els) => els.map((el) => ({ id: el.id, marks: Number((el as HTMLElement).dataset.marks ?? 0) })));
+        expect(views.map((v) => v.id)).toEqual(['sweep-rates-target', 'ntk-error', 'projection-target-log', 'spectrum']);
+        for (const v of views) expect(v.marks, v.id).toBeGreaterThan(0);
+        expect(errors).toEqual([]);
+        expect(requests).toEqual([]);
+      } finally {
+        await chrome?.close();
+      }
+    },
+    120_000,
+  );
 });
