@@ -181,7 +181,14 @@ export function lossViewSpec(rows: LossPoint[], scale: 'linear' | 'log', subject
     encoding: {
       x: { field: 'step', type: 'quantitative', title: 'gradient-descent step t' },
       y: { field: 'loss', type: 'quantitative', title: 'loss', scale: scale === 'log' ? { type: 'log' } : { zero: true }, axis: scale === 'log' ? LOG_AXIS : {} },
-      color: { field: colorField, type: 'nominal', title: colorField, legend: { symbolType: 'stroke' }, scale: { scheme: 'tableau10' } },
+      color: {
+        field: colorField,
+        type: 'nominal',
+        title: colorField,
+        legend: { symbolType: 'stroke' },
+        // train first, so it gets the first colour, as in the projection figures
+        scale: runLabels ? { scheme: 'tableau10' } : { domain: [...new Set(values.map((r) => r.split))].sort((a, b) => (a === 'train' ? -1 : b === 'train' ? 1 : a.localeCompare(b))), scheme: 'tableau10' },
+      },
       ...(runLabels ? { strokeDash: { field: 'split', type: 'nominal', title: 'split', legend: { symbolType: 'stroke' } } } : {}),
     },
   } as unknown as TopLevelSpec);
