@@ -8,7 +8,7 @@
 import { defineQuery, defineSignal, isCancellation, setHandler, proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { createActivities } from '../activities/index.js';
 import { PROGRESS_QUERY, TRAINING_STEP_SIGNAL } from '../src/pipeline/names.js';
-import type { PipelineResult, PipelineSpec, Progress } from '../src/pipeline/types.js';
+import type { PipelineResult, PipelineSpec, Progress, StepTiming } from '../src/pipeline/types.js';
 
 // ---- Activities ---------------------------------------------------------------------------
 
@@ -37,7 +37,7 @@ export const trainingStepSignal = defineSignal<[number]>(TRAINING_STEP_SIGNAL);
 // ---- Workflow -----------------------------------------------------------------------------
 
 export async function spectralBiasPipeline(input: PipelineSpec): Promise<PipelineResult> {
-  const progress: Progress = { runId: null, stage: 'prepare', step: 0, totalSteps: 0, pointsDone: 0, pointsTotal: 1 };
+  const progress: Progress = { runId: null, stage: 'prepare', step: 0, totalSteps: 0, pointsDone: 0, pointsTotal: 1, timings: [] };
   setHandler(progressQuery, () => progress);
   setHandler(trainingStepSignal, (step) => {
     progress.step = Math.max(progress.step, step);
@@ -72,12 +72,14 @@ async function run(input: PipelineSpec, progress: Progress): Promise<PipelineRes
 
   progress.stage = 'sample';
   const sample = await quick.sampleData({ spec });
+  const finished = <R extends { timing: StepTiming }>(r: R): R => (progress.timings!.push(r.timing), r);
+  finished(sample);
 
   progress.stage = 'spectrum+train';
   const [spectrum, ntk, trained] = await allSettled([
-    long.computeSpectrum({ spec, samples: sample.samples }),
-    long.checkNtk({ spec, samples: sample.samples }),
-    long.trainNetwork({ spec, samples: sample.samples, workflowId }),
+    long.computeSpectrum({ spec, samples: sample.samples }).then(finished),
+    long.checkNtk({ spec, samples: sample.samples }).then(finished),
+    long.trainNetwork({ spec, samples: sample.samples, workflowId }).then(finished),
   ] as const);
   progress.step = spec.training.steps;
 
@@ -89,6 +91,7 @@ async function run(input: PipelineSpec, progress: Progress): Promise<PipelineRes
     gram: spectrum.gram,
     vectors: spectrum.vectors,
   });
+  finished(projected);
 
   progress.stage = 'analyze';
   const analyzed = await long.analyzeRun({

@@ -1,6 +1,6 @@
 /**
  * `spectralBiasSweep(spec)`: every point of `spec.sweep.grid` as a child `spectralBiasPipeline`
- * with id `<sweep-id>/<point-id>`, at most `sweep.concurrency` at a time (a sliding window).
+ * whose workflow id is its run id, at most `sweep.concurrency` at a time (a sliding window).
  *
  * The history stays small: after CONTINUE_AFTER finished points the window drains and the
  * sweep continues as new, carrying only counters. A relaunched or resumed sweep starts children
@@ -11,6 +11,7 @@ import type { createActivities } from '../activities/index.js';
 import { PIPELINE_WORKFLOW, PROGRESS_QUERY } from '../src/pipeline/names.js';
 import type { PipelineResult, PipelineSpec, SweepFailure, SweepProgress, SweepResult } from '../src/pipeline/types.js';
 import { pointSpec } from '../src/spec/grid.js';
+import { runMemo } from './memo.js';
 
 export type { SweepProgress, SweepResult };
 
@@ -50,10 +51,13 @@ export async function spectralBiasSweep(input: PipelineSpec, state: SweepState =
   let finishedHere = 0;
   const launch = (index: number) => {
     const point = points[index]!;
-    const childId = `${parentId}/${point.pointId}`;
+    // The child's workflow id is its run id, so the Web UI and the results database name runs alike.
+    const childId = point.runId;
+    const childSpec = pointSpec(spec as unknown as Record<string, unknown>, point.params);
     const child = executeChild(PIPELINE_WORKFLOW, {
       workflowId: childId,
-      args: [pointSpec(spec as unknown as Record<string, unknown>, point.params)],
+      args: [childSpec],
+      memo: runMemo(childSpec, parentId, point.params),
     }) as Promise<PipelineResult>;
     const settled = child.then(
       () => {

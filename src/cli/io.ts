@@ -1,8 +1,11 @@
 /**
- * CLI output rules: with --json exactly one JSON value goes to stdout; everything for humans
- * goes to stderr.
+ * CLI output rules: results (tables, data, help) go to stdout, so `specbias status > f` keeps
+ * them; diagnostics and progress go to stderr. With --json stdout holds exactly one JSON value.
  */
 export const say = (line: string): void => void process.stderr.write(`${line}\n`);
+
+/** A result line on stdout. */
+export const print = (line: string): void => void process.stdout.write(`${line}\n`);
 
 export function printJson(value: unknown): void {
   process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
@@ -24,4 +27,15 @@ export function formatNumber(v: number | null | undefined, digits = 4): string |
 
 export function dataRootFrom(flag: string | undefined): string {
   return flag ?? process.env.SPECBIAS_DATA ?? 'data';
+}
+
+function csvCell(v: unknown): string {
+  if (v === null || v === undefined) return '';
+  const s = typeof v === 'object' ? JSON.stringify(v) : String(v);
+  return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+/** CSV with a header line, quoted where needed, ending in a newline. */
+export function csvText(header: string[], rows: unknown[][]): string {
+  return [header.map(csvCell).join(','), ...rows.map((r) => r.map(csvCell).join(','))].join('\n') + '\n';
 }

@@ -5,7 +5,8 @@
  */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { CliError } from './errors.js';
-import { say } from './io.js';
+import { invocation, optionHelp, packageVersion } from './help.js';
+import { print, say } from './io.js';
 
 type Options = NonNullable<ParseArgsConfig['options']>;
 export interface CommandArgs {
@@ -46,15 +47,21 @@ export const COMMANDS: Record<string, Command> = {
     run: async (a) => (await import('./server.js')).serverCommand(a),
   },
   status: {
-    usage: 'status [RUN] [--json] [--data DIR]',
-    summary: 'runs recorded in the results database, or one run with its rates',
+    usage: 'status [RUN|SWEEP] [--json] [--data DIR]',
+    summary: 'runs recorded in the results database, or one run (id or unique prefix) with its rates',
     options: { ...json, ...data },
     run: async (a) => (await import('./status.js')).statusCommand(a),
   },
+  runs: {
+    usage: 'runs [--where PREDICATE] [--sort COLUMNS] [--json|--csv] [--data DIR]',
+    summary: 'a table of runs: parameters, status, duration and each degree\'s fitted rate',
+    options: { where: { type: 'string' }, sort: { type: 'string' }, ...json, csv: { type: 'boolean' }, ...data },
+    run: async (a) => (await import('./runs.js')).runsCommand(a),
+  },
   sql: {
-    usage: 'sql "QUERY" [--json|--csv] [--data DIR]',
-    summary: 'SQL on results.duckdb, read-only',
-    options: { ...json, csv: { type: 'boolean' }, ...data },
+    usage: 'sql ["QUERY" | -f FILE | < FILE] [--json|--csv] [--data DIR]',
+    summary: 'SQL on results.duckdb, read-only; several statements print the last one\'s rows',
+    options: { ...json, csv: { type: 'boolean' }, file: { type: 'string', short: 'f' }, ...data },
     run: async (a) => (await import('./sql.js')).sqlCommand(a),
   },
   db: {
@@ -78,8 +85,8 @@ export const COMMANDS: Record<string, Command> = {
     run: async (a) => (await import('./spectrum.js')).spectrumCommand(a),
   },
   report: {
-    usage: 'report RUN|SWEEP [--out DIR] [--data DIR] [--json]',
-    summary: 'figures (SVG and PNG) and a Markdown report for a run or sweep (id or unique prefix)',
+    usage: 'report RUN|SWEEP [RUN|SWEEP...] [--out DIR] [--data DIR] [--json]',
+    summary: 'report.html, figures (SVG, PNG) and report.md for a run or sweep (id or unique prefix); several ids: a comparison',
     options: { out: { type: 'string' }, ...data, ...json },
     run: async (a) => (await import('./report.js')).reportCommand(a),
   },
@@ -106,22 +113,43 @@ export const COMMANDS: Record<string, Command> = {
 };
 
 function help(): string {
-  const lines = ['usage: specbias COMMAND [options]', '', 'commands:'];
+  const cli = invocation();
+  const lines = [`usage: ${cli} COMMAND [options]`, '', 'commands:'];
   for (const [name, c] of Object.entries(COMMANDS)) lines.push(`  ${name.padEnd(9)} ${c.summary}`);
-  lines.push('', 'Every command has --help. Output root: --data DIR or SPECBIAS_DATA (default ./data).');
+  lines.push('', `Every command has --help. Output root: --data DIR or SPECBIAS_DATA (default ./data). ${cli} --version prints the version.`);
+  if (cli !== 'specbias') lines.push('specbias is not on PATH here: run it as `npx specbias ...` from the project folder (or `npm link` once).');
   return lines.join('\n');
+}
+
+/** `specbias COMMAND --help`: the usage, the summary, and every option with its description. */
+export function commandHelp(name: string): string {
+  const command = COMMANDS[name]!;
+  const options = Object.entries(command.options).map(([opt, o]) => {
+    const flag = `${o.short ? `-${o.short}, ` : ''}--${opt}${o.type === 'string' ? ' VALUE' : ''}`;
+    return `  ${flag.padEnd(24)} ${optionHelp(name, opt) ?? ''}`;
+  });
+  return [`usage: ${invocation()} ${command.usage}`, '', command.summary, ...(options.length ? ['', 'options:', ...options] : [])].join('\n');
+}
+
+/** Arguments that start with '-' but hold a space or a line break are values (a query starting with a -- comment), not options. */
+function isValue(arg: string): boolean {
+  return arg.startsWith('-') && /\s/.test(arg);
 }
 
 /** Parse argv for one command; exported so tests can assert the exact error text. */
 export function parseCommand(argv: string[]): { name: string; command: Command; args: CommandArgs } | { help: string } {
   const [name, ...rest] = argv;
   if (!name || name === '--help' || name === '-h' || name === 'help') return { help: help() };
+  if (name === '--version' || name === '-V') return { help: `specbias ${packageVersion()}` };
   const command = COMMANDS[name];
   if (!command) throw new CliError(`unknown command "${name}"; expected one of ${Object.keys(COMMANDS).join(', ')}`, 2);
-  if (rest.includes('--help') || rest.includes('-h')) return { help: `usage: specbias ${command.usage}\n\n${command.summary}` };
+  if (rest.includes('--help') || rest.includes('-h')) return { help: commandHelp(name) };
   try {
-    const { values, positionals } = parseArgs({ args: rest, options: command.options, allowPositionals: true, strict: true });
-    return { name, command, args: { values, positionals } };
+    // Values that look like options are swapped for placeholders, parsed as positionals, and put back.
+    const held = rest.filter(isValue);
+    const args = rest.map((a) => (isValue(a) ? `\u0000${held.indexOf(a)}` : a));
+    const { values, positionals } = parseArgs({ args, options: command.options, allowPositionals: true, strict: true });
+    return { name, command, args: { values, positionals: positionals.map((p) => (p.startsWith('\u0000') ? held[Number(p.slice(1))]! : p)) } };
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
     const unknown = e.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' ? /'([^']+)'/.exec(e.message)?.[1] : undefined;
@@ -134,7 +162,7 @@ export async function main(argv: string[]): Promise<number> {
   try {
     const parsed = parseCommand(argv);
     if ('help' in parsed) {
-      say(parsed.help);
+      print(parsed.help);
       return 0;
     }
     return await parsed.command.run(parsed.args);

@@ -19,7 +19,10 @@ import { PIPELINE_WORKFLOW, PROGRESS_QUERY, SWEEP_WORKFLOW } from '../pipeline/n
 import type { PipelineResult, Progress, RateSummary, SweepProgress, SweepResult } from '../pipeline/types.js';
 import { CliError } from './errors.js';
 import type { CommandArgs } from './main.js';
-import { dataRootFrom, formatNumber, formatTable, printJson, say } from './io.js';
+import { dataRootFrom, formatNumber, formatTable, print, printJson, say } from './io.js';
+import { followRun, sweepLine } from './progress.js';
+import { invocation } from './help.js';
+import { runMemo } from '../../workflows/memo.js';
 
 export async function runCommand({ positionals, values }: CommandArgs): Promise<number> {
   if (positionals.length !== 1) throw new CliError('run: expected one SPEC file (usage: specbias run SPEC [--set path=value]... [--json])', 2);
@@ -50,9 +53,11 @@ export async function runCommand({ positionals, values }: CommandArgs): Promise<
       workflowId: runId,
       args: [spec],
       workflowIdConflictPolicy: 'USE_EXISTING',
+      memo: runMemo(spec, null),
     });
     say(`run ${runId} (workflow ${handle.workflowId}) on ${session.address}`);
-    const result = await waitWithProgress(handle, spec.training.steps);
+    if (session.server && !session.server.foreground) say(`Web UI ${session.server.uiUrl} until the dev server idles out (SPECBIAS_SERVER_IDLE_S, default 300 s); to keep it, run \`specbias server\` in another terminal first`);
+    const result = await waitWithProgress(handle);
     const rates = await readRates(dataRoot, result.runId);
     const seconds = (performance.now() - t0) / 1000;
     if (json) {
@@ -63,9 +68,9 @@ export async function runCommand({ positionals, values }: CommandArgs): Promise<
         manifest: join(dataRoot, result.manifest),
       });
     } else {
-      say(summaryTable(rates));
+      print(summaryTable(rates));
       say(`\n${result.runId} completed in ${seconds.toFixed(1)} s (engine ${result.engine}/${result.backend}); manifest ${join(dataRoot, result.manifest)}`);
-      say(`query it: specbias sql "SELECT * FROM rates WHERE run_id = '${result.runId}'"`);
+      say(`query it: ${invocation()} sql "SELECT * FROM rates WHERE run_id = '${result.runId}'"; explore it: ${invocation()} report ${result.runId}`);
     }
     return 0;
   } catch (err) {
@@ -91,29 +96,8 @@ interface Handle {
   result(): Promise<unknown>;
 }
 
-async function waitWithProgress(handle: Handle, totalSteps: number): Promise<PipelineResult> {
-  const tty = process.stderr.isTTY;
-  let last = '';
-  const draw = (p: Progress) => {
-    const frac = p.stage === 'completed' ? 1 : p.totalSteps ? p.step / p.totalSteps : 0;
-    const bar = `${'#'.repeat(Math.round(frac * 24)).padEnd(24, '.')}`;
-    const line = `  [${bar}] ${p.stage.padEnd(14)} step ${p.step}/${p.totalSteps || totalSteps}`;
-    if (tty) process.stderr.write(`\r${line}`);
-    else if (p.stage !== last) say(line);
-    last = p.stage;
-  };
-  const timer = setInterval(() => {
-    handle
-      .query<Progress>(PROGRESS_QUERY)
-      .then(draw)
-      .catch(() => undefined);
-  }, 1000);
-  try {
-    return (await handle.result()) as PipelineResult;
-  } finally {
-    clearInterval(timer);
-    if (tty) process.stderr.write('\n');
-  }
+async function waitWithProgress(handle: Handle): Promise<PipelineResult> {
+  return followRun(() => handle.query<Progress>(PROGRESS_QUERY), handle.result() as Promise<PipelineResult>);
 }
 
 /** One degree's rates as the summary shows them: the same shape the workflow returns. */
@@ -165,15 +149,17 @@ async function runSweep(session: Session, spec: PipelineSpec, dataRoot: string, 
     workflowId: sweepId,
     args: [spec],
     workflowIdConflictPolicy: 'USE_EXISTING',
+    memo: runMemo(spec, null),
   });
   say(`sweep ${sweepId} on ${session.address}`);
+  const labels = new Map(sweepPoints(spec).map(({ runId, params }) => [runId, Object.entries(params).map(([k, v]) => `${k.split('.').at(-1)}=${JSON.stringify(v)}`).join(' ')]));
   const tty = process.stderr.isTTY;
   let shown = -1;
   const timer = setInterval(() => {
     handle
       .query<SweepProgress>(PROGRESS_QUERY)
       .then((p) => {
-        const line = `  points ${p.pointsDone}/${p.pointsTotal} done${p.running.length ? `; running ${p.running.map((r) => r.split('/').at(-1)).join(', ')}` : ''}`;
+        const line = sweepLine(p, labels);
         if (tty) process.stderr.write(`\r${line.padEnd(100)}`);
         else if (p.pointsDone !== shown) say(line);
         shown = p.pointsDone;
@@ -198,7 +184,7 @@ async function runSweep(session: Session, spec: PipelineSpec, dataRoot: string, 
     printJson({ sweepId, status: result.status, points: points.map((p) => ({ ...p, rates: p.rates.map((r) => ({ degree: r.degree, fittedRate: r.fittedRate, theoryRate: r.theoryRate, ratio: r.ratio })) })) });
   } else {
     const degrees = [...new Set(points.flatMap((p) => p.rates.map((r) => r.degree)))].sort((a, b) => a - b);
-    say(
+    print(
       formatTable(
         ['point', ...degrees.map((d) => `rate k=${d}`), 'run', 'status'],
         points.map((p) => [

@@ -6,7 +6,7 @@ import { ntkSpectrum, theoryRate } from '../math/ntk.js';
 import { ACTIVATIONS, familySpectrum, isPaperModel, MAX_DEPTH, type Activation, type ModelFamily } from '../math/ntk-family.js';
 import { CliError } from './errors.js';
 import type { CommandArgs } from './main.js';
-import { formatNumber, formatTable, printJson, say } from './io.js';
+import { formatNumber, formatTable, print, printJson } from './io.js';
 
 function intFlag(values: CommandArgs['values'], name: string, min: number, max: number, fallback?: number): number {
   const raw = values[name];
@@ -61,10 +61,10 @@ export async function spectrumCommand({ values }: CommandArgs): Promise<number> 
     );
     return 0;
   }
-  if (!isPaperModel(model)) say(`model: depth ${model.depth}, bias ${model.bias}, activation ${model.activation}`);
+  if (!isPaperModel(model)) print(`model: depth ${model.depth}, bias ${model.bias}, activation ${model.activation}`);
   const zeroNote = isPaperModel(model) ? '(numerical zero: odd k >= 3)' : '(numerical zero: within 100x its error bound)';
   const header = ['k', 'mu_k', 'N(D,k)', ...(lr !== null ? ['theory rate'] : []), ''];
-  say(
+  print(
     formatTable(
       header,
       rows.map((r) => [

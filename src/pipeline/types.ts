@@ -18,6 +18,8 @@ export interface Progress {
   totalSteps: number;
   pointsDone: number;
   pointsTotal: number;
+  /** The steps finished so far, each with its time and whether its artifact was cached. */
+  timings?: StepTiming[];
 }
 
 export interface StepTiming {

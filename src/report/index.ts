@@ -19,6 +19,8 @@ export { AmbiguousReportTargetError, ReportTargetError } from './errors.js';
 export { ReportQueries, type RateSummaryRow, type RunInfo } from './queries.js';
 export { buildRunReport, type ReportDocument, type ReportInput } from './run-report.js';
 export { buildSweepReport } from './sweep-report.js';
+export { buildCompareReport, differingFields, flattenSpec, resolveCompareTarget } from './compare-report.js';
+export { reportHtml, type HtmlReportInput, type HtmlView } from './html.js';
 export { renderFigure, renderSvg, svgToPng, type RenderedFigure } from './render.js';
 export { resolveFonts, FONT_FAMILY, type ResolvedFonts } from './fonts.js';
 export { type Figure } from './figure.js';

@@ -66,7 +66,9 @@ export function projectionFigure(input: ProjectionFigureInput): Figure {
   const kept = input.rows.filter(
     (r) => (scale === 'log' ? positive(r.value) : Number.isFinite(r.value)) && (!byRun || panelOf.has(r.run_id ?? '')),
   );
-  const values = thin(kept).map((r) => ({
+  const dips = kind === 'target' && scale === 'log' ? signChanges(kept) : new Set<ProjectionPoint>();
+  const values = thin(kept, dips).map((r) => ({
+    ...(dips.has(r) ? { dip: true } : {}),
     ...r,
     curve: SOURCE_LABELS[r.source] ?? r.source,
     ...(byRun ? { panel: panelOf.get(r.run_id ?? '') } : {}),
@@ -77,6 +79,25 @@ export function projectionFigure(input: ProjectionFigureInput): Figure {
   const hasKernel = values.some((r) => r.source === 'kernel');
   const label = KIND_LABELS[kind] ?? { axis: `projection (${kind})`, phrase: `the projections of kind ${kind}` };
 
+  const lineEncoding = {
+    x: { field: 'step', type: 'quantitative', title: 'gradient-descent step t' },
+    y: {
+      field: 'value',
+      type: 'quantitative',
+      title: label.axis,
+      scale: scale === 'log' ? { type: 'log' } : { zero: true },
+      axis: scale === 'log' ? LOG_AXIS : {},
+    },
+    color: { field: 'degree', type: 'nominal', title: 'degree k', legend: { symbolType: 'stroke' }, scale: { domain: degrees, scheme: DEGREE_SCHEME } },
+    strokeDash: {
+      field: 'curve',
+      type: 'nominal',
+      title: 'curve',
+      legend: { symbolType: 'stroke', symbolSize: 300 },
+      scale: { domain: curves, range: curves.map((c) => (c === SOURCE_LABELS.kernel ? [6, 4] : [1, 0])) },
+    },
+  };
+
   const spec = styled({
     title: {
       text: `Residual per degree, ${scale === 'log' ? 'log' : 'linear'} scale`,
@@ -85,30 +106,17 @@ export function projectionFigure(input: ProjectionFigureInput): Figure {
     data: { values },
     facet: {
       column: { field: 'split', type: 'nominal', sort: splits, title: null, header: { labelExpr: "'split: ' + datum.value" } },
-      ...(byRun ? { row: { field: 'panel', type: 'nominal', title: null, sort: input.panels!.map((p) => p.label), header: { labelAngle: 0, labelAlign: 'left', labelLimit: 160 } } } : {}),
+      ...(byRun ? { row: { field: 'panel', type: 'nominal', title: null, sort: input.panels!.map((p) => p.label), header: { labelAngle: 0, labelAlign: 'left', labelLimit: 0, labelPadding: 8 } } } : {}),
     },
     spec: {
       width: byRun ? 260 : 330,
       height: byRun ? 150 : 230,
-      mark: { type: 'line', clip: true },
-      encoding: {
-        x: { field: 'step', type: 'quantitative', title: 'gradient-descent step t' },
-        y: {
-          field: 'value',
-          type: 'quantitative',
-          title: label.axis,
-          scale: scale === 'log' ? { type: 'log' } : { zero: true },
-          axis: scale === 'log' ? LOG_AXIS : {},
-        },
-        color: { field: 'degree', type: 'nominal', title: 'degree k', scale: { domain: degrees, scheme: DEGREE_SCHEME } },
-        strokeDash: {
-          field: 'curve',
-          type: 'nominal',
-          title: 'curve',
-          legend: { symbolType: 'stroke', symbolSize: 300 },
-          scale: { domain: curves, range: curves.map((c) => (c === SOURCE_LABELS.kernel ? [6, 4] : [1, 0])) },
-        },
-      },
+      layer: [
+        { mark: { type: 'line', clip: true }, encoding: lineEncoding },
+        ...(dips.size
+          ? [{ transform: [{ filter: 'datum.dip' }], mark: { type: 'point', shape: 'cross', size: 60, filled: true, clip: true }, encoding: { x: lineEncoding.x, y: lineEncoding.y, color: lineEncoding.color } }]
+          : []),
+      ],
     },
     resolve: { scale: { y: 'shared' } },
   } as TopLevelSpec);
@@ -123,7 +131,8 @@ export function projectionFigure(input: ProjectionFigureInput): Figure {
         ? 'solid lines are the trained network, dashed lines its kernel-regime twin (the linearized dynamics on the same sample). '
         : 'solid lines are the trained network (this run has no kernel-regime rows). ') +
       `Panels: ${splits.join(' and ')} split${byRun ? ', one row per run' : ''}.` +
-      (scale === 'log' ? ' On the log scale a straight stretch is geometric decay; its slope is the fitted rate.' : ''),
+      (scale === 'log' ? ' On the log scale a straight stretch is geometric decay; its slope is the fitted rate.' : '') +
+      (dips.size ? ' Crosses mark where v̂_kᵀ r_t changes sign: the absolute value dips towards zero there, a V on the log axis, not a change of rate.' : ''),
     spec,
   };
 }
@@ -131,8 +140,8 @@ export function projectionFigure(input: ProjectionFigureInput): Figure {
 /** Most points drawn per curve: more add file size, not detail, at this figure's width. */
 export const MAX_POINTS_PER_CURVE = 400;
 
-/** Keeps every s-th point of each curve (and its last), so no curve has more than {@link MAX_POINTS_PER_CURVE}. */
-function thin(rows: ProjectionPoint[]): ProjectionPoint[] {
+/** The points of each curve, in step order, keyed as thin() keys them. */
+function curvesOf(rows: ProjectionPoint[]): Map<string, ProjectionPoint[]> {
   const curves = new Map<string, ProjectionPoint[]>();
   for (const r of rows) {
     const key = `${r.run_id ?? ''}\u0000${r.split}\u0000${r.degree}\u0000${r.source}`;
@@ -140,12 +149,33 @@ function thin(rows: ProjectionPoint[]): ProjectionPoint[] {
     if (!curve) curves.set(key, (curve = []));
     curve.push(r);
   }
+  for (const curve of curves.values()) curve.sort((a, b) => a.step - b.step);
+  return curves;
+}
+
+/**
+ * Where |v̂ᵀr| dips through zero: a logged point below half of both neighbours. A smooth
+ * geometric decay never does that (it would need a rate above ln 2 per logged interval on
+ * both sides); a signed projection crossing zero does, and its absolute value draws a V.
+ */
+export function signChanges(rows: ProjectionPoint[]): Set<ProjectionPoint> {
+  const dips = new Set<ProjectionPoint>();
+  for (const curve of curvesOf(rows).values()) {
+    for (let i = 1; i + 1 < curve.length; i++) {
+      const v = curve[i]!.value;
+      if (v < 0.5 * curve[i - 1]!.value && v < 0.5 * curve[i + 1]!.value) dips.add(curve[i]!);
+    }
+  }
+  return dips;
+}
+
+/** Keeps every s-th point of each curve (and its last, and every point in `keep`), so no curve has more than {@link MAX_POINTS_PER_CURVE} thinned points. */
+function thin(rows: ProjectionPoint[], keep: Set<ProjectionPoint> = new Set()): ProjectionPoint[] {
   const kept: ProjectionPoint[] = [];
-  for (const curve of curves.values()) {
-    curve.sort((a, b) => a.step - b.step);
+  for (const curve of curvesOf(rows).values()) {
     const stride = Math.ceil(curve.length / MAX_POINTS_PER_CURVE);
     curve.forEach((p, i) => {
-      if (i % stride === 0 || i === curve.length - 1) kept.push(p);
+      if (i % stride === 0 || i === curve.length - 1 || keep.has(p)) kept.push(p);
     });
   }
   return kept;

@@ -16,6 +16,7 @@
 
 import type { DuckDBValue } from '@duckdb/node-api';
 import { viewDefinitions, type ResultsDb } from '../store/results-db.js';
+import type { LossPoint } from './html-views.js';
 import type { NtkCheckRow } from './ntk-figure.js';
 import type { ProjectionPoint } from './projection-figure.js';
 import type { ReportTarget } from './target.js';
@@ -113,7 +114,7 @@ export class ReportQueries {
          FROM runs AS r JOIN run_params AS p USING (run_id)
         WHERE r.${inScope(target)}
         ORDER BY p.width NULLS LAST, p.n NULLS LAST, p.seed NULLS LAST, r.run_id`,
-      { scope: target.id },
+      { scope: scopeOf(target) },
     );
     return rows.map((r) => ({ ...(r as unknown as RunInfo), spec: JSON.parse(r.spec as string) as unknown }));
   }
@@ -124,7 +125,7 @@ export class ReportQueries {
         ORDER BY width NULLS LAST, n NULLS LAST, seed NULLS LAST, run_id,
                  CASE split WHEN 'train' THEN 0 WHEN 'test' THEN 1 ELSE 2 END, split,
                  CASE kind WHEN 'target' THEN 0 WHEN 'eigenspace' THEN 1 ELSE 2 END, kind, degree`,
-      { scope: target.id },
+      { scope: scopeOf(target) },
     )) as unknown as RateSummaryRow[];
   }
 
@@ -143,7 +144,7 @@ export class ReportQueries {
     const rows = await this.select(
       `SELECT kind FROM projections WHERE ${inScope(target)}
         GROUP BY kind ORDER BY CASE kind WHEN 'target' THEN 0 WHEN 'eigenspace' THEN 1 ELSE 2 END, kind`,
-      { scope: target.id },
+      { scope: scopeOf(target) },
     );
     return rows.map((r) => r.kind as string);
   }
@@ -153,7 +154,7 @@ export class ReportQueries {
       `SELECT run_id, split, step, degree, source, value FROM projections
         WHERE ${inScope(target)} AND kind = $kind
         ORDER BY run_id, split, source, degree, step`,
-      { scope: target.id, kind },
+      { scope: scopeOf(target), kind },
     )) as unknown as ProjectionPoint[];
   }
 
@@ -167,17 +168,31 @@ export class ReportQueries {
     return (await this.select('SELECT eigenvalue, cluster FROM gram_eigenvalues WHERE run_id = $r ORDER BY idx', { r: runId })) as unknown as GramPoint[];
   }
 
+  /** The losses of the runs (train, and test where logged); none when the table does not exist. */
+  async losses(target: ReportTarget): Promise<LossPoint[]> {
+    if (!this.has('losses')) return [];
+    return (await this.select(`SELECT run_id, split, step, loss FROM losses WHERE ${inScope(target)} ORDER BY run_id, split, step`, {
+      scope: scopeOf(target),
+    })) as unknown as LossPoint[];
+  }
+
   /** The ntk_check rows of the runs; none when the table does not exist. */
   async ntkChecks(target: ReportTarget): Promise<NtkCheckRow[]> {
     if (!this.has('ntk_check')) return [];
     return (await this.select(
       `SELECT run_id, width, n_points, rel_error FROM ntk_check WHERE ${inScope(target)} ORDER BY width, run_id`,
-      { scope: target.id },
+      { scope: scopeOf(target) },
     )) as unknown as NtkCheckRow[];
   }
 }
 
 /** `run_id IN (the runs of the target)`, reading the parameter $scope (see {@link scopeOf}). */
 function inScope(target: ReportTarget): string {
+  if (target.kind === 'runs') return `run_id IN (SELECT unnest(string_split($scope, chr(10))))`;
   return `run_id IN (SELECT run_id FROM runs WHERE ${target.kind === 'run' ? 'run_id' : 'sweep_id'} = $scope)`;
+}
+
+/** The value of $scope: the run or sweep id, or the compared run ids one per line. */
+function scopeOf(target: ReportTarget): string {
+  return target.kind === 'runs' ? target.runIds.join('\n') : target.id;
 }

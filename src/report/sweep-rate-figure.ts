@@ -81,7 +81,8 @@ export function sweepRateFigure(input: SweepRateFigureInput): Figure {
     if (positive(r.fitted_rate_mean)) {
       points.push({ ...base, curve: FITTED, rate: r.fitted_rate_mean, lo: positive(r.fitted_rate_min) ? r.fitted_rate_min : r.fitted_rate_mean, hi: positive(r.fitted_rate_max) ? r.fitted_rate_max : r.fitted_rate_mean });
     }
-    if (positive(r.theory_rate)) points.push({ ...base, curve: THEORY, rate: r.theory_rate });
+    // The theory describes the training residual: no theory line on the test panel.
+    if (positive(r.theory_rate) && r.split === 'train') points.push({ ...base, curve: THEORY, rate: r.theory_rate });
     if (positive(r.kernel_rate_mean)) points.push({ ...base, curve: KERNEL, rate: r.kernel_rate_mean });
   }
   const degrees = [...new Set(points.map((p) => p.degree as number))].sort((a, b) => a - b);
@@ -133,7 +134,7 @@ export function sweepRateFigure(input: SweepRateFigureInput): Figure {
       (axis.field === 'point' ? 'for each grid point of the sweep' : `against ${axis.title}`) +
       ', one colour per degree, log y. Solid: the trained network' +
       (seeds > 1 ? ' (mean over the seeds of a grid point; bars span min to max)' : '') +
-      (curves.includes(THEORY) ? "; dashed: the theory rate −ln(1 − η′μ_k)" : '') +
+      (curves.includes(THEORY) ? "; dashed (train only): the theory rate −ln(1 − η′μ_k)" : '') +
       (curves.includes(KERNEL) ? '; dotted: the kernel-regime rate on the same samples' : '') +
       '. Refused fits (NaN) are left out.',
     spec,

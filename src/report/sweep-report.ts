@@ -12,6 +12,9 @@
  */
 
 import type { Figure } from './figure.js';
+import { escapeHtml, type HtmlReportInput } from './html.js';
+import { manifestHtml, ratesHtml } from './html-sections.js';
+import { withTooltips } from './html-views.js';
 import { formatCount } from './format.js';
 import { manifestPath, readManifest } from './manifest.js';
 import { codeBlock, figureBlock, markdownTable } from './markdown.js';
@@ -123,7 +126,18 @@ export async function buildSweepReport(input: ReportInput): Promise<ReportDocume
     markdownTable(['run', 'code version', 'engine', 'host', 'started', 'seconds', 'manifest'], provenance, ['l', 'l', 'l', 'l', 'l', 'r', 'l']),
     '',
   ].join('\n');
-  return { figures, markdown };
+  const html: HtmlReportInput = {
+    title: `Report: sweep ${target.id}`,
+    intro: `<p>Sweep <code>${escapeHtml(target.id)}</code>: ${runs.length} run${runs.length === 1 ? '' : 's'}${varied.length ? `; the grid varies ${escapeHtml(varied.join(', '))}` : ''}.</p>`,
+    views: figures.map((f) => ({ id: f.name, heading: f.heading, caption: f.caption.replace(/`/g, ''), specs: { fixed: withTooltips(f.spec) } })),
+    sections: [
+      '<h2>Rates per run</h2>',
+      ratesHtml(rates as unknown as Record<string, unknown>[], true),
+      ...(first ? ['<h2>Provenance of the first run</h2>', manifestHtml(first.spec, await readManifest(input.dataRoot, first.run_id), manifestPath(input.dataRoot, first.run_id))] : []),
+    ],
+    degrees: [...new Set(rates.map((r) => r.degree))].sort((a, b) => a - b),
+  };
+  return { figures, markdown, html };
 }
 
 /** A run's panel label: the knobs the grid varies (e.g. "width 256, seed 1"), else its run_id. */

@@ -13,8 +13,9 @@ import { displayPath } from '../store/errors.js';
 import { AmbiguousReportTargetError, ReportTargetError } from './errors.js';
 
 export interface ReportTarget {
-  kind: 'run' | 'sweep';
-  /** The full run_id or sweep_id. */
+  /** 'runs': a comparison of several runs (`specbias report A B ...`). */
+  kind: 'run' | 'sweep' | 'runs';
+  /** The full run_id or sweep_id; for 'runs', a name made of the run ids. */
   id: string;
   /** The runs the report covers, ordered by run_id. */
   runIds: string[];

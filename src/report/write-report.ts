@@ -15,7 +15,9 @@ import path from 'node:path';
 import { writeFileAtomic } from '../store/atomic-file.js';
 import { displayPath, ResultsMissingError } from '../store/errors.js';
 import { withResultsDb } from '../store/results-db.js';
+import { buildCompareReport, resolveCompareTarget } from './compare-report.js';
 import { resolveFonts } from './fonts.js';
+import { reportHtml } from './html.js';
 import { ReportQueries } from './queries.js';
 import { renderFigure } from './render.js';
 import { buildRunReport, type ReportDocument } from './run-report.js';
@@ -27,6 +29,8 @@ export interface WriteReportOptions {
   dataRoot: string;
   /** A run_id or sweep_id, or a unique prefix of one. */
   id: string;
+  /** More ids (runs, sweeps or prefixes): with them the report compares every run of `id` and `ids`. */
+  ids?: string[];
   /** The output folder; default `<dataRoot>/reports/<full id>/`. */
   outDir?: string;
   /** Told about problems that do not stop the report, such as missing fonts. */
@@ -44,7 +48,7 @@ export interface WrittenFile {
 
 export interface WrittenReport extends ReportTarget {
   dir: string;
-  /** Figures (SVG and PNG, in figure order), then report.md. */
+  /** Figures (SVG and PNG, in figure order), report.html, then report.md. */
   files: WrittenFile[];
 }
 
@@ -54,10 +58,11 @@ export async function writeReport(options: WriteReportOptions): Promise<WrittenR
   if (!existsSync(database)) throw new ResultsMissingError(displayPath(path.resolve(database)));
 
   const { target, doc } = await withResultsDb(database, { readOnly: true }, async (db) => {
-    const target = await resolveReportTarget(db, options.id);
+    const target = options.ids?.length ? await resolveCompareTarget(db, [options.id, ...options.ids]) : await resolveReportTarget(db, options.id);
     const queries = await ReportQueries.create(db);
     const input = { queries, target, dataRoot: options.dataRoot, database: displayPath(path.resolve(database)) };
-    const doc: ReportDocument = target.kind === 'run' ? await buildRunReport(input) : await buildSweepReport(input);
+    const doc: ReportDocument =
+      target.kind === 'run' ? await buildRunReport(input) : target.kind === 'sweep' ? await buildSweepReport(input) : await buildCompareReport(input);
     return { target, doc };
   });
 
@@ -74,6 +79,10 @@ export async function writeReport(options: WriteReportOptions): Promise<WrittenR
     files.push({ path: svgPath, bytes: Buffer.byteLength(rendered.svg) });
     files.push({ path: pngPath, bytes: rendered.png.length, width: rendered.width, height: rendered.height });
   }
+  const html = await reportHtml(doc.html);
+  const htmlPath = path.join(dir, 'report.html');
+  await writeFileAtomic(htmlPath, html);
+  files.push({ path: htmlPath, bytes: Buffer.byteLength(html) });
   const mdPath = path.join(dir, 'report.md');
   await writeFileAtomic(mdPath, doc.markdown);
   files.push({ path: mdPath, bytes: Buffer.byteLength(doc.markdown) });

@@ -15,7 +15,7 @@ export { expandGrid, gridSize, pointSpec, setPath, MAX_SWEEP_POINTS, type GridPo
 
 export interface SweepPoint {
   index: number;
-  /** sha256 of the point's grid values, shortened; the child workflow id is `<sweepId>/<pointId>`. */
+  /** sha256 of the point's grid values, shortened; the child workflow id is the run id. */
   pointId: string;
   params: GridPoint;
   /** The run id the point's pipeline will get (from its own spec hash). */

@@ -171,12 +171,30 @@ export class ResultsDb {
 
   private async read(sql: string, params?: QueryParams): Promise<Record<string, unknown>[]> {
     try {
-      const reader = this.guardWrites ? await runReadStatements(this.connection, this.path, sql, params) : await this.connection.runAndReadAll(sql, params);
+      const reader = this.guardWrites ? await runReadStatements(this.connection, this.path, sql, params) : await this.runEach(sql, params);
       return reader.convertRowObjects(plainValue);
     } catch (err) {
       const refused = /^Permission Error: (Cannot access (?:file|directory) .*?) - file system operations are disabled by configuration/.exec((err as Error).message);
       if (refused) throw new Error(`file access is disabled: SQL on the results database cannot read or write files (${refused[1]})`);
       throw err;
+    }
+  }
+
+  /** Runs statement by statement and reads the last one's rows (runAndReadAll alone reads the first's). */
+  private async runEach(sql: string, params?: QueryParams) {
+    const extracted = await this.connection.extractStatements(sql);
+    if (extracted.count <= 1) return this.connection.runAndReadAll(sql, params);
+    for (let i = 0; ; i += 1) {
+      const prepared = await extracted.prepare(i);
+      try {
+        if (i === extracted.count - 1) {
+          if (params) prepared.bind(params);
+          return await prepared.runAndReadAll();
+        }
+        await prepared.run();
+      } finally {
+        prepared.destroySync();
+      }
     }
   }
 

@@ -8,6 +8,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { createSpecbiasWorker, TASK_QUEUE } from '../../src/temporal/worker.js';
 import { parseSpec } from '../../src/spec/schema.js';
 import { runIdFor } from '../../src/spec/hash.js';
+import { expandGrid, pointSpec } from '../../src/spec/sweep.js';
 import { withResultsDb } from '../../src/store/results-db.js';
 import { degreeTheoryRate } from '../../src/pipeline/rates.js';
 import type { PipelineResult, SweepResult } from '../../src/pipeline/types.js';
@@ -156,16 +157,21 @@ describe('spectralBiasPipeline on a real dev server', () => {
     }
   });
 
-  it('a sweep runs each grid point as a child with id <sweep-id>/<point-id>, and a rerun recomputes nothing', async () => {
+  it('a sweep runs each grid point as a child whose workflow id is its run id, with a memo, and a rerun recomputes nothing', async () => {
     const sweep = { ...tiny, name: 'sw', sweep: { grid: { seed: [5, 6], 'model.width': [32] }, concurrency: 2 } };
     const run = async (id: string) =>
       (await createSpecbiasWorker({ connection: env.nativeConnection, dataRoot, client: env.client })).runUntil(env.client.workflow.execute('spectralBiasSweep', { args: [sweep], taskQueue: TASK_QUEUE, workflowId: id })) as Promise<SweepResult>;
     const first = await run('it-sweep');
     expect(first).toMatchObject({ status: 'completed', pointsTotal: 2, pointsDone: 2, failed: [] });
-    const children = [];
-    for await (const w of env.client.workflow.list({ query: `WorkflowId STARTS_WITH "it-sweep/"` })) children.push(w.workflowId);
-    expect(children).toHaveLength(2);
-    for (const id of children) expect(id).toMatch(/^it-sweep\/[0-9a-f]{16}$/);
+    // The children's ids are the run ids of the grid points, computed here from the spec alone.
+    const children = expandGrid(sweep.sweep.grid).map((params) => runIdFor(parseSpec(pointSpec(sweep as unknown as Record<string, unknown>, params))));
+    expect(new Set(children).size).toBe(2);
+    for (const id of children) {
+      const described = await env.client.workflow.getHandle(id).describe();
+      expect(described.status.name).toBe('COMPLETED');
+      expect(described.parentExecution?.workflowId).toBe('it-sweep');
+      expect(described.memo).toMatchObject({ name: 'sw', width: 32, sweep: 'it-sweep' });
+    }
     await withResultsDb(join(dataRoot, 'results.duckdb'), { readOnly: true }, async (db) => {
       const rows = await db.query(`SELECT count(*) AS n FROM runs WHERE sweep_id = 'it-sweep'`);
       expect(rows[0]!.n).toBe(2);

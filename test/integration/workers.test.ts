@@ -53,8 +53,13 @@ describe('several workers', () => {
     const connection = await Connection.connect({ address });
     const client = new Client({ connection });
     const identities = new Set<string>();
-    for await (const w of client.workflow.list({ query: `WorkflowId STARTS_WITH "${out.sweepId}/"` })) {
-      const history = await client.workflow.getHandle(w.workflowId).fetchHistory();
+    // Each child's workflow id is its run id, and its memo names it for the Web UI.
+    for (const point of out.points) {
+      const handle = client.workflow.getHandle(point.runId);
+      const memo = (await handle.describe()).memo as { name: string; sweep: string; width: number; point: string };
+      expect(memo).toMatchObject({ sweep: out.sweepId });
+      expect(memo.point).toMatch(/=/);
+      const history = await handle.fetchHistory();
       for (const e of history.events ?? []) if (e.activityTaskStartedEventAttributes?.identity) identities.add(e.activityTaskStartedEventAttributes.identity);
     }
     await connection.close();

@@ -54,7 +54,7 @@ describe('specbias report', () => {
 
     const pngs = await filesOf(out, '.png');
     const svgs = await filesOf(out, '.svg');
-    expect(pngs).toEqual(['ntk-error.png', 'projection-eigenspace-log.png', 'projection-target-linear.png', 'projection-target-log.png', 'spectrum.png']);
+    expect(pngs).toEqual(['loss.png', 'ntk-error.png', 'projection-eigenspace-log.png', 'projection-target-linear.png', 'projection-target-log.png', 'spectrum.png']);
     expect(svgs).toEqual(pngs.map((f) => f.replace('.png', '.svg')));
     expect(await filesOf(out, '.md')).toEqual(['report.md']);
     expect(written.files.map((f) => path.basename(f.path)).at(-1)).toBe('report.md');
@@ -211,7 +211,7 @@ describe('specbias report on an older database', () => {
     });
     const out = path.join(dir, 'out');
     await writeReport({ dataRoot, id: 'run-a', outDir: out });
-    expect(await filesOf(out, '.png')).toEqual(['projection-eigenspace-log.png', 'projection-target-linear.png', 'projection-target-log.png', 'spectrum.png']);
+    expect(await filesOf(out, '.png')).toEqual(['loss.png', 'projection-eigenspace-log.png', 'projection-target-linear.png', 'projection-target-log.png', 'spectrum.png']);
   });
 });
 
