@@ -2,7 +2,7 @@
  * The empirical (finite-width) NTK of the paper's network at given weights, to check how close a
  * width-m network is to the kernel regime.
  *
- * Conventions (PAPER.md): f_W(x) = sqrt(m) W2 relu(W1 x), W1 m x D, W2 1 x m, theta = 1, GD step
+ * Conventions (docs/science.md): f_W(x) = sqrt(m) W2 relu(W1 x), W1 m x D, W2 1 x m, theta = 1, GD step
  * on the weights eta = eta' / (m theta^2). The Gram matrix of the gradients, divided by m,
  *   Theta_ij = (1/m) <grad_W f(x_i), grad_W f(x_j)>,
  * tends to kappa(<x_i, x_j>) (`ntkGram`) as m grows with W1 ~ N(0, 2/m), W2 ~ N(0, 1/m); the

@@ -2,7 +2,7 @@
  * The kernel-regime (linearized) twin of training: gradient descent on the squared loss with the
  * network replaced by its NTK linearization, solved in closed form in the Gram eigenbasis.
  *
- * Conventions (PAPER.md): loss L = 1/(2n) sum_i (y_i - y_hat_i)^2, GD step on the weights
+ * Conventions (docs/science.md): loss L = 1/(2n) sum_i (y_i - y_hat_i)^2, GD step on the weights
  * eta = eta' / (m theta^2), so the linearized residual on the training sample evolves by
  *   r_{s+1} = (I - eta' K/n) r_s,   K_ij = kappa(<x_i, x_j>),
  * and predictions elsewhere by f_{s+1}(x) = f_s(x) + eta' K(x, X)/n r_s. With K/n = U diag(lambda) Uᵀ:

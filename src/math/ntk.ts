@@ -2,7 +2,7 @@
  * The neural tangent kernel of the paper's two-layer ReLU network, its Mercer spectrum on the
  * sphere, and the learning rate each eigenvalue predicts.
  *
- * Conventions (PAPER.md): f_W(x) = sqrt(m) W2 relu(W1 x), x on S^(D-1), W1 ~ N(0, 2/m),
+ * Conventions (docs/science.md): f_W(x) = sqrt(m) W2 relu(W1 x), x on S^(D-1), W1 ~ N(0, 2/m),
  * W2 ~ N(0, 1/m), y_hat = theta f_W(x), loss L = 1/(2n) sum_i (y_i - y_hat_i)^2, and the GD step
  * on the weights is eta = eta' / (m theta^2). Then <grad f(x), grad f(x')> / m -> kappa(<x, x'>).
  *
@@ -205,7 +205,7 @@ export const NUMERICAL_ZERO_TOLERANCE = 1e-12;
 /**
  * mu_k and N(D, k) for k = 0 .. maxDegree.
  *
- * Without a bias, mu_k = 0 exactly for odd k >= 3 (PAPER.md); quadrature returns rounding noise
+ * Without a bias, mu_k = 0 exactly for odd k >= 3 (docs/science.md); quadrature returns rounding noise
  * there. Such a degree gets `numericalZero: true` when |mu_k| < NUMERICAL_ZERO_TOLERANCE * mu_0,
  * but `mu` still holds the computed value, not 0, so callers see the noise level. Even k and
  * k = 0, 1 are never flagged, however small (even k decays like k^-D).

@@ -2,14 +2,14 @@
  * The paper's synthetic targets: sums of zonal harmonics f*(x) = sum_c a_c P_{k_c}(<zeta_c, x>).
  *
  * Each term lies in the degree-k_c harmonic space, i.e. in one NTK eigenspace, which is what makes
- * the per-degree convergence of the residual measurable. PAPER.md uses degrees {1, 2, 4} with
+ * the per-degree convergence of the residual measurable. The paper uses degrees {1, 2, 4} with
  * a = (1, 1, 1) or (1, 3, 5) and each zeta_c a random unit vector.
  *
  *   const zetas = [1, 2, 4].map(() => randomUnitVector(rng, 10));
  *   const { y, parts } = harmonicsTarget(x, n, 10, [
  *     { degree: 1, amplitude: 1 }, { degree: 2, amplitude: 3 }, { degree: 4, amplitude: 5 },
  *   ], zetas);
- *   // parts[c] is the unscaled vector (P_{k_c}(<zeta_c, x_i>))_i; normalized, it is v_k of PAPER.md.
+ *   // parts[c] is the unscaled vector (P_{k_c}(<zeta_c, x_i>))_i; normalized, it is v_k of docs/science.md.
  *
  * Paper: Cao et al., "Towards Understanding the Spectral Bias of Deep Learning", IJCAI 2021,
  * https://arxiv.org/abs/1912.01198 (Section 5).
@@ -57,7 +57,7 @@ export function harmonicsTarget(
 
 // ---- Every target kind of the spec -----------------------------------------------------------
 
-/** The spec's target (DESIGN §5): harmonics, cosine or even-poly, each zonal around its zeta. */
+/** The spec's target (docs/spec.md): harmonics, cosine or even-poly, each zonal around its zeta. */
 export type TargetDefinition =
   | { kind: 'harmonics'; components: { degree: number; amplitude: number; zeta?: number[] }[] }
   | { kind: 'cosine'; omega: number; zeta?: number[] }

@@ -1,5 +1,5 @@
 /**
- * A run's manifest, `<data>/runs/<run-id>/manifest.json` (DESIGN §6), read
+ * A run's manifest, `<data>/runs/<run-id>/manifest.json`, read
  * for the provenance section of a report. Every field is optional here: a
  * report still comes out of a database whose manifests are gone or older.
  *

@@ -2,7 +2,7 @@
  * Figure (b): the analytic NTK eigenvalues mu_k against the degree k on
  * log-log axes, with the eigenvalues of the sample's Gram matrix K/n drawn as
  * horizontal ticks at the degree of their cluster. On n uniform points the
- * Gram eigenvalues cluster near mu_k, N(D,k) of them per degree (PAPER.md), so
+ * Gram eigenvalues cluster near mu_k, N(D,k) of them per degree (docs/science.md), so
  * each strip of ticks should straddle its mu_k point.
  *
  * ```ts

@@ -84,7 +84,7 @@ export function muClosedForm(dim: number, k: number): number {
   return 0.5 * tKappa0 + relu(k);
 }
 
-/** The paper's kappa, written from its two-term form in PAPER.md. */
+/** The paper's kappa, written from its two-term form in docs/science.md. */
 function kappaTwoTerm(t: number, oneMinusT2: number): number {
   const angle = Math.acos(Math.max(-1, Math.min(1, t)));
   return (t * (Math.PI - angle)) / (2 * Math.PI) + (Math.sqrt(oneMinusT2) + t * (Math.PI - angle)) / Math.PI;

@@ -41,7 +41,7 @@ describe('kappa', () => {
 });
 
 describe('mu', () => {
-  it('mu_k for D = 10 matches the PAPER.md table to 1e-6 relative', () => {
+  it('mu_k for D = 10 matches the reference table in docs/science.md to 1e-6 relative', () => {
     const table: Array<[number, number]> = [
       [0, 0.3513325],
       [1, 0.075],
