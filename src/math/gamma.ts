@@ -11,6 +11,7 @@
 // Lanczos coefficients for g = 607/128, n = 15 (Godfrey; the set Boost and GSL-style codes use).
 // They give |relative error| of Gamma below ~1e-15 for x > 0.
 const LANCZOS_G = 607 / 128;
+/* eslint-disable no-loss-of-precision -- the published coefficients, with all their digits */
 const LANCZOS_C = [
   0.99999999999999709182, 57.156235665862923517, -59.597960355475491248, 14.136097974741747174,
   -0.49191381609762019978, 0.33994649984811888699e-4, 0.46523628927048575665e-4,
@@ -19,6 +20,7 @@ const LANCZOS_C = [
   -0.2619083840158140867e-4, 0.36899182659531622704e-5,
 ];
 const LOG_SQRT_2PI = 0.91893853320467274178;
+/* eslint-enable no-loss-of-precision */
 
 /**
  * log |Gamma(x)| for real x that is not a non-positive integer.

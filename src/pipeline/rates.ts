@@ -3,7 +3,7 @@
  * learning rate (the spectrum artifact holds only mu_k, so a learning-rate sweep shares it), and
  * the per-degree summary a run returns.
  */
-import * as arrow from 'apache-arrow';
+import type * as arrow from 'apache-arrow';
 import { theoryRate } from '../math/ntk.js';
 import { readFloat64, readInt32, tableFromColumns } from '../store/arrow-columns.js';
 import type { RateRow } from '../store/index.js';

@@ -55,6 +55,6 @@ export async function readManifest(dataRoot: string, runId: string): Promise<Run
   try {
     return JSON.parse(text) as RunManifest;
   } catch (err) {
-    throw new Error(`manifest ${file} is not valid JSON: ${(err as Error).message}`);
+    throw new Error(`manifest ${file} is not valid JSON: ${(err as Error).message}`, { cause: err });
   }
 }

@@ -175,7 +175,7 @@ export class ResultsDb {
       return reader.convertRowObjects(plainValue);
     } catch (err) {
       const refused = /^Permission Error: (Cannot access (?:file|directory) .*?) - file system operations are disabled by configuration/.exec((err as Error).message);
-      if (refused) throw new Error(`file access is disabled: SQL on the results database cannot read or write files (${refused[1]})`);
+      if (refused) throw new Error(`file access is disabled: SQL on the results database cannot read or write files (${refused[1]})`, { cause: err });
       throw err;
     }
   }

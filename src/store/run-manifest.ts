@@ -98,7 +98,7 @@ function checkManifest(text: string, runId: string, file: string): RunManifest {
   try {
     m = JSON.parse(text) as Partial<RunManifest>;
   } catch (err) {
-    throw new Error(`${file}: not JSON (${(err as Error).message})`);
+    throw new Error(`${file}: not JSON (${(err as Error).message})`, { cause: err });
   }
   const bad = (field: string, why: string): never => {
     throw new Error(`${file}: ${field} ${why}`);

@@ -48,7 +48,11 @@ describe('clusterByMultiplicity', () => {
     for (const k of [0, 1, 2, 4]) {
       let s = 0;
       let c = 0;
-      for (let j = 0; j < n; j++) if (cluster[j] === k) (s += values[j] / n), c++;
+      for (let j = 0; j < n; j++) {
+        if (cluster[j] !== k) continue;
+        s += values[j] / n;
+        c++;
+      }
       expect(Math.abs(s / c - mu(dim, k)) / mu(dim, k)).toBeLessThan(0.05);
     }
   });

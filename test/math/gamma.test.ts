@@ -1,3 +1,4 @@
+/* eslint-disable no-loss-of-precision -- reference values written with all their published digits */
 import { describe, it, expect } from 'vitest';
 import { lgamma } from '../../src/math/index.js';
 

@@ -19,7 +19,7 @@ describe('gegenbauer', () => {
 
   it('P_k for D = 3 equals the Legendre closed forms', () => {
     const legendre = [
-      (t: number) => 1,
+      () => 1,
       (t: number) => t,
       (t: number) => (3 * t * t - 1) / 2,
       (t: number) => (5 * t ** 3 - 3 * t) / 2,

@@ -3,7 +3,7 @@ import { readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import {
   Bool,
-  Field,
+  type Field,
   Float64,
   Int32,
   RecordBatch,
