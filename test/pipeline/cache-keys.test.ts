@@ -12,7 +12,7 @@ describe('cache keys', () => {
   it('the spectrum does not depend on the learning rate, the name or the training', () => {
     const k = spectrumKey(withRate(1), samples);
     expect(spectrumKey(withRate(3), samples)).toBe(k);
-    expect(spectrumKey(spec({ name: 'other', training: { steps: 7 } }), samples)).toBe(k);
+    expect(spectrumKey(spec({ name: 'other', training: { steps: 7, logEvery: 1 } }), samples)).toBe(k);
     expect(spectrumKey(spec({ data: { dim: 6, n: 40, nTest: 10 } }), samples)).not.toBe(k);
     expect(spectrumKey(spec({ spectrum: { maxDegree: 6 } }), samples)).not.toBe(k);
     expect(spectrumKey(withRate(1), ref('b'))).not.toBe(k);

@@ -26,7 +26,7 @@ describe('the prebuilt workflow bundle', () => {
     const inBundle = [...new Set([...code.matchAll(/"\.\/(dist\/[\w/.-]+\.js)"/g)].map((m) => m[1]!))].sort();
     const stamped = bundle.workflowSources(entry).map((f) => relative(root, f)).sort();
     expect(stamped).toEqual(inBundle);
-    expect(stamped).toContain('dist/src/spec/sweep.js'); // reached through workflows/sweep.js
+    expect(stamped).toContain('dist/src/spec/grid.js'); // reached through workflows/sweep.js
   });
 
   it('goes stale when any source it was bundled from changes, and is then not used', () => {
@@ -41,7 +41,7 @@ describe('the prebuilt workflow bundle', () => {
     const copyEntry = join(copyRoot, 'workflows', 'index.js');
     expect(bundle.bundleStamp(copyEntry)).toBe(bundle.bundleStamp(entry));
     expect(bundle.currentBundlePath(copyEntry)).toBe(join(copyRoot, 'workflow-bundle.js'));
-    appendFileSync(join(copyRoot, 'src', 'spec', 'sweep.js'), '\n// changed\n');
+    appendFileSync(join(copyRoot, 'src', 'spec', 'grid.js'), '\n// changed\n');
     expect(bundle.currentBundlePath(copyEntry)).toBeNull();
   });
 });
