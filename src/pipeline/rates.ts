@@ -4,8 +4,7 @@
  * the per-degree summary a run returns.
  */
 import type * as arrow from 'apache-arrow';
-import { theoryRate } from '../math/ntk.js';
-import { readFloat64, readInt32, tableFromColumns } from '../store/arrow-columns.js';
+import { tableFromColumns } from '../store/arrow-columns.js';
 import type { RateRow } from '../store/index.js';
 
 export type { RateRow };
@@ -17,29 +16,7 @@ export type { RateRow };
  */
 export type RateSummary = Pick<RateRow, 'degree' | 'theoryRate' | 'kernelRate' | 'ratio' | 'r2' | 'note'> & { fittedRate: number | null };
 
-/**
- * The theory rate of a degree, -ln(1 - eta' mu_k), or NaN where it is undefined: mu_k <= 0 or
- * eta' mu_k >= 1. The definition: `sql/rates.sql` repeats it in SQL (NULL for NaN), and the
- * learning-rate sweep test in test/integration/pipeline.test.ts checks the two agree on every
- * degree of real runs, a numerically zero mu_3 included.
- */
-export function degreeTheoryRate(mu: number, learningRate: number): number {
-  return mu > 0 ? theoryRate(mu, learningRate) : Number.NaN;
-}
-
-/** The spectrum artifact (degree, mu, multiplicity, numerical_zero) with the run's `theory_rate` column added, for ingestion. */
-export function withTheoryRates(spectrum: arrow.Table, learningRate: number): arrow.Table {
-  const degree = readInt32(spectrum, 'degree');
-  const mu = readFloat64(spectrum, 'mu');
-  const zero = spectrum.getChild('numerical_zero')!;
-  return tableFromColumns({
-    degree,
-    mu,
-    multiplicity: readFloat64(spectrum, 'multiplicity'),
-    numerical_zero: Array.from({ length: spectrum.numRows }, (_, i) => Boolean(zero.get(i))),
-    theory_rate: Float64Array.from(mu, (m) => degreeTheoryRate(m, learningRate)),
-  });
-}
+export { degreeTheoryRate, withTheoryRates } from '../store/spectrum-table.js';
 
 /** `rates.arrow`: every fitted row of the run (train first, then by kind and degree), NaN where a rate is missing. */
 export function ratesTable(fitted: RateRow[]): arrow.Table {

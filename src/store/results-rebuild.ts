@@ -18,6 +18,14 @@ import { accessError, displayPath, ResultsCorruptError } from './errors.js';
 import { moveAside } from './results-connection.js';
 import type { ResultsDb, ResultsDbOptions } from './results-db.js';
 import { listRunManifests, runRowFromManifest, type RunManifest } from './run-manifest.js';
+import { withTheoryRates } from './spectrum-table.js';
+
+/** The learning rate a manifest's spec ran with; the theory rates of its spectrum rows depend on it. */
+function learningRateOf(m: RunManifest): number {
+  const rate = (m.spec as { training?: { learningRate?: unknown } }).training?.learningRate;
+  if (typeof rate !== 'number' || !Number.isFinite(rate)) throw new Error(`run ${m.runId}: its manifest's spec has no training.learningRate`);
+  return rate;
+}
 
 /** `ResultsDb.open`, passed in so that this module does not load results-db.ts. */
 export type OpenResultsDb = (file: string, options: ResultsDbOptions) => Promise<ResultsDb>;
@@ -146,7 +154,7 @@ async function ingestManifests(db: ResultsDb, dataRoot: string, logger: StoreLog
         store.readTable(artifact(m, 'losses')),
         store.readTable(artifact(m, 'projections')),
       ]);
-      await db.ingestRun({ run: runRowFromManifest(m), spectrum, gram, ntkCheck, losses, projections });
+      await db.ingestRun({ run: runRowFromManifest(m), spectrum: withTheoryRates(spectrum, learningRateOf(m)), gram, ntkCheck, losses, projections });
       await db.fitRates(m.runId);
       summary.completed += 1;
     } catch (err) {

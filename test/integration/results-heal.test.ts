@@ -74,9 +74,10 @@ describe('the results database after runs, failures, reruns and damage', () => {
 
     const status = specbias(['status', '--data', data]);
     expect(status.status, status.stderr).toBe(0);
-    expect(status.stderr).toContain(`${divergedId} failed: ${row.error}`);
-    const json = JSON.parse(specbias(['status', '--json', '--data', data]).stdout) as { run_id: string; status: string }[];
-    expect(json.map((x) => `${x.run_id} ${x.status}`).sort()).toEqual([`${divergedId} failed`, `${runId} completed`]);
+    expect(status.stdout).toContain(`${divergedId} failed: ${row.error}`);
+    const json = JSON.parse(specbias(['status', '--json', '--data', data]).stdout) as { runId: string; status: string; error: string | null }[];
+    expect(json.find((x) => x.runId === divergedId)?.error).toBe(row.error);
+    expect(json.map((x) => `${x.runId} ${x.status}`).sort()).toEqual([`${divergedId} failed`, `${runId} completed`]);
   }, 300_000);
 
   it('a zeroed results.duckdb is moved aside and rebuilt on the next read, with every earlier run and one line saying so', () => {
