@@ -21,6 +21,9 @@ export async function ensureWritableDataRoot(root: string): Promise<string> {
     await mkdir(absolute, { recursive: true });
     await writeFile(probe, '');
   } catch (err) {
+    // Name the data root, not the probe file inside it.
+    const e = err as NodeJS.ErrnoException;
+    if (e?.path === probe) e.path = absolute;
     throw accessError(err, absolute, DATA_ROOT_PURPOSE) ?? err;
   } finally {
     await rm(probe, { force: true }).catch(() => undefined);

@@ -84,7 +84,7 @@ describe('the specbias command', () => {
     child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
     // Wait until training is under way, then interrupt.
     const deadline = Date.now() + 60_000;
-    while (!/spectrum\+train/.test(stderr) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+    while (!/train\s+running/.test(stderr) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
     const server = JSON.parse(readFileSync(join(data, 'temporal', 'server.json'), 'utf8')) as { pid: number };
     expect(alive(server.pid)).toBe(true);
     child.kill('SIGINT');

@@ -43,7 +43,7 @@ describe('workflow replay', () => {
     });
     const bundle = await workflowBundle();
     const ids = ['replay-pipeline', 'replay-sweep'];
-    for await (const w of env.client.workflow.list({ query: `WorkflowId STARTS_WITH "replay-sweep/"` })) ids.push(w.workflowId);
+    for await (const w of env.client.workflow.list({ query: `WorkflowId STARTS_WITH "replay-sweep-"` })) ids.push(w.workflowId);
     expect(ids).toHaveLength(4);
     for (const id of ids) {
       const history = await env.client.workflow.getHandle(id).fetchHistory();

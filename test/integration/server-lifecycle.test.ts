@@ -140,7 +140,7 @@ describe('the dev server lifecycle', () => {
     children.push(child);
     let stderr = '';
     child.stderr!.on('data', (b: Buffer) => (stderr += b.toString()));
-    expect(await waitFor(() => /spectrum\+train/.test(stderr), 90_000)).toBe(true);
+    expect(await waitFor(() => /train\s+running/.test(stderr), 90_000)).toBe(true);
     const state = stateOf(data);
     expect(isSameProcess(state.supervisor) && isSameProcess(state.server)).toBe(true);
     const exited = new Promise((resolve) => child.once('exit', resolve));
@@ -173,7 +173,7 @@ describe('the dev server lifecycle', () => {
     const r = spawnSync(asUser[0]!, [...asUser.slice(1), bin, 'run', spec, '--json', '--data', data], { encoding: 'utf8', timeout: 60_000 });
     expect(r.stdout).toBe('');
     expect(r.stderr.trim().split('\n')).toEqual([
-      `specbias: cannot write to the data root: ${join(data, 'temporal')} is not writable by this user (EACCES); choose another with --data DIR or SPECBIAS_DATA`,
+      `specbias: ${data} is not writable (permission denied): specbias needs it to write its artifacts, run manifests and results.duckdb; pass --data DIR naming a writable data root, or fix its permissions`,
     ]);
     expect(r.status).toBe(1);
   }, 60_000);
