@@ -23,7 +23,7 @@
     },
     {
       'target_name': 'specbias_native',
-      'sources': ['src/addon.cc', 'src/linalg.cc', 'src/thread_pool.cc'],
+      'sources': ['src/addon.cc', 'src/linalg.cc', 'src/thread_pool.cc', 'src/ntk_gram.cc'],
       'dependencies': [
         "<!(node -p \"require('node-addon-api').targets\"):node_addon_api_except",
         'specbias_kernel_base',

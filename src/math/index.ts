@@ -62,4 +62,5 @@ export {
   harmonicEnergy,
   GAP_CLUSTER_FLOOR,
 } from './eigenspace.js';
-export { empiricalNtk, relativeFrobeniusError } from './empirical-ntk.js';
+export { empiricalNtk, empiricalNtkCross, empiricalNtkGram, directionalRelativeDifference, relativeFrobeniusError } from './empirical-ntk.js';
+export { finiteWidthTwin, type FiniteWidthTwin, type FiniteWidthTwinInput } from './finite-width-twin.js';
