@@ -22,7 +22,8 @@ import type { ArtifactRef, StepTiming } from '../workflows/types.js';
 import { failFast, stopwatch, type ActivityDeps } from './context.js';
 import { readSamples } from './sample.js';
 
-export const TRAIN_STEP = { name: 'train', version: 1 } as const;
+// Version 2: the geometric log schedule (src/model/log-schedule.ts).
+export const TRAIN_STEP = { name: 'train', version: 2 } as const;
 
 export interface TrainNetworkInput {
   spec: PipelineSpec;
@@ -106,6 +107,8 @@ export async function trainNetwork(deps: ActivityDeps, { spec, samples, workflow
         learningRate: spec.training.learningRate,
         steps: todo,
         logEvery,
+        logSchedule: spec.training.logSchedule ?? 'geometric',
+        firstStep: offset,
         seed: spec.seed,
         engine: spec.training.engine,
         initial: weights,

@@ -89,6 +89,8 @@ const trainingSchema = z
     learningRate: z.number().finite().positive().default(1),
     logEvery: int(1).default(10),
     engine: z.enum(ENGINES).default('auto'),
+    /** 'geometric' (the default when absent): the uniform logs plus floor(1.25^k) up to 4 logEvery; 'uniform': only every logEvery. */
+    logSchedule: z.enum(['geometric', 'uniform']).optional(),
   })
   .strict();
 
@@ -96,6 +98,17 @@ const spectrumSchema = z
   .object({
     maxDegree: int(0).max(50).default(8),
     gram: z.boolean().default(true),
+  })
+  .strict();
+
+/** What the analysis computes beside the network. */
+const analysisSchema = z
+  .object({
+    /**
+     * The kernel-regime twins: 'infinite' (the analytic kappa Gram) and 'init' (the network's own
+     * empirical NTK at its initial weights, O(n^2 m D) to build). Absent: both.
+     */
+    twins: z.array(z.enum(['infinite', 'init'])).min(1).optional(),
   })
   .strict();
 
@@ -117,6 +130,7 @@ export const pipelineSpecSchema = z
     model: modelSchema.prefault({}),
     training: trainingSchema.prefault({}),
     spectrum: spectrumSchema.prefault({}),
+    analysis: analysisSchema.optional(),
     sweep: sweepSchema.optional(),
   })
   .strict();
