@@ -9,10 +9,15 @@
  *   train only, any distribution);
  * - `harmonic`: sqrt of the energy of r_t in all degree-k harmonics, (N(D,k)/n^2) rᵀ P_k(X Xᵀ) r
  *   (uniform data only, where the harmonics are the eigenfunctions).
- * Sources: `network` (the trained net's residuals) and `kernel` (r_t = U (1 - eta' Λ)^t Uᵀ r_0
- * from the network's own r_0, on the same sample; needs spectrum.gram).
+ * Sources: `network` (the trained net's residuals), `kernel` (the infinite-width twin,
+ * r_t = U (1 - eta' Λ)^t Uᵀ r_0 with K/n = U Λ Uᵀ the analytic Gram, from the network's own r_0 on
+ * the same sample; needs spectrum.gram) and `init` (the finite-width twin: the same on the
+ * network's empirical NTK at its initial weights, Θ̂₀/n; src/math/finite-width-twin.ts).
+ * `analysis.twins` picks the twins (absent: both).
  */
 import { kernelResiduals, kernelTestResiduals, ntkCross } from '../src/math/kernel-regime.js';
+import { finiteWidthTwin } from '../src/math/finite-width-twin.js';
+import { initialWeights } from '../src/model/network.js';
 import { eigenspaceProjection, harmonicEnergyWithKernel, zonalKernel } from '../src/math/eigenspace.js';
 import { targetProjection, unitVector } from '../src/math/projection.js';
 import { contentKey } from '../src/store/canonical-json.js';
@@ -22,7 +27,7 @@ import type { ArtifactRef, StepTiming } from '../workflows/types.js';
 import { stopwatch, withHeartbeat, type ActivityDeps } from './context.js';
 import { readSamples, type Samples } from './sample.js';
 
-export const PROJECT_STEP = { name: 'project', version: 2 } as const;
+export const PROJECT_STEP = { name: 'project', version: 3 } as const;
 
 /** Kernel-twin steps computed between two turns of the event loop. */
 const KERNEL_BATCH = 20;
@@ -56,9 +61,12 @@ interface Rows {
 export async function projectResiduals(deps: ActivityDeps, input: ProjectResidualsInput): Promise<ProjectResidualsOutput> {
   const { spec, samples, trajectory, gram, vectors } = input;
   const done = stopwatch(PROJECT_STEP.name);
+  const twins = spec.analysis?.twins ?? ['infinite', 'init'];
+  const wantInit = twins.includes('init');
   const key = contentKey({
     step: PROJECT_STEP,
-    params: { learningRate: spec.training.learningRate },
+    // The init twin depends on the initial weights: the seed and the model's width and init.
+    params: { learningRate: spec.training.learningRate, twins, ...(wantInit ? { seed: spec.seed, width: spec.model.width, init: spec.model.init ?? 'gaussian' } : {}) },
     inputs: [samples.sha256, trajectory.sha256, gram?.sha256 ?? null, vectors?.sha256 ?? null],
   });
   const cached = await deps.store.find(PROJECT_STEP.name, key, 'projections.arrow');
@@ -70,10 +78,9 @@ export async function projectResiduals(deps: ActivityDeps, input: ProjectResidua
     const projector = await Projector.create(deps, s, gram, vectors);
     const rows: Rows = { split: [], step: [], degree: [], kind: [], source: [], value: [] };
     await projector.add(rows, 'network', steps, train, test);
-    if (projector.eigen) {
-      const { values, vectors: u } = projector.eigen;
-      const lr = spec.training.learningRate;
-      const kTestTrain = s.nTest > 0 ? ntkCross(s.xTest, s.nTest, s.xTrain, s.n, s.dim) : null;
+    const lr = spec.training.learningRate;
+    /** A twin's residuals at every logged step, in the eigenbasis of its Gram / n, from the network's r_0. */
+    const twinResiduals = async (values: Float64Array, u: Float64Array, kTestTrain: Float64Array | null) => {
       const kTrain: Float64Array[] = [];
       const kTest: Float64Array[] = [];
       for (let b = 0; b < steps.length; b += KERNEL_BATCH) {
@@ -82,7 +89,19 @@ export async function projectResiduals(deps: ActivityDeps, input: ProjectResidua
         if (kTestTrain) kTest.push(...kernelTestResiduals(kTestTrain, s.nTest, values, u, s.n, train[0]!, test[0]!, lr, batch));
         await yieldToEventLoop();
       }
+      return { kTrain, kTest };
+    };
+    if (projector.eigen && twins.includes('infinite')) {
+      const { values, vectors: u } = projector.eigen;
+      const kTestTrain = s.nTest > 0 ? ntkCross(s.xTest, s.nTest, s.xTrain, s.n, s.dim) : null;
+      const { kTrain, kTest } = await twinResiduals(values, u, kTestTrain);
       await projector.add(rows, 'kernel', steps, kTrain, kTest);
+    }
+    if (wantInit) {
+      const w = initialWeights(spec.model.init, spec.seed, spec.model.width, s.dim);
+      const twin = await finiteWidthTwin({ w1: w.w1, w2: w.w2, width: w.width, dim: s.dim, xTrain: s.xTrain, n: s.n, xTest: s.xTest, nTest: s.nTest });
+      const { kTrain, kTest } = await twinResiduals(twin.values, twin.vectors, twin.testTrain);
+      await projector.add(rows, 'init', steps, kTrain, kTest);
     }
     return tableFromColumns({
       split: rows.split,
@@ -162,7 +181,7 @@ class Projector {
     return new Projector(s, units, eigen, zonal);
   }
 
-  async add(rows: Rows, source: 'network' | 'kernel', steps: number[], train: Float64Array[], test: Float64Array[]): Promise<void> {
+  async add(rows: Rows, source: 'network' | 'kernel' | 'init', steps: number[], train: Float64Array[], test: Float64Array[]): Promise<void> {
     const push = (split: Split, step: number, degree: number, kind: string, value: number) => {
       rows.split.push(split);
       rows.step.push(step);

@@ -71,9 +71,14 @@ export interface RateRow {
   /** NaN when the fit was refused; `note` says why. */
   fittedRate: number;
   theoryRate: number | null;
+  /** The infinite-width twin's rate. */
   kernelRate: number | null;
+  /** The finite-width twin's rate (the network's empirical NTK at init). */
+  initKernelRate: number | null;
   ratio: number | null;
   r2: number | null;
+  /** The slope's standard error. */
+  stderr: number | null;
   windowStart: number | null;
   windowEnd: number | null;
   nPoints: number | null;
@@ -129,12 +134,14 @@ CREATE TABLE IF NOT EXISTS rates (
   run_id VARCHAR, split VARCHAR, kind VARCHAR, degree INTEGER, fitted_rate DOUBLE, theory_rate DOUBLE,
   kernel_rate DOUBLE, ratio DOUBLE, r2 DOUBLE, window_start INTEGER, window_end INTEGER, n_points INTEGER,
   note VARCHAR);
+ALTER TABLE rates ADD COLUMN IF NOT EXISTS init_kernel_rate DOUBLE;
+ALTER TABLE rates ADD COLUMN IF NOT EXISTS stderr DOUBLE;
 `;
 
 const RUN_TABLES = ['runs', 'spectrum', 'gram_eigenvalues', 'ntk_check', 'losses', 'projections', 'rates'] as const;
 
 const RATE_COLUMNS =
-  'run_id, split, kind, degree, fitted_rate, theory_rate, kernel_rate, ratio, r2, window_start, window_end, n_points, note';
+  'run_id, split, kind, degree, fitted_rate, theory_rate, kernel_rate, init_kernel_rate, ratio, r2, stderr, window_start, window_end, n_points, note';
 
 type ColumnKind = 'int32' | 'float64' | 'bool' | 'utf8';
 type ArtifactColumns = readonly (readonly [name: string, kind: ColumnKind])[];
@@ -692,8 +699,10 @@ function toRateRow(row: Record<string, unknown>): RateRow {
     fittedRate: row.fitted_rate as number,
     theoryRate: row.theory_rate as number | null,
     kernelRate: row.kernel_rate as number | null,
+    initKernelRate: row.init_kernel_rate as number | null,
     ratio: row.ratio as number | null,
     r2: row.r2 as number | null,
+    stderr: row.stderr as number | null,
     windowStart: row.window_start as number | null,
     windowEnd: row.window_end as number | null,
     nPoints: row.n_points as number | null,
