@@ -64,3 +64,4 @@ export {
 } from './eigenspace.js';
 export { empiricalNtk, empiricalNtkCross, empiricalNtkGram, directionalRelativeDifference, relativeFrobeniusError } from './empirical-ntk.js';
 export { finiteWidthTwin, type FiniteWidthTwin, type FiniteWidthTwinInput } from './finite-width-twin.js';
+export { regularizedBeta, slopeInterval, studentTCdf, studentTQuantile, tInterval, type TInterval } from './student-t.js';
