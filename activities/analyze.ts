@@ -80,7 +80,7 @@ export async function analyzeRun(deps: ActivityDeps, input: AnalyzeRunInput): Pr
       });
       await db.fitRates(runId);
       return db.query(
-        `SELECT split, kind, degree, fitted_rate, theory_rate, kernel_rate, ratio, r2, window_start, window_end, n_points, note
+        `SELECT split, kind, degree, fitted_rate, theory_rate, kernel_rate, init_kernel_rate, ratio, r2, stderr, window_start, window_end, n_points, note
            FROM rates WHERE run_id = $run_id ORDER BY split DESC, kind, degree`,
         { run_id: runId },
       );
@@ -99,8 +99,10 @@ export async function analyzeRun(deps: ActivityDeps, input: AnalyzeRunInput): Pr
       fitted_rate: Float64Array.from(rows, (r) => num(r.fitted_rate) ?? Number.NaN),
       theory_rate: Float64Array.from(rows, (r) => num(r.theory_rate) ?? Number.NaN),
       kernel_rate: Float64Array.from(rows, (r) => num(r.kernel_rate) ?? Number.NaN),
+      init_kernel_rate: Float64Array.from(rows, (r) => num(r.init_kernel_rate) ?? Number.NaN),
       ratio: Float64Array.from(rows, (r) => num(r.ratio) ?? Number.NaN),
       r2: Float64Array.from(rows, (r) => num(r.r2) ?? Number.NaN),
+      stderr: Float64Array.from(rows, (r) => num(r.stderr) ?? Number.NaN),
     }),
   );
 
@@ -111,8 +113,12 @@ export async function analyzeRun(deps: ActivityDeps, input: AnalyzeRunInput): Pr
       fittedRate: finite(num(r.fitted_rate)),
       theoryRate: finite(num(r.theory_rate)),
       kernelRate: finite(num(r.kernel_rate)),
+      initKernelRate: finite(num(r.init_kernel_rate)),
       ratio: finite(num(r.ratio)),
       r2: finite(num(r.r2)),
+      stderr: finite(num(r.stderr)),
+      window: r.window_start === null || r.window_end === null ? null : [Number(r.window_start), Number(r.window_end)],
+      nPoints: num(r.n_points),
       note: (r.note as string | null) ?? null,
     }));
 

@@ -33,9 +33,16 @@ export interface RateSummary {
   degree: number;
   fittedRate: number | null;
   theoryRate: number | null;
+  /** The infinite-width twin's rate. */
   kernelRate: number | null;
+  /** The finite-width twin's rate (the network's empirical NTK at init). */
+  initKernelRate?: number | null;
   ratio: number | null;
   r2: number | null;
+  /** The slope's standard error, the fit window [start, end] and its number of points. */
+  stderr?: number | null;
+  window?: [number, number] | null;
+  nPoints?: number | null;
   note: string | null;
 }
 

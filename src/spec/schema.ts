@@ -126,6 +126,8 @@ export const pipelineSpecSchema = z
       .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'letters, digits, ".", "_" or "-", at most 64 characters')
       .default('pipeline'),
     seed: int(0).max(2 ** 32 - 1).default(0),
+    /** Run this many independent seeds (seed, seed + 1, ...) as child pipelines and summarize them (absent: 1). */
+    replicates: int(1).max(1000).optional(),
     data: dataSchema.prefault({}),
     model: modelSchema.prefault({}),
     training: trainingSchema.prefault({}),
