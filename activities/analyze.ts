@@ -27,6 +27,8 @@ export interface AnalyzeRunInput {
     gram: ArtifactRef | null;
     vectors: ArtifactRef | null;
     ntkCheck: ArtifactRef;
+    /** Absent in runs started before it existed. */
+    ntkDirections?: ArtifactRef;
     trajectory: ArtifactRef;
     losses: ArtifactRef;
     projections: ArtifactRef;
@@ -75,6 +77,7 @@ export async function analyzeRun(deps: ActivityDeps, input: AnalyzeRunInput): Pr
         spectrum,
         gram,
         ntkCheck,
+        ntkDirections: artifacts.ntkDirections ? await deps.store.readTable(artifacts.ntkDirections) : null,
         losses,
         projections,
       });

@@ -2,11 +2,14 @@
  * Activity `checkNtk`: how far the actual initialized network's empirical NTK, (1/m) J Jᵀ, is
  * from the analytic Gram matrix kappa(<x_i, x_j>) on the training sample, as a relative
  * Frobenius error (`ntk-check.arrow`). It shrinks like m^(-1/2) with the width m.
+ * `ntk-directions.arrow` holds, per target degree k, the same comparison along the unit target
+ * part v̂_k on the whole training sample: v̂ᵀΘ̂₀v̂ / v̂ᵀKv̂ − 1, the relative gap between the
+ * finite-width and the infinite-width twin's rate along that direction.
  *
- * The check uses at most NTK_CHECK_POINTS training points: the error is an average over pairs,
- * and the cost grows like n^2 m.
+ * The Frobenius check uses at most NTK_CHECK_POINTS training points: the error is an average over
+ * pairs, and the cost grows like n^2 m.
  */
-import { empiricalNtk, relativeFrobeniusError } from '../src/math/empirical-ntk.js';
+import { directionalRelativeDifference, empiricalNtk, empiricalNtkGram, relativeFrobeniusError } from '../src/math/empirical-ntk.js';
 import { ntkGram } from '../src/math/ntk.js';
 import { initialWeights } from '../src/model/network.js';
 import { contentKey } from '../src/store/canonical-json.js';
@@ -16,7 +19,7 @@ import type { ArtifactRef, StepTiming } from '../workflows/types.js';
 import { stopwatch, type ActivityDeps } from './context.js';
 import { readSamples } from './sample.js';
 
-export const NTK_CHECK_STEP = { name: 'ntk-check', version: 1 } as const;
+export const NTK_CHECK_STEP = { name: 'ntk-check', version: 2 } as const;
 export const NTK_CHECK_POINTS = 300;
 
 export interface CheckNtkInput {
@@ -25,6 +28,8 @@ export interface CheckNtkInput {
 }
 export interface CheckNtkOutput {
   ntkCheck: ArtifactRef;
+  /** Per target degree: the empirical NTK at init against the analytic Gram along the target part. */
+  directions: ArtifactRef;
   relError: number;
   timing: StepTiming;
 }
@@ -38,9 +43,10 @@ export async function checkNtk(deps: ActivityDeps, { spec, samples }: CheckNtkIn
     inputs: [samples.sha256],
   });
   const cached = await deps.store.find(NTK_CHECK_STEP.name, key, 'ntk-check.arrow');
-  if (cached) {
+  const cachedDirections = await deps.store.find(NTK_CHECK_STEP.name, key, 'ntk-directions.arrow');
+  if (cached && cachedDirections) {
     const t = await deps.store.readTable(cached);
-    return { ntkCheck: cached, relError: Number(t.getChild('rel_error')!.get(0)), timing: done(true) };
+    return { ntkCheck: cached, directions: cachedDirections, relError: Number(t.getChild('rel_error')!.get(0)), timing: done(true) };
   }
   const s = await readSamples(deps, samples);
   const n = Math.min(s.n, NTK_CHECK_POINTS);
@@ -54,5 +60,15 @@ export async function checkNtk(deps: ActivityDeps, { spec, samples }: CheckNtkIn
     'ntk-check.arrow',
     tableFromColumns({ width: Int32Array.of(width), n_points: Int32Array.of(n), rel_error: Float64Array.of(relError) }),
   );
-  return { ntkCheck, relError, timing: done(false) };
+  // Along each target part, on every training point (native threads when the addon loads).
+  const full = await empiricalNtkGram(w.w1, w.w2, width, s.dim, s.xTrain, s.n);
+  const k = ntkGram(s.xTrain, s.n, s.dim);
+  const rows = s.degrees.map((degree) => ({ degree, relDiff: directionalRelativeDifference(full, k, s.n, s.parts.get(degree)!.train) }));
+  const directions = await deps.store.writeTable(
+    NTK_CHECK_STEP.name,
+    key,
+    'ntk-directions.arrow',
+    tableFromColumns({ degree: Int32Array.from(rows, (r) => r.degree), n_points: Int32Array.from(rows, () => s.n), rel_diff: Float64Array.from(rows, (r) => r.relDiff) }),
+  );
+  return { ntkCheck, directions, relError, timing: done(false) };
 }

@@ -94,12 +94,14 @@ export interface RateRow {
  * - losses: split utf8, step int32, loss float64
  * - projections: split utf8, step int32, degree int32, kind utf8, source utf8, value float64
  * - ntkCheck: width int32, n_points int32, rel_error float64
+ * - ntkDirections: degree int32, n_points int32, rel_diff float64 (v̂ᵀΘ̂₀v̂ / v̂ᵀKv̂ − 1 along each target part)
  */
 export interface IngestRunInput {
   run: RunRow;
   spectrum: Table;
   gram: Table | null;
   ntkCheck?: Table | null;
+  ntkDirections?: Table | null;
   losses: Table;
   projections: Table;
 }
@@ -126,6 +128,8 @@ CREATE TABLE IF NOT EXISTS gram_eigenvalues (
   run_id VARCHAR, idx INTEGER, eigenvalue DOUBLE, cluster INTEGER);
 CREATE TABLE IF NOT EXISTS ntk_check (
   run_id VARCHAR, width INTEGER, n_points INTEGER, rel_error DOUBLE);
+CREATE TABLE IF NOT EXISTS ntk_directions (
+  run_id VARCHAR, degree INTEGER, n_points INTEGER, rel_diff DOUBLE);
 CREATE TABLE IF NOT EXISTS losses (
   run_id VARCHAR, split VARCHAR, step INTEGER, loss DOUBLE);
 CREATE TABLE IF NOT EXISTS projections (
@@ -138,7 +142,7 @@ ALTER TABLE rates ADD COLUMN IF NOT EXISTS init_kernel_rate DOUBLE;
 ALTER TABLE rates ADD COLUMN IF NOT EXISTS stderr DOUBLE;
 `;
 
-const RUN_TABLES = ['runs', 'spectrum', 'gram_eigenvalues', 'ntk_check', 'losses', 'projections', 'rates'] as const;
+const RUN_TABLES = ['runs', 'spectrum', 'gram_eigenvalues', 'ntk_check', 'ntk_directions', 'losses', 'projections', 'rates'] as const;
 
 const RATE_COLUMNS =
   'run_id, split, kind, degree, fitted_rate, theory_rate, kernel_rate, init_kernel_rate, ratio, r2, stderr, window_start, window_end, n_points, note';
@@ -158,6 +162,11 @@ const NTK_CHECK_COLUMNS: ArtifactColumns = [
   ['width', 'int32'],
   ['n_points', 'int32'],
   ['rel_error', 'float64'],
+];
+const NTK_DIRECTION_COLUMNS: ArtifactColumns = [
+  ['degree', 'int32'],
+  ['n_points', 'int32'],
+  ['rel_diff', 'float64'],
 ];
 const GRAM_COLUMNS: ArtifactColumns = [
   ['idx', 'int32'],
@@ -323,6 +332,7 @@ export class ResultsDb {
       ['spectrum', readColumns('spectrum', input.spectrum, SPECTRUM_COLUMNS)],
       ['gram_eigenvalues', input.gram ? readColumns('gram', input.gram, GRAM_COLUMNS) : { columns: [], rows: 0 }],
       ['ntk_check', input.ntkCheck ? readColumns('ntkCheck', input.ntkCheck, NTK_CHECK_COLUMNS) : { columns: [], rows: 0 }],
+      ['ntk_directions', input.ntkDirections ? readColumns('ntkDirections', input.ntkDirections, NTK_DIRECTION_COLUMNS) : { columns: [], rows: 0 }],
       ['losses', readColumns('losses', input.losses, LOSS_COLUMNS)],
       ['projections', readColumns('projections', input.projections, PROJECTION_COLUMNS)],
     ];
