@@ -7,7 +7,8 @@
  * - `target`: |v̂_kᵀ r_t|, v̂_k the unit vector of the degree-k target part (Cao et al., Figs. 1-2);
  * - `eigenspace`: ||U_kᵀ r_t||, U_k the K/n eigenvectors of degree k's cluster (Theorem 4.2;
  *   train only, any distribution);
- * - `harmonic`: sqrt of the energy of r_t in all degree-k harmonics, (N(D,k)/n^2) rᵀ P_k(X Xᵀ) r
+ * - `harmonic`: sqrt of the energy of r_t in all degree-k harmonics, by the off-diagonal
+ *   U-statistic (N(D,k)/(n(n-1))) sum_{i != j} r_i r_j P_k(<x_i, x_j>) (0 where it is negative)
  *   (uniform data only, where the harmonics are the eigenfunctions).
  * Sources: `network` (the trained net's residuals), `kernel` (the infinite-width twin,
  * r_t = U (1 - eta' Λ)^t Uᵀ r_0 with K/n = U Λ Uᵀ the analytic Gram, from the network's own r_0 on
@@ -18,7 +19,7 @@
 import { kernelResiduals, kernelTestResiduals, ntkCross } from '../src/math/kernel-regime.js';
 import { finiteWidthTwin } from '../src/math/finite-width-twin.js';
 import { initialWeights } from '../src/model/network.js';
-import { eigenspaceProjection, harmonicEnergyWithKernel, zonalKernel } from '../src/math/eigenspace.js';
+import { eigenspaceProjection, harmonicEnergyOffDiagonal, zonalKernel } from '../src/math/eigenspace.js';
 import { targetProjection, unitVector } from '../src/math/projection.js';
 import { contentKey } from '../src/store/canonical-json.js';
 import { readFloat64, readInt32, readStrings, tableFromColumns } from '../src/store/arrow-columns.js';
@@ -203,7 +204,7 @@ class Projector {
         for (const u of this.units) {
           push(split, step, u.degree, 'target', targetProjection(r, u[split]));
           const z = this.zonal?.get(`${split}/${u.degree}`);
-          if (z) push(split, step, u.degree, 'harmonic', Math.sqrt(Math.max(0, harmonicEnergyWithKernel(r, z, n, this.s.dim, u.degree))));
+          if (z) push(split, step, u.degree, 'harmonic', Math.sqrt(Math.max(0, harmonicEnergyOffDiagonal(r, z, n, this.s.dim, u.degree))));
           const members = split === 'train' ? this.eigen?.clusters.get(u.degree) : undefined;
           if (members) push(split, step, u.degree, 'eigenspace', eigenspaceProjection(r, this.eigen!.vectors, n, members));
         }

@@ -60,6 +60,7 @@ export {
   clusterByGaps,
   eigenspaceProjection,
   harmonicEnergy,
+  harmonicEnergyOffDiagonal,
   GAP_CLUSTER_FLOOR,
 } from './eigenspace.js';
 export { empiricalNtk, empiricalNtkCross, empiricalNtkGram, directionalRelativeDifference, relativeFrobeniusError } from './empirical-ntk.js';

@@ -148,3 +148,49 @@ describe('harmonicEnergyWithKernel', () => {
     }
   });
 });
+
+describe('harmonicEnergyOffDiagonal (the U-statistic)', () => {
+  it('equals a brute-force sum over pairs i != j, scaled by N(D,k) / (n (n - 1))', async () => {
+    const { harmonicEnergyOffDiagonal, zonalKernel } = await import('../../src/math/eigenspace.js');
+    const { multiplicity } = await import('../../src/math/gegenbauer.js');
+    const n = 40;
+    const dim = 6;
+    const rng = new Prng(52, 'test/ustat');
+    const x = sampleSphere(rng, n, dim);
+    const r = rng.normals(n, 1);
+    for (const k of [0, 1, 2, 4]) {
+      let brute = 0;
+      for (let i = 0; i < n; i++) {
+        for (let j = 0; j < n; j++) {
+          if (i === j) continue;
+          let t = 0;
+          for (let d = 0; d < dim; d++) t += x[i * dim + d]! * x[j * dim + d]!;
+          brute += r[i]! * r[j]! * gegenbauer(dim, k, t);
+        }
+      }
+      brute *= multiplicity(dim, k) / (n * (n - 1));
+      expect(Math.abs(harmonicEnergyOffDiagonal(r, zonalKernel(x, n, dim, k), n, dim, k) - brute)).toBeLessThan(1e-12 * (1 + Math.abs(brute)));
+    }
+  });
+
+  it('has no diagonal bias: for pure noise (no degree-4 part in expectation) it averages near 0 where the V-statistic reads N(D,4)/n of the mean square', async () => {
+    const { harmonicEnergyOffDiagonal, harmonicEnergyWithKernel, zonalKernel } = await import('../../src/math/eigenspace.js');
+    const { multiplicity } = await import('../../src/math/gegenbauer.js');
+    const n = 300;
+    const dim = 5;
+    const x = sampleSphere(new Prng(53, 'test/ustat/x'), n, dim);
+    const z = zonalKernel(x, n, dim, 4);
+    let u = 0;
+    let v = 0;
+    const reps = 20;
+    for (let rep = 0; rep < reps; rep++) {
+      // A residual independent of x: white noise of mean square 1 has energy 0 in any fixed finite set of harmonics.
+      const r = new Prng(54 + rep, 'test/ustat/r').normals(n, 1);
+      u += harmonicEnergyOffDiagonal(r, z, n, dim, 4) / reps;
+      v += harmonicEnergyWithKernel(r, z, n, dim, 4) / reps;
+    }
+    const bias = multiplicity(dim, 4) / n; // N(5,4) = 55: 0.18
+    expect(Math.abs(v - bias)).toBeLessThan(0.3 * bias);
+    expect(Math.abs(u)).toBeLessThan(0.15 * bias);
+  });
+});
