@@ -1,13 +1,13 @@
 /**
  * Activity `computeSpectrum`: the analytic NTK eigenvalues mu_k with multiplicities N(D,k)
  * (`spectrum.arrow`) and, when asked, the eigendecomposition of the Gram matrix K/n on the
- * training sample: eigenvalues with degree clusters (`gram.arrow`) and eigenvectors
+ * training sample: eigenvalues with degree clusters and their purity (`gram.arrow`) and eigenvectors
  * (`gram-vectors.f64`). The eigensolve runs off the event loop, so heartbeats keep flowing.
  */
 import { ntkSpectrum, theoryRate, ntkGram } from '../src/math/ntk.js';
 import { multiplicity } from '../src/math/gegenbauer.js';
 import { symmetricEigenInWorker } from '../src/math/eigen.js';
-import { clusterByGaps, clusterByMultiplicity } from '../src/math/eigenspace.js';
+import { clusterByGaps, clusterByMultiplicity, clustersFromZonalEnergies, zonalEnergies } from '../src/math/eigenspace.js';
 import { contentKey } from '../src/store/canonical-json.js';
 import { tableFromColumns } from '../src/store/arrow-columns.js';
 import type { PipelineSpec } from '../src/spec/schema.js';
@@ -15,7 +15,8 @@ import type { ArtifactRef, StepTiming } from '../workflows/types.js';
 import { stopwatch, withHeartbeat, type ActivityDeps } from './context.js';
 import { readSamples } from './sample.js';
 
-export const SPECTRUM_STEP = { name: 'spectrum', version: 2 } as const;
+// Version 3: non-uniform clusters by zonal energy, with their purity.
+export const SPECTRUM_STEP = { name: 'spectrum', version: 3 } as const;
 
 export interface ComputeSpectrumInput {
   spec: PipelineSpec;
@@ -61,7 +62,22 @@ export async function computeSpectrum(deps: ActivityDeps, { spec, samples }: Com
   const k = ntkGram(s.xTrain, s.n, dim);
   for (let i = 0; i < k.length; i++) k[i]! /= s.n;
   const { values, vectors } = await withHeartbeat(symmetricEigenInWorker(k, s.n, { vectors: true }), { stage: 'eigensolve' });
-  const cluster = gramClusters(values, dim, maxDegree, s.distribution.kind === 'uniform');
+  const uniform = s.distribution.kind === 'uniform';
+  let zonal: ReturnType<typeof clustersFromZonalEnergies> | null = null;
+  if (!uniform) {
+    // One degree per turn of the event loop, so heartbeats keep flowing.
+    const energies = async () => {
+      const out: Float64Array[] = [];
+      const count = 1 + dim + multiplicity(dim, 2);
+      for (let k = 0; k <= maxDegree; k++) {
+        out.push(zonalEnergies(vectors!, s.n, s.xTrain, dim, k, count));
+        await new Promise<void>((resolve) => setImmediate(resolve));
+      }
+      return out;
+    };
+    zonal = clustersFromZonalEnergies(await withHeartbeat(energies(), { stage: 'clusters' }), s.n);
+  }
+  const cluster = zonal ? zonal.cluster : gramClusters(values, dim, maxDegree, true);
   const gram = await deps.store.writeTable(
     SPECTRUM_STEP.name,
     key,
@@ -70,6 +86,8 @@ export async function computeSpectrum(deps: ActivityDeps, { spec, samples }: Com
       idx: Int32Array.from(values, (_, i) => i),
       eigenvalue: Float64Array.from(values),
       cluster: { nullableInt32: Array.from(cluster, (c) => (c < 0 ? null : c)) },
+      // The share of the eigenvector's zonal energy in its cluster's degree (non-uniform inputs; NaN otherwise).
+      purity: zonal ? zonal.purity : new Float64Array(values.length).fill(Number.NaN),
     }),
   );
   const v = vectors!;

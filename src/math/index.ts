@@ -61,6 +61,9 @@ export {
   eigenspaceProjection,
   harmonicEnergy,
   harmonicEnergyOffDiagonal,
+  clusterByZonalEnergy,
+  clustersFromZonalEnergies,
+  zonalEnergies,
   GAP_CLUSTER_FLOOR,
 } from './eigenspace.js';
 export { empiricalNtk, empiricalNtkCross, empiricalNtkGram, directionalRelativeDifference, relativeFrobeniusError } from './empirical-ntk.js';

@@ -90,7 +90,7 @@ export interface RateRow {
  * are content-addressed and may be shared between runs, so ingestion adds it.
  *
  * - spectrum: degree int32, mu float64, multiplicity float64, numerical_zero bool, theory_rate float64
- * - gram: idx int32, eigenvalue float64, cluster int32 (nullable)
+ * - gram: idx int32, eigenvalue float64, cluster int32 (nullable), purity float64 (optional)
  * - losses: split utf8, step int32, loss float64
  * - projections: split utf8, step int32, degree int32, kind utf8, source utf8, value float64
  * - ntkCheck: width int32, n_points int32, rel_error float64
@@ -126,6 +126,7 @@ CREATE TABLE IF NOT EXISTS spectrum (
   run_id VARCHAR, degree INTEGER, mu DOUBLE, multiplicity DOUBLE, numerical_zero BOOLEAN, theory_rate DOUBLE);
 CREATE TABLE IF NOT EXISTS gram_eigenvalues (
   run_id VARCHAR, idx INTEGER, eigenvalue DOUBLE, cluster INTEGER);
+ALTER TABLE gram_eigenvalues ADD COLUMN IF NOT EXISTS purity DOUBLE;
 CREATE TABLE IF NOT EXISTS ntk_check (
   run_id VARCHAR, width INTEGER, n_points INTEGER, rel_error DOUBLE);
 CREATE TABLE IF NOT EXISTS ntk_directions (
@@ -148,7 +149,8 @@ const RATE_COLUMNS =
   'run_id, split, kind, degree, fitted_rate, theory_rate, kernel_rate, init_kernel_rate, ratio, r2, stderr, window_start, window_end, n_points, note';
 
 type ColumnKind = 'int32' | 'float64' | 'bool' | 'utf8';
-type ArtifactColumns = readonly (readonly [name: string, kind: ColumnKind])[];
+/** A third element `true` marks a column that older artifacts lack: it reads as NULL there. */
+type ArtifactColumns = readonly (readonly [name: string, kind: ColumnKind, optional?: boolean])[];
 
 // In the order of the SQL tables, after run_id.
 const SPECTRUM_COLUMNS: ArtifactColumns = [
@@ -172,6 +174,7 @@ const GRAM_COLUMNS: ArtifactColumns = [
   ['idx', 'int32'],
   ['eigenvalue', 'float64'],
   ['cluster', 'int32'],
+  ['purity', 'float64', true],
 ];
 const LOSS_COLUMNS: ArtifactColumns = [
   ['split', 'utf8'],
@@ -628,8 +631,9 @@ interface ArtifactColumnsData {
 
 /** Reads the named columns of an artifact table as DuckDB values, checking names and types. */
 function readColumns(tableName: string, table: Table, spec: ArtifactColumns): ArtifactColumnsData {
-  const columns = spec.map(([name, kind]) => {
+  const columns = spec.map(([name, kind, optional]) => {
     const vector = table.getChild(name);
+    if (vector === null && optional) return Array.from({ length: table.numRows }, () => null);
     if (vector === null) {
       const present = table.schema.fields.map((f) => f.name).join(', ');
       throw new TableSchemaError(tableName, name, kind, `no such column (columns: ${present || 'none'})`);

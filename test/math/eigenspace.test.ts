@@ -194,3 +194,36 @@ describe('harmonicEnergyOffDiagonal (the U-statistic)', () => {
     expect(Math.abs(u)).toBeLessThan(0.15 * bias);
   });
 });
+
+describe('clusterByZonalEnergy', () => {
+  it('puts a sampled degree-k zonal function in degree k with high purity, and a mixture in its dominant degree with its share as purity', async () => {
+    const { clusterByZonalEnergy } = await import('../../src/math/eigenspace.js');
+    const n = 600;
+    const dim = 5;
+    const rng = new Prng(61, 'test/purity');
+    const x = sampleSphere(rng, n, dim);
+    const zeta = randomUnitVector(rng, dim);
+    const zonal = (k: number) =>
+      Float64Array.from({ length: n }, (_, i) => {
+        let t = 0;
+        for (let d = 0; d < dim; d++) t += zeta[d] * x[i * dim + d];
+        return gegenbauer(dim, k, t);
+      });
+    const unit = (v: Float64Array) => {
+      const s = Math.sqrt(v.reduce((a, b) => a + b * b, 0));
+      return v.map((e) => e / s);
+    };
+    const p1 = unit(zonal(1));
+    const p2 = unit(zonal(2));
+    // 0.8 of the squared norm in degree 2, 0.2 in degree 1 (the two are nearly orthogonal on the sample)
+    const mix = unit(p2.map((v, i) => Math.sqrt(0.8) * v + Math.sqrt(0.2) * p1[i]!));
+    const vectors = new Float64Array(n * n);
+    [p2, p1, mix].forEach((col, c) => col.forEach((v, i) => (vectors[i * n + c] = v)));
+    const { cluster, purity } = clusterByZonalEnergy(vectors, n, x, dim, 4, 3);
+    expect([cluster[0], cluster[1], cluster[2], cluster[3]]).toEqual([2, 1, 2, -1]);
+    expect(purity[0]).toBeGreaterThan(0.9);
+    expect(purity[1]).toBeGreaterThan(0.9);
+    expect(Math.abs(purity[2]! - 0.8)).toBeLessThan(0.08);
+    expect(Number.isNaN(purity[3]!)).toBe(true);
+  });
+});
