@@ -160,7 +160,7 @@ describe('spectralBiasPipeline on a real dev server', () => {
         expect(spec!.kind).toBe(c.distribution.kind);
       });
     }
-  });
+  }, 180_000);
 
   it('a sweep runs each grid point as a child with id <sweep-id>/<point-id>, and a rerun recomputes nothing', async () => {
     const sweep = { ...tiny, name: 'sw', sweep: { grid: { seed: [5, 6], 'model.width': [32] }, concurrency: 2 } };
