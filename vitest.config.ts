@@ -7,5 +7,7 @@ export default defineConfig({
     pool: 'forks',
     testTimeout: 60_000,
     hookTimeout: 120_000,
+    // A run's dev server stops as soon as its last run ends: tests leave no server behind.
+    env: { SPECBIAS_SERVER_IDLE_S: '0' },
   },
 });

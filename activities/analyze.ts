@@ -1,19 +1,17 @@
 /**
- * Activity `analyzeRun`: ingest the run's artifacts into `results.duckdb`, fit the
- * per-degree rates in SQL (`sql/rates.sql`), export them as `rates.arrow`, and write the
- * run's manifest. Returns the train-split summary the CLI prints.
+ * Activity `analyzeRun`: ingest the run's artifacts into `results.duckdb` (the spectrum with its
+ * theory rates for this run's learning rate), fit the per-degree rates in SQL (`sql/rates.sql`),
+ * export them as `rates.arrow`, and write the run's manifest. Returns the train-split summary.
  */
 import { join } from 'node:path';
-import { withResultsDb } from '../src/store/results-db.js';
-import { writeJsonAtomic } from '../src/store/atomic-file.js';
-import { contentKey } from '../src/store/canonical-json.js';
-import { tableFromColumns } from '../src/store/arrow-columns.js';
 import { provenance } from '../src/provenance.js';
-import type { PipelineSpec } from '../src/spec/schema.js';
-import type { ArtifactRef, RateSummary, StepTiming } from '../workflows/types.js';
+import { analyzeKey, STEPS } from '../src/pipeline/cache-keys.js';
+import { writeManifest } from '../src/pipeline/manifest.js';
+import { rateSummary, ratesTable, withTheoryRates } from '../src/pipeline/rates.js';
+import type { ArtifactRef, PipelineSpec, RateSummary, StepTiming } from '../src/pipeline/types.js';
+import { withResultsDb } from '../src/store/results-db.js';
+import { readRunManifest, runRecord, runRowFromManifest, type RunManifest } from '../src/store/run-manifest.js';
 import { stopwatch, withHeartbeat, type ActivityDeps } from './context.js';
-
-export const ANALYZE_STEP = { name: 'analyze', version: 1 } as const;
 
 export interface AnalyzeRunInput {
   runId: string;
@@ -44,110 +42,40 @@ export interface AnalyzeRunOutput {
   manifest: string;
 }
 
-const num = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
-
 export async function analyzeRun(deps: ActivityDeps, input: AnalyzeRunInput): Promise<AnalyzeRunOutput> {
-  const done = stopwatch(ANALYZE_STEP.name);
+  const done = stopwatch(STEPS.analyze.name);
   const { runId, spec, artifacts } = input;
-  const [spectrum, gram, ntkCheck, losses, projections] = await Promise.all([
-    deps.store.readTable(artifacts.spectrum),
-    artifacts.gram ? deps.store.readTable(artifacts.gram) : Promise.resolve(null),
-    deps.store.readTable(artifacts.ntkCheck),
-    deps.store.readTable(artifacts.losses),
-    deps.store.readTable(artifacts.projections),
+  const { store } = deps;
+  const [spectrum, gram, ntkCheck, ntkDirections, losses, projections] = await Promise.all([
+    store.readTable(artifacts.spectrum),
+    artifacts.gram ? store.readTable(artifacts.gram) : Promise.resolve(null),
+    store.readTable(artifacts.ntkCheck),
+    artifacts.ntkDirections ? store.readTable(artifacts.ntkDirections) : Promise.resolve(null),
+    store.readTable(artifacts.losses),
+    store.readTable(artifacts.projections),
   ]);
   const prov = provenance();
   const finishedAt = new Date();
+  const sweepId = input.sweepId ?? null;
+  const { specHash, engine, backend, startedAt } = input;
+  // A rerun that found every step cached keeps the record of the run that did the work.
+  const previous = await readRunManifest(deps.dataRoot, runId).catch(() => null);
+  const execution = (timings: StepTiming[]) =>
+    runRecord(previous, { startedAt, finishedAt: finishedAt.toISOString(), codeVersion: prov.codeVersion, timings, artifacts });
+  const record: RunManifest = { runId, specHash, sweepId, spec, status: 'completed', artifacts, engine, backend, code: { codeVersion: prov.codeVersion }, ...execution(input.timings) };
   const rows = await withHeartbeat(
     withResultsDb(join(deps.dataRoot, 'results.duckdb'), {}, async (db) => {
-      await db.ingestRun({
-        run: {
-          runId,
-          name: spec.name,
-          specHash: input.specHash,
-          spec,
-          sweepId: input.sweepId ?? null,
-          status: 'completed',
-          engine: input.engine,
-          backend: input.backend,
-          startedAt: new Date(input.startedAt),
-          finishedAt,
-          codeVersion: prov.codeVersion,
-        },
-        spectrum,
-        gram,
-        ntkCheck,
-        ntkDirections: artifacts.ntkDirections ? await deps.store.readTable(artifacts.ntkDirections) : null,
-        losses,
-        projections,
-      });
-      await db.fitRates(runId);
-      return db.query(
-        `SELECT split, kind, degree, fitted_rate, theory_rate, kernel_rate, init_kernel_rate, ratio, r2, stderr, window_start, window_end, n_points, note
-           FROM rates WHERE run_id = $run_id ORDER BY split DESC, kind, degree`,
-        { run_id: runId },
-      );
+      await db.ingestRun({ run: runRowFromManifest(record), spectrum: withTheoryRates(spectrum, spec.training.learningRate), gram, ntkCheck, ntkDirections, losses, projections });
+      return db.fitRates(runId);
     }),
   );
 
-  const key = contentKey({ step: ANALYZE_STEP, params: { runId }, inputs: [artifacts.spectrum.sha256, artifacts.projections.sha256, artifacts.losses.sha256] });
-  const ratesArtifact = await deps.store.writeTable(
-    ANALYZE_STEP.name,
-    key,
-    'rates.arrow',
-    tableFromColumns({
-      split: rows.map((r) => String(r.split)),
-      kind: rows.map((r) => String(r.kind)),
-      degree: Int32Array.from(rows, (r) => Number(r.degree)),
-      fitted_rate: Float64Array.from(rows, (r) => num(r.fitted_rate) ?? Number.NaN),
-      theory_rate: Float64Array.from(rows, (r) => num(r.theory_rate) ?? Number.NaN),
-      kernel_rate: Float64Array.from(rows, (r) => num(r.kernel_rate) ?? Number.NaN),
-      init_kernel_rate: Float64Array.from(rows, (r) => num(r.init_kernel_rate) ?? Number.NaN),
-      ratio: Float64Array.from(rows, (r) => num(r.ratio) ?? Number.NaN),
-      r2: Float64Array.from(rows, (r) => num(r.r2) ?? Number.NaN),
-      stderr: Float64Array.from(rows, (r) => num(r.stderr) ?? Number.NaN),
-    }),
+  const ratesArtifact = await store.writeTable(STEPS.analyze.name, analyzeKey(runId, artifacts), 'rates.arrow', ratesTable(rows));
+  const rates = rateSummary(rows);
+  const manifest = await writeManifest(
+    deps.dataRoot,
+    { runId, specHash, sweepId, spec, artifacts: { ...artifacts, rates: ratesArtifact }, engine, backend, record: execution([...input.timings, done(false)]), rates },
+    prov,
   );
-
-  const rates: RateSummary[] = rows
-    .filter((r) => r.split === 'train' && r.kind === 'target')
-    .map((r) => ({
-      degree: Number(r.degree),
-      fittedRate: finite(num(r.fitted_rate)),
-      theoryRate: finite(num(r.theory_rate)),
-      kernelRate: finite(num(r.kernel_rate)),
-      initKernelRate: finite(num(r.init_kernel_rate)),
-      ratio: finite(num(r.ratio)),
-      r2: finite(num(r.r2)),
-      stderr: finite(num(r.stderr)),
-      window: r.window_start === null || r.window_end === null ? null : [Number(r.window_start), Number(r.window_end)],
-      nPoints: num(r.n_points),
-      note: (r.note as string | null) ?? null,
-    }));
-
-  const manifest = `runs/${runId}/manifest.json`;
-  const timings = [...input.timings, done(false)];
-  await writeJsonAtomic(join(deps.dataRoot, manifest), {
-    runId,
-    specHash: input.specHash,
-    sweepId: input.sweepId ?? null,
-    spec,
-    seeds: { seed: spec.seed, streams: ['sample/train', 'sample/test', 'target/zeta', 'init/W1', 'init/W2'] },
-    artifacts: { ...artifacts, rates: ratesArtifact },
-    engine: input.engine,
-    backend: input.backend,
-    code: { package: prov.package, gitCommit: prov.gitCommit, codeVersion: prov.codeVersion },
-    dependencies: prov.dependencies,
-    host: prov.host,
-    startedAt: input.startedAt,
-    finishedAt: finishedAt.toISOString(),
-    timings,
-    rates,
-  });
   return { rates, ratesArtifact, manifest };
-}
-
-/** JSON has no NaN: a rate that could not be fitted travels as null, with its note. */
-function finite(v: number | null): number | null {
-  return v === null || !Number.isFinite(v) ? null : v;
 }

@@ -7,7 +7,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { ArtifactStore } from '../src/store/artifact-store.js';
 import { SpecError } from '../src/spec/schema.js';
 import { TrainingDivergedError } from '../src/model/engine.js';
-import type { StepTiming } from '../workflows/types.js';
+import type { StepTiming } from '../src/pipeline/types.js';
 
 export interface ActivityDeps {
   /** The data root: artifacts/, runs/, results.duckdb live under it. */

@@ -11,6 +11,7 @@ import { trainNetwork, type TrainNetworkInput } from './train.js';
 import { checkNtk, type CheckNtkInput } from './ntk-check.js';
 import { projectResiduals, type ProjectResidualsInput } from './project.js';
 import { analyzeRun, type AnalyzeRunInput } from './analyze.js';
+import { recordRunFailure, type RecordRunFailureInput } from './record-failure.js';
 
 export type { ActivityDeps } from './context.js';
 
@@ -24,5 +25,6 @@ export function createActivities(deps: ActivityDeps) {
     trainNetwork: (input: TrainNetworkInput) => trainNetwork(deps, input),
     projectResiduals: (input: ProjectResidualsInput) => projectResiduals(deps, input),
     analyzeRun: (input: AnalyzeRunInput) => analyzeRun(deps, input),
+    recordRunFailure: (input: RecordRunFailureInput) => recordRunFailure(deps, input),
   };
 }

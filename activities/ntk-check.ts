@@ -1,26 +1,20 @@
 /**
  * Activity `checkNtk`: how far the actual initialized network's empirical NTK, (1/m) J Jᵀ, is
  * from the analytic Gram matrix kappa(<x_i, x_j>) on the training sample, as a relative
- * Frobenius error (`ntk-check.arrow`). It shrinks like m^(-1/2) with the width m.
+ * Frobenius error (`ntk-check.arrow`: width, n_points, rel_error). It shrinks like m^(-1/2)
+ * with the width m. Uses at most NTK_CHECK_POINTS training points.
  * `ntk-directions.arrow` holds, per target degree k, the same comparison along the unit target
  * part v̂_k on the whole training sample: v̂ᵀΘ̂₀v̂ / v̂ᵀKv̂ − 1, the relative gap between the
  * finite-width and the infinite-width twin's rate along that direction.
- *
- * The Frobenius check uses at most NTK_CHECK_POINTS training points: the error is an average over
- * pairs, and the cost grows like n^2 m.
  */
 import { directionalRelativeDifference, empiricalNtk, empiricalNtkGram, relativeFrobeniusError } from '../src/math/empirical-ntk.js';
 import { ntkGram } from '../src/math/ntk.js';
-import { initialWeights } from '../src/model/network.js';
-import { contentKey } from '../src/store/canonical-json.js';
+import { initWeights } from '../src/model/network.js';
+import { NTK_CHECK_POINTS, ntkCheckKey, STEPS } from '../src/pipeline/cache-keys.js';
+import { readSamples } from '../src/pipeline/samples.js';
 import { tableFromColumns } from '../src/store/arrow-columns.js';
-import type { PipelineSpec } from '../src/spec/schema.js';
-import type { ArtifactRef, StepTiming } from '../workflows/types.js';
+import type { ArtifactRef, PipelineSpec, StepTiming } from '../src/pipeline/types.js';
 import { stopwatch, type ActivityDeps } from './context.js';
-import { readSamples } from './sample.js';
-
-export const NTK_CHECK_STEP = { name: 'ntk-check', version: 2 } as const;
-export const NTK_CHECK_POINTS = 300;
 
 export interface CheckNtkInput {
   spec: PipelineSpec;
@@ -35,37 +29,29 @@ export interface CheckNtkOutput {
 }
 
 export async function checkNtk(deps: ActivityDeps, { spec, samples }: CheckNtkInput): Promise<CheckNtkOutput> {
-  const done = stopwatch(NTK_CHECK_STEP.name);
+  const done = stopwatch(STEPS.ntkCheck.name);
   const { width } = spec.model;
-  const key = contentKey({
-    step: NTK_CHECK_STEP,
-    params: { seed: spec.seed, width, points: NTK_CHECK_POINTS, ...(spec.model.init ? { init: spec.model.init } : {}) },
-    inputs: [samples.sha256],
-  });
-  const cached = await deps.store.find(NTK_CHECK_STEP.name, key, 'ntk-check.arrow');
-  const cachedDirections = await deps.store.find(NTK_CHECK_STEP.name, key, 'ntk-directions.arrow');
+  const key = ntkCheckKey(spec, samples);
+  const cached = await deps.store.find(STEPS.ntkCheck.name, key, 'ntk-check.arrow');
+  const cachedDirections = await deps.store.find(STEPS.ntkCheck.name, key, 'ntk-directions.arrow');
   if (cached && cachedDirections) {
     const t = await deps.store.readTable(cached);
     return { ntkCheck: cached, directions: cachedDirections, relError: Number(t.getChild('rel_error')!.get(0)), timing: done(true) };
   }
-  const s = await readSamples(deps, samples);
+  const s = await readSamples(deps.store, samples);
   const n = Math.min(s.n, NTK_CHECK_POINTS);
   const x = s.xTrain.subarray(0, n * s.dim);
   // The same initial weights the training step starts from.
-  const w = initialWeights(spec.model.init, spec.seed, width, s.dim);
+  const w = initWeights(spec.seed, width, s.dim, spec.model.init);
   const relError = relativeFrobeniusError(empiricalNtk(w.w1, w.w2, width, s.dim, x, n), ntkGram(x, n, s.dim));
-  const ntkCheck = await deps.store.writeTable(
-    NTK_CHECK_STEP.name,
-    key,
-    'ntk-check.arrow',
-    tableFromColumns({ width: Int32Array.of(width), n_points: Int32Array.of(n), rel_error: Float64Array.of(relError) }),
-  );
+  const table = tableFromColumns({ width: Int32Array.of(width), n_points: Int32Array.of(n), rel_error: Float64Array.of(relError) });
+  const ntkCheck = await deps.store.writeTable(STEPS.ntkCheck.name, key, 'ntk-check.arrow', table);
   // Along each target part, on every training point (native threads when the addon loads).
   const full = await empiricalNtkGram(w.w1, w.w2, width, s.dim, s.xTrain, s.n);
   const k = ntkGram(s.xTrain, s.n, s.dim);
   const rows = s.degrees.map((degree) => ({ degree, relDiff: directionalRelativeDifference(full, k, s.n, s.parts.get(degree)!.train) }));
   const directions = await deps.store.writeTable(
-    NTK_CHECK_STEP.name,
+    STEPS.ntkCheck.name,
     key,
     'ntk-directions.arrow',
     tableFromColumns({ degree: Int32Array.from(rows, (r) => r.degree), n_points: Int32Array.from(rows, () => s.n), rel_diff: Float64Array.from(rows, (r) => r.relDiff) }),

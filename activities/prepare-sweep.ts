@@ -1,20 +1,13 @@
 /** Activity `prepareSweep`: validate a sweep spec, name the sweep and its points. */
 import { parseSpec, SpecError, type PipelineSpec } from '../src/spec/schema.js';
 import { runIdFor } from '../src/spec/hash.js';
-import { expandGrid, pointSpec, type GridPoint } from '../src/spec/sweep.js';
-import { contentKey } from '../src/store/canonical-json.js';
+import { sweepPoints, type SweepPoint } from '../src/spec/sweep.js';
 import { failFast } from './context.js';
+
+export type { SweepPoint };
 
 export interface PrepareSweepInput {
   spec: unknown;
-}
-export interface SweepPoint {
-  index: number;
-  /** sha256 of the point's grid values, shortened; the child workflow id is `<sweepId>/<pointId>`. */
-  pointId: string;
-  params: GridPoint;
-  /** The run id the point's pipeline will get (from its own spec hash). */
-  runId: string;
 }
 export interface PrepareSweepOutput {
   spec: PipelineSpec;
@@ -27,13 +20,7 @@ export async function prepareSweep({ spec: raw }: PrepareSweepInput): Promise<Pr
   try {
     const spec = parseSpec(raw);
     if (!spec.sweep) throw new SpecError('sweep', 'this spec has no sweep section; start it as spectralBiasPipeline');
-    const points = expandGrid(spec.sweep.grid).map((params, index) => ({
-      index,
-      pointId: contentKey(params).slice(0, 16),
-      params,
-      runId: runIdFor(parseSpec(pointSpec(spec as unknown as Record<string, unknown>, params))),
-    }));
-    return { spec, sweepId: runIdFor(spec), concurrency: spec.sweep.concurrency, points };
+    return { spec, sweepId: runIdFor(spec), concurrency: spec.sweep.concurrency, points: sweepPoints(spec) };
   } catch (err) {
     failFast(err);
   }

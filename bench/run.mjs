@@ -7,8 +7,12 @@
  *
  * Ours: `specbias bench train` (native engine, all threads and 1 thread; tfjs-wasm for context)
  * and `specbias bench eigen`. Peers: bench/torch_step.py (PyTorch CPU, float32 autograd, same
- * network and step) and bench/numpy_eigh.py (numpy.linalg.eigh). The Python interpreter is
- * BENCH_PYTHON, else the first of python3, /usr/bin/python3 that imports torch (numpy).
+ * network and step), bench/jax_step.py (JAX on XLA CPU, jit-compiled grad step) and
+ * bench/numpy_eigh.py (numpy.linalg.eigh). The Python interpreter is BENCH_PYTHON, else the
+ * first of python3, /usr/bin/python3 that imports torch (jax, numpy); a missing peer is skipped
+ * with a line. The "of peak" column is the GD step's GEMM FLOPs (4nmD: the forward W1 x and the
+ * backward W1 gradient, 2nmD each) over its time and the machine's fp32 peak (bench/peak.mjs).
+ * `node bench/pipeline.mjs` times a whole paper-size run step by step.
  * numpy runs with OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE unset (set on some machines for old
  * OpenBLAS builds, they slow a current one); nothing else is changed.
  */
@@ -17,6 +21,7 @@ import { cpus, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { fp32Peak } from './peak.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const { values } = parseArgs({
@@ -62,6 +67,10 @@ const torchPy = python('torch');
 const torchAll = torchPy ? runJson(torchPy, ['bench/torch_step.py', ...size, '--steps', values.steps, '--threads', String(threads)]) : { error: 'no Python with torch (apt-get install python3-torch, or set BENCH_PYTHON)' };
 const torchOne = torchPy ? runJson(torchPy, ['bench/torch_step.py', ...size, '--steps', values.steps, '--threads', '1']) : torchAll;
 
+const jaxPy = python('jax');
+const jaxAll = jaxPy ? runJson(jaxPy, ['bench/jax_step.py', ...size, '--steps', values.steps, '--threads', String(threads)]) : { error: 'no Python with jax (pip install jax jaxlib, or set BENCH_PYTHON)' };
+const jaxOne = jaxPy ? runJson(jaxPy, ['bench/jax_step.py', ...size, '--steps', values.steps, '--threads', '1']) : jaxAll;
+
 const eigen = ours(['eigen', '--n', values['eigen-n']]);
 const numpyPy = python('numpy');
 const numpyEnv = { ...process.env };
@@ -73,12 +82,18 @@ const ms = (r) => (r && !r.error ? `${r.msPerStep} ms` : r?.error ? 'n/a' : '-')
 const sec = (r) => (r && !r.error ? `${r.seconds} s` : 'n/a');
 const ratio = (a, b) => (a && b && !a.error && !b.error ? (a / b).toFixed(3) : 'n/a');
 
-rows.push([`GD step, ${threads} threads`, `native ${ms(nativeAll)}`, `PyTorch ${ms(torchAll)}`, ratio(nativeAll.msPerStep, torchAll.msPerStep), '<= 0.25']);
-rows.push(['GD step, 1 thread', `native ${ms(nativeOne)}`, `PyTorch ${ms(torchOne)}`, ratio(nativeOne.msPerStep, torchOne.msPerStep), '']);
-if (wasm) rows.push(['GD step, tfjs-wasm (1 thread)', `tfjs-wasm ${ms(wasm)}`, `PyTorch ${ms(torchOne)}`, ratio(wasm.msPerStep, torchOne.msPerStep), '']);
-rows.push([`eigh n=${values['eigen-n']} (values + vectors)`, `${eigen.method ?? 'specbias'} ${sec(eigen)}`, `numpy ${sec(numpy)}`, ratio(eigen.seconds, numpy.seconds), '<= 1.5']);
+const peak = fp32Peak();
+const stepFlops = 4 * Number(values.n) * Number(values.width) * Number(values.dim);
+const ofPeak = (r, cores) => (r && !r.error && peak ? `${((100 * stepFlops) / (r.msPerStep * 1e-3) / (peak.perCore * cores)).toFixed(0)}%` : 'n/a');
 
-const header = ['workload', 'specbias', 'peer', 'ratio', 'target'];
+rows.push([`GD step, ${threads} threads`, `native ${ms(nativeAll)}`, `PyTorch ${ms(torchAll)}`, ratio(nativeAll.msPerStep, torchAll.msPerStep), ofPeak(nativeAll, threads), '<= 0.25']);
+rows.push([`GD step, ${threads} threads`, `native ${ms(nativeAll)}`, `JAX ${ms(jaxAll)}`, ratio(nativeAll.msPerStep, jaxAll.msPerStep), '', '']);
+rows.push(['GD step, 1 thread', `native ${ms(nativeOne)}`, `PyTorch ${ms(torchOne)}`, ratio(nativeOne.msPerStep, torchOne.msPerStep), ofPeak(nativeOne, 1), '']);
+rows.push(['GD step, 1 thread', `native ${ms(nativeOne)}`, `JAX ${ms(jaxOne)}`, ratio(nativeOne.msPerStep, jaxOne.msPerStep), '', '']);
+if (wasm) rows.push(['GD step, tfjs-wasm (1 thread)', `tfjs-wasm ${ms(wasm)}`, `PyTorch ${ms(torchOne)}`, ratio(wasm.msPerStep, torchOne.msPerStep), ofPeak(wasm, 1), '']);
+rows.push([`eigh n=${values['eigen-n']} (values + vectors)`, `${eigen.method ?? 'specbias'} ${sec(eigen)}`, `numpy ${sec(numpy)}`, ratio(eigen.seconds, numpy.seconds), '', '<= 1.3']);
+
+const header = ['workload', 'specbias', 'peer', 'ratio', 'of fp32 peak', 'target'];
 const widths = header.map((h, j) => Math.max(h.length, ...rows.map((r) => String(r[j]).length)));
 const line = (r) => `| ${r.map((c, j) => String(c).padEnd(widths[j])).join(' | ')} |`;
 console.log(line(header));
@@ -86,7 +101,10 @@ console.log(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
 for (const r of rows) console.log(line(r));
 console.log('');
 console.log(`machine: ${cpus()[0]?.model ?? 'unknown CPU'}, ${threads} hardware threads, load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
-if (torchAll && !torchAll.error) console.log(`PyTorch ${torchAll.torch} (${torchPy}); numpy ${numpy.numpy ?? '?'} (${numpyPy ?? 'none'})`);
-for (const [name, r] of [['native', nativeAll], ['native 1 thread', nativeOne], ['tfjs-wasm', wasm], ['PyTorch', torchAll], ['eigen', eigen], ['numpy', numpy]]) {
+if (peak) console.log(`fp32 peak: ${peak.derivation}; GD step = ${(stepFlops / 1e6).toFixed(1)} MFLOP (4nmD)`);
+if (torchAll && !torchAll.error) console.log(`PyTorch ${torchAll.torch} (${torchPy})`);
+if (jaxAll && !jaxAll.error) console.log(`JAX ${jaxAll.jax} (${jaxPy})`);
+if (numpy && !numpy.error) console.log(`numpy ${numpy.numpy ?? '?'} (${numpyPy})`);
+for (const [name, r] of [['native', nativeAll], ['native 1 thread', nativeOne], ['tfjs-wasm', wasm], ['PyTorch', torchAll], ['JAX', jaxAll], ['eigen', eigen], ['numpy', numpy]]) {
   if (r?.error) console.log(`${name}: ${r.error}`);
 }

@@ -1,9 +1,14 @@
 {
-  # Built by scripts/build-native.mjs, which probes for LAPACK and passes
-  #   -Dspecbias_lapack_libs=-llapack    (or -lopenblas; empty: no LAPACK, JS eigensolver)
+  # Built by scripts/build-native.mjs, which finds BLAS/LAPACK and passes
+  #   -Dspecbias_blas_libs=-lopenblas      (or -llapack, or the path of PyPI's libscipy_openblas.so;
+  #                                          empty: no LAPACK, JS eigensolver)
+  #   -Dspecbias_blas_prefix=scipy_        (the library's symbol prefix, see src/blas.h)
+  #   -Dspecbias_blas_rpath=/dir           (where the dynamic linker finds a library outside its path)
   # A plain `node-gyp rebuild` here builds without LAPACK.
   'variables': {
-    'specbias_lapack_libs%': '',
+    'specbias_blas_libs%': '',
+    'specbias_blas_prefix%': '',
+    'specbias_blas_rpath%': '',
   },
   'target_defaults': {
     'cflags!': ['-fno-exceptions'],
@@ -23,7 +28,13 @@
     },
     {
       'target_name': 'specbias_native',
-      'sources': ['src/addon.cc', 'src/linalg.cc', 'src/thread_pool.cc', 'src/ntk_gram.cc'],
+      'sources': [
+        'src/addon.cc',
+        'src/blas.cc',
+        'src/linalg.cc',
+        'src/ntk_gram.cc',
+        'src/thread_pool.cc',
+      ],
       'dependencies': [
         "<!(node -p \"require('node-addon-api').targets\"):node_addon_api_except",
         'specbias_kernel_base',
@@ -36,9 +47,12 @@
           'dependencies': ['specbias_kernel_avx2'],
           'defines': ['SPECBIAS_HAVE_AVX2_KERNEL'],
         }],
-        ['specbias_lapack_libs!=""', {
-          'defines': ['SPECBIAS_HAVE_LAPACK', 'SPECBIAS_LAPACK_LIBS=<(specbias_lapack_libs)'],
-          'libraries': ['<(specbias_lapack_libs)'],
+        ['specbias_blas_libs!=""', {
+          'defines': ['SPECBIAS_HAVE_LAPACK', 'SPECBIAS_BLAS_PREFIX=<(specbias_blas_prefix)'],
+          'libraries': ['<(specbias_blas_libs)', '-ldl'],
+        }],
+        ['specbias_blas_rpath!=""', {
+          'libraries': ['-Wl,-rpath,<(specbias_blas_rpath)'],
         }],
       ],
     },

@@ -5,9 +5,10 @@
  * Deterministic workflow code: activities are imported as types only, and every call passes
  * artifact references, never arrays.
  */
-import { defineQuery, defineSignal, setHandler, proxyActivities, workflowInfo } from '@temporalio/workflow';
+import { defineQuery, defineSignal, isCancellation, setHandler, proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { createActivities } from '../activities/index.js';
-import type { PipelineResult, PipelineSpec, Progress } from './types.js';
+import { PROGRESS_QUERY, TRAINING_STEP_SIGNAL } from '../src/pipeline/names.js';
+import type { PipelineResult, PipelineSpec, Progress } from '../src/pipeline/types.js';
 
 // ---- Activities ---------------------------------------------------------------------------
 
@@ -29,9 +30,9 @@ const long = proxyActivities<Activities>({
 
 // ---- Queries and signals ------------------------------------------------------------------
 
-export const progressQuery = defineQuery<Progress>('progress');
+export const progressQuery = defineQuery<Progress>(PROGRESS_QUERY);
 /** Sent by the training activity so `progress` can report the current GD step. */
-export const trainingStepSignal = defineSignal<[number]>('trainingStep');
+export const trainingStepSignal = defineSignal<[number]>(TRAINING_STEP_SIGNAL);
 
 // ---- Workflow -----------------------------------------------------------------------------
 
@@ -47,8 +48,20 @@ export async function spectralBiasPipeline(input: PipelineSpec): Promise<Pipelin
     return await run(input, progress);
   } catch (err) {
     progress.stage = 'failed';
+    if (progress.runId !== null && !isCancellation(err)) await recordFailure(input, err);
     throw err;
   }
+}
+
+/** The failure's innermost message goes to the `runs` table; failing to record it must not hide the failure. */
+async function recordFailure(input: PipelineSpec, err: unknown): Promise<void> {
+  let cause = err as { message?: string; cause?: unknown } | undefined;
+  while (cause?.cause) cause = cause.cause as typeof cause;
+  const error = String(cause?.message ?? err);
+  const info = workflowInfo();
+  await quick
+    .recordRunFailure({ spec: input, startedAt: info.startTime.toISOString(), sweepId: info.parent?.workflowId ?? null, error })
+    .catch(() => undefined);
 }
 
 async function run(input: PipelineSpec, progress: Progress): Promise<PipelineResult> {

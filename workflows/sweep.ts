@@ -8,27 +8,17 @@
  */
 import { continueAsNew, defineQuery, executeChild, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { createActivities } from '../activities/index.js';
-import { pointSpec } from '../src/spec/sweep.js';
-import type { PipelineResult, PipelineSpec, Progress } from './types.js';
+import { PIPELINE_WORKFLOW, PROGRESS_QUERY } from '../src/pipeline/names.js';
+import type { PipelineResult, PipelineSpec, SweepFailure, SweepProgress, SweepResult } from '../src/pipeline/types.js';
+import { pointSpec } from '../src/spec/grid.js';
 
-// ---- Types --------------------------------------------------------------------------------
+export type { SweepProgress, SweepResult };
 
+/** What a sweep carries across continue-as-new: counters only. */
 export interface SweepState {
   next: number;
   done: number;
-  failed: { pointId: string; runId: string; error: string }[];
-}
-
-export interface SweepResult {
-  sweepId: string;
-  status: 'completed' | 'completed-with-failures';
-  pointsTotal: number;
-  pointsDone: number;
-  failed: SweepState['failed'];
-}
-
-export interface SweepProgress extends Progress {
-  running: string[];
+  failed: SweepFailure[];
 }
 
 // ---- Activities and queries -----------------------------------------------------------------
@@ -39,7 +29,7 @@ const { prepareSweep } = proxyActivities<Activities>({
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s', maximumAttempts: 5 },
 });
 
-export const sweepProgressQuery = defineQuery<SweepProgress>('progress');
+export const sweepProgressQuery = defineQuery<SweepProgress>(PROGRESS_QUERY);
 
 /** Finished points per run before continuing as new. */
 export const CONTINUE_AFTER = 200;
@@ -61,7 +51,7 @@ export async function spectralBiasSweep(input: PipelineSpec, state: SweepState =
   const launch = (index: number) => {
     const point = points[index]!;
     const childId = `${parentId}/${point.pointId}`;
-    const child = executeChild('spectralBiasPipeline', {
+    const child = executeChild(PIPELINE_WORKFLOW, {
       workflowId: childId,
       args: [pointSpec(spec as unknown as Record<string, unknown>, point.params)],
     }) as Promise<PipelineResult>;

@@ -2,7 +2,8 @@
 // wrapper). Everything that can take long runs on a libuv worker thread through Napi::AsyncWorker,
 // so the JavaScript event loop (and a Temporal worker's heartbeats) keeps running.
 //
-//   info()                                   -> { lapack, lapackLibrary, isa, hardwareThreads }
+//   info()                                   -> { lapack, lapackLibrary, blas, isa, hardwareThreads, chunk }
+//   setBlasThreads(threads)                  -> the thread budget BLAS shares with training (0: all)
 //   new Trainer({ xTrain, yTrain, nTrain, xTest, yTest, nTest, dim, width, theta, learningRate,
 //                 w1, w2, threads, precision: 'f32'|'f64', isa: 'auto'|'avx2'|'baseline' })
 //   trainer.run(steps, wantTest)             -> Promise<{ done, finite, sumSqTrain, sumSqTest }>
@@ -25,6 +26,7 @@
 #include <thread>
 #include <vector>
 
+#include "blas.h"
 #include "linalg.h"
 #include "ntk_gram.h"
 #include "thread_pool.h"
@@ -182,6 +184,7 @@ class Trainer : public Napi::ObjectWrap<Trainer> {
     Napi::Promise Promise() { return deferred_.Promise(); }
     void Execute() override {
       try {
+        EngineThreads busy(trainer_->threads_);  // counted against the BLAS thread budget
         result_ = trainer_->runSteps(steps_, wantTest_);
       } catch (const std::exception& e) {
         SetError(e.what());
@@ -455,11 +458,38 @@ Napi::Value EmpiricalNtk(const Napi::CallbackInfo& info) {
   return p;
 }
 
+/** The loaded BLAS/LAPACK, or null without; fields OpenBLAS alone reports are null elsewhere. */
+Napi::Value BlasObject(Napi::Env env) {
+  if (!haveLapack()) return env.Null();
+  const BlasInfo b = blasInfo();
+  auto text = [&](const std::string& s) { return s.empty() ? env.Null() : Napi::Value(Napi::String::New(env, s)); };
+  auto count = [&](int v) { return v < 0 ? env.Null() : Napi::Value(Napi::Number::New(env, v)); };
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("library", b.library);
+  o.Set("prefix", b.prefix);
+  o.Set("config", text(b.config));
+  o.Set("corename", text(b.corename));
+  o.Set("threads", count(b.threads));
+  o.Set("openblasThreads", count(b.openblasThreads));
+  o.Set("parallel", count(b.parallel));
+  o.Set("budget", b.budget);
+  return o;
+}
+
+Napi::Value SetBlasThreads(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const double d = info.Length() > 0 && info[0].IsNumber() ? info[0].As<Napi::Number>().DoubleValue() : -1;
+  if (!(d >= 0) || d != std::floor(d) || d > 4096) throw Napi::RangeError::New(env, "setBlasThreads(threads): threads must be an integer >= 0");
+  setBlasThreadBudget(static_cast<int>(d));
+  return env.Undefined();
+}
+
 Napi::Value Info(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   Napi::Object o = Napi::Object::New(env);
   o.Set("lapack", haveLapack());
-  o.Set("lapackLibrary", lapackLibrary());
+  o.Set("lapackLibrary", haveLapack() ? blasInfo().library : std::string());
+  o.Set("blas", BlasObject(env));
   o.Set("isa", cpuHasAvx2Fma() ? "avx2" : "baseline");
   o.Set("hardwareThreads", static_cast<double>(std::max(1u, std::thread::hardware_concurrency())));
   o.Set("chunk", kChunk);
@@ -473,6 +503,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("eighSync", Napi::Function::New(env, EighSync));
   exports.Set("info", Napi::Function::New(env, Info));
   exports.Set("empiricalNtk", Napi::Function::New(env, EmpiricalNtk));
+  exports.Set("setBlasThreads", Napi::Function::New(env, SetBlasThreads));
   return exports;
 }
 

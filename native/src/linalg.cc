@@ -1,18 +1,9 @@
 #include "linalg.h"
 
+#include "blas.h"
+
 #include <cmath>
 #include <cstddef>
-
-#ifdef SPECBIAS_HAVE_LAPACK
-// The Fortran symbol, so that only liblapack (or an OpenBLAS that contains LAPACK) is needed and
-// no LAPACKE header. LP64 integers; the trailing size_t are gfortran's hidden string lengths.
-extern "C" void dsyevd_(const char* jobz, const char* uplo, const int* n, double* a, const int* lda, double* w,
-                        double* work, const int* lwork, int* iwork, const int* liwork, int* info, size_t jobzLen,
-                        size_t uploLen);
-#endif
-
-#define SB_STR2(x) #x
-#define SB_STR(x) SB_STR2(x)
 
 namespace specbias {
 
@@ -52,14 +43,6 @@ bool haveLapack() {
 #endif
 }
 
-const char* lapackLibrary() {
-#ifdef SPECBIAS_LAPACK_LIBS
-  return SB_STR(SPECBIAS_LAPACK_LIBS);
-#else
-  return "";
-#endif
-}
-
 std::string symmetricEigenLapack(std::vector<double>& a, int n, bool wantVectors, std::vector<double>& values,
                                  std::vector<double>& vectors) {
 #ifdef SPECBIAS_HAVE_LAPACK
@@ -74,13 +57,14 @@ std::string symmetricEigenLapack(std::vector<double>& a, int n, bool wantVectors
   int info = 0;
   int lwork = -1, liwork = -1, iworkQuery = 0;
   double workQuery = 0;
-  dsyevd_(&jobz, &uplo, &n, a.data(), &lda, w.data(), &workQuery, &lwork, &iworkQuery, &liwork, &info, 1, 1);
+  BlasCall call;
+  SB_BLAS(dsyevd_)(&jobz, &uplo, &n, a.data(), &lda, w.data(), &workQuery, &lwork, &iworkQuery, &liwork, &info, 1, 1);
   if (info != 0) return "dsyevd workspace query failed with info = " + std::to_string(info);
   lwork = static_cast<int>(workQuery);
   liwork = iworkQuery;
   std::vector<double> work(lwork > 1 ? lwork : 1);
   std::vector<int> iwork(liwork > 1 ? liwork : 1);
-  dsyevd_(&jobz, &uplo, &n, a.data(), &lda, w.data(), work.data(), &lwork, iwork.data(), &liwork, &info, 1, 1);
+  SB_BLAS(dsyevd_)(&jobz, &uplo, &n, a.data(), &lda, w.data(), work.data(), &lwork, iwork.data(), &liwork, &info, 1, 1);
   if (info != 0) return "dsyevd failed with info = " + std::to_string(info);
   // LAPACK returns ascending values and, column-major, vector j in a[j*n .. j*n + n).
   values.resize(n);

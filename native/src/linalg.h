@@ -17,9 +17,6 @@ void ntkGram(const double* x, int n, int dim, double* k);
 /** True when the addon was linked against a LAPACK with dsyevd. */
 bool haveLapack();
 
-/** The LAPACK the build linked, e.g. "-llapack", or "" without LAPACK. */
-const char* lapackLibrary();
-
 /**
  * Eigenvalues (descending) and optionally eigenvectors of the symmetric n x n matrix a (row-major;
  * only one triangle is read). vectors, when wanted, is row-major with column j the unit eigenvector

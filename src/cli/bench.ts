@@ -4,15 +4,18 @@
  * runs both and prints the ratios (docs/performance.md).
  *
  *   specbias bench train --n 1000 --dim 10 --width 4096 --steps 50 --json
- *   // {"engine":"native","msPerStep":2.9,"n":1000,"dim":10,"width":4096,"steps":50}
+ *   // {"engine":"native","msPerStep":2.9,"n":1000,"dim":10,"width":4096,"steps":50,"blas":{...}}
  *   specbias bench eigen --n 2000 --json
- *   // {"method":"lapack-dsyevd","seconds":1.2,"n":2000}
+ *   // {"method":"lapack-dsyevd","seconds":1.2,"n":2000,"blas":{"name":"OpenBLAS 0.3.34.481.3",...}}
+ *
+ * "blas" is the BLAS/LAPACK the native addon loaded (blasProvenance), null without one.
  */
 import { eigenMethod, symmetricEigenInWorker } from '../math/eigen.js';
 import { ntkGram } from '../math/ntk.js';
 import { Prng } from '../math/prng.js';
 import { sampleSphere } from '../math/sphere.js';
 import { trainNetwork, type EngineName } from '../model/engine.js';
+import { blasProvenance, type BlasProvenance } from '../native/index.js';
 import { ENGINES } from '../spec/schema.js';
 import { CliError } from './errors.js';
 import { printJson, say } from './io.js';
@@ -88,9 +91,9 @@ async function benchTrain(values: CommandArgs['values']): Promise<number> {
   const at: number[] = [];
   const result = await trainNetwork({ ...input, steps }, { onLog: () => void at.push(performance.now()) });
   const msPerStep = (at[at.length - 1] - at[0]) / steps;
-  const out = { engine: result.engine, msPerStep: Number(msPerStep.toPrecision(4)), n, dim, width, steps };
+  const out = { engine: result.engine, msPerStep: Number(msPerStep.toPrecision(4)), n, dim, width, steps, blas: blasProvenance() };
   if (values.json) printJson(out);
-  else say(`${result.engine} (${result.backend}): ${out.msPerStep} ms per GD step at n=${n}, D=${dim}, m=${width} over ${steps} steps`);
+  else say(`${result.engine} (${result.backend}): ${out.msPerStep} ms per GD step at n=${n}, D=${dim}, m=${width} over ${steps} steps; ${blasLine(out.blas)}`);
   return 0;
 }
 
@@ -105,8 +108,14 @@ async function benchEigen(values: CommandArgs['values']): Promise<number> {
   const started = performance.now();
   await symmetricEigenInWorker(k, n, { vectors: true, method });
   const seconds = (performance.now() - started) / 1000;
-  const out = { method, seconds: Number(seconds.toPrecision(4)), n };
+  const out = { method, seconds: Number(seconds.toPrecision(4)), n, blas: blasProvenance() };
   if (values.json) printJson(out);
-  else say(`${method}: ${out.seconds} s for the eigenvalues and eigenvectors of an n=${n} Gram matrix`);
+  else say(`${method}: ${out.seconds} s for the eigenvalues and eigenvectors of an n=${n} Gram matrix; ${blasLine(out.blas)}`);
   return 0;
+}
+
+function blasLine(blas: BlasProvenance | null): string {
+  if (!blas) return 'no BLAS/LAPACK loaded';
+  const details = [blas.corename, blas.threads === null ? null : `${blas.threads} thread${blas.threads === 1 ? '' : 's'}`].filter(Boolean);
+  return `BLAS/LAPACK ${blas.name}${details.length ? ` (${details.join(', ')})` : ''} from ${blas.library}`;
 }

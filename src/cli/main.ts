@@ -24,10 +24,14 @@ const json = { json: { type: 'boolean' as const } };
 
 export const COMMANDS: Record<string, Command> = {
   run: {
-    usage: 'run SPEC [--set path=value]... [--json] [--data DIR] [--no-worker]',
+    usage: 'run SPEC [--set path=value]... [--json] [--data DIR] [--no-worker] [--allow-large]',
     summary: 'run a pipeline to completion and print the per-degree rates (starts a dev server unless TEMPORAL_ADDRESS is set)',
-    options: { set: { type: 'string', multiple: true }, ...json, ...data, 'no-worker': { type: 'boolean' } },
-    run: async (a) => (await import('./run.js')).runCommand(a),
+    options: { set: { type: 'string', multiple: true }, ...json, ...data, 'no-worker': { type: 'boolean' }, 'allow-large': { type: 'boolean' } },
+    // The size guard runs before run.js loads Temporal: an absurd spec is refused in well under 2 s.
+    run: async (a) => {
+      await (await import('./preflight.js')).preflight(a);
+      return (await import('./run.js')).runCommand(a);
+    },
   },
   worker: {
     usage: 'worker [--data DIR]',
@@ -53,10 +57,24 @@ export const COMMANDS: Record<string, Command> = {
     options: { ...json, csv: { type: 'boolean' }, ...data },
     run: async (a) => (await import('./sql.js')).sqlCommand(a),
   },
+  db: {
+    usage: 'db rebuild [--json] [--data DIR]',
+    summary: 'rebuild results.duckdb from runs/*/manifest.json and the verified artifacts, keeping the old file',
+    options: { ...json, ...data },
+    run: async (a) => (await import('./db.js')).dbCommand(a),
+  },
   spectrum: {
-    usage: 'spectrum --dim D --max-degree K [--learning-rate ETA] [--json]',
+    usage: 'spectrum --dim D --max-degree K [--depth L] [--bias B] [--activation relu|erf|tanh|gelu] [--learning-rate ETA] [--json]',
     summary: 'analytic NTK eigenvalues mu_k and multiplicities N(D,k)',
-    options: { dim: { type: 'string' }, 'max-degree': { type: 'string' }, 'learning-rate': { type: 'string' }, ...json },
+    options: {
+      dim: { type: 'string' },
+      'max-degree': { type: 'string' },
+      depth: { type: 'string' },
+      bias: { type: 'string' },
+      activation: { type: 'string' },
+      'learning-rate': { type: 'string' },
+      ...json,
+    },
     run: async (a) => (await import('./spectrum.js')).spectrumCommand(a),
   },
   report: {
@@ -66,9 +84,9 @@ export const COMMANDS: Record<string, Command> = {
     run: async (a) => (await import('./report.js')).reportCommand(a),
   },
   spec: {
-    usage: 'spec [--json] SPEC [--set path=value]...',
-    summary: 'validate a spec and print it canonicalized, with its hash and run id',
-    options: { ...json, set: { type: 'string', multiple: true } },
+    usage: 'spec [--json] SPEC [--set path=value]... | spec --schema',
+    summary: 'validate a spec and print it canonicalized, with its hash, run id and size estimate; --schema prints the JSON Schema of specs',
+    options: { ...json, set: { type: 'string', multiple: true }, schema: { type: 'boolean' } },
     run: async (a) => (await import('./spec.js')).specCommand(a),
   },
   bench: {

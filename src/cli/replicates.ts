@@ -6,7 +6,7 @@
  *   // [{ degree: 1, fittedRate: 0.151, ci95: [0.139, 0.163], n: 3, kernelRate: ..., ... }]
  */
 import { tInterval } from '../math/student-t.js';
-import type { RateSummary } from '../../workflows/types.js';
+import type { RateSummary } from '../pipeline/types.js';
 
 export interface ReplicateRate {
   degree: number;

@@ -10,13 +10,14 @@ import { WorkflowFailedError } from '@temporalio/client';
 import { loadSpec } from '../spec/load.js';
 import { runIdFor } from '../spec/hash.js';
 import { parseSpec, type PipelineSpec } from '../spec/schema.js';
-import { expandGrid, pointSpec, replicatesAsSweep } from '../spec/sweep.js';
+import { replicatesAsSweep, sweepPoints } from '../spec/sweep.js';
 import { summarizeReplicates } from './replicates.js';
-import type { SweepProgress, SweepResult } from '../../workflows/sweep.js';
 import { withResultsDb } from '../store/results-db.js';
+import { ensureWritableDataRoot } from '../store/data-root.js';
 import { openSession, type Session } from '../temporal/session.js';
-import { TASK_QUEUE } from '../temporal/worker.js';
-import type { PipelineResult, Progress, RateSummary } from '../../workflows/types.js';
+import { TASK_QUEUE } from '../temporal/task-queue.js';
+import { PIPELINE_WORKFLOW, PROGRESS_QUERY, SWEEP_WORKFLOW } from '../pipeline/names.js';
+import type { PipelineResult, Progress, RateSummary, SweepProgress, SweepResult } from '../pipeline/types.js';
 import { CliError } from './errors.js';
 import type { CommandArgs } from './main.js';
 import { dataRootFrom, formatNumber, formatTable, printJson, say } from './io.js';
@@ -43,11 +44,12 @@ export async function runCommand({ positionals, values }: CommandArgs): Promise<
   process.once('SIGINT', onSigint);
   process.once('SIGTERM', onSigterm);
   try {
+    await ensureWritableDataRoot(dataRoot);
     session = await openSession({ dataRoot, worker: !values['no-worker'], log: say });
     const replicated = replicatesAsSweep(spec as unknown as Record<string, unknown>);
     if (replicated) return await runSweep(session, parseSpec(replicated), dataRoot, json, t0, true);
     if (spec.sweep) return await runSweep(session, spec, dataRoot, json, t0);
-    const handle = await session.client.workflow.start('spectralBiasPipeline', {
+    const handle = await session.client.workflow.start(PIPELINE_WORKFLOW, {
       taskQueue: TASK_QUEUE,
       workflowId: runId,
       args: [spec],
@@ -76,6 +78,9 @@ export async function runCommand({ positionals, values }: CommandArgs): Promise<
       const cause = (err.cause as Error | undefined)?.cause ?? err.cause;
       throw new CliError(`run ${runId} failed: ${(cause as Error | undefined)?.message ?? err.message}`);
     }
+    // A failing server (disk full, a locked database) shows up here as a gRPC error: say what the server said.
+    const serverError = err instanceof CliError ? null : session?.server?.lastError();
+    if (serverError) throw new CliError(`run ${runId} failed: the Temporal dev server reported: ${serverError}`);
     throw err;
   } finally {
     if (!stopping) {
@@ -104,7 +109,7 @@ async function waitWithProgress(handle: Handle, totalSteps: number): Promise<Pip
   };
   const timer = setInterval(() => {
     handle
-      .query<Progress>('progress')
+      .query<Progress>(PROGRESS_QUERY)
       .then(draw)
       .catch(() => undefined);
   }, 1000);
@@ -187,7 +192,7 @@ export function summaryTable(rates: RateRow[]): string {
 /** A sweep: one child pipeline per grid point, then a table of every point's rates. */
 async function runSweep(session: Session, spec: PipelineSpec, dataRoot: string, json: boolean, t0: number, replicates = false): Promise<number> {
   const sweepId = runIdFor(spec);
-  const handle = await session.client.workflow.start('spectralBiasSweep', {
+  const handle = await session.client.workflow.start(SWEEP_WORKFLOW, {
     taskQueue: TASK_QUEUE,
     workflowId: sweepId,
     args: [spec],
@@ -198,7 +203,7 @@ async function runSweep(session: Session, spec: PipelineSpec, dataRoot: string, 
   let shown = -1;
   const timer = setInterval(() => {
     handle
-      .query<SweepProgress>('progress')
+      .query<SweepProgress>(PROGRESS_QUERY)
       .then((p) => {
         const line = `  points ${p.pointsDone}/${p.pointsTotal} done${p.running.length ? `; running ${p.running.map((r) => r.split('/').at(-1)).join(', ')}` : ''}`;
         if (tty) process.stderr.write(`\r${line.padEnd(100)}`);
@@ -216,8 +221,7 @@ async function runSweep(session: Session, spec: PipelineSpec, dataRoot: string, 
   }
   const failed = new Map(result.failed.map((f) => [f.runId, f.error]));
   const points = [];
-  for (const params of expandGrid(spec.sweep!.grid)) {
-    const runId = runIdFor(parseSpec(pointSpec(spec as unknown as Record<string, unknown>, params)));
+  for (const { params, runId } of sweepPoints(spec)) {
     const error = failed.get(runId);
     const rates = error ? [] : await readRates(dataRoot, runId);
     points.push({ runId, params, status: error ? 'failed' : 'completed', ...(error ? { error } : {}), rates });

@@ -1,4 +1,7 @@
-/** `specbias server`: the embedded Temporal dev server in the foreground, Web UI included. */
+/**
+ * `specbias server`: the embedded Temporal dev server in the foreground, Web UI included. It is
+ * this data root's server: runs beside it lease it and never stop it; Ctrl-C stops it.
+ */
 import { CliError } from './errors.js';
 import type { CommandArgs } from './main.js';
 import { dataRootFrom, say } from './io.js';
@@ -11,25 +14,32 @@ function port(v: unknown, name: string): number | undefined {
 }
 
 export async function serverCommand({ values }: CommandArgs): Promise<number> {
-  const { startDevServer, serverReady } = await import('../temporal/dev-server.js');
+  const { serverReady, ensureWritableDir } = await import('../temporal/dev-server.js');
+  const { superviseDevServer, SupervisorBusyError, temporalDir } = await import('../temporal/server-supervisor.js');
   const dataRoot = dataRootFrom(values.data as string | undefined);
   const ip = (values.ip as string | undefined) ?? '127.0.0.1';
   const p = port(values.port, 'port') ?? 7233;
+  const uiPort = port(values['ui-port'], 'ui-port') ?? p + 1000;
   if (await serverReady(`${ip}:${p}`, 'default', 1500)) throw new CliError(`server: a Temporal server already answers on ${ip}:${p}`);
-  const server = await startDevServer({ dataRoot, ip, port: p, uiPort: port(values['ui-port'], 'ui-port') ?? p + 1000, log: say });
-  say(`Temporal dev server at ${server.address}; Web UI ${server.uiUrl}; state in ${dataRoot}/temporal/dev.sqlite. Ctrl-C to stop.`);
-  say(`workers: TEMPORAL_ADDRESS=${server.address} specbias worker`);
-  await new Promise<void>((resolve) => {
-    // The server process is unref'd; this timer keeps the foreground command alive until a signal.
-    const keepAlive = setInterval(() => undefined, 1 << 30);
-    const stop = () => {
-      clearInterval(keepAlive);
-      resolve();
-    };
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
-  });
-  say('stopping the Temporal dev server');
-  await server.stop();
+  ensureWritableDir(temporalDir(dataRoot));
+  let supervised: Awaited<ReturnType<typeof superviseDevServer>>;
+  try {
+    supervised = await superviseDevServer({ dataRoot, ip, port: p, uiPort, idleTimeoutS: Infinity, foreground: true, log: say });
+  } catch (err) {
+    if (err instanceof SupervisorBusyError) throw new CliError(`server: ${err.message}; it stops by itself once idle`);
+    throw err;
+  }
+  const { state, done, stop } = supervised;
+  say(`Temporal dev server at ${state.address}; Web UI ${state.uiUrl}; state in ${state.dbFile}. Ctrl-C to stop.`);
+  say(`workers: TEMPORAL_ADDRESS=${state.address} specbias worker`);
+  const onSignal = () => {
+    say('stopping the Temporal dev server');
+    void stop();
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  await done;
+  process.off('SIGINT', onSignal);
+  process.off('SIGTERM', onSignal);
   return 0;
 }

@@ -14,7 +14,8 @@ export async function statusCommand({ positionals, values }: CommandArgs): Promi
   const [runId] = positionals;
   const runs = await withResultsDb(path, { readOnly: true }, (db) =>
     db.query(
-      `SELECT run_id, name, status, engine, backend, CAST(started_at AS VARCHAR) AS started_at, CAST(finished_at AS VARCHAR) AS finished_at
+      `SELECT run_id, name, status, engine, backend, CAST(started_at AS VARCHAR) AS started_at, CAST(finished_at AS VARCHAR) AS finished_at,
+              error, reruns, CAST(last_rerun_at AS VARCHAR) AS last_rerun_at
          FROM runs ${runId ? 'WHERE run_id = $run_id' : ''} ORDER BY started_at DESC`,
       runId ? { run_id: runId } : undefined,
     ),
@@ -25,7 +26,10 @@ export async function statusCommand({ positionals, values }: CommandArgs): Promi
     printJson(runId ? { ...runs[0], rates } : runs);
     return 0;
   }
-  say(formatTable(['run', 'name', 'status', 'engine', 'started', 'finished'], runs.map((r) => [String(r.run_id), String(r.name), String(r.status), `${String(r.engine)}/${String(r.backend)}`, String(r.started_at), String(r.finished_at ?? '')])));
+  const engine = (r: Record<string, unknown>) => (r.engine === null ? null : `${String(r.engine)}/${String(r.backend)}`);
+  say(formatTable(['run', 'name', 'status', 'engine', 'started', 'finished', 'reruns'], runs.map((r) => [String(r.run_id), String(r.name), String(r.status), engine(r), String(r.started_at), String(r.finished_at ?? ''), Number(r.reruns ?? 0)])));
+  // A failed run's one line, so no one has to dig it out of Temporal's history.
+  for (const r of runs) if (r.error) say(`${String(r.run_id)} failed: ${String(r.error)}`);
   if (rates) say(`\n${summaryTable(rates)}`);
   return 0;
 }

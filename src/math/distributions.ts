@@ -7,11 +7,12 @@
  * the departure from uniform is plainly visible at D = 10.
  *
  *   const rng = new Prng(seed, 'sample/train');
- *   const dist = withDistributionDefaults({ kind: 'piecewise-uniform' }, 10);
+ *   const dist = DISTRIBUTION_DEFAULTS['piecewise-uniform'](10);
  *   const x = sampleDistribution(rng, dist, 1000, 10);   // row-major 1000 x 10, unit rows
  *   sampleDistribution(rng, { kind: 'uniform' }, n, 10); // same numbers as sampleSphere(rng, n, 10)
  *
  * Pure: randomness comes only from the Prng argument, and a seed fixes the sample bit for bit.
+ * Parameters are validated by the spec schema (src/spec/schema.ts), not here.
  *
  * Paper: Cao et al., "Towards Understanding the Spectral Bias of Deep Learning", IJCAI 2021,
  * https://arxiv.org/abs/1912.01198 (Section 5, Figs. 4-6).
@@ -76,12 +77,12 @@ export const DISTRIBUTION_KINDS: readonly DistributionKind[] = [
   'gaussian-mixture',
 ];
 
-/** A distribution parameter that cannot be used; `parameter` names it, e.g. `anisotropic-gaussian.scales`. */
+/** Sampling that cannot go on (a region too small for rejection sampling); `parameter` names the cause, e.g. `piecewise-uniform.threshold`. */
 export class DistributionError extends Error {
   override readonly name = 'DistributionError';
 
   constructor(
-    /** Dotted name of the offending parameter: `<kind>.<field>`, or `kind` / `dim`. */
+    /** Dotted name of the offending parameter: `<kind>.<field>`. */
     readonly parameter: string,
     /** What is wrong with it, as the rest of a sentence that starts with the parameter's name. */
     readonly detail: string,
@@ -134,137 +135,20 @@ export const DISTRIBUTION_DEFAULTS: {
   },
 };
 
-const PARAMETERS: Record<DistributionKind, readonly string[]> = {
-  uniform: [],
-  'piecewise-uniform': ['direction', 'threshold', 'weights'],
-  'anisotropic-gaussian': ['scales'],
-  'gaussian-mixture': ['components'],
-};
-
-/**
- * Fill the parameters a distribution leaves out from {@link DISTRIBUTION_DEFAULTS} (a parameter
- * given is kept as is; `components` of a mixture is replaced whole, not merged) and validate the
- * result with {@link validateDistribution}. Unknown kinds and unknown parameters are errors.
- *
- *   withDistributionDefaults({ kind: 'piecewise-uniform', threshold: 0.5 }, 10)
- *   // { kind: 'piecewise-uniform', threshold: 0.5, weights: [0.8, 0.2] }
- */
-export function withDistributionDefaults(dist: { kind: string; [k: string]: unknown }, dim: number): Distribution {
-  checkDim(dim);
-  const kind = dist.kind as DistributionKind;
-  if (!Object.prototype.hasOwnProperty.call(PARAMETERS, kind)) {
-    throw new DistributionError('kind', `must be one of ${DISTRIBUTION_KINDS.join(', ')}, got ${JSON.stringify(dist.kind)}`);
-  }
-  const allowed = PARAMETERS[kind];
-  for (const key of Object.keys(dist)) {
-    if (key !== 'kind' && !allowed.includes(key)) {
-      throw new DistributionError(
-        `${kind}.${key}`,
-        `is not a parameter of ${kind}, which takes ${allowed.length ? allowed.join(', ') : 'no parameters'}`,
-      );
-    }
-  }
-  const filled: Record<string, unknown> = { ...DISTRIBUTION_DEFAULTS[kind](dim) };
-  for (const key of allowed) if (dist[key] !== undefined) filled[key] = dist[key];
-  const out = filled as unknown as Distribution;
-  validateDistribution(out, dim);
-  return out;
-}
-
 // ---------------------------------------------------------------------------------------------
-// Validation
+// Limits
 // ---------------------------------------------------------------------------------------------
 
 /**
  * A region of a piecewise-uniform distribution that carries weight must cover at least this
  * fraction of the sphere: rejection sampling draws ~1 / fraction uniform points per sample.
+ * The spec schema (src/spec/schema.ts), which validates every distribution parameter, refuses
+ * smaller regions up front.
  */
 export const MIN_REGION_FRACTION = 1e-4;
 
 /** Rejection sampling gives up on a point after this many draws (never reached above MIN_REGION_FRACTION). */
 export const MAX_REJECTION_ATTEMPTS = 1_000_000;
-
-/**
- * Throw a {@link DistributionError} naming the first unusable parameter of `dist` for inputs in
- * R^dim: wrong types, non-finite numbers, lengths other than dim, negative or all-zero weights,
- * non-positive scales, a zero direction, or a weighted piecewise-uniform region smaller than
- * {@link MIN_REGION_FRACTION} of the sphere.
- */
-export function validateDistribution(dist: Distribution, dim: number): void {
-  checkDim(dim);
-  switch (dist.kind) {
-    case 'uniform':
-      return;
-    case 'piecewise-uniform': {
-      if (dim < 2) throw new DistributionError('dim', `must be >= 2 for piecewise-uniform, got ${dim}`);
-      if (dist.direction !== undefined) {
-        const dir = checkVector('piecewise-uniform.direction', dist.direction, dim);
-        if (norm(dir) === 0) throw new DistributionError('piecewise-uniform.direction', 'is the zero vector; give a nonzero direction or leave it out for e_1');
-      }
-      const h = dist.threshold;
-      if (typeof h !== 'number' || !Number.isFinite(h) || h < -1 || h > 1) {
-        throw new DistributionError('piecewise-uniform.threshold', `must be a number in [-1, 1], got ${show(h)}`);
-      }
-      const w = dist.weights;
-      if (!Array.isArray(w) || w.length !== 2 || !w.every((v) => typeof v === 'number' && Number.isFinite(v) && v >= 0)) {
-        throw new DistributionError('piecewise-uniform.weights', `must be two finite numbers >= 0, got ${show(w)}`);
-      }
-      if (w[0] + w[1] <= 0) throw new DistributionError('piecewise-uniform.weights', `are both 0; at least one region needs mass`);
-      const fractionA = capFraction(dim, h);
-      const regions: Array<[string, number, number]> = [
-        ['A (<u, x> >= threshold)', w[0], fractionA],
-        ['B (<u, x> < threshold)', w[1], 1 - fractionA],
-      ];
-      for (const [name, weight, fraction] of regions) {
-        if (weight > 0 && !(fraction >= MIN_REGION_FRACTION)) {
-          throw new DistributionError(
-            'piecewise-uniform.threshold',
-            `= ${h} leaves region ${name} only ${fraction.toExponential(2)} of the sphere at dim ${dim}, ` +
-              `so rejection sampling would need ~${(1 / Math.max(fraction, Number.MIN_VALUE)).toExponential(1)} draws per point; ` +
-              `move the threshold so that each weighted region covers at least ${MIN_REGION_FRACTION} of the sphere, or give that region weight 0`,
-          );
-        }
-      }
-      return;
-    }
-    case 'anisotropic-gaussian': {
-      const s = dist.scales;
-      if (!Array.isArray(s)) throw new DistributionError('anisotropic-gaussian.scales', `must be an array of ${dim} numbers, got ${show(s)}`);
-      if (s.length !== dim) throw new DistributionError('anisotropic-gaussian.scales', `has ${s.length} entries, expected dim = ${dim}`);
-      s.forEach((v, d) => {
-        if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0) {
-          throw new DistributionError('anisotropic-gaussian.scales', `has entry ${d} = ${show(v)}; every scale must be a finite number > 0`);
-        }
-      });
-      return;
-    }
-    case 'gaussian-mixture': {
-      const cs = dist.components;
-      if (!Array.isArray(cs) || cs.length === 0) {
-        throw new DistributionError('gaussian-mixture.components', `must be a non-empty array of {weight, mean, scale}, got ${show(cs)}`);
-      }
-      let total = 0;
-      cs.forEach((c, i) => {
-        const at = `gaussian-mixture.components[${i}]`;
-        if (c === null || typeof c !== 'object') throw new DistributionError(at, `must be {weight, mean, scale}, got ${show(c)}`);
-        if (typeof c.weight !== 'number' || !Number.isFinite(c.weight) || c.weight < 0) {
-          throw new DistributionError(`${at}.weight`, `must be a finite number >= 0, got ${show(c.weight)}`);
-        }
-        checkVector(`${at}.mean`, c.mean, dim);
-        if (typeof c.scale !== 'number' || !Number.isFinite(c.scale) || c.scale <= 0) {
-          throw new DistributionError(`${at}.scale`, `must be a finite number > 0, got ${show(c.scale)}`);
-        }
-        total += c.weight;
-      });
-      if (!(total > 0)) throw new DistributionError('gaussian-mixture.components', 'have all weights 0; at least one component needs mass');
-      return;
-    }
-    default: {
-      const kind = (dist as { kind: unknown }).kind;
-      throw new DistributionError('kind', `must be one of ${DISTRIBUTION_KINDS.join(', ')}, got ${show(kind)}`);
-    }
-  }
-}
 
 // ---------------------------------------------------------------------------------------------
 // Sampling
@@ -272,7 +156,7 @@ export function validateDistribution(dist: Distribution, dim: number): void {
 
 /**
  * `count` points from `dist` on S^(dim-1), row-major count x dim, each row of unit norm.
- * Validates `dist` first ({@link validateDistribution}).
+ * `dist` is taken as valid for `dim` (the spec schema checks every parameter).
  *
  * Stream use, per point (a seed fixes the sample):
  * - uniform: exactly {@link sampleSphere}(rng, count, dim), so uniform runs keep their samples.
@@ -286,7 +170,6 @@ export function validateDistribution(dist: Distribution, dim: number): void {
  */
 export function sampleDistribution(rng: Prng, dist: Distribution, count: number, dim: number): Float64Array {
   if (!Number.isInteger(count) || count < 0) throw new RangeError(`count must be an integer >= 0, got ${count}`);
-  validateDistribution(dist, dim);
   switch (dist.kind) {
     case 'uniform':
       return sampleSphere(rng, count, dim);
@@ -418,32 +301,9 @@ function normalizeRow(x: Float64Array, o: number, dim: number, norm2: number): v
   for (let d = 0; d < dim; d++) x[o + d] *= inv;
 }
 
-function checkDim(dim: number): void {
-  if (!Number.isInteger(dim) || dim < 1) throw new DistributionError('dim', `must be an integer >= 1, got ${show(dim)}`);
-}
-
-function checkVector(parameter: string, v: unknown, dim: number): number[] {
-  if (!Array.isArray(v)) throw new DistributionError(parameter, `must be an array of ${dim} numbers, got ${show(v)}`);
-  if (v.length !== dim) throw new DistributionError(parameter, `has ${v.length} entries, expected dim = ${dim}`);
-  v.forEach((e, d) => {
-    if (typeof e !== 'number' || !Number.isFinite(e)) throw new DistributionError(parameter, `has entry ${d} = ${show(e)}; every entry must be a finite number`);
-  });
-  return v as number[];
-}
-
 function norm(v: ArrayLike<number>): number {
   let s = 0;
   for (let i = 0; i < v.length; i++) s += v[i] * v[i];
   return Math.sqrt(s);
 }
 
-function show(v: unknown): string {
-  if (typeof v === 'number') return String(v);
-  try {
-    const s = JSON.stringify(v);
-    if (s === undefined) return String(v);
-    return s.length > 80 ? `${s.slice(0, 77)}...` : s;
-  } catch {
-    return String(v);
-  }
-}

@@ -43,7 +43,7 @@ function lapackFor(opts: SymmetricEigenOptions): NativeAddon | null {
   const addon = loadNative();
   const lapack = addon && addon.info().lapack ? addon : null;
   if (method === 'lapack-dsyevd' && !lapack) {
-    const why = addon ? 'the native addon was built without LAPACK (install liblapack-dev or libopenblas-dev, then `npm run build:native`)' : nativeUnavailableReason();
+    const why = addon ? 'the native addon was built without LAPACK (`npm run build:native` brings OpenBLAS from the PyPI wheel scipy-openblas32, or set SPECBIAS_BLAS=/path/to/libopenblas.so)' : nativeUnavailableReason();
     throw new Error(`eigen method lapack-dsyevd is not available: ${why}`);
   }
   return lapack;

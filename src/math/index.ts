@@ -13,7 +13,7 @@
 export { Prng, type PrngState } from './prng.js';
 export { lgamma } from './gamma.js';
 export { gegenbauer, gegenbauerAll, multiplicity } from './gegenbauer.js';
-export { gaussLegendre, type QuadratureRule } from './quadrature.js';
+export { gaussLegendre, gaussHermite, normalTrapezoid, type QuadratureRule } from './quadrature.js';
 export {
   kappa,
   mu,
@@ -24,6 +24,21 @@ export {
   NUMERICAL_ZERO_TOLERANCE,
   type SpectrumEntry,
 } from './ntk.js';
+export {
+  ACTIVATIONS,
+  C_SIGMA,
+  MAX_DEPTH,
+  PAPER_MODEL,
+  familyKernel,
+  familyKernelAtOne,
+  familySpectrum,
+  isPaperModel,
+  modelFamilyProblem,
+  type Activation,
+  type FamilySpectrumEntry,
+  type ModelFamily,
+} from './ntk-family.js';
+export { erf, erfc } from './erf.js';
 export { sampleSphere, randomUnitVector, dot } from './sphere.js';
 export { harmonicsTarget, type HarmonicComponent } from './targets.js';
 export {
@@ -37,8 +52,6 @@ export {
 export { unitVector, targetProjection } from './projection.js';
 export {
   sampleDistribution,
-  validateDistribution,
-  withDistributionDefaults,
   capFraction,
   DISTRIBUTION_DEFAULTS,
   DISTRIBUTION_KINDS,

@@ -131,6 +131,54 @@ function integrateInAngle(bandwidth: number, f: (theta: number) => number): numb
   return prev.value;
 }
 
+/**
+ * int_0^pi f_k(theta) d theta for k = 0 .. maxDegree at once, f filling `out` with every f_k at
+ * one theta (so an expensive kernel is evaluated once per node for all degrees). Orders grow as in
+ * {@link integrateInAngle} until every degree's two successive rules agree to 1e-14 relative to
+ * int |f_k|, or their difference stops falling below 1e-12 (the rounding floor of large D);
+ * `errors` are the last differences, an estimate of each value's quadrature error.
+ */
+export function integrateDegreesInAngle(
+  bandwidth: number,
+  maxDegree: number,
+  f: (theta: number, out: Float64Array) => void,
+): { values: Float64Array; absValues: Float64Array; errors: Float64Array } {
+  const rule = (order: number) => {
+    const { nodes, weights } = gaussLegendre(order);
+    const half = Math.PI / 2;
+    const values = new Float64Array(maxDegree + 1);
+    const absValues = new Float64Array(maxDegree + 1);
+    const out = new Float64Array(maxDegree + 1);
+    for (let i = 0; i < order; i++) {
+      f(half * (1 + nodes[i]), out);
+      for (let k = 0; k <= maxDegree; k++) {
+        const y = weights[i] * out[k] * half;
+        values[k] += y;
+        absValues[k] += Math.abs(y);
+      }
+    }
+    return { values, absValues };
+  };
+  let order = Math.ceil(0.6 * bandwidth) + 16;
+  let prev = rule(order);
+  const errors = new Float64Array(maxDegree + 1).fill(Infinity);
+  for (let attempt = 0; attempt < 8; attempt++) {
+    order = Math.ceil(order * 1.5);
+    const next = rule(order);
+    let converged = true;
+    for (let k = 0; k <= maxDegree; k++) {
+      const last = errors[k];
+      errors[k] = Math.abs(next.values[k] - prev.values[k]);
+      // Converged, or at the rounding floor (a few 1e-14 at D ~ 1000): the difference stopped falling.
+      const floor = errors[k] <= 1e-12 * next.absValues[k] && errors[k] >= last / 2;
+      if (!(errors[k] <= 1e-14 * next.absValues[k] || floor)) converged = false;
+    }
+    prev = next;
+    if (converged) break;
+  }
+  return { ...prev, errors };
+}
+
 function ruleInAngle(order: number, f: (theta: number) => number): { value: number; absValue: number } {
   const { nodes, weights } = gaussLegendre(order);
   const half = Math.PI / 2; // theta = (pi/2)(1 + x) maps [-1, 1] onto [0, pi]

@@ -9,6 +9,24 @@
  *   rng.uniform();   // in [0, 1)
  *   rng.normal();    // N(0, 1), Box-Muller
  */
+
+/**
+ * The streams a run draws from, one per use, all seeded by the spec's `seed`. Every caller names
+ * its stream from here, and the run's manifest lists these values.
+ */
+export const STREAMS = {
+  /** The training points. */
+  sampleTrain: 'sample/train',
+  /** The held-out points. */
+  sampleTest: 'sample/test',
+  /** The target's directions zeta. */
+  targetZeta: 'target/zeta',
+  /** The first layer's initial weights. */
+  initW1: 'init/W1',
+  /** The output layer's initial weights. */
+  initW2: 'init/W2',
+} as const;
+
 export class Prng {
   private s0 = 0;
   private s1 = 0;

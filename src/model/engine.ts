@@ -3,7 +3,7 @@
  * (`native-engine.ts`) or a tfjs backend (float32 with hand-written gradients, below), and
  * reports the residual y - y_hat on train and test.
  *
- * Conventions (PAPER.md; the float64 reference is `network.ts`):
+ * Conventions (Cao et al., below; the float64 reference is `network.ts`):
  * - f_W(x) = sqrt(m) W2 relu(W1 x), W1 ~ N(0, 2/m), W2 ~ N(0, 1/m), y_hat = theta f_W(x);
  * - loss L = 1/(2n) sum_i (y_i - y_hat_i)^2, both layers trained;
  * - weight step eta = eta' / (m theta^2), with eta' = `learningRate`, so the linearized residual
@@ -35,7 +35,7 @@ import { loadNative, nativeUnavailableReason } from '../native/index.js';
 import { acquireBackend } from './backend.js';
 import { TrainingDivergedError } from './errors.js';
 import { trainNative } from './native-engine.js';
-import { initWeights, weightStepSize, type NetworkWeights } from './network.js';
+import { initWeights, weightStepSize, type NetworkWeights, type WeightInit } from './network.js';
 import { isLogStep, type LogSchedule } from './log-schedule.js';
 
 export { TrainingDivergedError } from './errors.js';
@@ -70,8 +70,10 @@ export interface TrainInput {
   firstStep?: number;
   /** Seeds the initialization (streams 'init/W1', 'init/W2') unless `initial` is given. */
   seed: number;
+  /** The initialization law (`model.init`); default 'gaussian'. */
+  init?: WeightInit;
   engine: EngineName;
-  /** Start from these weights instead of initWeights(seed, width, dim). */
+  /** Start from these weights instead of initWeights(seed, width, dim, init). */
   initial?: NetworkWeights;
 }
 
@@ -133,6 +135,36 @@ export async function trainNetwork(input: TrainInput, hooks: TrainHooks): Promis
   return trainTfjs(input, hooks);
 }
 
+/** An engine that runs arithmetic: what 'auto' resolves to. */
+export type ConcreteEngine = Exclude<EngineName, 'auto'>;
+
+export interface ResolvedEngine {
+  engine: ConcreteEngine;
+  /**
+   * What of the engine shapes a trajectory's bytes here, e.g. 'native/avx2', 'native/baseline'
+   * (the kernel the CPU gets) or 'tfjs-wasm': the training cache key records it.
+   */
+  id: string;
+}
+
+/**
+ * The engine a request trains on in this process: 'auto' is native when the addon loads, else
+ * tfjs-wasm when it initializes, else tfjs-cpu. Throws, like {@link trainNetwork}, when a
+ * requested engine is not available here. Train with `engine` set to the result's `engine` so
+ * the run cannot land elsewhere.
+ */
+export async function resolveEngine(requested: EngineName): Promise<ResolvedEngine> {
+  if (requested === 'native' || requested === 'auto') {
+    const addon = loadNative();
+    if (addon) return { engine: 'native', id: `native/${addon.info().isa}` };
+    if (requested === 'native') throw new Error(`training.engine native is not available: ${nativeUnavailableReason()}; use engine auto or tfjs-wasm`);
+    warnNativeOnce();
+  }
+  const lease = await acquireBackend(requested);
+  lease.release();
+  return { engine: lease.engine, id: lease.engine };
+}
+
 let warnedNative = false;
 
 /** One line per process when 'auto' cannot use the native engine. */
@@ -164,7 +196,7 @@ async function trainTfjs(input: TrainInput, hooks: TrainHooks): Promise<TrainRes
   const { nTrain: n, nTest, dim: d, width: m, theta, learningRate, steps, logEvery } = input;
   const { signal } = hooks;
   signal?.throwIfAborted();
-  const start = input.initial ?? initWeights(input.seed, m, d);
+  const start = input.initial ?? initWeights(input.seed, m, d, input.init);
   const c = theta * Math.sqrt(m);
   // eta * c / n with eta = eta' / (m theta^2): the factor on the sums in the update.
   const k = (weightStepSize(learningRate, m, theta) * c) / n;

@@ -16,10 +16,14 @@ export {
   gdStepReference,
   weightStepSize,
   type NetworkWeights,
+  type WeightInit,
 } from './network.js';
 export {
   trainNetwork,
+  resolveEngine,
   TrainingDivergedError,
+  type ConcreteEngine,
+  type ResolvedEngine,
   type EngineName,
   type TrainInput,
   type TrainLog,

@@ -53,7 +53,7 @@ export async function trainNative(
   const first = input.firstStep ?? 0;
   const { signal } = hooks;
   signal?.throwIfAborted();
-  const start: NetworkWeights = input.initial ?? initWeights(input.seed, m, d);
+  const start: NetworkWeights = input.initial ?? initWeights(input.seed, m, d, input.init);
   const trainer: NativeTrainer = new addon.Trainer({
     xTrain: input.xTrain,
     yTrain: input.yTrain,

@@ -3,7 +3,7 @@
  * forward pass and one full-batch gradient-descent step. The tfjs engine ({@link trainNetwork} in
  * `engine.ts`) trains the same network in float32; this file is its independent reference.
  *
- * Conventions (PAPER.md):
+ * Conventions (those of Cao et al., below):
  * - f_W(x) = sqrt(m) W2 relu(W1 x), no bias, x on S^(D-1); W1 is m x D with entries N(0, 2/m),
  *   W2 is 1 x m with entries N(0, 1/m); the prediction is y_hat = theta f_W(x).
  * - Loss L = 1/(2n) sum_i (y_i - y_hat_i)^2; both layers take the step W <- W - eta grad_W L with
@@ -18,7 +18,7 @@
  * Paper: Cao et al., "Towards Understanding the Spectral Bias of Deep Learning", IJCAI 2021,
  * https://arxiv.org/abs/1912.01198.
  */
-import { Prng } from '../math/prng.js';
+import { Prng, STREAMS } from '../math/prng.js';
 
 /** Weights of the two-layer network: `w1` is m x D row-major (row j is neuron j), `w2` has m entries. */
 export interface NetworkWeights {
@@ -30,14 +30,20 @@ export interface NetworkWeights {
   w2: Float64Array;
 }
 
+/** The initialization laws a spec may ask for (`model.init`). */
+export type WeightInit = 'gaussian' | 'symmetric';
+
 /**
- * Draws W1 ~ N(0, 2/m) (stream 'init/W1') and W2 ~ N(0, 1/m) (stream 'init/W2') from the seed.
- * With this scale <grad f(x), grad f(x')> / m -> kappa(<x, x'>) as m grows.
+ * The initial weights, the one entry point every engine and step uses. 'gaussian' (the default,
+ * the paper's law): W1 ~ N(0, 2/m) (stream 'init/W1') and W2 ~ N(0, 1/m) (stream 'init/W2'),
+ * drawn from the seed; with this scale <grad f(x), grad f(x')> / m -> kappa(<x, x'>) as m grows.
+ * 'symmetric': see {@link initWeightsSymmetric}.
  */
-export function initWeights(seed: number, width: number, dim: number): NetworkWeights {
+export function initWeights(seed: number, width: number, dim: number, init: WeightInit = 'gaussian'): NetworkWeights {
+  if (init === 'symmetric') return initWeightsSymmetric(seed, width, dim);
   checkShape(width, dim);
-  const w1 = new Prng(seed, 'init/W1').normals(width * dim, Math.sqrt(2 / width));
-  const w2 = new Prng(seed, 'init/W2').normals(width, Math.sqrt(1 / width));
+  const w1 = new Prng(seed, STREAMS.initW1).normals(width * dim, Math.sqrt(2 / width));
+  const w2 = new Prng(seed, STREAMS.initW2).normals(width, Math.sqrt(1 / width));
   return { width, dim, w1, w2 };
 }
 
@@ -49,12 +55,12 @@ export function initWeights(seed: number, width: number, dim: number): NetworkWe
  * without shrinking theta (which would move the network out of the kernel regime).
  * Neuron j < m/2 is paired with neuron j + m/2; m must be even.
  */
-export function initWeightsSymmetric(seed: number, width: number, dim: number): NetworkWeights {
+function initWeightsSymmetric(seed: number, width: number, dim: number): NetworkWeights {
   checkShape(width, dim);
   if (width % 2 !== 0) throw new RangeError(`symmetric initialization needs an even width, got ${width}`);
   const half = width / 2;
-  const w1h = new Prng(seed, 'init/W1').normals(half * dim, Math.sqrt(2 / width));
-  const w2h = new Prng(seed, 'init/W2').normals(half, Math.sqrt(1 / width));
+  const w1h = new Prng(seed, STREAMS.initW1).normals(half * dim, Math.sqrt(2 / width));
+  const w2h = new Prng(seed, STREAMS.initW2).normals(half, Math.sqrt(1 / width));
   const w1 = new Float64Array(width * dim);
   w1.set(w1h, 0);
   w1.set(w1h, half * dim);
@@ -64,11 +70,6 @@ export function initWeightsSymmetric(seed: number, width: number, dim: number): 
     w2[j + half] = -w2h[j]!;
   }
   return { width, dim, w1, w2 };
-}
-
-/** The initial weights a spec asks for: `model.init` 'symmetric', or the paper's Gaussian (default). */
-export function initialWeights(init: 'gaussian' | 'symmetric' | undefined, seed: number, width: number, dim: number): NetworkWeights {
-  return init === 'symmetric' ? initWeightsSymmetric(seed, width, dim) : initWeights(seed, width, dim);
 }
 
 /**

@@ -10,17 +10,43 @@
  * SPECBIAS_NATIVE=0 switches the addon off (read on every call, so tests can flip it): training
  * with engine 'auto' then uses tfjs-wasm and the eigensolver uses ml-matrix.
  * SPECBIAS_NATIVE_PATH=/path/to/specbias_native.node loads another build.
+ *
+ * On load, the BLAS thread budget is set from the engine's thread setting (SPECBIAS_THREADS, else
+ * one per hardware thread): OpenBLAS and the training pool share those cores (docs/performance.md).
  */
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { nativeThreads } from '../model/native-engine.js';
+
+/** The BLAS/LAPACK the addon loaded. Fields only OpenBLAS reports are null with another library. */
+export interface NativeBlasInfo {
+  /** The file that holds dsyevd, e.g. '.../.tools/openblas/scipy_openblas32/lib/libscipy_openblas.so'. */
+  library: string;
+  /** Symbol prefix: '' for a system library, 'scipy_' for PyPI's scipy-openblas32. */
+  prefix: string;
+  /** openblas_get_config(), e.g. 'OpenBLAS 0.3.34.481.3 DYNAMIC_ARCH NO_AFFINITY Haswell MAX_THREADS=64'. */
+  config: string | null;
+  /** The kernel set OpenBLAS picked for this CPU, e.g. 'Haswell'. */
+  corename: string | null;
+  /** Threads the next BLAS call gets: the budget less training threads in flight, at least 1. */
+  threads: number | null;
+  /** openblas_get_num_threads() now: what the last call got (before any call, OpenBLAS's own default). */
+  openblasThreads: number | null;
+  /** 0 sequential, 1 pthreads, 2 OpenMP. */
+  parallel: number | null;
+  /** Threads BLAS calls and training runs share (setBlasThreads). */
+  budget: number;
+}
 
 export interface NativeInfo {
   /** Built against a LAPACK with dsyevd. */
   lapack: boolean;
-  /** The linker flag of that LAPACK, e.g. '-llapack'; '' without. */
+  /** The loaded file that provides dsyevd; '' without. */
   lapackLibrary: string;
+  /** The loaded BLAS/LAPACK; null without. */
+  blas: NativeBlasInfo | null;
   /** The training kernel this CPU gets: 'avx2' (AVX2 + FMA) or 'baseline'. */
   isa: 'avx2' | 'baseline';
   hardwareThreads: number;
@@ -91,6 +117,8 @@ export interface NativeAddon {
     nb: number,
     threads: number,
   ): Promise<Float64Array>;
+  /** The thread budget BLAS shares with training runs; 0 = one per hardware thread. */
+  setBlasThreads(threads: number): void;
 }
 
 let loaded: { addon: NativeAddon | null; reason: string } | undefined;
@@ -123,6 +151,7 @@ export function loadNative(): NativeAddon | null {
     } else {
       try {
         const addon = createRequire(import.meta.url)(path) as NativeAddon;
+        addon.setBlasThreads(nativeThreads());
         addon.info();
         loaded = { addon, reason: '' };
       } catch (err) {
@@ -139,4 +168,24 @@ export function nativeUnavailableReason(): string {
   if (nativeDisabled()) return 'SPECBIAS_NATIVE=0 switches the native addon off';
   loadNative();
   return loaded?.reason ?? '';
+}
+
+/**
+ * The BLAS/LAPACK in use, for manifests and `specbias bench`: e.g. { name: 'OpenBLAS 0.3.34.481.3',
+ * library, corename: 'Haswell', threads: 2 }, or null when eigensolves run on ml-matrix.
+ */
+export interface BlasProvenance {
+  /** Vendor and version, from openblas_get_config(); the library's file name for another LAPACK. */
+  name: string;
+  library: string;
+  config: string | null;
+  corename: string | null;
+  threads: number | null;
+}
+
+export function blasProvenance(): BlasProvenance | null {
+  const blas = loadNative()?.info().blas;
+  if (!blas) return null;
+  const name = blas.config?.match(/^OpenBLAS \S+/)?.[0] ?? basename(blas.library);
+  return { name, library: blas.library, config: blas.config, corename: blas.corename, threads: blas.threads };
 }

@@ -27,6 +27,8 @@ export interface RunManifest {
   artifacts?: Record<string, ArtifactRefLike>;
   engine?: string;
   backend?: string;
+  /** The BLAS/LAPACK the worker's native addon loaded (blasProvenance); null without. */
+  blas?: { name?: string; library?: string; config?: string | null; corename?: string | null; threads?: number | null } | null;
   code?: { package?: { name?: string; version?: string }; gitCommit?: string | null; codeVersion?: string };
   dependencies?: Record<string, string>;
   host?: { hostname?: string; platform?: string; arch?: string; cpus?: number; cpuModel?: string; memoryGiB?: number; node?: string };

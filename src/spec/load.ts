@@ -3,23 +3,41 @@
  *
  *   const spec = await loadSpec('pipelines/quickstart.yaml', ['model.width=1024']);
  */
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
 import { parseSpec, SpecError, type PipelineSpec } from './schema.js';
-import { setPath } from './sweep.js';
+import { badPathReason, setPath } from './grid.js';
+
+/**
+ * Largest spec file read, in bytes. A spec with a 10,000-point grid fits in well under this;
+ * a larger file would only exhaust memory in the YAML parser.
+ */
+export const MAX_SPEC_BYTES = 4 * 1024 * 1024;
+
+/** Most aliases a spec may use (YAML's default of 100): an alias bomb expands exponentially. */
+const MAX_ALIASES = 100;
 
 /** Parse the text of a spec file; JSON is YAML, so one parser serves both. */
 export function parseSpecText(text: string, file: string): unknown {
   if (text.trim() === '') throw new SpecError('', 'the file is empty; a spec needs at least a name', file);
+  if (text.length > MAX_SPEC_BYTES) throw tooLarge(text.length, file);
   try {
-    return parseYaml(text, { uniqueKeys: true });
+    return parseYaml(text, { uniqueKeys: true, maxAliasCount: MAX_ALIASES });
   } catch (err) {
     if (err instanceof YAMLParseError) {
       const where = err.linePos?.[0] ? ` (line ${err.linePos[0].line}, column ${err.linePos[0].col})` : '';
       throw new SpecError('', `malformed YAML/JSON${where}: ${err.message.split('\n')[0]}`, file);
     }
+    if (err instanceof ReferenceError && /alias/i.test(err.message)) {
+      throw new SpecError('', `refused: YAML aliases expand to too much data (more than ${MAX_ALIASES} alias uses); write the values out`, file);
+    }
+    if (err instanceof RangeError) throw new SpecError('', `refused: the YAML is too deeply nested or too large to parse (${err.message})`, file);
     throw err;
   }
+}
+
+function tooLarge(bytes: number, file: string): SpecError {
+  return new SpecError('', `the file has ${bytes} bytes, more than the limit of ${MAX_SPEC_BYTES}; a spec, grid included, is far smaller`, file);
 }
 
 /**
@@ -30,6 +48,8 @@ export function applyOverride(raw: Record<string, unknown>, assignment: string):
   const eq = assignment.indexOf('=');
   if (eq <= 0) throw new SpecError('', `--set expects path=value, got "${assignment}"`);
   const path = assignment.slice(0, eq).split('.');
+  const bad = badPathReason(path.join('.'));
+  if (bad) throw new SpecError(path.join('.'), `--set path ${bad}`);
   const text = assignment.slice(eq + 1);
   let value: unknown;
   try {
@@ -40,8 +60,7 @@ export function applyOverride(raw: Record<string, unknown>, assignment: string):
   // Refuse to overwrite a value on the way down; setPath would replace it with a mapping.
   let node: unknown = raw;
   for (const key of path.slice(0, -1)) {
-    if (!key) throw new SpecError(path.join('.'), 'empty path segment in --set');
-    node = (node as Record<string, unknown> | undefined)?.[key];
+    node = node !== null && typeof node === 'object' && Object.hasOwn(node, key) ? (node as Record<string, unknown>)[key] : undefined;
     if (node !== undefined && (node === null || typeof node !== 'object' || Array.isArray(node))) {
       throw new SpecError(path.join('.'), `--set cannot descend into ${key}, which is not a mapping`);
     }
@@ -53,8 +72,11 @@ export function applyOverride(raw: Record<string, unknown>, assignment: string):
 export async function loadSpec(file: string, overrides: string[] = []): Promise<PipelineSpec> {
   let text: string;
   try {
+    const { size } = await stat(file);
+    if (size > MAX_SPEC_BYTES) throw tooLarge(size, file);
     text = await readFile(file, 'utf8');
   } catch (err) {
+    if (err instanceof SpecError) throw err;
     const code = (err as NodeJS.ErrnoException).code;
     throw new SpecError('', code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory, not a spec file' : `cannot read (${code})`, file);
   }

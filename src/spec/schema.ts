@@ -1,5 +1,8 @@
 /**
- * The pipeline spec: its zod schema and defaults (DESIGN §5).
+ * The pipeline spec: its zod schema, defaults and every rule a spec must follow. This schema is
+ * the only spec validator: field types and ranges, the distribution parameters (which depend on
+ * `data.dim`), the cross-field rules and the sweep grid are all checked here, and
+ * `docs/spec.md` and `docs/spec.schema.json` are generated from it (`.describe()` texts).
  *
  * Pure and deterministic, so workflow code may import it too. Loading files and `--set`
  * overrides live in `load.ts`; hashing in `hash.ts`.
@@ -7,20 +10,38 @@
  *   const spec = parseSpec({ name: 'quickstart', data: { n: 200 } });   // defaults filled in
  */
 import { z } from 'zod';
-import { DISTRIBUTION_KINDS, DistributionError, withDistributionDefaults } from '../math/distributions.js';
-import { expandGrid, hasPath, pointSpec } from './sweep.js';
+import { capFraction, DISTRIBUTION_DEFAULTS, MIN_REGION_FRACTION, type Distribution } from '../math/distributions.js';
+import { badPathReason, gridPointSpecs, gridSize, MAX_SWEEP_POINTS } from './grid.js';
+import { ACTIVATIONS, MAX_DEPTH } from '../math/ntk-family.js';
 
 export const ENGINES = ['auto', 'native', 'tfjs-wasm', 'tfjs-cpu', 'tfjs-node', 'tfjs-node-gpu'] as const;
 
-const int = (min: number) => z.number().int().min(min);
+/**
+ * Largest magnitude of any real spec value. Targets and weights are squared and summed; above
+ * this, sums of squares could overflow to Infinity and training would "diverge" for no reason
+ * of its own.
+ */
+export const MAX_MAGNITUDE = 1e100;
+
+/** Step and index columns of the artifacts are int32. */
+const MAX_INT32 = 2 ** 31 - 1;
+
+const int = (min: number, max = MAX_INT32) => z.number().int().min(min).max(max);
+const real = () => z.number().min(-MAX_MAGNITUDE).max(MAX_MAGNITUDE);
+const positive = () => z.number().positive().max(MAX_MAGNITUDE);
+const nonNegative = () => z.number().min(0).max(MAX_MAGNITUDE);
 
 /** A direction in R^D; normalized before use. Random from the seed when absent. */
-const zeta = z.array(z.number().finite()).min(2).optional();
+const zeta = z
+  .array(real())
+  .min(2)
+  .optional()
+  .describe('direction in R^D (length data.dim, not all zero), normalized before use; random from the seed when absent');
 
 const harmonicComponent = z
   .object({
-    degree: int(0).max(200),
-    amplitude: z.number().finite(),
+    degree: int(0, 200).describe('degree k of the zonal harmonic P_k(<zeta, x>)'),
+    amplitude: real().describe('its coefficient a_k'),
     zeta,
   })
   .strict();
@@ -29,75 +50,141 @@ const harmonicComponent = z
 const harmonicsTarget = z
   .object({
     kind: z.literal('harmonics'),
-    components: z.array(harmonicComponent).min(1),
+    components: z.array(harmonicComponent).min(1).describe('the terms a_k P_k(<zeta_k, x>); each degree at most once'),
   })
-  .strict();
+  .strict()
+  .describe('sum of zonal harmonics sum_c a_c P_{k_c}(<zeta_c, x>) (the paper\'s Figs. 1-2)');
 
 /** cos(omega <zeta, x>): Fig. 3, every even degree present. */
 const cosineTarget = z
   .object({
     kind: z.literal('cosine'),
-    omega: z.number().finite().positive().default(4),
+    omega: positive().default(4).describe('frequency omega'),
     zeta,
   })
-  .strict();
+  .strict()
+  .describe('cos(omega <zeta, x>): every even degree present (the paper\'s Fig. 3)');
 
 /** sum_j c_j <zeta, x>^(2j): Fig. 3's polynomial, degrees 0, 2, ..., 2J. */
 const evenPolyTarget = z
   .object({
     kind: z.literal('even-poly'),
-    coefficients: z.array(z.number().finite()).min(1).max(25).default([0, 1, 1]),
+    coefficients: z.array(real()).min(1).max(25).default([0, 1, 1]).describe('c_0, c_1, ..., c_J of sum_j c_j <zeta, x>^(2j)'),
     zeta,
+  })
+  .strict()
+  .describe('even polynomial sum_j c_j <zeta, x>^(2j): degrees 0, 2, ..., 2J (the paper\'s Fig. 3)');
+
+// Distributions: parameters left out get dim-dependent defaults (DISTRIBUTION_DEFAULTS) after
+// parsing; the dim-dependent rules (vector lengths, region sizes) are checked on `data`.
+const uniformDistribution = z.object({ kind: z.literal('uniform') }).strict().describe('uniform on the sphere S^(D-1)');
+
+const piecewiseUniformDistribution = z
+  .object({
+    kind: z.literal('piecewise-uniform'),
+    direction: z.array(real()).optional().describe('u (length data.dim, not all zero); e_1 when absent'),
+    threshold: real().min(-1).max(1).optional().describe('h: region A is {x : <u, x> >= h}, region B the rest; default 0 (hemispheres)'),
+    weights: z.tuple([nonNegative(), nonNegative()]).optional().describe('masses of regions A and B (not both 0); default [0.8, 0.2]'),
+  })
+  .strict()
+  .describe('uniform within each of two regions split by <u, x> = h, with chosen masses (the paper\'s Fig. 4)');
+
+const anisotropicGaussianDistribution = z
+  .object({
+    kind: z.literal('anisotropic-gaussian'),
+    scales: z.array(positive()).optional().describe('standard deviation per axis (length data.dim); default geometric from 2 down to 0.5'),
+  })
+  .strict()
+  .describe('z / ||z|| with z ~ N(0, diag(scales^2)) (the paper\'s Fig. 5)');
+
+const mixtureComponent = z
+  .object({
+    weight: nonNegative().describe('relative probability of the component'),
+    mean: z.array(real()).describe('mean in R^D (length data.dim)'),
+    scale: positive().describe('isotropic standard deviation'),
   })
   .strict();
 
-// Parameters are checked by src/math/distributions.ts, which also fills the defaults (they
-// depend on dim); see checkDistribution below.
-const distribution = z
-  .object({ kind: z.enum(DISTRIBUTION_KINDS as unknown as [string, ...string[]]) })
-  .catchall(z.unknown());
+const gaussianMixtureDistribution = z
+  .object({
+    kind: z.literal('gaussian-mixture'),
+    components: z
+      .array(mixtureComponent)
+      .min(1)
+      .optional()
+      .describe('the components (not all weights 0); default two at +-2 e_1 with weights [0.5, 0.5] and scale sqrt(2.5 / D)'),
+  })
+  .strict()
+  .describe('z / ||z|| with z from a Gaussian mixture (the paper\'s Fig. 6)');
+
+const distribution = z.discriminatedUnion('kind', [
+  uniformDistribution,
+  piecewiseUniformDistribution,
+  anisotropicGaussianDistribution,
+  gaussianMixtureDistribution,
+]);
 
 const dataSchema = z
   .object({
-    dim: int(2).max(1000).default(10),
-    n: int(1).default(1000),
-    nTest: int(0).default(1000),
-    distribution: distribution.prefault({ kind: 'uniform' }),
-    target: z.discriminatedUnion('kind', [harmonicsTarget, cosineTarget, evenPolyTarget]).prefault({
-      kind: 'harmonics',
-      components: [
-        { degree: 1, amplitude: 1 },
-        { degree: 2, amplitude: 1 },
-        { degree: 4, amplitude: 1 },
-      ],
-    }),
+    dim: int(2, 1000).default(10).describe('input dimension D; inputs lie on the unit sphere S^(D-1)'),
+    n: int(2).default(1000).describe('training points (the Gram matrix is n x n)'),
+    nTest: int(0).default(1000).describe('held-out test points'),
+    distribution: distribution.prefault({ kind: 'uniform' }).describe('input distribution on the sphere; parameters left out get defaults that depend on D'),
+    target: z
+      .discriminatedUnion('kind', [harmonicsTarget, cosineTarget, evenPolyTarget])
+      .prefault({
+        kind: 'harmonics',
+        components: [
+          { degree: 1, amplitude: 1 },
+          { degree: 2, amplitude: 1 },
+          { degree: 4, amplitude: 1 },
+        ],
+      })
+      .describe('target function f*(x); the default is P_1 + P_2 + P_4 on random directions'),
   })
-  .strict();
+  .strict()
+  .transform((data) => ({ ...data, distribution: withDistributionDefaults(data.distribution, data.dim) }))
+  .superRefine((data, ctx) => checkData(data, ctx));
 
 const modelSchema = z
   .object({
-    width: int(1).default(4096),
-    theta: z.number().finite().positive().default(1),
-    /** 'gaussian' (the paper's, the default when absent) or 'symmetric' (paired neurons, f_0 = 0). */
-    init: z.enum(['gaussian', 'symmetric']).optional(),
+    width: int(1).default(4096).describe('hidden width m of the two-layer ReLU network'),
+    theta: positive().default(1).describe('output scale theta: y_hat = theta sqrt(m) W2 relu(W1 x)'),
+    init: z
+      .enum(['gaussian', 'symmetric'])
+      .optional()
+      .describe("'gaussian' (the paper's, when absent) or 'symmetric' (paired neurons, so f_0 = 0; width must be even)"),
+    // The model family (docs/science.md): absent means the paper's 2, 0, relu; an explicit default is dropped so both spellings hash alike.
+    depth: int(2).max(MAX_DEPTH).optional().transform((v) => (v === 2 ? undefined : v)).describe('weight layers L (default 2, the paper)'),
+    bias: z.number().finite().min(0).optional().transform((v) => (v === 0 ? undefined : v)).describe('bias scale beta >= 0 (default 0)'),
+    activation: z.enum(ACTIVATIONS).optional().transform((v) => (v === 'relu' ? undefined : v)).describe("activation: 'relu' (default), 'erf', 'tanh' or 'gelu'"),
   })
   .strict();
 
 const trainingSchema = z
   .object({
-    steps: int(1).default(20000),
-    learningRate: z.number().finite().positive().default(1),
-    logEvery: int(1).default(10),
-    engine: z.enum(ENGINES).default('auto'),
-    /** 'geometric' (the default when absent): the uniform logs plus floor(1.25^k) up to 4 logEvery; 'uniform': only every logEvery. */
-    logSchedule: z.enum(['geometric', 'uniform']).optional(),
+    steps: int(1).default(20000).describe('full-batch gradient-descent steps'),
+    learningRate: positive()
+      .default(1)
+      .describe("NTK-scaled learning rate eta'; the weight step is eta' / (m theta^2)"),
+    logEvery: int(1).default(10).describe('record the residual every this many steps (and at the last); at most training.steps'),
+    engine: z.enum(ENGINES).default('auto').describe('training engine; auto picks the native addon when built, else tfjs'),
+    logSchedule: z
+      .enum(['geometric', 'uniform'])
+      .optional()
+      .describe("'geometric' (default): the uniform logs plus floor(1.25^k) up to 4 logEvery; 'uniform': only every logEvery"),
   })
-  .strict();
+  .strict()
+  .superRefine((t, ctx) => {
+    if (t.logEvery > t.steps) {
+      issue(ctx, ['logEvery'], `must be <= training.steps = ${t.steps}, got ${t.logEvery}; a rate needs logged steps after step 0`);
+    }
+  });
 
 const spectrumSchema = z
   .object({
-    maxDegree: int(0).max(50).default(8),
-    gram: z.boolean().default(true),
+    maxDegree: int(0, 50).default(8).describe('highest degree k of the analytic NTK spectrum and of the zonal expansions'),
+    gram: z.boolean().default(true).describe('also eigendecompose the n x n Gram matrix K/n (needed for eigenspace projections and the kernel twin)'),
   })
   .strict();
 
@@ -108,34 +195,44 @@ const analysisSchema = z
      * The kernel-regime twins: 'infinite' (the analytic kappa Gram) and 'init' (the network's own
      * empirical NTK at its initial weights, O(n^2 m D) to build). Absent: both.
      */
-    twins: z.array(z.enum(['infinite', 'init'])).min(1).optional(),
+    twins: z
+      .array(z.enum(['infinite', 'init']))
+      .min(1)
+      .optional()
+      .describe("kernel-regime twins: 'infinite' (the analytic kappa Gram) and 'init' (the network's empirical NTK at its initial weights); default both"),
   })
   .strict();
 
 const sweepSchema = z
   .object({
-    grid: z.record(z.string(), z.array(z.unknown()).min(1)),
-    concurrency: int(1).default(2),
+    grid: z
+      .record(z.string(), z.array(z.unknown()).min(1))
+      .describe(`maps spec paths (such as model.width or seed) to lists of values; every combination is one pipeline, at most ${MAX_SWEEP_POINTS} in all`),
+    concurrency: int(1).default(2).describe('points that run at the same time'),
   })
-  .strict();
+  .strict()
+  .describe('run every point of a grid as its own pipeline');
 
 export const pipelineSpecSchema = z
   .object({
     name: z
       .string()
       .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'letters, digits, ".", "_" or "-", at most 64 characters')
-      .default('pipeline'),
-    seed: int(0).max(2 ** 32 - 1).default(0),
-    /** Run this many independent seeds (seed, seed + 1, ...) as child pipelines and summarize them (absent: 1). */
-    replicates: int(1).max(1000).optional(),
-    data: dataSchema.prefault({}),
-    model: modelSchema.prefault({}),
-    training: trainingSchema.prefault({}),
-    spectrum: spectrumSchema.prefault({}),
-    analysis: analysisSchema.optional(),
+      .default('pipeline')
+      .describe('names the run: the run id is <name>-<first 12 hex digits of the spec hash>'),
+    seed: int(0, 2 ** 32 - 1).default(0).describe('seed of every random stream (sample, target directions, initial weights)'),
+    replicates: int(1, 1000)
+      .optional()
+      .describe('run this many independent seeds (seed, seed + 1, ...) as child pipelines and summarize them (default 1)'),
+    data: dataSchema.prefault({}).describe('the training and test sample and its target'),
+    model: modelSchema.prefault({}).describe('the two-layer ReLU network'),
+    training: trainingSchema.prefault({}).describe('gradient descent'),
+    spectrum: spectrumSchema.prefault({}).describe('the NTK spectrum to compare with'),
+    analysis: analysisSchema.optional().describe('what the analysis computes beside the network'),
     sweep: sweepSchema.optional(),
   })
-  .strict();
+  .strict()
+  .superRefine((spec, ctx) => checkSpec(spec, ctx));
 
 export type PipelineSpec = z.output<typeof pipelineSpecSchema>;
 export type PipelineSpecInput = z.input<typeof pipelineSpecSchema>;
@@ -158,67 +255,207 @@ export function parseSpec(raw: unknown, file?: string): PipelineSpec {
     throw new SpecError('', `expected a mapping of fields, got ${raw === null ? 'nothing' : Array.isArray(raw) ? 'a list' : typeof raw}`, file);
   }
   const result = pipelineSpecSchema.safeParse(raw);
-  if (result.success) return checkCrossFields(result.data, file);
-  const issue = result.error.issues[0]!;
-  throw new SpecError(issuePath(issue), describeIssue(issue, raw), file);
+  if (result.success) return result.data;
+  const { field, detail } = firstIssue(result.error, raw);
+  throw new SpecError(field, detail, file);
 }
 
-function checkCrossFields(spec: PipelineSpec, file?: string): PipelineSpec {
-  const { dim, target } = spec.data;
+// ---- Rules across fields --------------------------------------------------------------------
+
+type Ctx = z.core.$RefinementCtx;
+type Data = Omit<z.output<typeof dataSchema>, 'distribution'> & { distribution: Distribution };
+
+function issue(ctx: Ctx, path: PropertyKey[], message: string): void {
+  ctx.addIssue({ code: 'custom', message, path });
+}
+
+/** Fill the parameters a distribution leaves out from DISTRIBUTION_DEFAULTS for this dim; given ones are kept whole. */
+function withDistributionDefaults(dist: { kind: Distribution['kind'] }, dim: number): Distribution {
+  const filled: Record<string, unknown> = { ...DISTRIBUTION_DEFAULTS[dist.kind](dim) };
+  for (const [key, value] of Object.entries(dist)) if (value !== undefined) filled[key] = value;
+  return filled as unknown as Distribution;
+}
+
+/** The rules of `data` that depend on `dim`: vector lengths, zero vectors, region sizes, masses. */
+function checkData(data: Data, ctx: Ctx): void {
+  const { dim, target } = data;
+  const vector = (v: number[] | undefined, path: PropertyKey[], zeroHint: string) => {
+    if (v === undefined) return;
+    if (v.length !== dim) issue(ctx, path, `has ${v.length} entries, expected data.dim = ${dim}`);
+    else if (v.every((x) => x === 0)) issue(ctx, path, `is the zero vector; ${zeroHint}`);
+  };
   if (target.kind === 'harmonics') {
-    const degrees = target.components.map((c) => c.degree);
-    const dup = degrees.find((d, i) => degrees.indexOf(d) !== i);
-    if (dup !== undefined) {
-      throw new SpecError('data.target.components', `degree ${dup} appears twice; give each degree once`, file);
+    const seen = new Set<number>();
+    for (const c of target.components) {
+      if (seen.has(c.degree)) issue(ctx, ['target', 'components'], `degree ${c.degree} appears twice; give each degree once`);
+      seen.add(c.degree);
     }
-    target.components.forEach((c, i) => checkZeta(c.zeta, dim, `data.target.components.${i}.zeta`, file));
+    target.components.forEach((c, i) => vector(c.zeta, ['target', 'components', i, 'zeta'], 'give a direction'));
   } else {
-    checkZeta(target.zeta, dim, 'data.target.zeta', file);
+    vector(target.zeta, ['target', 'zeta'], 'give a direction');
   }
+
+  const dist = data.distribution;
+  const at = (...p: PropertyKey[]) => ['distribution', ...p];
+  switch (dist.kind) {
+    case 'uniform':
+      return;
+    case 'piecewise-uniform': {
+      vector(dist.direction, at('direction'), 'give a nonzero direction or leave it out for e_1');
+      const [wA, wB] = dist.weights;
+      if (wA + wB <= 0) return issue(ctx, at('weights'), 'are both 0; at least one region needs mass');
+      const fractionA = capFraction(dim, dist.threshold);
+      const regions: Array<[string, number, number]> = [
+        ['A (<u, x> >= threshold)', wA, fractionA],
+        ['B (<u, x> < threshold)', wB, 1 - fractionA],
+      ];
+      for (const [name, weight, fraction] of regions) {
+        if (weight > 0 && !(fraction >= MIN_REGION_FRACTION)) {
+          return issue(
+            ctx,
+            at('threshold'),
+            `= ${dist.threshold} leaves region ${name} only ${fraction.toExponential(2)} of the sphere at dim ${dim}, ` +
+              `so rejection sampling would need ~${(1 / Math.max(fraction, Number.MIN_VALUE)).toExponential(1)} draws per point; ` +
+              `move the threshold so that each weighted region covers at least ${MIN_REGION_FRACTION} of the sphere, or give that region weight 0`,
+          );
+        }
+      }
+      return;
+    }
+    case 'anisotropic-gaussian':
+      if (dist.scales.length !== dim) issue(ctx, at('scales'), `has ${dist.scales.length} entries, expected data.dim = ${dim}`);
+      return;
+    case 'gaussian-mixture': {
+      dist.components.forEach((c, i) => {
+        if (c.mean.length !== dim) issue(ctx, at('components', i, 'mean'), `has ${c.mean.length} entries, expected data.dim = ${dim}`);
+      });
+      if (!dist.components.some((c) => c.weight > 0)) issue(ctx, at('components'), 'have all weights 0; at least one component needs mass');
+      return;
+    }
+  }
+}
+
+/** How many degree parts the target has (an upper bound for cosine and even-poly, whose odd parts vanish). */
+function targetDegreeCount(target: PipelineSpec['data']['target'], maxDegree: number): number {
+  if (target.kind === 'harmonics') return target.components.length;
+  const even = Math.floor(maxDegree / 2) + 1;
+  return target.kind === 'cosine' ? even : Math.min(even, target.coefficients.length);
+}
+
+function checkSpec(spec: PipelineSpec, ctx: Ctx): void {
   if (spec.model.init === 'symmetric' && spec.model.width % 2 !== 0) {
-    throw new SpecError('model.width', `must be even with model.init = symmetric (neurons come in pairs), got ${spec.model.width}`, file);
+    issue(ctx, ['model', 'width'], `must be even with model.init = symmetric (neurons come in pairs), got ${spec.model.width}`);
   }
-  spec.data.distribution = checkDistribution(spec.data.distribution, dim, file);
-  if (spec.sweep) checkSweep(spec, file);
-  return spec;
+  const degrees = targetDegreeCount(spec.data.target, spec.spectrum.maxDegree);
+  if (spec.data.n <= degrees) {
+    issue(ctx, ['data', 'n'], `must be more than the target's ${degrees} degree parts (n points hold at most n independent parts), got ${spec.data.n}`);
+  }
+  checkTrainableModel(spec.model, ctx);
+  if (spec.sweep) checkSweep(spec, spec.sweep, ctx);
+  if ((spec.replicates ?? 1) > 1 && spec.sweep && 'seed' in spec.sweep.grid) {
+    issue(ctx, ['replicates'], 'cannot be combined with a sweep grid that varies seed; use one or the other');
+  }
 }
 
-/** Every grid path must name a field, and every point must be a valid pipeline spec. */
-function checkSweep(spec: PipelineSpec, file?: string): void {
-  const grid = spec.sweep!.grid;
+/** The engines train the paper's network only; other members of the family have a spectrum only. */
+function checkTrainableModel(model: PipelineSpec['model'], ctx: Ctx): void {
+  const asked = (['depth', 'bias', 'activation'] as const).find((f) => model[f] !== undefined);
+  if (asked === undefined) return;
+  issue(
+    ctx,
+    ['model', asked],
+    `${JSON.stringify(model[asked])} is not trained yet: the engines train depth 2, bias 0, relu only, and so far only \`specbias spectrum --depth --bias --activation\` supports the model family`,
+  );
+}
+
+/** Every grid path must name a field, values must differ, and every point must be a valid spec. Linear in the grid. */
+function checkSweep(spec: PipelineSpec, sweep: NonNullable<PipelineSpec['sweep']>, ctx: Ctx): void {
+  const grid = sweep.grid;
   const paths = Object.keys(grid);
-  if (paths.length === 0) throw new SpecError('sweep.grid', 'is empty; give at least one path with a list of values', file);
+  if (paths.length === 0) return issue(ctx, ['sweep', 'grid'], 'is empty; give at least one path with a list of values');
   for (const path of paths) {
-    if (path === 'sweep' || path.startsWith('sweep.') || path === 'name') throw new SpecError(`sweep.grid.${path}`, 'cannot be swept', file);
-    if (!hasPath(spec, path)) throw new SpecError(`sweep.grid.${path}`, `no field "${path}" in the spec; grid keys are spec paths such as model.width`, file);
+    const at = ['sweep', 'grid', path];
+    const bad = badPathReason(path);
+    if (bad) return issue(ctx, at, `the path ${bad}`);
+    if (path === 'sweep' || path.startsWith('sweep.') || path === 'name' || path === 'replicates') return issue(ctx, at, 'cannot be swept');
+    if (!isSpecPath(path)) return issue(ctx, at, `no field "${path}" in the spec; grid keys are spec paths such as model.width`);
+    const seen = new Set<string>();
+    for (const value of grid[path]!) {
+      const key = stableJson(value);
+      if (seen.has(key)) return issue(ctx, at, `value ${key.length > 80 ? `${key.slice(0, 77)}...` : key} appears twice; give each value once`);
+      seen.add(key);
+    }
   }
-  for (const point of expandGrid(grid)) {
-    try {
-      parseSpec(pointSpec(spec as unknown as Record<string, unknown>, point));
-    } catch (err) {
-      if (!(err instanceof SpecError)) throw err;
-      throw new SpecError(`sweep.grid (point ${JSON.stringify(point)})`, `${err.field ? `${err.field}: ` : ''}${err.detail}`, file);
+  const size = gridSize(grid);
+  if (size > MAX_SWEEP_POINTS) {
+    return issue(ctx, ['sweep', 'grid'], `has ${size} points (the product of its list lengths), more than the limit of ${MAX_SWEEP_POINTS}; split the sweep`);
+  }
+  for (const point of gridPointSpecs(spec as unknown as Record<string, unknown>)) {
+    const result = pipelineSpecSchema.safeParse(point.spec);
+    if (!result.success) {
+      const { field, detail } = firstIssue(result.error, point.spec);
+      return issue(ctx, ['sweep', `grid (point ${JSON.stringify(point.params)})`], `${field ? `${field}: ` : ''}${detail}`);
     }
   }
 }
 
-function checkZeta(zeta: number[] | undefined, dim: number, field: string, file?: string): void {
-  if (zeta === undefined) return;
-  if (zeta.length !== dim) throw new SpecError(field, `has ${zeta.length} entries, expected data.dim = ${dim}`, file);
-  if (zeta.every((v) => v === 0)) throw new SpecError(field, 'is the zero vector; give a direction', file);
+/** JSON with object keys sorted, so that `{a: 1, b: 2}` and `{b: 2, a: 1}` count as one grid value. */
+function stableJson(value: unknown): string {
+  if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
+  if (Array.isArray(value)) return `[${value.map(stableJson).join(',')}]`;
+  const obj = value as Record<string, unknown>;
+  return `{${Object.keys(obj)
+    .sort()
+    .map((k) => `${JSON.stringify(k)}:${stableJson(obj[k])}`)
+    .join(',')}}`;
 }
 
-/** Fill the distribution's dim-dependent defaults, so the canonical spec shows every parameter. */
-function checkDistribution(dist: PipelineSpec['data']['distribution'], dim: number, file?: string): PipelineSpec['data']['distribution'] {
-  try {
-    return withDistributionDefaults(dist as { kind: string }, dim) as PipelineSpec['data']['distribution'];
-  } catch (err) {
-    if (err instanceof DistributionError) {
-      const param = err.parameter.includes('.') ? err.parameter.slice(err.parameter.indexOf('.') + 1) : err.parameter;
-      throw new SpecError(`data.distribution.${param}`, err.detail, file);
+// ---- Walking the schema ---------------------------------------------------------------------
+
+/** The object schemas a value at `path` may follow (several inside a union), unwrapping defaults, optionals and pipes. */
+function schemasAt(path: readonly PropertyKey[]): z.ZodType[] {
+  let nodes: z.ZodType[] = [pipelineSpecSchema];
+  for (const key of path) {
+    const next: z.ZodType[] = [];
+    for (const node of nodes.flatMap(objectsOf)) {
+      const shape = (node as z.ZodObject).shape as Record<string, z.ZodType>;
+      if (typeof key === 'string' && Object.hasOwn(shape, key)) next.push(shape[key]!);
     }
-    throw err;
+    nodes = next;
   }
+  return nodes;
+}
+
+/** The object schemas behind a schema: itself, its options, or what it wraps. */
+function objectsOf(schema: z.ZodType): z.ZodType[] {
+  const def = schema._zod.def as unknown as { type: string; innerType?: z.ZodType; in?: z.ZodType; options?: z.ZodType[] };
+  switch (def.type) {
+    case 'object':
+      return [schema];
+    case 'union':
+      return def.options!.flatMap(objectsOf);
+    case 'optional':
+    case 'default':
+    case 'prefault':
+    case 'nullable':
+      return objectsOf(def.innerType!);
+    case 'pipe':
+      return objectsOf(def.in!);
+    default:
+      return [];
+  }
+}
+
+/** Does a dotted path name a field the schema defines (set in this spec or not)? */
+export function isSpecPath(path: string): boolean {
+  return schemasAt(path.split('.')).length > 0;
+}
+
+// ---- Messages -------------------------------------------------------------------------------
+
+function firstIssue(error: z.ZodError, raw: unknown): { field: string; detail: string } {
+  const first = error.issues[0]!;
+  return { field: issuePath(first), detail: describeIssue(first, raw) };
 }
 
 function issuePath(issue: z.core.$ZodIssue): string {
@@ -230,29 +467,47 @@ function issuePath(issue: z.core.$ZodIssue): string {
 function valueAt(raw: unknown, path: PropertyKey[]): unknown {
   let v: unknown = raw;
   for (const p of path) {
-    if (v === null || typeof v !== 'object') return undefined;
+    if (v === null || typeof v !== 'object' || !Object.hasOwn(v, p)) return undefined;
     v = (v as Record<PropertyKey, unknown>)[p];
   }
   return v;
 }
 
+function show(v: unknown): string {
+  if (v === undefined) return 'nothing';
+  if (typeof v === 'number') return String(v);
+  const s = JSON.stringify(v) ?? String(v);
+  return s.length > 80 ? `${s.slice(0, 77)}...` : s;
+}
+
 function describeIssue(issue: z.core.$ZodIssue, raw: unknown): string {
   const got = valueAt(raw, issue.path);
-  const shown = got === undefined ? 'nothing' : JSON.stringify(got);
+  const shown = show(got);
   switch (issue.code) {
-    case 'unrecognized_keys':
-      return `unknown field "${issue.keys[0]}"; check the spelling against DESIGN §5 (specbias spec --help)`;
+    case 'custom':
+      return issue.message;
+    case 'unrecognized_keys': {
+      // Inside a union, the fields of the variant this mapping's kind names.
+      const kind = (got as { kind?: unknown } | undefined)?.kind;
+      const objects = schemasAt(issue.path).flatMap(objectsOf);
+      const variant = objects.filter((o) => ((o as z.ZodObject).shape.kind as { value?: unknown } | undefined)?.value === kind);
+      const fields = [...new Set((variant.length ? variant : objects).flatMap((o) => Object.keys((o as z.ZodObject).shape)))];
+      return `unknown field "${issue.keys[0]}"; expected one of ${fields.join(', ')} (docs/spec.md)`;
+    }
     case 'invalid_union':
     case 'invalid_value':
       if (issue.path.at(-1) === 'kind' || issue.code === 'invalid_union') {
-        return `unknown kind ${shown}; expected ${issue.code === 'invalid_value' ? issue.values.map((v) => JSON.stringify(v)).join(' | ') : 'one of the documented kinds'}`;
+        const options = issue.code === 'invalid_value' ? issue.values : ((issue as { options?: unknown[] }).options ?? []);
+        return `unknown kind ${shown}; expected ${options.length ? options.map((v) => JSON.stringify(v)).join(' | ') : 'one of the documented kinds'}`;
       }
       return `expected one of ${issue.values.map((v) => JSON.stringify(v)).join(' | ')}, got ${shown}`;
     case 'too_small':
       return `must be ${issue.inclusive === false ? '>' : '>='} ${String(issue.minimum)}${issue.origin === 'array' ? ' items' : ''}, got ${shown}`;
     case 'too_big':
+      if (issue.origin === 'number' && issue.maximum === MAX_MAGNITUDE) return `is too large: |value| must be <= ${MAX_MAGNITUDE} (larger values overflow when squared), got ${shown}`;
       return `must be ${issue.inclusive === false ? '<' : '<='} ${String(issue.maximum)}${issue.origin === 'array' ? ' items' : ''}, got ${shown}`;
     case 'invalid_type':
+      if (typeof got === 'number' && !Number.isFinite(got)) return `not a finite number, got ${got}`;
       if (issue.expected === 'int') return `expected an integer, got ${shown}`;
       return `expected ${issue.expected}, got ${got === undefined ? 'nothing' : `${Array.isArray(got) ? 'array' : typeof got} ${shown}`}`;
     default:

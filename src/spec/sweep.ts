@@ -1,56 +1,34 @@
 /**
- * Sweeps: `sweep.grid` maps spec paths to lists of values; every combination is one pipeline.
+ * Sweep points: the one place that turns a validated sweep spec into its points, each with
+ * its id, grid values and the run id its pipeline will get. The activity that prepares a
+ * sweep, the CLI's summary and the tests all call {@link sweepPoints}; workflow code, which
+ * may not hash, rebuilds a point's raw spec with `pointSpec` from `grid.ts`.
  *
- *   const points = expandGrid({ 'model.width': [256, 1024], seed: [0, 1] });
- *   // [{ 'model.width': 256, seed: 0 }, { 'model.width': 256, seed: 1 }, ...] (keys sorted)
- *   const raw = pointSpec(sweepSpec, points[0]);   // the spec of one point, without `sweep`
- *
- * Pure and deterministic: the sweep workflow uses it to build its children.
+ *   const points = sweepPoints(parseSpec(raw));   // [{ index, pointId, params, runId }, ...]
  */
+import { contentKey } from '../store/canonical-json.js';
+import { runIdFor } from './hash.js';
+import { parseSpec, type PipelineSpec } from './schema.js';
+import { gridPointSpecs, type GridPoint } from './grid.js';
 
-export type GridPoint = Record<string, unknown>;
+export { expandGrid, gridSize, pointSpec, setPath, MAX_SWEEP_POINTS, type GridPoint } from './grid.js';
 
-/** The cartesian product of the grid, keys in sorted order, the last key varying fastest. */
-export function expandGrid(grid: Record<string, unknown[]>): GridPoint[] {
-  const keys = Object.keys(grid).sort();
-  let points: GridPoint[] = [{}];
-  for (const key of keys) {
-    const next: GridPoint[] = [];
-    for (const p of points) for (const v of grid[key]!) next.push({ ...p, [key]: v });
-    points = next;
+export interface SweepPoint {
+  index: number;
+  /** sha256 of the point's grid values, shortened; the child workflow id is `<sweepId>/<pointId>`. */
+  pointId: string;
+  params: GridPoint;
+  /** The run id the point's pipeline will get (from its own spec hash). */
+  runId: string;
+}
+
+/** The points of a sweep spec in grid order (keys sorted, the last varying fastest). */
+export function sweepPoints(spec: PipelineSpec): SweepPoint[] {
+  const points: SweepPoint[] = [];
+  for (const { index, params, spec: raw } of gridPointSpecs(spec as unknown as Record<string, unknown>)) {
+    points.push({ index, pointId: contentKey(params).slice(0, 16), params, runId: runIdFor(parseSpec(raw)) });
   }
   return points;
-}
-
-/** Does `path` (dotted) name a field of `spec`? */
-export function hasPath(spec: unknown, path: string): boolean {
-  let node: unknown = spec;
-  for (const key of path.split('.')) {
-    if (node === null || typeof node !== 'object' || Array.isArray(node) || !(key in (node as object))) return false;
-    node = (node as Record<string, unknown>)[key];
-  }
-  return true;
-}
-
-/** Set a dotted path in a plain object, creating mappings on the way. */
-export function setPath(target: Record<string, unknown>, path: string, value: unknown): void {
-  const keys = path.split('.');
-  let node = target;
-  for (const key of keys.slice(0, -1)) {
-    const next = node[key];
-    if (next === null || typeof next !== 'object' || Array.isArray(next)) node[key] = {};
-    node = node[key] as Record<string, unknown>;
-  }
-  node[keys.at(-1)!] = value;
-}
-
-/** The raw spec of one grid point: the sweep spec with the point's values set and `sweep` removed. */
-export function pointSpec(spec: Record<string, unknown>, point: GridPoint): Record<string, unknown> {
-  const copy = JSON.parse(JSON.stringify(spec)) as Record<string, unknown>;
-  delete copy.sweep;
-  delete copy.replicates;
-  for (const [path, value] of Object.entries(point)) setPath(copy, path, value);
-  return copy;
 }
 
 /**

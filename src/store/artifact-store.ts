@@ -1,11 +1,12 @@
 /**
- * The content-addressed artifact store (DESIGN §6): Arrow IPC files and raw
- * binaries under `<root>/artifacts/<step>/<key>/`, written atomically, verified
- * by sha256 on every read. Activities pass {@link ArtifactRef}s, never arrays.
+ * The content-addressed artifact store: Arrow IPC files and raw binaries under
+ * `<root>/artifacts/<step>/<key>/` (the keys: src/pipeline/cache-keys.ts),
+ * written atomically, verified by sha256 on every read. Activities pass
+ * {@link ArtifactRef}s, never arrays.
  *
  * ```ts
  * const store = await ArtifactStore.create('./data');
- * const key = contentKey({ step: 'spectrum', version: 1, params, upstream: [samples.sha256] });
+ * const key = contentKey({ step: { name: 'spectrum', version: 3 }, params, inputs: [samples.sha256] });
  * const ref =
  *   (await store.find('spectrum', key, 'spectrum.arrow')) ?? // present and verified: skip the step
  *   (await store.writeTable('spectrum', key, 'spectrum.arrow', table));
@@ -23,7 +24,8 @@ import path from 'node:path';
 import { tableFromIPC, tableToIPC, type Table } from 'apache-arrow';
 import { writeFileAtomic, writeFileExclusive, writeJsonAtomic } from './atomic-file.js';
 import { sha256Hex } from './canonical-json.js';
-import { ArtifactCorruptError, ArtifactMissingError, ArtifactPathError, displayPath } from './errors.js';
+import { DATA_ROOT_PURPOSE } from './data-root.js';
+import { accessError, ArtifactCorruptError, ArtifactMissingError, ArtifactPathError, displayPath } from './errors.js';
 
 /** Where an artifact lives and what it must hash to. `path` is relative to the data root, with `/` separators. */
 export interface ArtifactRef {
@@ -67,7 +69,9 @@ export class ArtifactStore {
   /** Opens (and creates, like `mkdir -p`) the data root, e.g. `./data`. */
   static async create(root: string, options: ArtifactStoreOptions = {}): Promise<ArtifactStore> {
     const absolute = path.resolve(root);
-    await mkdir(absolute, { recursive: true });
+    await mkdir(absolute, { recursive: true }).catch((err: unknown) => {
+      throw accessError(err, absolute, DATA_ROOT_PURPOSE) ?? err;
+    });
     return new ArtifactStore(absolute, options.logger ?? console);
   }
 
@@ -78,10 +82,6 @@ export class ArtifactStore {
     return path.join(this.root, 'artifacts', step, key);
   }
 
-  /**
-   * Writes `table` in the Arrow IPC **file** format, readable by pyarrow, polars
-   * and DuckDB. Schema metadata travels with it. Read it back with {@link readTable}.
-   */
   /**
    * The sidecar of a data file another writer just created, once it is there and matches the
    * file; null if none appears within SIDECAR_GRACE_MS or the file does not match it.
@@ -99,6 +99,10 @@ export class ArtifactStore {
     }
   }
 
+  /**
+   * Writes `table` in the Arrow IPC **file** format, readable by pyarrow, polars
+   * and DuckDB. Schema metadata travels with it. Read it back with {@link readTable}.
+   */
   async writeTable(step: string, key: string, fileName: string, table: Table): Promise<ArtifactRef> {
     // tableToIPC defaults to the stream format; artifacts are files.
     return this.writeBytes(step, key, fileName, tableToIPC(table, 'file'), table.numRows);

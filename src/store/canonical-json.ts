@@ -3,11 +3,12 @@
  *
  * Two values that mean the same thing must hash the same, whatever order their
  * object keys were written in, so artifact addresses are
- * `sha256(canonicalJson({step, version, params, upstream}))` (DESIGN §6).
+ * `sha256(canonicalJson({step: {name, version}, params, inputs}))`, `inputs`
+ * being the sha256 of the upstream artifacts (src/pipeline/cache-keys.ts).
  *
  * ```ts
  * canonicalJson({ b: [2, 1], a: { d: 1, c: null } }); // '{"a":{"c":null,"d":1},"b":[2,1]}'
- * const key = contentKey({ step: 'spectrum', version: 1, params, upstream: [samples.sha256] });
+ * const key = contentKey({ step: { name: 'spectrum', version: 3 }, params, inputs: [samples.sha256] });
  * store.dirFor('spectrum', key);
  * ```
  */

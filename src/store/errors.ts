@@ -99,3 +99,52 @@ export class ResultsMissingError extends Error {
     super(`results database ${path} does not exist yet; run a pipeline first`);
   }
 }
+
+/** A results database DuckDB cannot read, or whose tables are not the ones `sql/schema.sql` declares. */
+export class ResultsCorruptError extends Error {
+  override readonly name = 'ResultsCorruptError';
+  constructor(
+    readonly path: string,
+    /** One line: DuckDB's error, or which table differs. */
+    readonly reason: string,
+    readonly kind: 'corrupt' | 'incompatible',
+  ) {
+    super(`results database ${path} is ${kind === 'corrupt' ? 'unreadable' : 'incompatible'}: ${reason}`);
+  }
+}
+
+const ACCESS_REASONS: Record<string, string> = {
+  EACCES: 'permission denied',
+  EPERM: 'operation not permitted',
+  EROFS: 'read-only file system',
+};
+
+/** A path under the data root that specbias must create or write, refused by the file system. */
+export class DataRootAccessError extends Error {
+  override readonly name = 'DataRootAccessError';
+  constructor(
+    readonly path: string,
+    readonly code: string,
+    /** What specbias needs the path for, e.g. `write the results database`. */
+    readonly purpose: string,
+  ) {
+    super(
+      `${path} is not writable (${ACCESS_REASONS[code] ?? code}): specbias needs it to ${purpose}; ` +
+        'pass --data DIR naming a writable data root, or fix its permissions',
+    );
+  }
+}
+
+/**
+ * `err` as a {@link DataRootAccessError} when it is a permission or read-only-file-system
+ * failure (a Node errno, or DuckDB's "Permission denied" / "Read-only file system"), else null.
+ */
+export function accessError(err: unknown, absolute: string, purpose: string): DataRootAccessError | null {
+  const e = err as NodeJS.ErrnoException;
+  let code = typeof e?.code === 'string' && e.code in ACCESS_REASONS ? e.code : undefined;
+  if (code === undefined && err instanceof Error) {
+    if (/Permission denied/i.test(err.message)) code = 'EACCES';
+    else if (/Read-only file system/i.test(err.message)) code = 'EROFS';
+  }
+  return code === undefined ? null : new DataRootAccessError(displayPath(typeof e?.path === 'string' ? e.path : absolute), code, purpose);
+}

@@ -14,12 +14,19 @@
 
 export { canonicalJson, contentKey, sha256Hex } from './canonical-json.js';
 export { writeFileAtomic, writeJsonAtomic } from './atomic-file.js';
+export { listRunManifests, manifestPath, readRunManifest, runRecord, runRowFromManifest, type RerunRecord, type RunManifest, type RunTiming } from './run-manifest.js';
+export { ensureWritableDataRoot } from './data-root.js';
 export { ArtifactStore, type ArtifactMeta, type ArtifactRef, type ArtifactStoreOptions, type StoreLogger } from './artifact-store.js';
 export {
   ResultsDb,
+  describeRebuild,
   readRatesSql,
   ratesSqlPath,
+  readSchemaSql,
+  schemaSqlPath,
+  rebuildResultsDb,
   withResultsDb,
+  type RebuildSummary,
   type IngestRunInput,
   type QueryParams,
   type RateRow,
@@ -31,6 +38,8 @@ export {
   ArtifactMissingError,
   ArtifactPathError,
   CanonicalJsonError,
+  DataRootAccessError,
+  ResultsCorruptError,
   ResultsLockedError,
   ResultsMissingError,
   TableSchemaError,

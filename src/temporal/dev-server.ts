@@ -1,194 +1,196 @@
 /**
- * The embedded Temporal dev server: `temporal server start-dev` on loopback with a persistent
- * SQLite file under the data root.
+ * The embedded Temporal dev server, as a run sees it: a lease on the data root's shared server.
  *
- *   const server = await ensureDevServer({ dataRoot: 'data' });   // starts one, or reuses a live one
+ *   const server = await acquireDevServer({ dataRoot: 'data' });   // reuses the running one, or starts one
  *   ... server.address ...
- *   await server.stop();                                             // only stops what it owns
+ *   await server.release();                                          // never stops it: its supervisor does
  *
- * A state file (`<data>/temporal/server.json`) records the pid and ports, so a later `specbias
- * run` finds a server left behind by a killed process and reuses it instead of starting a
- * second one on the same SQLite file.
+ * The server belongs to a supervisor process (server-supervisor.ts), one per data root, which
+ * stops it after SPECBIAS_SERVER_IDLE_S seconds without a lease. A run never signals a server;
+ * its lease is a socket connection that the kernel closes however the run ends.
  */
 import { spawn } from 'node:child_process';
-import { mkdirSync, openSync, closeSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { join, resolve } from 'node:path';
-import { Connection } from '@temporalio/client';
-import { writeJsonAtomic } from '../store/atomic-file.js';
-import { findTemporalCli, TemporalCliNotFoundError } from './cli-path.js';
+import { accessSync, constants, existsSync, mkdirSync, openSync, closeSync, statSync } from 'node:fs';
+import { connect, type Socket } from 'node:net';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { packageRoot } from '../provenance.js';
+import { idleTimeoutFromEnv, lastServerError, supervisorSocket, temporalDir, type SupervisorMessage, type SupervisorOptions } from './server-supervisor.js';
+
+export { freePort, serverReady } from './server-supervisor.js';
 
 export interface DevServerOptions {
   dataRoot: string;
-  ip?: string;
-  /** Front-end gRPC port; a free one when omitted. */
-  port?: number;
-  uiPort?: number;
-  headless?: boolean;
   namespace?: string;
   log?: (line: string) => void;
   /** How long to wait for the server to accept requests. */
   readyTimeoutMs?: number;
+  env?: NodeJS.ProcessEnv;
 }
 
 export interface DevServer {
   address: string;
   uiUrl: string | null;
+  /** The supervisor's pid. */
   pid: number;
-  /** True when this process is responsible for stopping it. */
-  owned: boolean;
+  /** True when this lease found the server already running. */
   reused: boolean;
-  stop(): Promise<void>;
+  /** A server a user started with `specbias server`. */
+  foreground: boolean;
+  /** What went wrong on the server since this lease began, in one line: its supervisor's word, or its log's last error. */
+  lastError(): string | null;
+  /** Let go of the lease; resolves once any stop it caused (idle timeout 0) is done. */
+  release(): Promise<void>;
 }
 
-interface ServerState {
-  pid: number;
-  address: string;
-  uiUrl: string | null;
-  dbFile: string;
-  startedAt: string;
+export class DataRootNotWritableError extends Error {
+  constructor(
+    readonly dir: string,
+    code: string,
+  ) {
+    super(`cannot write to the data root: ${dir} is ${code === 'EROFS' ? 'on a read-only file system' : 'not writable by this user'} (${code}); choose another with --data DIR or SPECBIAS_DATA`);
+    this.name = 'DataRootNotWritableError';
+  }
 }
 
-export async function freePort(ip = '127.0.0.1'): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const srv = createServer();
-    srv.unref();
-    srv.on('error', reject);
-    srv.listen(0, ip, () => {
-      const addr = srv.address();
-      srv.close(() => (addr && typeof addr === 'object' ? resolvePort(addr.port) : reject(new Error('no port'))));
+/** Create `<data>/temporal` or say, in one line, which directory cannot be written and why. */
+export function ensureWritableDir(dir: string): void {
+  try {
+    mkdirSync(dir, { recursive: true });
+    accessSync(dir, constants.W_OK);
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    if (e.code === 'EACCES' || e.code === 'EPERM' || e.code === 'EROFS') throw new DataRootNotWritableError(e.path ?? dir, e.code);
+    throw err;
+  }
+}
+
+/** The supervisor's entry: compiled JS next to this module, or dist/ under vitest. */
+function supervisorEntry(): string {
+  const here = fileURLToPath(new URL('./supervisor-main.js', import.meta.url));
+  if (existsSync(here)) return here;
+  return join(packageRoot(), 'dist', 'src', 'temporal', 'supervisor-main.js');
+}
+
+function spawnSupervisor(opts: DevServerOptions, idleTimeoutS: number): { pid: number | undefined; exited: () => boolean } {
+  const dir = temporalDir(opts.dataRoot);
+  const logFd = openSync(join(dir, 'server.log'), 'a');
+  const options: SupervisorOptions = { dataRoot: opts.dataRoot, namespace: opts.namespace, idleTimeoutS, readyTimeoutMs: opts.readyTimeoutMs };
+  // Its own process group and session, so a Ctrl-C or a kill of the run's group does not reach it.
+  const child = spawn(process.execPath, [supervisorEntry(), JSON.stringify(options)], { detached: true, stdio: ['ignore', 'ignore', logFd] });
+  closeSync(logFd);
+  child.unref();
+  let gone = false;
+  child.once('exit', () => (gone = true));
+  child.once('error', () => (gone = true));
+  return { pid: child.pid, exited: () => gone };
+}
+
+type Attempt = { kind: 'ready'; socket: Socket; msg: Extract<SupervisorMessage, { type: 'ready' }> } | { kind: 'absent' } | { kind: 'retry' } | { kind: 'error'; message: string };
+
+/** One connection attempt: wait for the supervisor's first word. */
+function attempt(socketName: string, timeoutMs: number): Promise<Attempt> {
+  return new Promise((resolveAttempt) => {
+    const socket = connect(socketName);
+    socket.setEncoding('utf8');
+    let buffered = '';
+    let settled = false;
+    const settle = (a: Attempt) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      socket.removeAllListeners('data');
+      if (a.kind !== 'ready') socket.destroy();
+      resolveAttempt(a);
+    };
+    const timer = setTimeout(() => settle({ kind: 'error', message: `the Temporal dev server did not start within ${Math.round(timeoutMs / 1000)} s` }), timeoutMs);
+    socket.on('error', (err: NodeJS.ErrnoException) => settle(err.code === 'ECONNREFUSED' || err.code === 'ENOENT' ? { kind: 'absent' } : { kind: 'retry' }));
+    socket.on('close', () => settle({ kind: 'retry' }));
+    socket.on('data', (chunk: string) => {
+      buffered += chunk;
+      const nl = buffered.indexOf('\n');
+      if (nl < 0) return;
+      const msg = JSON.parse(buffered.slice(0, nl)) as SupervisorMessage;
+      if (msg.type === 'ready') settle({ kind: 'ready', socket, msg });
+      else if (msg.type === 'error') settle({ kind: 'error', message: msg.message });
+      else settle({ kind: 'retry' });
     });
   });
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
+/** Lease the data root's dev server, starting its supervisor when none runs. */
+export async function acquireDevServer(opts: DevServerOptions): Promise<DevServer> {
+  const dir = temporalDir(opts.dataRoot);
+  ensureWritableDir(dir);
+  const idleTimeoutS = idleTimeoutFromEnv(opts.env);
+  const socketName = supervisorSocket(opts.dataRoot);
+  const readyTimeoutMs = opts.readyTimeoutMs ?? 90_000;
+  const deadline = Date.now() + readyTimeoutMs;
+  let spawned: ReturnType<typeof spawnSupervisor> | null = null;
+  let spawns = 0;
+  for (;;) {
+    const a = await attempt(socketName, Math.max(1000, deadline - Date.now()));
+    if (a.kind === 'ready') return lease(a.socket, a.msg, a.msg.pid !== spawned?.pid, join(dir, 'server.log'), opts.log);
+    if (a.kind === 'error') throw new Error(a.message);
+    if (Date.now() > deadline) throw new Error(`the Temporal dev server did not start within ${Math.round(readyTimeoutMs / 1000)} s (log: ${join(dir, 'server.log')})`);
+    if (a.kind === 'absent' && (spawned === null || spawned.exited())) {
+      // No supervisor (or ours lost a race and left, or is stopping its old server): start one.
+      if (spawns++ > 20) throw new Error(`the Temporal dev server's supervisor keeps exiting (log: ${join(dir, 'server.log')})`);
+      spawned = spawnSupervisor(opts, idleTimeoutS);
+    }
+    await new Promise((r) => setTimeout(r, a.kind === 'absent' ? 30 : 100));
   }
 }
 
-/** True once the server answers and the namespace exists. */
-export async function serverReady(address: string, namespace = 'default', timeoutMs = 2000): Promise<boolean> {
-  let connection: Connection | undefined;
+function lease(socket: Socket, msg: Extract<SupervisorMessage, { type: 'ready' }>, reused: boolean, logPath: string, log?: (line: string) => void): DevServer {
+  // The lease must not keep the process alive on its own.
+  socket.unref();
+  socket.on('error', () => undefined);
+  let logOffset = 0;
   try {
-    connection = await Connection.connect({ address, connectTimeout: timeoutMs });
-    await connection.workflowService.describeNamespace({ namespace });
-    return true;
+    logOffset = statSync(logPath).size;
   } catch {
-    return false;
-  } finally {
-    await connection?.close().catch(() => undefined);
+    /* no log yet */
   }
-}
-
-async function waitReady(address: string, namespace: string, timeoutMs: number, pid: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (!alive(pid)) throw new Error('the Temporal dev server exited during start-up; see its log');
-    if (await serverReady(address, namespace, 1000)) return;
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  throw new Error(`the Temporal dev server did not answer on ${address} within ${Math.round(timeoutMs / 1000)} s`);
-}
-
-async function stopPid(pid: number, graceMs = 10_000): Promise<void> {
-  const signal = (sig: NodeJS.Signals) => {
-    try {
-      process.kill(-pid, sig); // the whole process group: start-dev is its leader
-    } catch {
+  let failure: string | null = null;
+  let buffered = '';
+  socket.on('data', (chunk: string) => {
+    buffered += chunk;
+    for (let nl = buffered.indexOf('\n'); nl >= 0; nl = buffered.indexOf('\n')) {
+      const line = buffered.slice(0, nl);
+      buffered = buffered.slice(nl + 1);
       try {
-        process.kill(pid, sig);
+        const m = JSON.parse(line) as SupervisorMessage;
+        if (m.type === 'error') failure = m.message;
       } catch {
-        /* already gone */
+        /* not ours to judge */
       }
     }
-  };
-  signal('SIGTERM');
-  const deadline = Date.now() + graceMs;
-  while (alive(pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
-  if (alive(pid)) signal('SIGKILL');
-  while (alive(pid)) await new Promise((r) => setTimeout(r, 50));
-}
-
-/** Start a server, or reuse the live one this data root's state file names. */
-export async function ensureDevServer(opts: DevServerOptions): Promise<DevServer> {
-  const dir = resolve(opts.dataRoot, 'temporal');
-  const statePath = join(dir, 'server.json');
-  const namespace = opts.namespace ?? 'default';
-  let state: ServerState | null = null;
-  try {
-    state = JSON.parse(readFileSync(statePath, 'utf8')) as ServerState;
-  } catch {
-    state = null;
-  }
-  if (state && alive(state.pid) && (await serverReady(state.address, namespace))) {
-    opts.log?.(`reusing the Temporal dev server at ${state.address} (pid ${state.pid})`);
-    const s = state;
-    return {
-      address: s.address,
-      uiUrl: s.uiUrl,
-      pid: s.pid,
-      owned: true,
-      reused: true,
-      stop: async () => {
-        await stopPid(s.pid);
-        rmSync(statePath, { force: true });
-      },
-    };
-  }
-  if (state && alive(state.pid)) {
-    // A stale server that no longer answers still holds the SQLite file: replace it.
-    opts.log?.(`stopping an unresponsive Temporal dev server (pid ${state.pid})`);
-    await stopPid(state.pid, 3000);
-  }
-  rmSync(statePath, { force: true });
-  return startDevServer(opts);
-}
-
-/** Start a fresh server in its own process group; its output goes to `<data>/temporal/server.log`. */
-export async function startDevServer(opts: DevServerOptions): Promise<DevServer> {
-  const cli = findTemporalCli();
-  if (!cli) throw new TemporalCliNotFoundError(null);
-  const dir = resolve(opts.dataRoot, 'temporal');
-  mkdirSync(dir, { recursive: true });
-  const ip = opts.ip ?? '127.0.0.1';
-  const port = opts.port ?? (await freePort(ip));
-  const uiPort = opts.headless ? null : (opts.uiPort ?? (await freePort(ip)));
-  const dbFile = join(dir, 'dev.sqlite');
-  const logPath = join(dir, 'server.log');
-  const logFd = openSync(logPath, 'a');
-  const args = ['server', 'start-dev', '--ip', ip, '--port', String(port), '--db-filename', dbFile, '--log-level', 'warn'];
-  if (uiPort === null) args.push('--headless');
-  else args.push('--ui-port', String(uiPort));
-  // No shell: arguments go to the CLI as they are.
-  const child = spawn(cli, args, { detached: true, stdio: ['ignore', logFd, logFd] });
-  closeSync(logFd);
-  child.unref();
-  const pid = child.pid;
-  if (pid === undefined) throw new Error(`could not start ${cli}`);
-  const address = `${ip}:${port}`;
-  const uiUrl = uiPort === null ? null : `http://${ip}:${uiPort}`;
-  try {
-    await waitReady(address, opts.namespace ?? 'default', opts.readyTimeoutMs ?? 60_000, pid);
-  } catch (err) {
-    await stopPid(pid, 2000);
-    throw new Error(`${(err as Error).message} (log: ${logPath})`);
-  }
-  const statePath = join(dir, 'server.json');
-  await writeJsonAtomic(statePath, { pid, address, uiUrl, dbFile, startedAt: new Date().toISOString() } satisfies ServerState);
-  opts.log?.(`started the Temporal dev server at ${address}${uiUrl ? `, Web UI ${uiUrl}` : ''} (pid ${pid})`);
+  });
+  log?.(`${reused ? 'using the running' : 'started a'} Temporal dev server at ${msg.address}${msg.uiUrl ? `, Web UI ${msg.uiUrl}` : ''}${msg.foreground ? ' (started by `specbias server`)' : ''}`);
+  let released: Promise<void> | null = null;
   return {
-    address,
-    uiUrl,
-    pid,
-    owned: true,
-    reused: false,
-    stop: async () => {
-      await stopPid(pid);
-      rmSync(statePath, { force: true });
+    address: msg.address,
+    uiUrl: msg.uiUrl,
+    pid: msg.pid,
+    reused,
+    foreground: msg.foreground,
+    lastError: () => failure ?? (lastServerError(logPath, logOffset) || null),
+    release() {
+      released ??= new Promise<void>((resolveRelease) => {
+        if (socket.destroyed) return resolveRelease();
+        socket.ref();
+        const timer = setTimeout(() => socket.destroy(), 20_000);
+        socket.on('data', (chunk: string) => {
+          if (chunk.includes('"released"')) socket.destroy();
+        });
+        socket.once('close', () => {
+          clearTimeout(timer);
+          resolveRelease();
+        });
+        socket.write('release\n');
+      });
+      return released;
     },
   };
 }

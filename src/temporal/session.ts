@@ -9,11 +9,11 @@
  * With TEMPORAL_ADDRESS set, no server is started: the session connects there and (unless
  * `worker: false`) still runs one worker in-process.
  */
-import { Client, Connection } from '@temporalio/client';
-import { NativeConnection, type Worker } from '@temporalio/worker';
-import { quietRuntime } from './worker.js';
-import { ensureDevServer, serverReady, type DevServer } from './dev-server.js';
-import { createSpecbiasWorker } from './worker.js';
+import { createRequire } from 'node:module';
+import type * as Grpc from '@grpc/grpc-js';
+import { Client, Connection, defaultGrpcRetryOptions, makeGrpcRetryInterceptor } from '@temporalio/client';
+import type { NativeConnection, Worker } from '@temporalio/worker';
+import { acquireDevServer, serverReady, type DevServer } from './dev-server.js';
 
 export interface SessionOptions {
   dataRoot: string;
@@ -28,12 +28,11 @@ export interface Session {
   namespace: string;
   server: DevServer | null;
   worker: Worker | null;
-  /** Drain the worker, close connections, stop an owned server. */
+  /** Drain the worker, close connections, let go of the server's lease. */
   close(): Promise<void>;
   /**
-   * For signal handlers: drain the worker and stop an owned server, but leave the connections
-   * alone (closing a gRPC channel under in-flight calls throws from its retry timers); the
-   * process is about to exit anyway.
+   * For signal handlers: drain the worker and let go of the lease, but leave the connections
+   * alone; the process is about to exit anyway.
    */
   abort(): Promise<void>;
 }
@@ -54,25 +53,37 @@ export async function openSession(opts: SessionOptions): Promise<Session> {
     address = env.TEMPORAL_ADDRESS;
     if (!(await serverReady(address, namespace, 5000))) throw new TemporalUnreachableError(address);
   } else {
-    server = await ensureDevServer({ dataRoot: opts.dataRoot, namespace, log: opts.log });
+    server = await acquireDevServer({ dataRoot: opts.dataRoot, namespace, log: opts.log, env });
     address = server.address;
   }
-  const connection = await Connection.connect({ address });
+  let closed = false;
+  const connection = await Connection.connect({ address, interceptors: [retryUntilClosed(() => closed), failAfterClose(() => closed)] });
   const client = new Client({ connection, namespace });
   let worker: Worker | null = null;
   let workerRun: Promise<void> | null = null;
   let nativeConnection: NativeConnection | null = null;
-  if (opts.worker !== false) {
-    quietRuntime();
-    nativeConnection = await NativeConnection.connect({ address });
-    worker = await createSpecbiasWorker({ connection: nativeConnection, namespace, dataRoot: opts.dataRoot, client, log: opts.log });
-    workerRun = worker.run();
+  try {
+    if (opts.worker !== false) {
+      // Loaded only here: `--no-worker` and TEMPORAL_ADDRESS submitters never pay for it.
+      const { NativeConnection } = await import('@temporalio/worker');
+      const { createSpecbiasWorker, quietRuntime } = await import('./worker.js');
+      quietRuntime();
+      nativeConnection = await NativeConnection.connect({ address });
+      worker = await createSpecbiasWorker({ connection: nativeConnection, namespace, dataRoot: opts.dataRoot, client, log: opts.log });
+      workerRun = worker.run();
+    }
+  } catch (err) {
+    closed = true;
+    await nativeConnection?.close().catch(() => undefined);
+    await connection.close().catch(() => undefined);
+    await server?.release();
+    throw err;
   }
-  let closed = false;
   const stopWorkerAndServer = async () => {
     if (worker && worker.getState() === 'RUNNING') worker.shutdown();
     await workerRun?.catch(() => undefined);
-    if (server?.owned) await server.stop();
+    // Not awaited: the process exits next, which ends the lease anyway.
+    void server?.release();
   };
   return {
     client,
@@ -87,12 +98,57 @@ export async function openSession(opts: SessionOptions): Promise<Session> {
       await workerRun?.catch(() => undefined);
       await nativeConnection?.close().catch(() => undefined);
       await connection.close().catch(() => undefined);
-      if (server?.owned) await server.stop();
+      await server?.release();
     },
     async abort() {
       if (closed) return;
       closed = true;
       await stopWorkerAndServer();
     },
+  };
+}
+
+/**
+ * The client's default gRPC retries, except after the session closed: a retry timer that fires
+ * once the channel is shut down would throw `Channel has been shut down` from a timer, uncaught.
+ * After close, a failed call fails at once instead, to a caller that is going away.
+ */
+function retryUntilClosed(isClosed: () => boolean) {
+  const defaults = defaultGrpcRetryOptions();
+  return makeGrpcRetryInterceptor({
+    delayFunction: defaults.delayFunction,
+    retryableDecider: (attempt, status) => !isClosed() && defaults.retryableDecider(attempt, status),
+  });
+}
+
+// grpc-js exactly as the Temporal client resolves it.
+const grpc = createRequire(createRequire(import.meta.url).resolve('@temporalio/client'))('@grpc/grpc-js') as typeof Grpc;
+
+/**
+ * Innermost: once the session closed, a call (a retry whose timer was set before the close)
+ * ends with CANCELLED instead of throwing `Channel has been shut down` from that timer.
+ */
+function failAfterClose(isClosed: () => boolean): Grpc.Interceptor {
+  const closedCall = (): Grpc.InterceptingCall =>
+    new grpc.InterceptingCall({
+      start: (_metadata, listener) =>
+        setImmediate(() => listener?.onReceiveStatus?.({ code: grpc.status.CANCELLED, details: 'the session closed its connection', metadata: new grpc.Metadata() })),
+      cancelWithStatus: () => undefined,
+      getPeer: () => '',
+      sendMessageWithContext: () => undefined,
+      sendMessage: () => undefined,
+      startRead: () => undefined,
+      halfClose: () => undefined,
+      getAuthContext: () => null,
+    });
+  return (options, nextCall) => {
+    if (!isClosed()) {
+      try {
+        return new grpc.InterceptingCall(nextCall(options));
+      } catch (err) {
+        if (!isClosed()) throw err;
+      }
+    }
+    return closedCall();
   };
 }

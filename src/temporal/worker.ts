@@ -8,12 +8,15 @@
  */
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { Client } from '@temporalio/client';
-import { DefaultLogger, NativeConnection, Runtime, Worker, bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import type { Client } from '@temporalio/client';
+import { DefaultLogger, NativeConnection, Runtime, Worker, makeTelemetryFilterString, type WorkflowBundleOption } from '@temporalio/worker';
 import { createActivities } from '../../activities/index.js';
 import { ArtifactStore } from '../store/artifact-store.js';
+import { TRAINING_STEP_SIGNAL } from '../pipeline/names.js';
 
-export const TASK_QUEUE = 'specbias';
+import { TASK_QUEUE } from './task-queue.js';
+
+export { TASK_QUEUE };
 
 export interface WorkerOptions {
   connection: NativeConnection;
@@ -35,22 +38,20 @@ export function workflowsPath(): string {
   throw new Error('cannot find workflows/index (.js or .ts) next to src/');
 }
 
-let bundle: Promise<WorkflowBundleWithSourceMap> | null = null;
+let bundle: Promise<WorkflowBundleOption> | null = null;
 
-/** Bundle the workflow code once per process; every worker reuses it. */
-export function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
-  bundle ??= bundleWorkflowCode({ workflowsPath: workflowsPath(), logger: quietLogger });
+/**
+ * The workflow bundle: the one `npm run build` wrote (dist/workflow-bundle.js, when it is current),
+ * or one bundled now, once per process, when it is missing or stale (vitest, a source checkout).
+ */
+export function workflowBundle(): Promise<WorkflowBundleOption> {
+  bundle ??= (async () => {
+    const { currentBundlePath, bundleWorkflows } = await import('./workflow-bundle.js');
+    const codePath = currentBundlePath(workflowsPath());
+    return codePath ? { codePath } : bundleWorkflows(workflowsPath());
+  })();
   return bundle;
 }
-
-const quietLogger = {
-  log: () => undefined,
-  trace: () => undefined,
-  debug: () => undefined,
-  info: () => undefined,
-  warn: (m: string) => console.error(m),
-  error: (m: string) => console.error(m),
-};
 
 let runtimeInstalled = false;
 
@@ -59,7 +60,12 @@ export function quietRuntime(): void {
   if (runtimeInstalled) return;
   runtimeInstalled = true;
   try {
-    Runtime.install({ logger: new DefaultLogger('ERROR') });
+    // Native (Rust) logs are forwarded to this logger, which writes to stderr: never to stdout,
+    // where `--json` output goes.
+    Runtime.install({
+      logger: new DefaultLogger('ERROR'),
+      telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'ERROR', other: 'ERROR' }), forward: {} } },
+    });
   } catch {
     // Already installed by the host (e.g. a test harness): keep its logger.
   }
@@ -75,7 +81,7 @@ export async function createSpecbiasWorker(opts: WorkerOptions): Promise<Worker>
     log,
     reportStep: client
       ? async (workflowId, step) => {
-          await client.workflow.getHandle(workflowId).signal('trainingStep', step);
+          await client.workflow.getHandle(workflowId).signal(TRAINING_STEP_SIGNAL, step);
         }
       : undefined,
   });

@@ -2,6 +2,8 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { benchCommand } from '../../src/cli/bench.js';
 import { CliError } from '../../src/cli/errors.js';
 import { parseCommand } from '../../src/cli/main.js';
+import { blasProvenance, loadNative } from '../../src/native/index.js';
+import { basename } from 'node:path';
 
 /** Runs `specbias bench ...` in process and returns the one JSON value it prints on stdout. */
 async function benchJson(argv: string[]): Promise<Record<string, unknown>> {
@@ -18,7 +20,8 @@ describe('specbias bench', () => {
 
   it('bench train prints engine, msPerStep and the problem size as JSON', async () => {
     const r = await benchJson(['train', '--n', '40', '--dim', '5', '--width', '64', '--steps', '4']);
-    expect(Object.keys(r)).toEqual(['engine', 'msPerStep', 'n', 'dim', 'width', 'steps']);
+    expect(Object.keys(r)).toEqual(['engine', 'msPerStep', 'n', 'dim', 'width', 'steps', 'blas']);
+    expect(r.blas).toEqual(blasProvenance());
     expect(r).toMatchObject({ n: 40, dim: 5, width: 64, steps: 4 });
     expect(['native', 'tfjs-wasm', 'tfjs-cpu']).toContain(r.engine);
     expect(r.msPerStep).toBeGreaterThan(0);
@@ -27,7 +30,19 @@ describe('specbias bench', () => {
   it('bench eigen prints the method that ran, seconds and n as JSON', async () => {
     const r = await benchJson(['eigen', '--n', '30', '--method', 'ml-matrix']);
     expect(r).toMatchObject({ method: 'ml-matrix', n: 30 });
-    expect(Object.keys(r)).toEqual(['method', 'seconds', 'n']);
+    expect(Object.keys(r)).toEqual(['method', 'seconds', 'n', 'blas']);
+  });
+
+  it('bench eigen names the BLAS/LAPACK the addon loaded', async () => {
+    const r = await benchJson(['eigen', '--n', '30']);
+    const addon = loadNative();
+    if (!addon?.info().lapack) {
+      expect(r).toMatchObject({ method: 'ml-matrix', blas: null });
+      return;
+    }
+    const blas = addon.info().blas!;
+    expect(r.method).toBe('lapack-dsyevd');
+    expect(r.blas).toEqual({ name: blas.config?.match(/^OpenBLAS \S+/)?.[0] ?? basename(blas.library), library: blas.library, config: blas.config, corename: blas.corename, threads: blas.threads });
   });
 
   it('bench rejects an unknown workload, engine or size with the exact message', async () => {

@@ -15,13 +15,13 @@ function cliError(argv: string[]): CliError {
 describe('specbias argument parsing', () => {
   it('an unknown command names the choices and exits 2', () => {
     const err = cliError(['rnu']);
-    expect(err.message).toBe('unknown command "rnu"; expected one of run, worker, server, status, sql, spectrum, report, spec, bench');
+    expect(err.message).toBe('unknown command "rnu"; expected one of run, worker, server, status, sql, db, spectrum, report, spec, bench');
     expect(err.exitCode).toBe(2);
   });
 
   it('an unknown option names itself and the usage', () => {
     expect(cliError(['run', 'x.yaml', '--jsno']).message).toBe(
-      'run: unknown option --jsno (usage: specbias run SPEC [--set path=value]... [--json] [--data DIR] [--no-worker])',
+      'run: unknown option --jsno (usage: specbias run SPEC [--set path=value]... [--json] [--data DIR] [--no-worker] [--allow-large])',
     );
   });
 

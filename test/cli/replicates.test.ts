@@ -2,7 +2,7 @@ import { describe, it, expect } from 'vitest';
 import { summarizeReplicates } from '../../src/cli/replicates.js';
 import { parseSpec } from '../../src/spec/schema.js';
 import { expandGrid, pointSpec, replicatesAsSweep } from '../../src/spec/sweep.js';
-import type { RateSummary } from '../../workflows/types.js';
+import type { RateSummary } from '../../src/pipeline/types.js';
 
 const rate = (degree: number, fittedRate: number | null, over: Partial<RateSummary> = {}): RateSummary => ({
   degree,

@@ -1,8 +1,8 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 
 // These drive the built CLI (`npm test` builds first) as a user would: real dev server, real worker.
 const bin = join(process.cwd(), 'bin', 'specbias.js');
@@ -13,6 +13,8 @@ writeFileSync(
   spec,
   'name: clitiny\nseed: 1\ndata: { dim: 4, n: 40, nTest: 20 }\nmodel: { width: 48, theta: 0.1 }\ntraining: { steps: 40, learningRate: 4, logEvery: 4 }\nspectrum: { maxDegree: 4 }\n',
 );
+
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 function specbias(args: string[]) {
   return spawnSync(process.execPath, [bin, ...args, '--data', data], { encoding: 'utf8', timeout: 120_000 });
@@ -88,6 +90,9 @@ describe('the specbias command', () => {
     child.kill('SIGINT');
     const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
     expect(code).toBe(130);
+    // With SPECBIAS_SERVER_IDLE_S=0 (vitest.config.ts) its supervisor stops the server before answering the release.
+    const deadline2 = Date.now() + 10_000;
+    while (alive(server.pid) && Date.now() < deadline2) await new Promise((r) => setTimeout(r, 50));
     expect(alive(server.pid)).toBe(false);
     expect(existsSync(join(data, 'temporal', 'server.json'))).toBe(false);
     // Nothing half-written: every artifact file has its checksum sidecar.

@@ -1,8 +1,8 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 
 // Other tools read what specbias writes: pyarrow every Arrow artifact, the duckdb Python package
 // the results database. .ci/run installs both from PyPI; where Python lacks them the test says so
@@ -11,9 +11,14 @@ const python = process.env.PYTHON ?? 'python3';
 const probe = spawnSync(python, ['-c', 'import pyarrow, duckdb'], { encoding: 'utf8' });
 const available = probe.status === 0;
 
+let dir: string | undefined;
+afterAll(() => {
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
 describe('interoperability', () => {
   it.skipIf(!available)('pyarrow reads every .arrow artifact and duckdb (Python) reads results.duckdb, views included', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'specbias-interop-'));
+    dir = mkdtempSync(join(tmpdir(), 'specbias-interop-'));
     const data = join(dir, 'data');
     const spec = join(dir, 'interop.yaml');
     writeFileSync(spec, 'name: interop\ndata: { dim: 5, n: 40, nTest: 20 }\nmodel: { width: 32, theta: 0.1 }\ntraining: { steps: 30, learningRate: 2, logEvery: 5 }\nspectrum: { maxDegree: 4 }\n');

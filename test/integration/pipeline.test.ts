@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -9,8 +9,8 @@ import { createSpecbiasWorker, TASK_QUEUE } from '../../src/temporal/worker.js';
 import { parseSpec } from '../../src/spec/schema.js';
 import { runIdFor } from '../../src/spec/hash.js';
 import { withResultsDb } from '../../src/store/results-db.js';
-import type { PipelineResult } from '../../workflows/types.js';
-import type { SweepResult } from '../../workflows/sweep.js';
+import { degreeTheoryRate } from '../../src/pipeline/rates.js';
+import type { PipelineResult, SweepResult } from '../../src/pipeline/types.js';
 import { startTestServer } from '../helpers/temporal.js';
 
 // A tiny but real run: D=5 so mu_1 = 3/(4D) = 0.15 is a closed form to check against.
@@ -44,6 +44,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await env?.teardown();
+  rmSync(dataRoot, { recursive: true, force: true });
 });
 
 describe('spectralBiasPipeline on a real dev server', () => {
@@ -137,7 +138,9 @@ describe('spectralBiasPipeline on a real dev server', () => {
     const before = arrowFiles(join(dataRoot, 'artifacts')).length;
     const result = await execute(tiny, 'it-tiny-2');
     const manifest = JSON.parse(readFileSync(join(dataRoot, result.manifest), 'utf8'));
-    const cached = Object.fromEntries(manifest.timings.map((t: { step: string; cached: boolean }) => [t.step, t.cached]));
+    // recorded as a rerun: the manifest keeps the timings of the execution that computed
+    expect(manifest.timings.find((t: { step: string }) => t.step === 'train').cached).toBe(false);
+    const cached = Object.fromEntries(manifest.reruns.at(-1).timings.map((t: { step: string; cached: boolean }) => [t.step, t.cached]));
     expect(cached).toMatchObject({ sample: true, spectrum: true, train: true, project: true });
     expect(arrowFiles(join(dataRoot, 'artifacts')).length).toBe(before);
   });
@@ -183,12 +186,71 @@ describe('spectralBiasPipeline on a real dev server', () => {
     expect(trainDirs()).toBe(before);
   });
 
+  it('a learning-rate sweep eigendecomposes the Gram matrix once, and analysis gives each point its own theory rates', async () => {
+    // Degrees 1..4: mu_3 is a numerical zero (rounding noise), the edge of the theory-rate rule.
+    const components = [1, 2, 3, 4].map((degree) => ({ degree, amplitude: 1 }));
+    const rates = [2, 4];
+    const sweep = {
+      ...tiny,
+      name: 'lr',
+      seed: 17,
+      data: { ...tiny.data, target: { kind: 'harmonics', components } },
+      sweep: { grid: { 'training.learningRate': rates }, concurrency: 2 },
+    };
+    const spectrumDirs = () => (existsSync(join(dataRoot, 'artifacts', 'spectrum')) ? readdirSync(join(dataRoot, 'artifacts', 'spectrum')) : []);
+    const before = new Set(spectrumDirs());
+    const worker = await createSpecbiasWorker({ connection: env.nativeConnection, dataRoot, client: env.client });
+    const result = (await worker.runUntil(
+      env.client.workflow.execute('spectralBiasSweep', { args: [sweep], taskQueue: TASK_QUEUE, workflowId: 'it-lr-sweep' }),
+    )) as SweepResult;
+    expect(result).toMatchObject({ status: 'completed', pointsTotal: 2, pointsDone: 2, failed: [] });
+
+    // One new spectrum folder, holding the one eigendecomposition both points use.
+    const added = spectrumDirs().filter((d) => !before.has(d));
+    expect(added).toHaveLength(1);
+    expect(readdirSync(join(dataRoot, 'artifacts', 'spectrum', added[0]!))).toContain('gram-vectors.f64');
+    await withResultsDb(join(dataRoot, 'results.duckdb'), { readOnly: true }, async (db) => {
+      const runs = await db.query(`SELECT run_id, CAST(spec->>'$.training.learningRate' AS DOUBLE) AS lr FROM runs WHERE sweep_id = 'it-lr-sweep' ORDER BY lr`);
+      expect(runs.map((r) => Number(r.lr))).toEqual(rates);
+      const manifests = runs.map((r) => JSON.parse(readFileSync(join(dataRoot, 'runs', String(r.run_id), 'manifest.json'), 'utf8')));
+      // The eigensolve ran in exactly one of the two points; the other found or shared its result.
+      const computed = manifests.flatMap((m) => m.timings.filter((t: { step: string; cached: boolean }) => t.step === 'spectrum' && !t.cached));
+      expect(computed).toHaveLength(1);
+      expect(new Set(manifests.map((m) => m.artifacts.vectors.sha256)).size).toBe(1);
+      expect(new Set(manifests.map((m) => m.artifacts.trajectory.sha256)).size).toBe(2);
+
+      // The theory rate has one definition: the TypeScript one fills spectrum.theory_rate at
+      // ingestion, sql/rates.sql computes its own; they agree on every target degree of both runs.
+      for (const { run_id, lr } of runs) {
+        const rows = await db.query(
+          `SELECT s.degree, s.mu, s.theory_rate AS ts, r.theory_rate AS sql FROM spectrum s
+             JOIN rates r ON r.run_id = s.run_id AND r.degree = s.degree AND r.split = 'train' AND r.kind = 'target'
+            WHERE s.run_id = $run_id ORDER BY s.degree`,
+          { run_id: String(run_id) },
+        );
+        expect(rows.map((r) => Number(r.degree))).toEqual([1, 2, 3, 4]);
+        for (const r of rows) {
+          const want = degreeTheoryRate(Number(r.mu), Number(lr));
+          if (Number.isNaN(want)) {
+            expect(Number.isNaN(Number(r.ts))).toBe(true);
+            expect(r.sql).toBeNull();
+          } else {
+            expect(Number(r.ts)).toBe(want);
+            expect(Math.abs(Number(r.sql) - want)).toBeLessThanOrEqual(1e-15 * want);
+          }
+        }
+        // mu_1 = 3/(4D) = 3/20 in closed form.
+        expect(Number(rows[0]!.ts)).toBeCloseTo(-Math.log(1 - Number(lr) * 0.15), 12);
+      }
+    });
+  });
+
   it('an invalid spec fails the workflow at once with the field named, without retries', async () => {
     const bad = { ...tiny, data: { ...tiny.data, n: 0 } };
     const err = await execute(bad, 'it-bad').catch((e: unknown) => e);
     expect(err).toBeInstanceOf(WorkflowFailedError);
     const cause = (err as WorkflowFailedError).cause as Error & { cause?: Error };
-    expect(cause.cause?.message ?? cause.message).toBe('invalid spec at data.n: must be >= 1, got 0');
+    expect(cause.cause?.message ?? cause.message).toBe('invalid spec at data.n: must be >= 2, got 0');
     const history = await env.client.workflow.getHandle('it-bad').fetchHistory();
     const attempts = history.events!.filter((e) => e.activityTaskStartedEventAttributes).map((e) => e.activityTaskStartedEventAttributes!.attempt ?? 0);
     expect(Math.max(...attempts)).toBe(1);

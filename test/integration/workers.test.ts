@@ -1,5 +1,5 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -18,6 +18,7 @@ afterAll(async () => {
     c.kill('SIGINT');
     await new Promise((resolve) => (c.exitCode !== null ? resolve(null) : c.on('exit', resolve)));
   }
+  rmSync(dir, { recursive: true, force: true });
 });
 
 describe('several workers', () => {

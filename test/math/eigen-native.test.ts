@@ -47,8 +47,8 @@ function maxOrthogonalityError(v: Float64Array, n: number): number {
 const addon = loadNative();
 const lapack = addon?.info().lapack === true;
 // LAPACK-only assertions are skipped where the addon was not built or found no LAPACK (the
-// ml-matrix path is then the only one, and eigen.test.ts covers it). CI installs
-// libopenblas-dev and liblapacke-dev, so there they run.
+// ml-matrix path is then the only one, and eigen.test.ts covers it). npm ci links OpenBLAS (the
+// system's or PyPI's scipy-openblas32), so in CI they run.
 const describeLapack = lapack ? describe : describe.skip;
 
 describeLapack('symmetricEigen on LAPACK dsyevd', () => {

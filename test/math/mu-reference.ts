@@ -114,6 +114,15 @@ function gegenbauerUnnormalized(dim: number, k: number, t: number): number {
  * levels agree to 1e-15 relative to int |f| (dim >= 3).
  */
 export function muTanhSinh(dim: number, k: number): number {
+  return muTanhSinhOf(dim, k, kappaTwoTerm);
+}
+
+/**
+ * The same tanh-sinh rule for any zonal kernel, given as kernel(t, 1 - t^2) (1 - t^2 passed
+ * without cancellation, for kernels with a sqrt(1 - t^2) term).
+ */
+export function muTanhSinhOf(dim: number, k: number, kernel: (t: number, oneMinusT2: number) => number): number {
+  const kappaTwoTerm = kernel;
   const integrate = (h: number) => {
     let sum = 0;
     let abs = 0;

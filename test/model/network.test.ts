@@ -95,14 +95,14 @@ describe('float64 reference network', () => {
   });
 });
 
-describe('initWeightsSymmetric', () => {
+describe("initWeights(..., 'symmetric')", () => {
   it('pairs neurons so the initial function is zero, with the Gaussian init laws per weight', async () => {
-    const { initWeightsSymmetric, forwardReference } = await import('../../src/model/network.js');
+    const { initWeights, forwardReference } = await import('../../src/model/network.js');
     const { Prng } = await import('../../src/math/prng.js');
     const { sampleSphere } = await import('../../src/math/sphere.js');
     const m = 4000;
     const d = 5;
-    const w = initWeightsSymmetric(3, m, d);
+    const w = initWeights(3, m, d, 'symmetric');
     const x = sampleSphere(new Prng(1, 'test/x'), 20, d);
     for (const v of forwardReference(w, 1, x, 20)) expect(Math.abs(v)).toBeLessThan(1e-12); // zero up to summation rounding
     // Row j and j + m/2 share W1, and their W2 entries cancel.
@@ -112,6 +112,6 @@ describe('initWeightsSymmetric', () => {
     // Variances 2/m and 1/m within ~5 standard errors (m/2 independent draws each).
     expect(Math.abs(variance(w.w1) / (2 / m) - 1)).toBeLessThan(5 * Math.sqrt(2 / ((m / 2) * d)));
     expect(Math.abs(variance(w.w2) / (1 / m) - 1)).toBeLessThan(5 * Math.sqrt(2 / (m / 2)));
-    expect(() => initWeightsSymmetric(3, 7, d)).toThrow(/even width/);
+    expect(() => initWeights(3, 7, d, 'symmetric')).toThrow(/even width/);
   });
 });

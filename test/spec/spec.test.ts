@@ -25,7 +25,7 @@ function specErrorOf(fn: () => unknown): SpecError {
 }
 
 describe('pipeline spec', () => {
-  it('fills the documented defaults (DESIGN §5) into an empty spec', () => {
+  it('fills the documented defaults (docs/spec.md) into an empty spec', () => {
     const spec = parseSpec({});
     expect(spec.data).toEqual({
       dim: 10,
@@ -51,7 +51,7 @@ describe('pipeline spec', () => {
   });
 
   it('names the field and the value for each kind of bad input', () => {
-    expect(specErrorOf(() => parseSpec({ data: { n: 0 } })).message).toBe('invalid spec at data.n: must be >= 1, got 0');
+    expect(specErrorOf(() => parseSpec({ data: { n: 0 } })).message).toBe('invalid spec at data.n: must be >= 2, got 0');
     expect(specErrorOf(() => parseSpec({ data: { dim: 1 } })).field).toBe('data.dim');
     expect(specErrorOf(() => parseSpec({ model: { width: 0 } })).field).toBe('model.width');
     expect(specErrorOf(() => parseSpec({ training: { steps: 2.5 } })).message).toBe('invalid spec at training.steps: expected an integer, got 2.5');

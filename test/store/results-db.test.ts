@@ -189,6 +189,9 @@ describe('ResultsDb', () => {
         started_at: '2024-05-06T07:08:09.123Z',
         finished_at: '2024-05-06T08:00:00.000Z',
         code_version: 'test',
+        error: null,
+        reruns: 0,
+        last_rerun_at: null,
         lr: 0.5,
       });
       const clusters = await db.query('SELECT idx, cluster FROM gram_eigenvalues ORDER BY idx LIMIT 3');

@@ -1,0 +1,90 @@
+/**
+ * Every step's cache key, in one place: what invalidates each artifact.
+ *
+ * A key is sha256 of the canonical JSON of {step: {name, version}, params, inputs}: `params` are
+ * the spec fields the step's bytes depend on, `inputs` the sha256 of the upstream artifacts it
+ * reads. Artifacts live under `artifacts/<step>/<key>/`. Bump a step's `version` when its code
+ * changes what it writes. Nothing else belongs in a key: a field that does not change the bytes
+ * (the run's name, the sweep, the learning rate for the spectrum) would only stop sharing.
+ */
+import type { PipelineSpec } from '../spec/schema.js';
+import type { ArtifactRef } from '../store/artifact-store.js';
+import { contentKey } from '../store/canonical-json.js';
+
+export const STEPS = {
+  sample: { name: 'sample', version: 2 },
+  // v3: no theory_rate column (it depends on the learning rate; analysis adds it).
+  // v4: non-uniform clusters by zonal energy, with their purity.
+  spectrum: { name: 'spectrum', version: 4 },
+  // v2: ntk-directions.arrow beside ntk-check.arrow.
+  ntkCheck: { name: 'ntk-check', version: 2 },
+  // v2: the geometric log schedule (src/model/log-schedule.ts).
+  train: { name: 'train', version: 2 },
+  // v3: the finite-width twin (source 'init') and the off-diagonal harmonic U-statistic.
+  project: { name: 'project', version: 3 },
+  analyze: { name: 'analyze', version: 1 },
+} as const;
+
+/** Points the NTK check uses at most: its error is an average over pairs, and the cost grows like n^2 m. */
+export const NTK_CHECK_POINTS = 300;
+
+/** samples.arrow: the seed and the data section; maxDegree bounds the degree parts recorded for cosine and even-poly targets. */
+export function sampleKey(spec: PipelineSpec): string {
+  return contentKey({ step: STEPS.sample, params: { seed: spec.seed, data: spec.data, maxDegree: spec.spectrum.maxDegree } });
+}
+
+/**
+ * spectrum.arrow (mu_k, N(D,k)): D and maxDegree. With `spectrum.gram`, gram.arrow and
+ * gram-vectors.f64 also depend on the training points. Not on the learning rate: a
+ * learning-rate sweep eigendecomposes the Gram matrix once.
+ */
+export function spectrumKey(spec: PipelineSpec, samples: ArtifactRef): string {
+  const { maxDegree, gram } = spec.spectrum;
+  return contentKey({ step: STEPS.spectrum, params: { dim: spec.data.dim, maxDegree, gram }, inputs: gram ? [samples.sha256] : [] });
+}
+
+/** ntk-check.arrow: the initial weights (seed, width, init) and the first NTK_CHECK_POINTS training points. */
+export function ntkCheckKey(spec: PipelineSpec, samples: ArtifactRef): string {
+  const { width, init } = spec.model;
+  return contentKey({
+    step: STEPS.ntkCheck,
+    params: { seed: spec.seed, width, points: NTK_CHECK_POINTS, ...(init ? { init } : {}) },
+    inputs: [samples.sha256],
+  });
+}
+
+/**
+ * trajectory.arrow and losses.arrow (and the checkpoints on the way): the seed, the model, the
+ * training section and the samples, with `training.engine` replaced by `engine`, the engine that
+ * actually runs (`resolveEngine`): 'auto' trains on whatever this machine has, and engines differ
+ * in their last bits.
+ */
+export function trainKey(spec: PipelineSpec, samples: ArtifactRef, engine: string): string {
+  return contentKey({ step: STEPS.train, params: { seed: spec.seed, model: spec.model, training: { ...spec.training, engine } }, inputs: [samples.sha256] });
+}
+
+/**
+ * projections.arrow: the residuals, the samples, the Gram eigenpairs, the learning rate (the
+ * twins' steps) and the twins (`analysis.twins`); the init twin also depends on the initial
+ * weights: the seed and the model's width and init.
+ */
+export function projectKey(spec: PipelineSpec, inputs: { samples: ArtifactRef; trajectory: ArtifactRef; gram: ArtifactRef | null; vectors: ArtifactRef | null }): string {
+  const { samples, trajectory, gram, vectors } = inputs;
+  const twins = projectionTwins(spec);
+  const init = twins.includes('init') ? { seed: spec.seed, width: spec.model.width, init: spec.model.init ?? 'gaussian' } : {};
+  return contentKey({
+    step: STEPS.project,
+    params: { learningRate: spec.training.learningRate, twins, ...init },
+    inputs: [samples.sha256, trajectory.sha256, gram?.sha256 ?? null, vectors?.sha256 ?? null],
+  });
+}
+
+/** The kernel-regime twins the projections compute (`analysis.twins`; absent: both). */
+export function projectionTwins(spec: PipelineSpec): readonly ('infinite' | 'init')[] {
+  return spec.analysis?.twins ?? ['infinite', 'init'];
+}
+
+/** rates.arrow: the run (its rows in DuckDB are the run's), the spectrum, projections and losses it was fitted from. */
+export function analyzeKey(runId: string, inputs: { spectrum: ArtifactRef; projections: ArtifactRef; losses: ArtifactRef }): string {
+  return contentKey({ step: STEPS.analyze, params: { runId }, inputs: [inputs.spectrum.sha256, inputs.projections.sha256, inputs.losses.sha256] });
+}

@@ -1,0 +1,12 @@
+/**
+ * The names clients and workers use to reach a running workflow: its types, query and signal.
+ * Plain constants, so the workflow sandbox, the worker and the CLI share one spelling.
+ */
+
+export const PIPELINE_WORKFLOW = 'spectralBiasPipeline';
+export const SWEEP_WORKFLOW = 'spectralBiasSweep';
+
+/** Query answered by both workflows with their {@link Progress}. */
+export const PROGRESS_QUERY = 'progress';
+/** Signal the training activity sends its workflow with the current GD step. */
+export const TRAINING_STEP_SIGNAL = 'trainingStep';

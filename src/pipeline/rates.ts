@@ -1,0 +1,93 @@
+/**
+ * The rate-dependent facts of a run: the theory rate per degree, computed in analysis from the
+ * learning rate (the spectrum artifact holds only mu_k, so a learning-rate sweep shares it), and
+ * the per-degree summary a run returns.
+ */
+import * as arrow from 'apache-arrow';
+import { theoryRate } from '../math/ntk.js';
+import { readFloat64, readInt32, tableFromColumns } from '../store/arrow-columns.js';
+import type { RateRow } from '../store/index.js';
+
+export type { RateRow };
+
+/**
+ * One degree of a run's train-split target rates, as a run returns it: the store's
+ * {@link RateRow} less its keys and fit window, with every non-finite rate as null (JSON has no NaN;
+ * `note` says why a rate is missing).
+ */
+export type RateSummary = Pick<RateRow, 'degree' | 'theoryRate' | 'kernelRate' | 'ratio' | 'r2' | 'note'> & {
+  fittedRate: number | null;
+  /** The finite-width twin's rate (the network's empirical NTK at init); absent in results from before it existed. */
+  initKernelRate?: number | null;
+  /** The slope's standard error, the fit window [start, end] and its number of points. */
+  stderr?: number | null;
+  window?: [number, number] | null;
+  nPoints?: number | null;
+};
+
+/**
+ * The theory rate of a degree, -ln(1 - eta' mu_k), or NaN where it is undefined: mu_k <= 0 or
+ * eta' mu_k >= 1. The definition: `sql/rates.sql` repeats it in SQL (NULL for NaN), and the
+ * learning-rate sweep test in test/integration/pipeline.test.ts checks the two agree on every
+ * degree of real runs, a numerically zero mu_3 included.
+ */
+export function degreeTheoryRate(mu: number, learningRate: number): number {
+  return mu > 0 ? theoryRate(mu, learningRate) : Number.NaN;
+}
+
+/** The spectrum artifact (degree, mu, multiplicity, numerical_zero) with the run's `theory_rate` column added, for ingestion. */
+export function withTheoryRates(spectrum: arrow.Table, learningRate: number): arrow.Table {
+  const degree = readInt32(spectrum, 'degree');
+  const mu = readFloat64(spectrum, 'mu');
+  const zero = spectrum.getChild('numerical_zero')!;
+  return tableFromColumns({
+    degree,
+    mu,
+    multiplicity: readFloat64(spectrum, 'multiplicity'),
+    numerical_zero: Array.from({ length: spectrum.numRows }, (_, i) => Boolean(zero.get(i))),
+    theory_rate: Float64Array.from(mu, (m) => degreeTheoryRate(m, learningRate)),
+  });
+}
+
+/** `rates.arrow`: every fitted row of the run (train first, then by kind and degree), NaN where a rate is missing. */
+export function ratesTable(fitted: RateRow[]): arrow.Table {
+  const nan = (v: number | null) => v ?? Number.NaN;
+  const cmp = (x: string, y: string) => (x < y ? -1 : x > y ? 1 : 0);
+  const rows = [...fitted].sort((a, b) => cmp(b.split, a.split) || cmp(a.kind, b.kind) || a.degree - b.degree);
+  return tableFromColumns({
+    split: rows.map((r) => r.split),
+    kind: rows.map((r) => r.kind),
+    degree: Int32Array.from(rows, (r) => r.degree),
+    fitted_rate: Float64Array.from(rows, (r) => nan(r.fittedRate)),
+    theory_rate: Float64Array.from(rows, (r) => nan(r.theoryRate)),
+    kernel_rate: Float64Array.from(rows, (r) => nan(r.kernelRate)),
+    init_kernel_rate: Float64Array.from(rows, (r) => nan(r.initKernelRate)),
+    ratio: Float64Array.from(rows, (r) => nan(r.ratio)),
+    r2: Float64Array.from(rows, (r) => nan(r.r2)),
+    stderr: Float64Array.from(rows, (r) => nan(r.stderr)),
+  });
+}
+
+/** The train-split target rows, as the summary a run returns. */
+export function rateSummary(rows: RateRow[]): RateSummary[] {
+  return rows
+    .filter((r) => r.split === 'train' && r.kind === 'target')
+    .sort((a, b) => a.degree - b.degree)
+    .map((r) => ({
+      degree: r.degree,
+      fittedRate: finite(r.fittedRate),
+      theoryRate: finite(r.theoryRate),
+      kernelRate: finite(r.kernelRate),
+      initKernelRate: finite(r.initKernelRate),
+      ratio: finite(r.ratio),
+      r2: finite(r.r2),
+      stderr: finite(r.stderr),
+      window: r.windowStart === null || r.windowEnd === null ? null : [r.windowStart, r.windowEnd],
+      nPoints: r.nPoints,
+      note: r.note,
+    }));
+}
+
+function finite(v: number | null): number | null {
+  return v === null || !Number.isFinite(v) ? null : v;
+}

@@ -1,0 +1,96 @@
+/**
+ * The spectrum formats: `spectrum.arrow` (degree, mu, multiplicity, numerical_zero: the analytic
+ * NTK eigenvalues, independent of the learning rate), `gram.arrow` (idx, eigenvalue, cluster, purity:
+ * the eigenvalues of K/n, descending, with their degree cluster and, for non-uniform inputs, the
+ * share of the eigenvector's zonal energy in that degree; NaN for uniform inputs) and `gram-vectors.f64` (the
+ * eigenvectors, raw float64 row-major n x n, column j for eigenvalue j), with their readers.
+ */
+import type * as arrow from 'apache-arrow';
+import { multiplicity } from '../math/gegenbauer.js';
+import { ntkGram, ntkSpectrum } from '../math/ntk.js';
+import { symmetricEigenInWorker } from '../math/eigen.js';
+import { clusterByGaps, clusterByMultiplicity, clustersFromZonalEnergies, zonalEnergies } from '../math/eigenspace.js';
+import { readFloat64, tableFromColumns } from '../store/arrow-columns.js';
+import type { ArtifactRef, ArtifactStore } from '../store/artifact-store.js';
+
+export function spectrumTable(dim: number, maxDegree: number): arrow.Table {
+  const rows = ntkSpectrum(dim, maxDegree);
+  return tableFromColumns({
+    degree: Int32Array.from(rows, (r) => r.degree),
+    mu: Float64Array.from(rows, (r) => r.mu),
+    multiplicity: Float64Array.from(rows, (r) => r.multiplicity),
+    numerical_zero: rows.map((r) => r.numericalZero),
+  });
+}
+
+export function gramTable(values: Float64Array, cluster: Int32Array, purity: Float64Array | null = null): arrow.Table {
+  return tableFromColumns({
+    idx: Int32Array.from(values, (_, i) => i),
+    eigenvalue: Float64Array.from(values),
+    cluster: { nullableInt32: Array.from(cluster, (c) => (c < 0 ? null : c)) },
+    purity: purity ?? new Float64Array(values.length).fill(Number.NaN),
+  });
+}
+
+export function vectorBytes(vectors: Float64Array): Uint8Array {
+  return new Uint8Array(vectors.buffer, vectors.byteOffset, vectors.byteLength);
+}
+
+/** The Gram eigenpairs, with the eigenvalue indices of each degree cluster. */
+export interface GramEigen {
+  values: Float64Array;
+  vectors: Float64Array;
+  clusters: Map<number, number[]>;
+}
+
+export async function readGram(store: ArtifactStore, gram: ArtifactRef, vectors: ArtifactRef): Promise<GramEigen> {
+  const table = await store.readTable(gram);
+  const values = readFloat64(table, 'eigenvalue');
+  const cluster = table.getChild('cluster')!.toArray() as ArrayLike<number | null>;
+  const bytes = await store.readBytes(vectors);
+  const u = new Float64Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 8);
+  const clusters = new Map<number, number[]>();
+  for (let j = 0; j < values.length; j++) {
+    const c = cluster[j];
+    if (c === null || c === undefined) continue;
+    if (!clusters.has(c)) clusters.set(c, []);
+    clusters.get(c)!.push(j);
+  }
+  return { values, vectors: u, clusters };
+}
+
+/**
+ * Degree clusters of the K/n eigenvalues (descending). Uniform data: by the multiplicities
+ * N(D,k) (the theory). Otherwise by spectral gaps: the top 1 + D + N(D,2) eigenvalues are cut at
+ * their two largest log-gaps into three groups, labelled 0, 1, 2 like the degrees they play the
+ * role of; the rest is unlabelled (-1).
+ */
+export function gramClusters(values: Float64Array, dim: number, maxDegree: number, uniform: boolean): Int32Array {
+  if (uniform) return clusterByMultiplicity(values, dim, maxDegree);
+  const out = new Int32Array(values.length).fill(-1);
+  const top = Math.min(values.length, 1 + dim + multiplicity(dim, 2));
+  const groups = clusterByGaps(values.subarray(0, top), Math.min(3, top));
+  out.set(groups.subarray(0, top));
+  return out;
+}
+
+/**
+ * The eigendecomposition of K/n on the training points, K_ij = kappa(<x_i, x_j>), off the event
+ * loop, with the degree clusters of its eigenvalues: by multiplicity for uniform data, otherwise
+ * by each eigenvector's zonal energy per degree (off-diagonal), with its purity. The O(n^3) part of a run.
+ */
+export async function gramEigen(xTrain: Float64Array, n: number, dim: number, maxDegree: number, uniform: boolean) {
+  const k = ntkGram(xTrain, n, dim);
+  for (let i = 0; i < k.length; i++) k[i]! /= n;
+  const { values, vectors } = await symmetricEigenInWorker(k, n, { vectors: true });
+  if (uniform) return { values, vectors: vectors!, cluster: gramClusters(values, dim, maxDegree, true), purity: null };
+  // One degree per turn of the event loop, so heartbeats keep flowing.
+  const energies: Float64Array[] = [];
+  const count = 1 + dim + multiplicity(dim, 2);
+  for (let d = 0; d <= maxDegree; d++) {
+    energies.push(zonalEnergies(vectors!, n, xTrain, dim, d, count));
+    await new Promise<void>((resolve) => setImmediate(resolve));
+  }
+  const zonal = clustersFromZonalEnergies(energies, n);
+  return { values, vectors: vectors!, cluster: zonal.cluster, purity: zonal.purity };
+}

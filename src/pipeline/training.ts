@@ -1,0 +1,74 @@
+/**
+ * Training in checkpointed chunks: full-batch GD in about ten chunks; after each, the weights
+ * and the chunk's logs are written as a checkpoint (`checkpoint.ts`), so a retried attempt
+ * resumes there and, on the same engine, repeats the uninterrupted run bit for bit.
+ */
+import { initWeights, type NetworkWeights } from '../model/network.js';
+import { trainNetwork, type ResolvedEngine, type TrainLog } from '../model/engine.js';
+import type { PipelineSpec } from '../spec/schema.js';
+import type { ArtifactStore } from '../store/artifact-store.js';
+import { STEPS } from './cache-keys.js';
+import { chunkSteps, readWeights, removeCheckpoints, writeCheckpoint, type Checkpoint } from './checkpoint.js';
+import type { Samples } from './samples.js';
+import { concatParts, readEngine, trajectoryTables, type EngineInfo } from './trajectory.js';
+
+export interface TrainingHooks {
+  /** After every chunk, with the checkpoint a retry should resume from. */
+  onCheckpoint(checkpoint: Checkpoint): void;
+  /** The current step, while a chunk runs. */
+  onStep(step: number): void;
+  signal?: AbortSignal;
+}
+
+/**
+ * Trains the spec's network on the samples from `resume` (or from the initial weights), writes
+ * `trajectory.arrow` and `losses.arrow` under the training key, and removes the checkpoints.
+ */
+export async function trainWithCheckpoints(
+  store: ArtifactStore,
+  key: string,
+  spec: PipelineSpec,
+  s: Samples,
+  engine: ResolvedEngine,
+  resume: Checkpoint | null,
+  hooks: TrainingHooks,
+) {
+  const { width, theta, init } = spec.model;
+  const { steps, logEvery, learningRate } = spec.training;
+  const chunk = chunkSteps(steps, logEvery);
+  let weights: NetworkWeights = resume ? await readWeights(store, resume.weights, width, s.dim) : initWeights(spec.seed, width, s.dim, init);
+  let step = resume?.step ?? 0;
+  let parts = resume ? [...resume.parts] : [];
+  let ran: EngineInfo = { engine: '', backend: '' };
+
+  while (step < steps || parts.length === 0) {
+    const todo = Math.min(chunk, steps - step);
+    const logs: TrainLog[] = [];
+    const offset = step;
+    const data = { xTrain: s.xTrain, yTrain: s.yTrain, nTrain: s.n, xTest: s.xTest, yTest: s.yTest, nTest: s.nTest, dim: s.dim };
+    const result = await trainNetwork(
+      { ...data, width, theta, learningRate, steps: todo, logEvery, logSchedule: spec.training.logSchedule ?? 'geometric', firstStep: offset, seed: spec.seed, init, engine: engine.engine, initial: weights },
+      {
+        // A resumed chunk's step-0 log repeats the previous chunk's last one.
+        onLog: (log) => void (offset === 0 || log.step > 0 ? logs.push({ ...log, step: log.step + offset }) : undefined),
+        onProgress: (local) => hooks.onStep(offset + local),
+        signal: hooks.signal,
+      },
+    );
+    ran = { engine: result.engine, backend: result.backend };
+    weights = result.final;
+    step += todo;
+    const checkpoint = await writeCheckpoint(store, key, step, weights, trajectoryTables(logs, s.n, s.nTest, ran), parts);
+    parts = checkpoint.parts;
+    hooks.onCheckpoint(checkpoint);
+  }
+
+  // Resumed from the last checkpoint: nothing ran here, the parts name what trained them.
+  if (!ran.engine) ran = await readEngine(store, parts.at(-1)!.losses);
+  // The final artifacts are the parts concatenated; then the parts and checkpoints can go.
+  const { name } = STEPS.train;
+  const trajectory = await store.writeTable(name, key, 'trajectory.arrow', await concatParts(store, parts.map((p) => p.trajectory)));
+  const losses = await store.writeTable(name, key, 'losses.arrow', await concatParts(store, parts.map((p) => p.losses)));
+  await removeCheckpoints(store, key);
+  return { trajectory, losses, ...ran };
+}

@@ -1,0 +1,93 @@
+/**
+ * The trajectory format: `trajectory.arrow` (step, split, idx, residual: the residual
+ * r_t = y - y_hat_t at every logged step, step-major, the train block then the test block) and
+ * `losses.arrow` (split, step, loss; schema metadata `engine` and `backend` name what trained it),
+ * with their readers. Training writes them in parts, one per checkpoint, concatenated at the end.
+ */
+import * as arrow from 'apache-arrow';
+import type { TrainLog } from '../model/engine.js';
+import { readFloat64, readInt32, readMetadata, readStrings, tableFromColumns } from '../store/arrow-columns.js';
+import type { ArtifactRef, ArtifactStore } from '../store/artifact-store.js';
+
+export interface EngineInfo {
+  engine: string;
+  backend: string;
+}
+
+/** The trajectory and loss tables of some logs (a part of a run, or all of it). */
+export function trajectoryTables(logs: TrainLog[], n: number, nTest: number, engine: EngineInfo): { trajectory: arrow.Table; losses: arrow.Table } {
+  const per = n + nTest;
+  const rows = logs.length * per;
+  const step = new Int32Array(rows);
+  const idx = new Int32Array(rows);
+  const residual = new Float64Array(rows);
+  const split: string[] = new Array(rows);
+  let o = 0;
+  for (const log of logs) {
+    for (let i = 0; i < n; i++, o++) {
+      step[o] = log.step;
+      split[o] = 'train';
+      idx[o] = i;
+      residual[o] = log.residualTrain[i]!;
+    }
+    for (let i = 0; i < nTest; i++, o++) {
+      step[o] = log.step;
+      split[o] = 'test';
+      idx[o] = i;
+      residual[o] = log.residualTest[i]!;
+    }
+  }
+  const lossSplit: string[] = [];
+  const lossStep: number[] = [];
+  const lossValue: number[] = [];
+  for (const log of logs) {
+    lossSplit.push('train');
+    lossStep.push(log.step);
+    lossValue.push(log.lossTrain);
+    if (nTest > 0) {
+      lossSplit.push('test');
+      lossStep.push(log.step);
+      lossValue.push(log.lossTest);
+    }
+  }
+  return {
+    trajectory: tableFromColumns({ step, split, idx, residual }),
+    losses: tableFromColumns({ split: lossSplit, step: Int32Array.from(lossStep), loss: Float64Array.from(lossValue) }, { ...engine }),
+  };
+}
+
+/** The engine and backend recorded in a `losses.arrow`. */
+export async function readEngine(store: ArtifactStore, losses: ArtifactRef): Promise<EngineInfo> {
+  const table = await store.readTable(losses);
+  return { engine: readMetadata(table, 'engine'), backend: readMetadata(table, 'backend') };
+}
+
+/** Residuals per logged step, checked to be laid out as written. */
+export async function readTrajectory(store: ArtifactStore, ref: ArtifactRef, n: number, nTest: number) {
+  const traj = await store.readTable(ref);
+  const step = readInt32(traj, 'step');
+  const split = readStrings(traj, 'split');
+  const residual = readFloat64(traj, 'residual');
+  const per = n + nTest;
+  if (residual.length % per !== 0) throw new Error(`trajectory ${ref.path} has ${residual.length} rows, not a multiple of n + nTest = ${per}`);
+  const steps: number[] = [];
+  const train: Float64Array[] = [];
+  const test: Float64Array[] = [];
+  for (let o = 0; o < residual.length; o += per) {
+    if (split[o] !== 'train' || (nTest > 0 && split[o + n] !== 'test') || step[o + per - 1] !== step[o]) {
+      throw new Error(`trajectory ${ref.path} is not laid out step-major by split at row ${o}`);
+    }
+    steps.push(step[o]!);
+    train.push(residual.slice(o, o + n));
+    test.push(residual.slice(o + n, o + per));
+  }
+  return { steps, train, test };
+}
+
+/** The parts' tables, in order, as one table (the parts share one schema). */
+export async function concatParts(store: ArtifactStore, refs: ArtifactRef[]): Promise<arrow.Table> {
+  const tables = [];
+  for (const ref of refs) tables.push(await store.readTable(ref));
+  const first = tables[0]!;
+  return new arrow.Table(first.schema, tables.flatMap((t) => t.batches.map((b) => new arrow.RecordBatch(first.schema, b.data))));
+}

@@ -1,0 +1,326 @@
+/**
+ * Ingestion into the results database: the row shapes, Arrow artifact tables checked
+ * column by column and appended through DuckDB's appender, the rate fit of `sql/rates.sql`,
+ * and the queue that runs one process's writers of a file one at a time.
+ *
+ * ```ts
+ * const rows = artifactRows(input);                         // checks every column first
+ * await serialized(file, async () => {
+ *   await connection.run('BEGIN TRANSACTION');
+ *   await writeRun(connection, file, input.run, rows);
+ *   await writeRates(connection, input.run.runId);
+ *   await connection.run('COMMIT');
+ * });
+ * ```
+ */
+
+import {
+  DuckDBDataChunk,
+  DuckDBTimestampValue,
+  type DuckDBAppender,
+  type DuckDBConnection,
+  type DuckDBType,
+  type DuckDBValue,
+} from '@duckdb/node-api';
+import { DataType, type Table } from 'apache-arrow';
+import { canonicalJson } from './canonical-json.js';
+import { displayPath, TableSchemaError } from './errors.js';
+import { readRatesSql } from './sql-files.js';
+
+/** One row of `runs`. */
+export interface RunRow {
+  runId: string;
+  name: string;
+  specHash: string;
+  /** The validated spec; stored as canonical JSON. */
+  spec: unknown;
+  sweepId: string | null;
+  /** `completed` or `failed`. */
+  status: string;
+  /** The engine and backend that ran; null for a run that failed before training. */
+  engine: string | null;
+  backend: string | null;
+  startedAt: Date;
+  finishedAt: Date | null;
+  codeVersion: string;
+  /** The failure's one line; null (the default) for a completed run. */
+  error?: string | null;
+  /** How many later runs of the same spec found every step cached. Default 0. */
+  reruns?: number;
+  /** When the last of those finished. */
+  lastRerunAt?: Date | null;
+}
+
+/** One row of `rates`, as `ResultsDb.fitRates` returns it. */
+export interface RateRow {
+  runId: string;
+  split: string;
+  kind: string;
+  degree: number;
+  /** NaN when the fit was refused; `note` says why. */
+  fittedRate: number;
+  theoryRate: number | null;
+  /** The infinite-width twin's rate. */
+  kernelRate: number | null;
+  /** The finite-width twin's rate (the network's empirical NTK at init). */
+  initKernelRate: number | null;
+  ratio: number | null;
+  r2: number | null;
+  /** The slope's standard error. */
+  stderr: number | null;
+  windowStart: number | null;
+  windowEnd: number | null;
+  nPoints: number | null;
+  note: string | null;
+}
+
+/**
+ * The artifacts of one run, as Arrow tables. They have no run_id column: they
+ * are content-addressed and may be shared between runs, so ingestion adds it.
+ *
+ * - spectrum: degree int32, mu float64, multiplicity float64, numerical_zero bool, theory_rate float64
+ * - gram: idx int32, eigenvalue float64, cluster int32 (nullable), purity float64 (optional)
+ * - losses: split utf8, step int32, loss float64
+ * - projections: split utf8, step int32, degree int32, kind utf8, source utf8, value float64
+ * - ntkCheck: width int32, n_points int32, rel_error float64
+ * - ntkDirections: degree int32, n_points int32, rel_diff float64 (v̂ᵀΘ̂₀v̂ / v̂ᵀKv̂ − 1 along each target part)
+ */
+export interface IngestRunInput {
+  run: RunRow;
+  spectrum: Table;
+  gram: Table | null;
+  ntkCheck?: Table | null;
+  ntkDirections?: Table | null;
+  losses: Table;
+  projections: Table;
+}
+
+/** Every table keyed by run_id, `runs` first. */
+export const RUN_TABLES = ['runs', 'spectrum', 'gram_eigenvalues', 'ntk_check', 'ntk_directions', 'losses', 'projections', 'rates'] as const;
+
+export const RATE_COLUMNS =
+  'run_id, split, kind, degree, fitted_rate, theory_rate, kernel_rate, init_kernel_rate, ratio, r2, stderr, window_start, window_end, n_points, note';
+
+type ColumnKind = 'int32' | 'float64' | 'bool' | 'utf8';
+/** A third element `true` marks a column that older artifacts lack: it reads as NULL there. */
+type ArtifactColumns = readonly (readonly [name: string, kind: ColumnKind, optional?: boolean])[];
+
+// In the order of the SQL tables, after run_id.
+const SPECTRUM_COLUMNS: ArtifactColumns = [
+  ['degree', 'int32'],
+  ['mu', 'float64'],
+  ['multiplicity', 'float64'],
+  ['numerical_zero', 'bool'],
+  ['theory_rate', 'float64'],
+];
+const NTK_CHECK_COLUMNS: ArtifactColumns = [
+  ['width', 'int32'],
+  ['n_points', 'int32'],
+  ['rel_error', 'float64'],
+];
+const NTK_DIRECTION_COLUMNS: ArtifactColumns = [
+  ['degree', 'int32'],
+  ['n_points', 'int32'],
+  ['rel_diff', 'float64'],
+];
+const GRAM_COLUMNS: ArtifactColumns = [
+  ['idx', 'int32'],
+  ['eigenvalue', 'float64'],
+  ['cluster', 'int32'],
+  ['purity', 'float64', true],
+];
+const LOSS_COLUMNS: ArtifactColumns = [
+  ['split', 'utf8'],
+  ['step', 'int32'],
+  ['loss', 'float64'],
+];
+const PROJECTION_COLUMNS: ArtifactColumns = [
+  ['split', 'utf8'],
+  ['step', 'int32'],
+  ['degree', 'int32'],
+  ['kind', 'utf8'],
+  ['source', 'utf8'],
+  ['value', 'float64'],
+];
+
+/** The most rows a DuckDB data chunk holds (its vector size). */
+const CHUNK_ROWS = 2048;
+
+/** Column values ready for the appender, without run_id. */
+export interface ColumnsData {
+  columns: DuckDBValue[][];
+  rows: number;
+}
+
+/** The run row's values, in the column order of `runs` after run_id. */
+export function runColumns(run: RunRow): ColumnsData {
+  if (typeof run.runId !== 'string' || run.runId === '') throw new TypeError('ingestRun: run.runId must be a non-empty string');
+  const values: DuckDBValue[] = [
+    run.name,
+    run.specHash,
+    canonicalJson(run.spec),
+    run.sweepId,
+    run.status,
+    run.engine,
+    run.backend,
+    timestamp(run.startedAt, 'startedAt'),
+    run.finishedAt === null ? null : timestamp(run.finishedAt, 'finishedAt'),
+    run.codeVersion,
+    run.error ?? null,
+    run.reruns ?? 0,
+    run.lastRerunAt ? timestamp(run.lastRerunAt, 'lastRerunAt') : null,
+  ];
+  return { columns: values.map((v) => [v]), rows: 1 };
+}
+
+/** Reads and checks every artifact table of `input` (before the database is touched), keyed by SQL table. */
+export function artifactColumns(input: IngestRunInput): [table: string, data: ColumnsData][] {
+  const none: ColumnsData = { columns: [], rows: 0 };
+  return [
+    ['spectrum', readColumns('spectrum', input.spectrum, SPECTRUM_COLUMNS)],
+    ['gram_eigenvalues', input.gram ? readColumns('gram', input.gram, GRAM_COLUMNS) : none],
+    ['ntk_check', input.ntkCheck ? readColumns('ntkCheck', input.ntkCheck, NTK_CHECK_COLUMNS) : none],
+    ['ntk_directions', input.ntkDirections ? readColumns('ntkDirections', input.ntkDirections, NTK_DIRECTION_COLUMNS) : none],
+    ['losses', readColumns('losses', input.losses, LOSS_COLUMNS)],
+    ['projections', readColumns('projections', input.projections, PROJECTION_COLUMNS)],
+  ];
+}
+
+/** Inside the caller's transaction: deletes every row of the run, then appends `run` and `tables`. */
+export async function writeRun(connection: DuckDBConnection, file: string, runId: string, run: ColumnsData, tables: [string, ColumnsData][]): Promise<void> {
+  for (const table of RUN_TABLES) await connection.run(`DELETE FROM ${table} WHERE run_id = $run_id`, { run_id: runId });
+  await append(connection, file, 'runs', runId, run);
+  for (const [table, data] of tables) {
+    if (data.rows > 0) await append(connection, file, table, runId, data);
+  }
+}
+
+/** Inside the caller's transaction: replaces the run's rates with those `sql/rates.sql` fits. */
+export async function writeRates(connection: DuckDBConnection, runId: string): Promise<void> {
+  const select = (await readRatesSql()).replace(/;\s*$/, '');
+  await connection.run('DELETE FROM rates WHERE run_id = $run_id', { run_id: runId });
+  // rates.sql reads the run from a session variable, so users can run the same file in the duckdb CLI.
+  await connection.run('SET VARIABLE run_id = $run_id', { run_id: runId });
+  try {
+    await connection.run(`INSERT INTO rates (${RATE_COLUMNS})\nSELECT ${RATE_COLUMNS} FROM (\n${select}\n) AS fitted`);
+  } finally {
+    await connection.run('RESET VARIABLE run_id');
+  }
+}
+
+const writeQueues = new Map<string, Promise<void>>();
+
+/** Runs `fn` after every earlier writer of `key` in this process has finished. */
+export async function serialized<T>(key: string, fn: () => Promise<T>): Promise<T> {
+  const previous = writeQueues.get(key) ?? Promise.resolve();
+  let release!: () => void;
+  const mine = new Promise<void>((resolve) => (release = resolve));
+  const tail = previous.then(() => mine);
+  writeQueues.set(key, tail);
+  await previous;
+  try {
+    return await fn();
+  } finally {
+    release();
+    if (writeQueues.get(key) === tail) writeQueues.delete(key);
+  }
+}
+
+/** Appends run_id plus `data`'s columns to `table` through the appender, a data chunk at a time. */
+async function append(connection: DuckDBConnection, file: string, table: string, runId: string, data: ColumnsData): Promise<void> {
+  const appender: DuckDBAppender = await connection.createAppender(table);
+  try {
+    const types: DuckDBType[] = [];
+    for (let i = 0; i < appender.columnCount; i += 1) types.push(appender.columnType(i));
+    if (types.length !== data.columns.length + 1) {
+      throw new Error(
+        `table ${table} in ${displayPath(file)} has ${types.length} columns, expected ${data.columns.length + 1}; ` +
+          'it was created by another version of specbias: run specbias db rebuild',
+      );
+    }
+    for (let start = 0; start < data.rows; start += CHUNK_ROWS) {
+      const end = Math.min(data.rows, start + CHUNK_ROWS);
+      const chunk = DuckDBDataChunk.create(types);
+      chunk.setColumns([new Array<DuckDBValue>(end - start).fill(runId), ...data.columns.map((c) => c.slice(start, end))]);
+      appender.appendDataChunk(chunk);
+    }
+    appender.closeSync(); // flushes into the open transaction
+  } catch (err) {
+    try {
+      appender.clear();
+      appender.closeSync();
+    } catch {
+      // already closed or failed; the transaction rolls back either way
+    }
+    throw err;
+  }
+}
+
+function timestamp(date: Date, field: string): DuckDBTimestampValue {
+  const ms = date instanceof Date ? date.getTime() : Number.NaN;
+  if (!Number.isFinite(ms)) throw new TypeError(`ingestRun: run.${field} must be a valid Date, got ${String(date)}`);
+  return new DuckDBTimestampValue(BigInt(ms) * 1000n);
+}
+
+/** Reads the named columns of an artifact table as DuckDB values, checking names and types. */
+function readColumns(tableName: string, table: Table, spec: ArtifactColumns): ColumnsData {
+  const columns = spec.map(([name, kind, optional]) => {
+    const vector = table.getChild(name);
+    if (vector === null && optional) return Array.from({ length: table.numRows }, () => null);
+    if (vector === null) {
+      const present = table.schema.fields.map((f) => f.name).join(', ');
+      throw new TableSchemaError(tableName, name, kind, `no such column (columns: ${present || 'none'})`);
+    }
+    const type = vector.type as DataType;
+    const fail = (): never => {
+      throw new TableSchemaError(tableName, name, kind, String(type));
+    };
+    switch (kind) {
+      case 'int32':
+        if (!DataType.isInt(type)) fail();
+        return Array.from(vector as Iterable<number | bigint | null>, (v, row) => int32(v, tableName, name, row));
+      case 'float64':
+        // Any float or integer widens to DOUBLE without loss of meaning.
+        if (!DataType.isFloat(type) && !DataType.isInt(type)) fail();
+        return Array.from(vector as Iterable<number | bigint | null>, (v) => (v === null ? null : Number(v)));
+      case 'bool':
+        if (!DataType.isBool(type)) fail();
+        return Array.from(vector as Iterable<boolean | null>);
+      case 'utf8': {
+        const values = DataType.isDictionary(type) ? type.dictionary : type;
+        if (!DataType.isUtf8(values) && !DataType.isLargeUtf8(values)) fail();
+        return Array.from(vector as Iterable<string | null>);
+      }
+    }
+  });
+  return { columns, rows: table.numRows };
+}
+
+function int32(value: number | bigint | null, table: string, column: string, row: number): number | null {
+  if (value === null) return null;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < -2147483648 || n > 2147483647) {
+    throw new TableSchemaError(table, column, 'int32', `${String(value)} at row ${row}, outside the int32 range`);
+  }
+  return n;
+}
+
+export function toRateRow(row: Record<string, unknown>): RateRow {
+  return {
+    runId: row.run_id as string,
+    split: row.split as string,
+    kind: row.kind as string,
+    degree: row.degree as number,
+    fittedRate: row.fitted_rate as number,
+    theoryRate: row.theory_rate as number | null,
+    kernelRate: row.kernel_rate as number | null,
+    initKernelRate: row.init_kernel_rate as number | null,
+    ratio: row.ratio as number | null,
+    r2: row.r2 as number | null,
+    stderr: row.stderr as number | null,
+    windowStart: row.window_start as number | null,
+    windowEnd: row.window_end as number | null,
+    nPoints: row.n_points as number | null,
+    note: row.note as string | null,
+  };
+}
