@@ -149,8 +149,9 @@ async function ingestManifests(db: ResultsDb, dataRoot: string, logger: StoreLog
         store.readTable(artifact(m, 'losses')),
         store.readTable(artifact(m, 'projections')),
       ]);
-      // The spectrum artifact is shared across learning rates: the theory rates are the run's, as analysis adds them.
-      const run = { run: runRowFromManifest(m), spectrum: withTheoryRates(spectrum, learningRateOf(m)), gram, ntkCheck, ntkDirections };
+      // Spectrum artifacts are shared across learning rates (no theory_rate): add the run's, as analysis does.
+      const withRates = spectrum.getChild('theory_rate') ? spectrum : withTheoryRates(spectrum, learningRateOf(m));
+      const run = { run: runRowFromManifest(m), spectrum: withRates, gram, ntkCheck, ntkDirections };
       await db.ingestRun({ ...run, losses, projections });
       await db.fitRates(m.runId);
       summary.completed += 1;
