@@ -25,6 +25,8 @@ export interface AnalyzeRunInput {
     gram: ArtifactRef | null;
     vectors: ArtifactRef | null;
     ntkCheck: ArtifactRef;
+    /** Absent in runs started before it existed. */
+    ntkDirections?: ArtifactRef;
     trajectory: ArtifactRef;
     losses: ArtifactRef;
     projections: ArtifactRef;
@@ -44,10 +46,11 @@ export async function analyzeRun(deps: ActivityDeps, input: AnalyzeRunInput): Pr
   const done = stopwatch(STEPS.analyze.name);
   const { runId, spec, artifacts } = input;
   const { store } = deps;
-  const [spectrum, gram, ntkCheck, losses, projections] = await Promise.all([
+  const [spectrum, gram, ntkCheck, ntkDirections, losses, projections] = await Promise.all([
     store.readTable(artifacts.spectrum),
     artifacts.gram ? store.readTable(artifacts.gram) : Promise.resolve(null),
     store.readTable(artifacts.ntkCheck),
+    artifacts.ntkDirections ? store.readTable(artifacts.ntkDirections) : Promise.resolve(null),
     store.readTable(artifacts.losses),
     store.readTable(artifacts.projections),
   ]);
@@ -62,7 +65,7 @@ export async function analyzeRun(deps: ActivityDeps, input: AnalyzeRunInput): Pr
   const record: RunManifest = { runId, specHash, sweepId, spec, status: 'completed', artifacts, engine, backend, code: { codeVersion: prov.codeVersion }, ...execution(input.timings) };
   const rows = await withHeartbeat(
     withResultsDb(join(deps.dataRoot, 'results.duckdb'), {}, async (db) => {
-      await db.ingestRun({ run: runRowFromManifest(record), spectrum: withTheoryRates(spectrum, spec.training.learningRate), gram, ntkCheck, losses, projections });
+      await db.ingestRun({ run: runRowFromManifest(record), spectrum: withTheoryRates(spectrum, spec.training.learningRate), gram, ntkCheck, ntkDirections, losses, projections });
       return db.fitRates(runId);
     }),
   );

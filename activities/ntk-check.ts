@@ -3,8 +3,11 @@
  * from the analytic Gram matrix kappa(<x_i, x_j>) on the training sample, as a relative
  * Frobenius error (`ntk-check.arrow`: width, n_points, rel_error). It shrinks like m^(-1/2)
  * with the width m. Uses at most NTK_CHECK_POINTS training points.
+ * `ntk-directions.arrow` holds, per target degree k, the same comparison along the unit target
+ * part v̂_k on the whole training sample: v̂ᵀΘ̂₀v̂ / v̂ᵀKv̂ − 1, the relative gap between the
+ * finite-width and the infinite-width twin's rate along that direction.
  */
-import { empiricalNtk, relativeFrobeniusError } from '../src/math/empirical-ntk.js';
+import { directionalRelativeDifference, empiricalNtk, empiricalNtkGram, relativeFrobeniusError } from '../src/math/empirical-ntk.js';
 import { ntkGram } from '../src/math/ntk.js';
 import { initWeights } from '../src/model/network.js';
 import { NTK_CHECK_POINTS, ntkCheckKey, STEPS } from '../src/pipeline/cache-keys.js';
@@ -19,6 +22,8 @@ export interface CheckNtkInput {
 }
 export interface CheckNtkOutput {
   ntkCheck: ArtifactRef;
+  /** Per target degree: the empirical NTK at init against the analytic Gram along the target part. */
+  directions: ArtifactRef;
   relError: number;
   timing: StepTiming;
 }
@@ -28,9 +33,10 @@ export async function checkNtk(deps: ActivityDeps, { spec, samples }: CheckNtkIn
   const { width } = spec.model;
   const key = ntkCheckKey(spec, samples);
   const cached = await deps.store.find(STEPS.ntkCheck.name, key, 'ntk-check.arrow');
-  if (cached) {
+  const cachedDirections = await deps.store.find(STEPS.ntkCheck.name, key, 'ntk-directions.arrow');
+  if (cached && cachedDirections) {
     const t = await deps.store.readTable(cached);
-    return { ntkCheck: cached, relError: Number(t.getChild('rel_error')!.get(0)), timing: done(true) };
+    return { ntkCheck: cached, directions: cachedDirections, relError: Number(t.getChild('rel_error')!.get(0)), timing: done(true) };
   }
   const s = await readSamples(deps.store, samples);
   const n = Math.min(s.n, NTK_CHECK_POINTS);
@@ -40,5 +46,15 @@ export async function checkNtk(deps: ActivityDeps, { spec, samples }: CheckNtkIn
   const relError = relativeFrobeniusError(empiricalNtk(w.w1, w.w2, width, s.dim, x, n), ntkGram(x, n, s.dim));
   const table = tableFromColumns({ width: Int32Array.of(width), n_points: Int32Array.of(n), rel_error: Float64Array.of(relError) });
   const ntkCheck = await deps.store.writeTable(STEPS.ntkCheck.name, key, 'ntk-check.arrow', table);
-  return { ntkCheck, relError, timing: done(false) };
+  // Along each target part, on every training point (native threads when the addon loads).
+  const full = await empiricalNtkGram(w.w1, w.w2, width, s.dim, s.xTrain, s.n);
+  const k = ntkGram(s.xTrain, s.n, s.dim);
+  const rows = s.degrees.map((degree) => ({ degree, relDiff: directionalRelativeDifference(full, k, s.n, s.parts.get(degree)!.train) }));
+  const directions = await deps.store.writeTable(
+    STEPS.ntkCheck.name,
+    key,
+    'ntk-directions.arrow',
+    tableFromColumns({ degree: Int32Array.from(rows, (r) => r.degree), n_points: Int32Array.from(rows, () => s.n), rel_diff: Float64Array.from(rows, (r) => r.relDiff) }),
+  );
+  return { ntkCheck, directions, relError, timing: done(false) };
 }

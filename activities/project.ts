@@ -1,9 +1,10 @@
 /**
  * Activity `projectResiduals`: per-degree projections of the residual at every logged step, on
- * train and test, for the network and its kernel-regime twin, as `projections.arrow` (the
- * projector and the kinds: src/pipeline/projector.ts).
+ * train and test, for the network and its kernel-regime twins (`analysis.twins`), as
+ * `projections.arrow` (the projector, the kinds and the sources: src/pipeline/projector.ts).
  */
-import { projectKey, STEPS } from '../src/pipeline/cache-keys.js';
+import { initWeights } from '../src/model/network.js';
+import { projectionTwins, projectKey, STEPS } from '../src/pipeline/cache-keys.js';
 import { projectionsTable } from '../src/pipeline/projector.js';
 import { readSamples } from '../src/pipeline/samples.js';
 import { readGram } from '../src/pipeline/spectrum.js';
@@ -36,7 +37,10 @@ export async function projectResiduals(deps: ActivityDeps, input: ProjectResidua
     const s = await readSamples(store, samples);
     const network = await readTrajectory(store, trajectory, s.n, s.nTest);
     const eigen = gram && vectors ? await readGram(store, gram, vectors) : null;
-    return projectionsTable(s, network, eigen, spec.training.learningRate);
+    const twins = projectionTwins(spec);
+    // The finite-width twin starts from the same initial weights as training.
+    const init = twins.includes('init') ? initWeights(spec.seed, spec.model.width, s.dim, spec.model.init) : null;
+    return projectionsTable(s, network, eigen, { learningRate: spec.training.learningRate, infinite: twins.includes('infinite'), init });
   };
   const table = await withHeartbeat(work(), { stage: 'project' });
   const projections = await store.writeTable(STEPS.project.name, key, 'projections.arrow', table);

@@ -1,7 +1,7 @@
 /**
  * Activity `computeSpectrum`: the analytic NTK eigenvalues mu_k with multiplicities N(D,k)
  * (`spectrum.arrow`) and, when asked, the eigendecomposition of the Gram matrix K/n on the
- * training sample (`gram.arrow`, `gram-vectors.f64`); formats in src/pipeline/spectrum.ts.
+ * training sample (`gram.arrow` with degree clusters and their purity, `gram-vectors.f64`); formats in src/pipeline/spectrum.ts.
  * None of it depends on the learning rate, and concurrent attempts in one worker share one
  * eigensolve, so the points of a learning-rate sweep compute it once.
  */
@@ -51,7 +51,7 @@ async function compute(deps: ActivityDeps, key: string, spec: PipelineSpec, samp
   if (!spec.spectrum.gram) return { spectrum, gram: null, vectors: null };
   const s = await readSamples(deps.store, samples);
   const eigen = await gramEigen(s.xTrain, s.n, dim, maxDegree, s.distribution.kind === 'uniform');
-  const gram = await deps.store.writeTable(name, key, 'gram.arrow', gramTable(eigen.values, eigen.cluster));
+  const gram = await deps.store.writeTable(name, key, 'gram.arrow', gramTable(eigen.values, eigen.cluster, eigen.purity));
   const vectors = await deps.store.writeBytes(name, key, 'gram-vectors.f64', vectorBytes(eigen.vectors), s.n);
   return { spectrum, gram, vectors };
 }

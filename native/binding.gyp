@@ -32,6 +32,7 @@
         'src/addon.cc',
         'src/blas.cc',
         'src/linalg.cc',
+        'src/ntk_gram.cc',
         'src/thread_pool.cc',
       ],
       'dependencies': [

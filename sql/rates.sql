@@ -8,32 +8,35 @@
 --   SET VARIABLE run_id = 'quickstart-1a2b3c';   -- optional
 --   .read sql/rates.sql
 --
--- The rule, for each (run_id, split, kind, degree) of projections with source = 'network':
+-- One rule, one window per (run_id, split, kind, degree), shared by every curve:
 --
---   v0            the value at the smallest logged step.
---   window_start  the first step whose value is < 0.9 * v0.
---   window_end    the first step whose value is < 1e-2 * v0, or the last logged step
---                 if the value never gets there.
---   fitted_rate   -regr_slope(ln(value), step) over every logged point with
---                 window_start <= step <= window_end; values <= 0 are left out of ln.
---   r2            regr_r2(ln(value), step) over the same points.
---   n_points      how many points the fit used.
---   If there is no window_start, or fewer than 3 points in the window, fitted_rate is
---   NaN, r2 is NULL, and note says why.
+--   reference     the curve that sets the window: the finite-width twin (source = 'init') when
+--                 the run has it, else the infinite-width twin ('kernel'), else the network.
+--   peak          the reference's largest value, at peak_step (the first step it is attained).
+--   window_start  the first logged step >= peak_step whose reference value is < 0.9 * peak.
+--   window_end    the first logged step after that whose reference value is < 1e-2 * peak, or
+--                 the last logged step if it never gets there.
+--   For each source (network, kernel, init), over exactly the logged steps in
+--   [window_start, window_end] (values <= 0 are left out of ln):
+--     rate        -regr_slope(ln(value), step)
+--     r2          regr_r2(ln(value), step)
+--     stderr      the slope's standard error, sqrt(SSE / (n - 2) / Sxx), SSE the residual sum of squares
+--     n_points    how many points the fit used.
+--   A fit with fewer than 5 points gives NaN, and note says why; so does a reference that never
+--   falls below 0.9x its peak (no window).
 --
---   kernel_rate   the same fit on the rows with source = 'kernel' (the linearized dynamics
---                 on the sample's own Gram matrix) for the same (split, kind, degree);
---                 NULL when the run has no such rows.
---   theory_rate   -ln(1 - lr * mu_k), with lr = spec.training.learningRate (the NTK-scaled
---                 eta'; the GD step on the weights is eta' / (m theta^2)) and mu_k from the
---                 spectrum table. NULL when lr * mu_k >= 1 or mu_k <= 0.
---   ratio         fitted_rate / theory_rate.
+--   fitted_rate       the network's rate.
+--   kernel_rate       the infinite-width twin's rate (analytic kappa Gram); NULL without its rows.
+--   init_kernel_rate  the finite-width twin's rate (the network's empirical NTK at init); NULL without.
+--   theory_rate       -ln(1 - lr * mu_k), lr = spec.training.learningRate (eta'), mu_k from the
+--                     spectrum table. NULL when lr * mu_k >= 1 or mu_k <= 0.
+--   ratio             fitted_rate / theory_rate.
 --
--- Why a first-passage window: the early points (above 0.9 v0) still carry the transient of
--- the other degrees and of the initial network, and the late points (below 1e-2 v0) reach the
--- floor where the residuals of other degrees leak into this one's projection. Fitting from the
--- first step below 0.9x the start to the first step below 1e-2x the start keeps the network and
--- the kernel fits over comparable stretches, so their comparison is stable.
+-- Why this window: from the peak, not step 0, because a curve can rise first (the other
+-- degrees' transient); above 0.9x the peak it still carries that transient, and below 1e-2x
+-- it reaches the floor where the residuals of other degrees leak into this one's projection.
+-- Taking it from the finite-width twin, which the network follows to first order, and fitting
+-- all three curves on the same steps makes their rates comparable term by term.
 
 WITH
 params AS (
@@ -44,42 +47,74 @@ points AS (
     FROM projections AS p, params
     WHERE params.run_id IS NULL OR p.run_id = params.run_id
 ),
-starts AS (
+curves AS (
     SELECT run_id, split, kind, degree, source,
-           arg_min(value, step) AS v0,
+           max(value) AS peak,
            max(step) AS last_step
     FROM points
     GROUP BY run_id, split, kind, degree, source
 ),
-windows AS (
-    SELECT s.run_id, s.split, s.kind, s.degree, s.source,
-           min(p.step) FILTER (WHERE p.value < 0.9 * s.v0) AS window_start,
-           coalesce(min(p.step) FILTER (WHERE p.value < 1e-2 * s.v0), any_value(s.last_step)) AS window_end,
-           min(p.step) FILTER (WHERE p.value < 1e-2 * s.v0) IS NOT NULL AS reached_floor
-    FROM starts AS s
+reference AS (
+    SELECT run_id, split, kind, degree,
+           arg_min(source, CASE source WHEN 'init' THEN 0 WHEN 'kernel' THEN 1 ELSE 2 END) AS ref_source
+    FROM curves
+    GROUP BY run_id, split, kind, degree
+),
+ref_curve AS (
+    SELECT c.run_id, c.split, c.kind, c.degree, c.source, c.peak, c.last_step,
+           min(p.step) FILTER (WHERE p.value = c.peak) AS peak_step
+    FROM curves AS c
+    JOIN reference AS r
+      ON r.run_id = c.run_id AND r.split = c.split AND r.kind = c.kind AND r.degree = c.degree AND r.ref_source = c.source
+    JOIN points AS p
+      ON p.run_id = c.run_id AND p.split = c.split AND p.kind = c.kind AND p.degree = c.degree AND p.source = c.source
+    GROUP BY c.run_id, c.split, c.kind, c.degree, c.source, c.peak, c.last_step
+),
+starts AS (
+    SELECT c.run_id, c.split, c.kind, c.degree, c.source AS ref_source, c.peak, c.peak_step, c.last_step,
+           min(p.step) FILTER (WHERE p.step >= c.peak_step AND p.value < 0.9 * c.peak) AS window_start
+    FROM ref_curve AS c
     JOIN points AS p USING (run_id, split, kind, degree, source)
-    GROUP BY s.run_id, s.split, s.kind, s.degree, s.source
+    GROUP BY ALL
+),
+windows AS (
+    SELECT s.run_id, s.split, s.kind, s.degree, s.ref_source, s.window_start,
+           coalesce(min(p.step) FILTER (WHERE s.window_start IS NOT NULL AND p.step >= s.window_start AND p.value < 1e-2 * s.peak),
+                    any_value(s.last_step)) AS window_end,
+           min(p.step) FILTER (WHERE s.window_start IS NOT NULL AND p.step >= s.window_start AND p.value < 1e-2 * s.peak) IS NOT NULL
+               AS reached_floor
+    FROM starts AS s
+    JOIN points AS p ON p.run_id = s.run_id AND p.split = s.split AND p.kind = s.kind AND p.degree = s.degree
+                    AND p.source = s.ref_source
+    GROUP BY s.run_id, s.split, s.kind, s.degree, s.ref_source, s.window_start
 ),
 fits AS (
-    SELECT w.run_id, w.split, w.kind, w.degree, w.source,
-           w.window_start, w.window_end, w.reached_floor,
+    SELECT w.run_id, w.split, w.kind, w.degree, c.source,
+           w.ref_source, w.window_start, w.window_end, w.reached_floor,
            -- ln is only taken of positive values: CASE yields NULL otherwise, and regr_* skip NULLs.
            CAST(regr_count(ln(CASE WHEN p.value > 0 THEN p.value END), p.step) AS INTEGER) AS n_points,
            -regr_slope(ln(CASE WHEN p.value > 0 THEN p.value END), p.step) AS rate,
-           regr_r2(ln(CASE WHEN p.value > 0 THEN p.value END), p.step) AS r2
+           regr_r2(ln(CASE WHEN p.value > 0 THEN p.value END), p.step) AS r2,
+           regr_sxx(ln(CASE WHEN p.value > 0 THEN p.value END), p.step) AS sxx,
+           regr_syy(ln(CASE WHEN p.value > 0 THEN p.value END), p.step) AS syy,
+           regr_sxy(ln(CASE WHEN p.value > 0 THEN p.value END), p.step) AS sxy
     FROM windows AS w
+    JOIN curves AS c ON c.run_id = w.run_id AND c.split = w.split AND c.kind = w.kind AND c.degree = w.degree
     LEFT JOIN points AS p
            ON p.run_id = w.run_id AND p.split = w.split AND p.kind = w.kind
-          AND p.degree = w.degree AND p.source = w.source
+          AND p.degree = w.degree AND p.source = c.source
           AND p.step BETWEEN w.window_start AND w.window_end
-    GROUP BY w.run_id, w.split, w.kind, w.degree, w.source, w.window_start, w.window_end, w.reached_floor
+    GROUP BY w.run_id, w.split, w.kind, w.degree, c.source, w.ref_source, w.window_start, w.window_end, w.reached_floor
 ),
 judged AS (
     SELECT *,
            CASE
-               WHEN window_start IS NULL THEN 'did not fall below 0.9x its start'
-               WHEN n_points < 3 THEN 'fewer than 3 points in window'
-           END AS failure
+               WHEN window_start IS NULL THEN 'the ' || CASE ref_source WHEN 'init' THEN 'finite-width twin' WHEN 'kernel' THEN 'infinite-width twin' ELSE 'curve' END
+                                              || ' did not fall below 0.9x its peak'
+               WHEN n_points < 5 THEN 'fewer than 5 points in window [' || window_start || ', ' || window_end || '] (' || n_points || ')'
+           END AS failure,
+           -- Residual sum of squares over n - 2 degrees of freedom, per unit of Sxx.
+           CASE WHEN n_points > 2 AND sxx > 0 THEN sqrt(greatest(syy - sxy * sxy / sxx, 0) / (n_points - 2) / sxx) END AS stderr
     FROM fits
 ),
 theory AS (
@@ -105,22 +140,32 @@ SELECT
         WHEN k.failure IS NULL THEN k.rate
         ELSE CAST('NaN' AS DOUBLE)
     END AS kernel_rate,
+    CASE
+        WHEN i.run_id IS NULL THEN NULL
+        WHEN i.failure IS NULL THEN i.rate
+        ELSE CAST('NaN' AS DOUBLE)
+    END AS init_kernel_rate,
     CASE WHEN n.failure IS NULL THEN n.rate ELSE CAST('NaN' AS DOUBLE) END / t.theory_rate AS ratio,
     CASE WHEN n.failure IS NULL THEN n.r2 END AS r2,
+    CASE WHEN n.failure IS NULL THEN n.stderr END AS stderr,
     n.window_start,
     n.window_end,
     n.n_points,
     nullif(concat_ws('; ',
         n.failure,
         CASE WHEN n.failure IS NULL AND NOT n.reached_floor
-             THEN 'did not fall below 1e-2x its start; the window ends at the last step' END,
-        CASE WHEN k.failure IS NOT NULL THEN 'kernel fit: ' || k.failure END,
+             THEN 'the window ends at the last step (the reference did not fall below 1e-2x its peak)' END,
+        CASE WHEN n.failure IS NULL AND n.ref_source <> 'init'
+             THEN 'window from the ' || CASE n.ref_source WHEN 'kernel' THEN 'infinite-width twin' ELSE 'network' END END,
         CASE WHEN t.theory_rate IS NULL THEN 'no theory rate: needs mu > 0 and lr*mu < 1' END
     ), '') AS note
 FROM judged AS n
 LEFT JOIN judged AS k
        ON k.source = 'kernel' AND k.run_id = n.run_id AND k.split = n.split
       AND k.kind = n.kind AND k.degree = n.degree
+LEFT JOIN judged AS i
+       ON i.source = 'init' AND i.run_id = n.run_id AND i.split = n.split
+      AND i.kind = n.kind AND i.degree = n.degree
 LEFT JOIN theory AS t
        ON t.run_id = n.run_id AND t.degree = n.degree
 WHERE n.source = 'network'

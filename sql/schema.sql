@@ -17,10 +17,14 @@ CREATE TABLE IF NOT EXISTS spectrum (
   run_id VARCHAR, degree INTEGER, mu DOUBLE, multiplicity DOUBLE, numerical_zero BOOLEAN, theory_rate DOUBLE);
 
 CREATE TABLE IF NOT EXISTS gram_eigenvalues (
-  run_id VARCHAR, idx INTEGER, eigenvalue DOUBLE, cluster INTEGER);
+  run_id VARCHAR, idx INTEGER, eigenvalue DOUBLE, cluster INTEGER, purity DOUBLE);
 
 CREATE TABLE IF NOT EXISTS ntk_check (
   run_id VARCHAR, width INTEGER, n_points INTEGER, rel_error DOUBLE);
+
+-- Per target degree: the empirical NTK at init against the analytic Gram along the unit target part.
+CREATE TABLE IF NOT EXISTS ntk_directions (
+  run_id VARCHAR, degree INTEGER, n_points INTEGER, rel_diff DOUBLE);
 
 CREATE TABLE IF NOT EXISTS losses (
   run_id VARCHAR, split VARCHAR, step INTEGER, loss DOUBLE);
@@ -31,5 +35,5 @@ CREATE TABLE IF NOT EXISTS projections (
 -- Filled by sql/rates.sql.
 CREATE TABLE IF NOT EXISTS rates (
   run_id VARCHAR, split VARCHAR, kind VARCHAR, degree INTEGER, fitted_rate DOUBLE, theory_rate DOUBLE,
-  kernel_rate DOUBLE, ratio DOUBLE, r2 DOUBLE, window_start INTEGER, window_end INTEGER, n_points INTEGER,
-  note VARCHAR);
+  kernel_rate DOUBLE, init_kernel_rate DOUBLE, ratio DOUBLE, r2 DOUBLE, stderr DOUBLE, window_start INTEGER,
+  window_end INTEGER, n_points INTEGER, note VARCHAR);

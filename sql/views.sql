@@ -16,6 +16,9 @@
 -- sweep_summary one row per (sweep, grid point, split, kind, degree): the mean, standard
 --               deviation and count of the fitted rates and ratios over the runs of the point
 --               that differ only in their seed.
+-- replicate_summary one row per (sweep, grid point, split, kind, degree) of replicate runs
+--               (`replicates: N`): the mean fitted rate with its 95% t-interval, and the means of
+--               both twins' rates.
 
 -- The knobs a sweep grid usually varies. spec is the validated spec (canonical JSON), so every
 -- path below is present in runs written by specbias; json_extract yields NULL otherwise.
@@ -100,3 +103,48 @@ FROM rate_summary AS s
 JOIN run_params AS p USING (run_id)
 WHERE s.sweep_id IS NOT NULL
 GROUP BY s.sweep_id, p.config_id, s.split, s.kind, s.degree, p.width, p.n, p.dim, p.distribution, p.target, p.learning_rate;
+
+-- t_{0.975, df}: df 1..30 from src/math/student-t.ts (tested against the published table); above
+-- 30 the Cornish-Fisher expansion in 1/df about z = 1.959964 (error < 1e-6 there).
+CREATE OR REPLACE VIEW replicate_summary AS
+WITH t975(df, t) AS (
+    VALUES (1, 12.7062047362), (2, 4.30265272975), (3, 3.18244630528), (4, 2.77644510520), (5, 2.57058183564),
+           (6, 2.44691185115), (7, 2.36462425159), (8, 2.30600413520), (9, 2.26215716280), (10, 2.22813885199),
+           (11, 2.20098516009), (12, 2.17881282967), (13, 2.16036865646), (14, 2.14478668792), (15, 2.13144954556),
+           (16, 2.11990529922), (17, 2.10981557783), (18, 2.10092204024), (19, 2.09302405441), (20, 2.08596344727),
+           (21, 2.07961384473), (22, 2.07387306790), (23, 2.06865761042), (24, 2.06389856163), (25, 2.05953855275),
+           (26, 2.05552943864), (27, 2.05183051648), (28, 2.04840714180), (29, 2.04522964213), (30, 2.04227245630)
+),
+groups AS (
+    SELECT
+        s.sweep_id, p.config_id, s.split, s.kind, s.degree,
+        count(*) FILTER (WHERE NOT isnan(s.fitted_rate))                AS n,
+        count(*)                                                         AS n_runs,
+        list(s.run_id ORDER BY p.seed)                                   AS run_ids,
+        avg(s.fitted_rate) FILTER (WHERE NOT isnan(s.fitted_rate))       AS fitted_rate_mean,
+        stddev_samp(s.fitted_rate) FILTER (WHERE NOT isnan(s.fitted_rate)) AS fitted_rate_std,
+        avg(s.kernel_rate) FILTER (WHERE NOT isnan(s.kernel_rate))       AS kernel_rate_mean,
+        avg(r.init_kernel_rate) FILTER (WHERE NOT isnan(r.init_kernel_rate)) AS init_kernel_rate_mean,
+        avg(s.theory_rate)                                               AS theory_rate
+    FROM rate_summary AS s
+    JOIN rates AS r USING (run_id, split, kind, degree)
+    JOIN run_params AS p USING (run_id)
+    WHERE s.sweep_id IS NOT NULL
+    GROUP BY s.sweep_id, p.config_id, s.split, s.kind, s.degree
+)
+SELECT
+    g.*,
+    g.fitted_rate_std / sqrt(g.n) AS fitted_rate_stderr,
+    g.fitted_rate_mean - tq.t * g.fitted_rate_std / sqrt(g.n) AS ci95_lo,
+    g.fitted_rate_mean + tq.t * g.fitted_rate_std / sqrt(g.n) AS ci95_hi
+FROM groups AS g
+LEFT JOIN LATERAL (
+    SELECT CASE
+        WHEN g.n < 2 THEN NULL
+        WHEN g.n - 1 <= 30 THEN (SELECT t FROM t975 WHERE df = g.n - 1)
+        ELSE 1.959963984540054
+             + (1.959963984540054 ^ 3 + 1.959963984540054) / (4 * (g.n - 1))
+             + (5 * 1.959963984540054 ^ 5 + 16 * 1.959963984540054 ^ 3 + 3 * 1.959963984540054) / (96 * (g.n - 1) ^ 2)
+             + (3 * 1.959963984540054 ^ 7 + 19 * 1.959963984540054 ^ 5 + 17 * 1.959963984540054 ^ 3 - 15 * 1.959963984540054) / (384 * (g.n - 1) ^ 3)
+    END AS t
+) AS tq ON TRUE;

@@ -107,6 +107,7 @@ async function run(input: PipelineSpec, progress: Progress): Promise<PipelineRes
       gram: spectrum.gram,
       vectors: spectrum.vectors,
       ntkCheck: ntk.ntkCheck,
+      ntkDirections: ntk.directions,
       trajectory: trained.trajectory,
       losses: trained.losses,
       projections: projected.projections,

@@ -14,6 +14,8 @@
 //   gram(x, n, dim)                          -> Float64Array n*n
 //   eigh(a, n, wantVectors)                  -> Promise<{ values, vectors|null }> (descending)
 //   eighSync(a, n, wantVectors)              -> the same, blocking
+//   empiricalNtk(w1, w2, m, dim, xa, na, xb|null, nb, threads)
+//                                            -> Promise<Float64Array na*nb> (ntk_gram.h; xb null: xa)
 #include <napi.h>
 
 #include <algorithm>
@@ -26,6 +28,7 @@
 
 #include "blas.h"
 #include "linalg.h"
+#include "ntk_gram.h"
 #include "thread_pool.h"
 #include "train_kernel.h"
 
@@ -388,6 +391,73 @@ Napi::Value EighSync(const Napi::CallbackInfo& info) {
   return eighResult(info.Env(), values, vectors, args.wantVectors);
 }
 
+// ---------------------------------------------------------------------------------------------
+// Empirical NTK Gram at given weights (ntk_gram.h), off the JS thread
+
+std::vector<double> float64Arg(const Napi::CallbackInfo& info, int i, const char* name, size_t want) {
+  if (!info[i].IsTypedArray() || info[i].As<Napi::TypedArray>().TypedArrayType() != napi_float64_array)
+    throw Napi::TypeError::New(info.Env(), std::string("empiricalNtk: ") + name + " must be a Float64Array");
+  Napi::Float64Array a = info[i].As<Napi::Float64Array>();
+  if (a.ElementLength() < want)
+    throw Napi::RangeError::New(info.Env(), std::string("empiricalNtk: ") + name + " must hold " + std::to_string(want) + " entries");
+  return std::vector<double>(a.Data(), a.Data() + want);
+}
+
+class EmpiricalNtkWorker : public Napi::AsyncWorker {
+ public:
+  EmpiricalNtkWorker(Napi::Env env)
+      : Napi::AsyncWorker(env, "specbias.empiricalNtk"), deferred_(Napi::Promise::Deferred::New(env)) {}
+  Napi::Promise Promise() { return deferred_.Promise(); }
+  void Execute() override {
+    out_.assign(static_cast<size_t>(na_) * nb_, 0.0);
+    const double* xb = symmetric_ ? xa_.data() : xb_.data();
+    empiricalNtkGram(w1_.data(), w2_.data(), m_, dim_, xa_.data(), na_, xb, nb_, threads_, out_.data());
+  }
+  void OnOK() override { deferred_.Resolve(toFloat64Array(Env(), out_.data(), out_.size())); }
+  void OnError(const Napi::Error& e) override { deferred_.Reject(e.Value()); }
+
+  std::vector<double> w1_, w2_, xa_, xb_, out_;
+  int m_ = 0, dim_ = 0, na_ = 0, nb_ = 0, threads_ = 1;
+  bool symmetric_ = true;
+
+ private:
+  Napi::Promise::Deferred deferred_;
+};
+
+Napi::Value EmpiricalNtk(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 9) throw Napi::TypeError::New(env, "empiricalNtk(w1, w2, m, dim, xa, na, xb|null, nb, threads)");
+  auto intArg = [&](int i, const char* name, int min) {
+    const double d = info[i].IsNumber() ? info[i].As<Napi::Number>().DoubleValue() : NAN;
+    if (!(d >= min) || d != std::floor(d) || d > 2147483647.0)
+      throw Napi::RangeError::New(env, std::string("empiricalNtk: ") + name + " must be an integer >= " + std::to_string(min));
+    return static_cast<int>(d);
+  };
+  auto* w = new EmpiricalNtkWorker(env);
+  try {
+    w->m_ = intArg(2, "m", 1);
+    w->dim_ = intArg(3, "dim", 1);
+    w->na_ = intArg(5, "na", 1);
+    w->nb_ = intArg(7, "nb", 1);
+    w->threads_ = intArg(8, "threads", 1);
+    w->w1_ = float64Arg(info, 0, "w1", static_cast<size_t>(w->m_) * w->dim_);
+    w->w2_ = float64Arg(info, 1, "w2", static_cast<size_t>(w->m_));
+    w->xa_ = float64Arg(info, 4, "xa", static_cast<size_t>(w->na_) * w->dim_);
+    w->symmetric_ = info[6].IsNull() || info[6].IsUndefined();
+    if (w->symmetric_) {
+      if (w->nb_ != w->na_) throw Napi::RangeError::New(env, "empiricalNtk: nb must equal na when xb is null");
+    } else {
+      w->xb_ = float64Arg(info, 6, "xb", static_cast<size_t>(w->nb_) * w->dim_);
+    }
+  } catch (...) {
+    delete w;
+    throw;
+  }
+  Napi::Promise p = w->Promise();
+  w->Queue();
+  return p;
+}
+
 /** The loaded BLAS/LAPACK, or null without; fields OpenBLAS alone reports are null elsewhere. */
 Napi::Value BlasObject(Napi::Env env) {
   if (!haveLapack()) return env.Null();
@@ -432,6 +502,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("eigh", Napi::Function::New(env, Eigh));
   exports.Set("eighSync", Napi::Function::New(env, EighSync));
   exports.Set("info", Napi::Function::New(env, Info));
+  exports.Set("empiricalNtk", Napi::Function::New(env, EmpiricalNtk));
   exports.Set("setBlasThreads", Napi::Function::New(env, SetBlasThreads));
   return exports;
 }

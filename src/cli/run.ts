@@ -9,8 +9,9 @@ import { join } from 'node:path';
 import { WorkflowFailedError } from '@temporalio/client';
 import { loadSpec } from '../spec/load.js';
 import { runIdFor } from '../spec/hash.js';
-import type { PipelineSpec } from '../spec/schema.js';
-import { sweepPoints } from '../spec/sweep.js';
+import { parseSpec, type PipelineSpec } from '../spec/schema.js';
+import { replicatesAsSweep, sweepPoints } from '../spec/sweep.js';
+import { summarizeReplicates } from './replicates.js';
 import { withResultsDb } from '../store/results-db.js';
 import { ensureWritableDataRoot } from '../store/data-root.js';
 import { openSession, type Session } from '../temporal/session.js';
@@ -23,6 +24,7 @@ import { dataRootFrom, formatNumber, formatTable, print, printJson, say } from '
 import { followRun, sweepLine } from './progress.js';
 import { invocation } from './help.js';
 import { runMemo } from '../../workflows/memo.js';
+import { slopeInterval } from '../math/student-t.js';
 
 export async function runCommand({ positionals, values }: CommandArgs): Promise<number> {
   if (positionals.length !== 1) throw new CliError('run: expected one SPEC file (usage: specbias run SPEC [--set path=value]... [--json])', 2);
@@ -47,6 +49,8 @@ export async function runCommand({ positionals, values }: CommandArgs): Promise<
   try {
     await ensureWritableDataRoot(dataRoot);
     session = await openSession({ dataRoot, worker: !values['no-worker'], log: say });
+    const replicated = replicatesAsSweep(spec as unknown as Record<string, unknown>);
+    if (replicated) return await runSweep(session, parseSpec(replicated), dataRoot, json, t0, true);
     if (spec.sweep) return await runSweep(session, spec, dataRoot, json, t0);
     const handle = await session.client.workflow.start(PIPELINE_WORKFLOW, {
       taskQueue: TASK_QUEUE,
@@ -64,7 +68,8 @@ export async function runCommand({ positionals, values }: CommandArgs): Promise<
       printJson({
         runId: result.runId,
         status: result.status,
-        rates: rates.map((r) => ({ degree: r.degree, fittedRate: r.fittedRate, theoryRate: r.theoryRate, ratio: r.ratio })),
+        replicates: [result.runId],
+        rates: rates.map(jsonRate),
         manifest: join(dataRoot, result.manifest),
       });
     } else {
@@ -107,7 +112,7 @@ export type RateRow = RateSummary;
 export async function readRates(dataRoot: string, runId: string): Promise<RateRow[]> {
   const rows = await withResultsDb(join(dataRoot, 'results.duckdb'), { readOnly: true }, (db) =>
     db.query(
-      `SELECT degree, fitted_rate, theory_rate, kernel_rate, ratio, r2, note
+      `SELECT degree, fitted_rate, theory_rate, kernel_rate, init_kernel_rate, ratio, r2, stderr, window_start, window_end, n_points, note
          FROM rates WHERE run_id = $run_id AND split = 'train' AND kind = 'target' ORDER BY degree`,
       { run_id: runId },
     ),
@@ -118,31 +123,58 @@ export async function readRates(dataRoot: string, runId: string): Promise<RateRo
     fittedRate: num(r.fitted_rate),
     theoryRate: num(r.theory_rate),
     kernelRate: num(r.kernel_rate),
+    initKernelRate: num(r.init_kernel_rate),
     ratio: num(r.ratio),
     r2: num(r.r2),
+    stderr: num(r.stderr),
+    window: r.window_start === null || r.window_end === null ? null : [Number(r.window_start), Number(r.window_end)],
+    nPoints: num(r.n_points),
     note: (r.note as string | null) ?? null,
   }));
+}
+
+/** One run's rate as `run --json` prints it: ci95 is the slope's 95% interval (t with n_points - 2 degrees of freedom). */
+export function jsonRate(r: RateRow) {
+  const ci95 = r.fittedRate === null || r.stderr == null || r.nPoints == null ? null : slopeInterval(r.fittedRate, r.stderr, r.nPoints);
+  return {
+    degree: r.degree,
+    fittedRate: r.fittedRate,
+    ci95,
+    n: 1,
+    kernelRate: r.kernelRate,
+    initKernelRate: r.initKernelRate ?? null,
+    theoryRate: r.theoryRate,
+    ratio: r.ratio,
+    r2: r.r2,
+    stderr: r.stderr ?? null,
+    window: r.window ?? null,
+    nPoints: r.nPoints ?? null,
+    note: r.note,
+  };
 }
 
 export function summaryTable(rates: RateRow[]): string {
   const over = (a: number | null, b: number | null) => (a === null || b === null || b === 0 ? null : a / b);
   return formatTable(
-    ['degree', 'fitted rate', 'kernel rate', 'theory rate', 'fitted/kernel', 'fitted/theory', 'r2', 'note'],
+    ['degree', 'fitted rate', 'init kernel rate', 'kernel rate', 'theory rate', 'fitted/init', 'fitted/kernel', 'fitted/theory', 'r2', 'points', 'note'],
     rates.map((r) => [
       r.degree,
       formatNumber(r.fittedRate),
+      formatNumber(r.initKernelRate ?? null),
       formatNumber(r.kernelRate),
       formatNumber(r.theoryRate),
+      formatNumber(over(r.fittedRate, r.initKernelRate ?? null), 4),
       formatNumber(over(r.fittedRate, r.kernelRate), 3),
       formatNumber(r.ratio, 3),
       formatNumber(r.r2, 3),
+      r.nPoints ?? '',
       r.note ?? '',
     ]),
   );
 }
 
 /** A sweep: one child pipeline per grid point, then a table of every point's rates. */
-async function runSweep(session: Session, spec: PipelineSpec, dataRoot: string, json: boolean, t0: number): Promise<number> {
+async function runSweep(session: Session, spec: PipelineSpec, dataRoot: string, json: boolean, t0: number, replicates = false): Promise<number> {
   const sweepId = runIdFor(spec);
   const handle = await session.client.workflow.start(SWEEP_WORKFLOW, {
     taskQueue: TASK_QUEUE,
@@ -179,6 +211,45 @@ async function runSweep(session: Session, spec: PipelineSpec, dataRoot: string, 
     const error = failed.get(runId);
     const rates = error ? [] : await readRates(dataRoot, runId);
     points.push({ runId, params, status: error ? 'failed' : 'completed', ...(error ? { error } : {}), rates });
+  }
+  if (replicates) {
+    // A replicated spec: one summary over the seeds (a replicated sweep prints one per grid point).
+    const groups = new Map<string, typeof points>();
+    for (const p of points) {
+      const { seed: _seed, ...rest } = p.params;
+      const key = JSON.stringify(rest);
+      groups.set(key, [...(groups.get(key) ?? []), p]);
+    }
+    const summaries = [...groups.values()].map((group) => {
+      const { seed: _seed, ...params } = group[0]!.params;
+      return { params, replicates: group.map((p) => p.runId), rates: summarizeReplicates(group.filter((p) => p.status === 'completed').map((p) => p.rates)) };
+    });
+    if (json) {
+      const only = summaries.length === 1 ? summaries[0]! : null;
+      printJson(only ? { sweepId, status: result.status, replicates: only.replicates, rates: only.rates } : { sweepId, status: result.status, points: summaries });
+    } else {
+      for (const s of summaries) {
+        if (Object.keys(s.params).length) print(Object.entries(s.params).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(' '));
+        print(`replicates: ${s.replicates.join(', ')}`);
+        print(
+          formatTable(
+            ['degree', 'fitted rate (mean)', '95% interval', 'n', 'init kernel rate', 'kernel rate', 'theory rate', 'note'],
+            s.rates.map((r) => [
+              r.degree,
+              formatNumber(r.fittedRate),
+              r.ci95 ? `[${formatNumber(r.ci95[0])}, ${formatNumber(r.ci95[1])}]` : '',
+              r.n,
+              formatNumber(r.initKernelRate),
+              formatNumber(r.kernelRate),
+              formatNumber(r.theoryRate),
+              r.note ?? '',
+            ]),
+          ),
+        );
+      }
+      say(`\n${sweepId} ${result.status} in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+    }
+    return result.status === 'completed' ? 0 : 1;
   }
   if (json) {
     printJson({ sweepId, status: result.status, points: points.map((p) => ({ ...p, rates: p.rates.map((r) => ({ degree: r.degree, fittedRate: r.fittedRate, theoryRate: r.theoryRate, ratio: r.ratio })) })) });

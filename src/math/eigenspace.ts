@@ -171,3 +171,90 @@ export function harmonicEnergyWithKernel(residual: Float64Array, kernel: Float64
   }
   return (multiplicity(dim, k) / (n * n)) * s;
 }
+
+/**
+ * The off-diagonal (U-statistic) estimate of the energy of r in all degree-k harmonics:
+ *   U_k(r) = (N(D,k) / (n (n - 1))) sum_{i != j} r_i r_j P_k(<x_i, x_j>).
+ * For r_i = h(x_i) at iid uniform points it is unbiased for ||proj_k h||^2, while the
+ * V-statistic {@link harmonicEnergyWithKernel} carries the diagonal N(D,k)/n^2 sum r_i^2, which
+ * is about N(D,k)/n times the whole mean square: at degree 4, D = 10, n = 1000 (N = 660) it is
+ * most of the value, so that estimate measures the residual's norm more than its degree-k part.
+ * U_k can be negative when the true energy is near 0. `kernel` is the {@link zonalKernel}.
+ */
+export function harmonicEnergyOffDiagonal(residual: Float64Array, kernel: Float64Array, n: number, dim: number, k: number): number {
+  if (residual.length !== n || kernel.length !== n * n || n < 2) {
+    throw new RangeError(`harmonicEnergyOffDiagonal: residual ${residual.length} and kernel ${kernel.length} do not fit n = ${n} >= 2`);
+  }
+  let s = 0;
+  for (let i = 0; i < n; i++) {
+    let row = 0;
+    const o = i * n;
+    for (let j = 0; j < n; j++) if (j !== i) row += kernel[o + j]! * residual[j]!;
+    s += residual[i]! * row;
+  }
+  return (multiplicity(dim, k) / (n * (n - 1))) * s;
+}
+
+/**
+ * Degree clusters of Gram eigenvectors by their zonal energy, for inputs that are not uniform
+ * (where eigenvalue gaps need not separate degrees). For each of the first `count` eigenvectors u
+ * (columns of the row-major n x n `vectors`), the energy in degree k is
+ *   E_k(u) = N(D,k) sum_{i != j} u_i u_j P_k(<x_i, x_j>),
+ * the addition-theorem energy of u in the degree-k spherical harmonics, summed off the diagonal
+ * (i != j) as in {@link harmonicEnergyOffDiagonal}: the diagonal would add N(D,k)/n to every
+ * degree alike and flatten the shares. u goes to the degree
+ * 0..maxDegree with the largest E_k, and its purity is that E_k over the sum of all E_j: the
+ * share of its energy in its degree. Later eigenvectors get -1 and NaN. O(count n^2 maxDegree).
+ */
+export function clusterByZonalEnergy(
+  vectors: Float64Array,
+  n: number,
+  x: Float64Array,
+  dim: number,
+  maxDegree: number,
+  count: number,
+): { cluster: Int32Array; purity: Float64Array } {
+  const energies = Array.from({ length: maxDegree + 1 }, (_, k) => zonalEnergies(vectors, n, x, dim, k, count));
+  return clustersFromZonalEnergies(energies, n);
+}
+
+/** E_k(u) of {@link clusterByZonalEnergy} for one degree k and the first `count` eigenvectors. */
+export function zonalEnergies(vectors: Float64Array, n: number, x: Float64Array, dim: number, k: number, count: number): Float64Array {
+  if (vectors.length !== n * n) throw new RangeError(`zonalEnergies: vectors has length ${vectors.length}, expected n*n = ${n * n}`);
+  const top = Math.min(count, n);
+  const p = zonalKernel(x, n, dim, k);
+  const weight = multiplicity(dim, k);
+  const out = new Float64Array(top);
+  const u = new Float64Array(n);
+  for (let c = 0; c < top; c++) {
+    for (let i = 0; i < n; i++) u[i] = vectors[i * n + c]!;
+    let s = 0;
+    for (let i = 0; i < n; i++) {
+      let row = 0;
+      const o = i * n;
+      for (let j = 0; j < n; j++) if (j !== i) row += p[o + j]! * u[j]!;
+      s += u[i]! * row;
+    }
+    out[c] = weight * s;
+  }
+  return out;
+}
+
+/** Clusters and purities from `energies[k][c]` = E_k of eigenvector c (degrees 0..energies.length-1). */
+export function clustersFromZonalEnergies(energies: Float64Array[], n: number): { cluster: Int32Array; purity: Float64Array } {
+  const cluster = new Int32Array(n).fill(-1);
+  const purity = new Float64Array(n).fill(Number.NaN);
+  const top = energies[0]?.length ?? 0;
+  for (let c = 0; c < top; c++) {
+    let best = 0;
+    let total = 0;
+    for (let k = 0; k < energies.length; k++) {
+      const e = energies[k]![c]!;
+      total += Math.max(0, e);
+      if (e > energies[best]![c]!) best = k;
+    }
+    cluster[c] = best;
+    purity[c] = total > 0 ? Math.max(0, energies[best]![c]!) / total : Number.NaN;
+  }
+  return { cluster, purity };
+}

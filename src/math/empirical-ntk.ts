@@ -12,9 +12,14 @@
  *   const w2 = new Prng(seed, 'init/W2').normals(m, Math.sqrt(1 / m));
  *   relativeFrobeniusError(empiricalNtk(w1, w2, m, dim, x, n), ntkGram(x, n, dim));   // ~ m^-1/2
  *
+ * The finite-width twin (`finite-width-twin.ts`) runs GD's linearization on this kernel at the
+ * initial weights, Θ̂₀; `empiricalNtkGram` computes it on the native engine's threads when the
+ * addon loads, else with `empiricalNtkCross` here (the same sums in the same order).
+ *
  * Paper: Cao et al., "Towards Understanding the Spectral Bias of Deep Learning", IJCAI 2021,
  * https://arxiv.org/abs/1912.01198.
  */
+import { loadNative } from '../native/index.js';
 
 /**
  * (1/m) J Jᵀ, n x n row-major, with J the n x (m + m D) Jacobian of f over both layers:
@@ -62,6 +67,111 @@ export function empiricalNtk(w1: Float64Array, w2: Float64Array, width: number, 
     }
   }
   return out;
+}
+
+/**
+ * The empirical NTK between two point sets, nA x nB row-major: entry (a, b) is
+ * (1/m) <grad f(xA_a), grad f(xB_b)>, the same formula and summation order as {@link empiricalNtk}
+ * (which is this with xB = xA, computed on one triangle). Used for the test-train block of the
+ * finite-width twin.
+ */
+export function empiricalNtkCross(
+  w1: Float64Array,
+  w2: Float64Array,
+  width: number,
+  dim: number,
+  xA: Float64Array,
+  nA: number,
+  xB: Float64Array,
+  nB: number,
+): Float64Array {
+  const m = width;
+  if (!Number.isInteger(m) || m < 1) throw new RangeError(`empiricalNtkCross: width must be an integer >= 1, got ${m}`);
+  if (w1.length !== m * dim) throw new RangeError(`empiricalNtkCross: w1 has length ${w1.length}, expected width*dim = ${m * dim}`);
+  if (w2.length !== m) throw new RangeError(`empiricalNtkCross: w2 has length ${w2.length}, expected width = ${m}`);
+  if (xA.length < nA * dim) throw new RangeError(`empiricalNtkCross: xA has length ${xA.length}, need nA*dim = ${nA * dim}`);
+  if (xB.length < nB * dim) throw new RangeError(`empiricalNtkCross: xB has length ${xB.length}, need nB*dim = ${nB * dim}`);
+  const fa = reluFeatures(w1, w2, m, dim, xA, nA);
+  const fb = reluFeatures(w1, w2, m, dim, xB, nB);
+  const out = new Float64Array(nA * nB);
+  for (let a = 0; a < nA; a++) {
+    for (let b = 0; b < nB; b++) {
+      let first = 0;
+      let second = 0;
+      for (let j = 0; j < m; j++) {
+        first += fa.act[a * m + j] * fb.act[b * m + j];
+        second += fa.gate[a * m + j] * fb.gate[b * m + j];
+      }
+      let xx = 0;
+      for (let d = 0; d < dim; d++) xx += xA[a * dim + d] * xB[b * dim + d];
+      out[a * nB + b] = first + xx * second;
+    }
+  }
+  return out;
+}
+
+/** relu(w_j . x) and W2_j 1(w_j . x > 0) per point (n x m each). */
+function reluFeatures(w1: Float64Array, w2: Float64Array, m: number, dim: number, x: Float64Array, n: number) {
+  const act = new Float64Array(n * m);
+  const gate = new Float64Array(n * m);
+  for (let a = 0; a < n; a++) {
+    const oa = a * dim;
+    for (let j = 0; j < m; j++) {
+      const oj = j * dim;
+      let h = 0;
+      for (let d = 0; d < dim; d++) h += w1[oj + d] * x[oa + d];
+      if (h > 0) {
+        act[a * m + j] = h;
+        gate[a * m + j] = w2[j];
+      }
+    }
+  }
+  return { act, gate };
+}
+
+/**
+ * The empirical NTK Gram between xA and xB (omit xB for xA with itself), on the native engine with
+ * `threads` threads (0: one per hardware thread) when the addon loads, else in JS. Both do the same
+ * sums in the same order, so they agree to rounding (the native build has no fused multiply-add).
+ */
+export async function empiricalNtkGram(
+  w1: Float64Array,
+  w2: Float64Array,
+  width: number,
+  dim: number,
+  xA: Float64Array,
+  nA: number,
+  xB?: { x: Float64Array; n: number },
+  threads = 0,
+): Promise<Float64Array> {
+  const addon = loadNative();
+  if (addon && typeof addon.empiricalNtk === 'function') {
+    const t = threads > 0 ? threads : Math.max(1, addon.info().hardwareThreads);
+    return addon.empiricalNtk(w1, w2, width, dim, xA, nA, xB ? xB.x : null, xB ? xB.n : nA, t);
+  }
+  return xB ? empiricalNtkCross(w1, w2, width, dim, xA, nA, xB.x, xB.n) : empiricalNtk(w1, w2, width, dim, xA, nA);
+}
+
+/**
+ * vᵀ A v / vᵀ B v − 1 for a direction v (its length cancels): how much larger kernel A is than B
+ * along v. With A = Θ̂₀ and B the analytic Gram and v a target part, the relative mismatch of the
+ * rate along that part.
+ */
+export function directionalRelativeDifference(a: Float64Array, b: Float64Array, n: number, v: Float64Array): number {
+  if (a.length !== n * n || b.length !== n * n || v.length !== n) throw new RangeError(`directionalRelativeDifference: need n x n matrices and a length-n vector (n = ${n})`);
+  let qa = 0;
+  let qb = 0;
+  for (let i = 0; i < n; i++) {
+    let sa = 0;
+    let sb = 0;
+    for (let j = 0; j < n; j++) {
+      sa += a[i * n + j] * v[j];
+      sb += b[i * n + j] * v[j];
+    }
+    qa += v[i] * sa;
+    qb += v[i] * sb;
+  }
+  return qa / qb - 1;
 }
 
 /** ||a - b||_F / ||b||_F for two matrices (or any arrays) of the same length. */

@@ -73,6 +73,12 @@ export {
   clusterByGaps,
   eigenspaceProjection,
   harmonicEnergy,
+  harmonicEnergyOffDiagonal,
+  clusterByZonalEnergy,
+  clustersFromZonalEnergies,
+  zonalEnergies,
   GAP_CLUSTER_FLOOR,
 } from './eigenspace.js';
-export { empiricalNtk, relativeFrobeniusError } from './empirical-ntk.js';
+export { empiricalNtk, empiricalNtkCross, empiricalNtkGram, directionalRelativeDifference, relativeFrobeniusError } from './empirical-ntk.js';
+export { finiteWidthTwin, type FiniteWidthTwin, type FiniteWidthTwinInput } from './finite-width-twin.js';
+export { regularizedBeta, slopeInterval, studentTCdf, studentTQuantile, tInterval, type TInterval } from './student-t.js';

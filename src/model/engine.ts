@@ -36,6 +36,7 @@ import { acquireBackend } from './backend.js';
 import { TrainingDivergedError } from './errors.js';
 import { trainNative } from './native-engine.js';
 import { initWeights, weightStepSize, type NetworkWeights, type WeightInit } from './network.js';
+import { isLogStep, type LogSchedule } from './log-schedule.js';
 
 export { TrainingDivergedError } from './errors.js';
 
@@ -63,6 +64,10 @@ export interface TrainInput {
   learningRate: number;
   steps: number;
   logEvery: number;
+  /** 'uniform' (default) or 'geometric': the uniform logs plus a geometric grid early on (`log-schedule.ts`). */
+  logSchedule?: LogSchedule;
+  /** The global step of this call's step 0, when training runs in chunks: the schedule is in global steps. */
+  firstStep?: number;
   /** Seeds the initialization (streams 'init/W1', 'init/W2') unless `initial` is given. */
   seed: number;
   /** The initialization law (`model.init`); default 'gaussian'. */
@@ -231,7 +236,7 @@ async function trainTfjs(input: TrainInput, hooks: TrainHooks): Promise<TrainRes
         let diverged = false;
         try {
           diverged = !Number.isFinite(out.sumSq.dataSync()[0] ?? NaN);
-          if (!diverged && (final || step % logEvery === 0)) {
+          if (!diverged && (final || isLogStep((input.firstStep ?? 0) + step, logEvery, input.logSchedule))) {
             const residualTrain = Float64Array.from(out.r.dataSync());
             const residualTest = xTest && yTest ? readAndDispose(tf.tidy(() => residual(xTest, yTest))) : new Float64Array(0);
             const lossTrain = halfMeanSquare(residualTrain);
@@ -309,6 +314,7 @@ function checkInput(input: TrainInput): void {
   int('width', width, 1);
   int('steps', steps, 0);
   int('logEvery', logEvery, 1);
+  int('firstStep', input.firstStep ?? 0, 0);
   if (!Number.isFinite(theta) || theta === 0) throw new RangeError(`theta must be finite and non-zero, got ${theta}`);
   if (!Number.isFinite(learningRate) || learningRate <= 0) throw new RangeError(`learningRate must be finite and > 0, got ${learningRate}`);
   const len = (name: string, a: Float64Array, want: number) => {

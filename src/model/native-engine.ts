@@ -20,6 +20,7 @@ import type { NativeAddon, NativeTrainer } from '../native/index.js';
 import { TrainingDivergedError } from './errors.js';
 import { initWeights, type NetworkWeights } from './network.js';
 import type { TrainHooks, TrainInput, TrainLog, TrainResult } from './engine.js';
+import { isLogStep, nextLogStep } from './log-schedule.js';
 
 export interface NativeEngineOptions {
   /** Worker threads including the caller; 0 = SPECBIAS_THREADS or one per hardware thread. */
@@ -49,6 +50,7 @@ export async function trainNative(
   opts: NativeEngineOptions = {},
 ): Promise<TrainResult> {
   const { nTrain: n, nTest, dim: d, width: m, learningRate, steps, logEvery } = input;
+  const first = input.firstStep ?? 0;
   const { signal } = hooks;
   signal?.throwIfAborted();
   const start: NetworkWeights = input.initial ?? initWeights(input.seed, m, d, input.init);
@@ -76,7 +78,7 @@ export async function trainNative(
     let lastProgress = performance.now();
     for (;;) {
       const final = step === steps;
-      const logging = final || step % logEvery === 0;
+      const logging = final || isLogStep(first + step, logEvery, input.logSchedule);
       if (logging) {
         // This step's residuals: the train one is already there; the call computes the test one.
         const res = await trainer.run(0, nTest > 0);
@@ -88,7 +90,7 @@ export async function trainNative(
       }
       // Steps until the next log (or the end), capped so that one call takes about CHUNK_TARGET_MS;
       // the first call is one step, to measure.
-      const untilLog = Math.min(steps, (Math.floor(step / logEvery) + 1) * logEvery) - step;
+      const untilLog = Math.min(steps, nextLogStep(first + step, logEvery, input.logSchedule) - first) - step;
       const want = Math.max(1, Math.min(untilLog, perStepMs > 0 ? Math.floor(CHUNK_TARGET_MS / perStepMs) : 1));
       signal?.throwIfAborted();
       const t0 = performance.now();

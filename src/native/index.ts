@@ -105,6 +105,18 @@ export interface NativeAddon {
   gram(x: Float64Array, n: number, dim: number): Float64Array;
   eigh(a: Float64Array, n: number, wantVectors: boolean): Promise<NativeEigenResult>;
   eighSync(a: Float64Array, n: number, wantVectors: boolean): NativeEigenResult;
+  /** The empirical NTK Gram at weights (w1, w2) between xa and xb (null: xa), na x nb; see src/math/empirical-ntk.ts. */
+  empiricalNtk(
+    w1: Float64Array,
+    w2: Float64Array,
+    m: number,
+    dim: number,
+    xa: Float64Array,
+    na: number,
+    xb: Float64Array | null,
+    nb: number,
+    threads: number,
+  ): Promise<Float64Array>;
   /** The thread budget BLAS shares with training runs; 0 = one per hardware thread. */
   setBlasThreads(threads: number): void;
 }

@@ -14,10 +14,14 @@ import { contentKey } from '../store/canonical-json.js';
 export const STEPS = {
   sample: { name: 'sample', version: 2 },
   // v3: no theory_rate column (it depends on the learning rate; analysis adds it).
-  spectrum: { name: 'spectrum', version: 3 },
-  ntkCheck: { name: 'ntk-check', version: 1 },
-  train: { name: 'train', version: 1 },
-  project: { name: 'project', version: 2 },
+  // v4: non-uniform clusters by zonal energy, with their purity.
+  spectrum: { name: 'spectrum', version: 4 },
+  // v2: ntk-directions.arrow beside ntk-check.arrow.
+  ntkCheck: { name: 'ntk-check', version: 2 },
+  // v2: the geometric log schedule (src/model/log-schedule.ts).
+  train: { name: 'train', version: 2 },
+  // v3: the finite-width twin (source 'init') and the off-diagonal harmonic U-statistic.
+  project: { name: 'project', version: 3 },
   analyze: { name: 'analyze', version: 1 },
 } as const;
 
@@ -59,14 +63,25 @@ export function trainKey(spec: PipelineSpec, samples: ArtifactRef, engine: strin
   return contentKey({ step: STEPS.train, params: { seed: spec.seed, model: spec.model, training: { ...spec.training, engine } }, inputs: [samples.sha256] });
 }
 
-/** projections.arrow: the residuals, the samples, the Gram eigenpairs, and the learning rate (the kernel twin's steps). */
+/**
+ * projections.arrow: the residuals, the samples, the Gram eigenpairs, the learning rate (the
+ * twins' steps) and the twins (`analysis.twins`); the init twin also depends on the initial
+ * weights: the seed and the model's width and init.
+ */
 export function projectKey(spec: PipelineSpec, inputs: { samples: ArtifactRef; trajectory: ArtifactRef; gram: ArtifactRef | null; vectors: ArtifactRef | null }): string {
   const { samples, trajectory, gram, vectors } = inputs;
+  const twins = projectionTwins(spec);
+  const init = twins.includes('init') ? { seed: spec.seed, width: spec.model.width, init: spec.model.init ?? 'gaussian' } : {};
   return contentKey({
     step: STEPS.project,
-    params: { learningRate: spec.training.learningRate },
+    params: { learningRate: spec.training.learningRate, twins, ...init },
     inputs: [samples.sha256, trajectory.sha256, gram?.sha256 ?? null, vectors?.sha256 ?? null],
   });
+}
+
+/** The kernel-regime twins the projections compute (`analysis.twins`; absent: both). */
+export function projectionTwins(spec: PipelineSpec): readonly ('infinite' | 'init')[] {
+  return spec.analysis?.twins ?? ['infinite', 'init'];
 }
 
 /** rates.arrow: the run (its rows in DuckDB are the run's), the spectrum, projections and losses it was fitted from. */

@@ -6,14 +6,20 @@
  * - `target`: |v̂_kᵀ r_t|, v̂_k the unit vector of the degree-k target part (Cao et al., Figs. 1-2);
  * - `eigenspace`: ||U_kᵀ r_t||, U_k the K/n eigenvectors of degree k's cluster (Cao et al.,
  *   Theorem 4.2; train only, any distribution);
- * - `harmonic`: sqrt of the energy of r_t in all degree-k harmonics, (N(D,k)/n^2) rᵀ P_k(X Xᵀ) r
+ * - `harmonic`: sqrt of the energy of r_t in all degree-k harmonics, by the off-diagonal
+ *   U-statistic (N(D,k)/(n(n-1))) sum_{i != j} r_i r_j P_k(<x_i, x_j>) (0 where it is negative)
  *   (uniform data only, where the harmonics are the eigenfunctions).
- * Sources: `network` (the trained net's residuals) and `kernel` (r_t = U (1 - eta' Λ)^t Uᵀ r_0
- * from the network's own r_0, on the same sample; needs the Gram eigenpairs).
+ * Sources: `network` (the trained net's residuals), `kernel` (the infinite-width twin,
+ * r_t = U (1 - eta' Λ)^t Uᵀ r_0 with K/n = U Λ Uᵀ the analytic Gram, from the network's own r_0 on
+ * the same sample; needs the Gram eigenpairs) and `init` (the finite-width twin: the same on the
+ * network's empirical NTK at its initial weights, Θ̂₀/n; src/math/finite-width-twin.ts).
+ * `analysis.twins` picks the twins (absent: both).
  */
 import type * as arrow from 'apache-arrow';
 import { kernelResiduals, kernelTestResiduals, ntkCross } from '../math/kernel-regime.js';
-import { eigenspaceProjection, harmonicEnergyWithKernel, zonalKernel } from '../math/eigenspace.js';
+import { eigenspaceProjection, harmonicEnergyOffDiagonal, zonalKernel } from '../math/eigenspace.js';
+import { finiteWidthTwin } from '../math/finite-width-twin.js';
+import type { NetworkWeights } from '../model/network.js';
 import { targetProjection, unitVector } from '../math/projection.js';
 import { tableFromColumns } from '../store/arrow-columns.js';
 import type { Samples } from './samples.js';
@@ -26,7 +32,17 @@ const YIELD_EVERY_MS = 20;
 const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 type Split = 'train' | 'test';
-export type Source = 'network' | 'kernel';
+export type Source = 'network' | 'kernel' | 'init';
+
+/** The twins to compute beside the network. */
+export interface TwinOptions {
+  /** eta', the twins' step. */
+  learningRate: number;
+  /** The infinite-width twin (needs the Gram eigenpairs). */
+  infinite: boolean;
+  /** The initial weights for the finite-width twin; null: no such twin. */
+  init: NetworkWeights | null;
+}
 
 interface Rows {
   split: string[];
@@ -45,14 +61,24 @@ export interface Residuals {
 }
 
 /**
- * The projections table of a run: the network's residuals and, with the Gram eigenpairs, those
- * of its kernel-regime twin at learning rate eta'. Yields to the event loop as it goes.
+ * The projections table of a run: the network's residuals and those of its kernel-regime twins
+ * at learning rate eta': the infinite-width one with the Gram eigenpairs, the finite-width one
+ * with the initial weights. Yields to the event loop as it goes.
  */
-export async function projectionsTable(s: Samples, network: Residuals, eigen: GramEigen | null, learningRate: number): Promise<arrow.Table> {
+export async function projectionsTable(s: Samples, network: Residuals, eigen: GramEigen | null, twins: TwinOptions): Promise<arrow.Table> {
   const projector = new Projector(s, eigen);
   const rows: Rows = { split: [], step: [], degree: [], kind: [], source: [], value: [] };
+  const { learningRate } = twins;
   await projector.add(rows, 'network', network);
-  if (eigen) await projector.add(rows, 'kernel', await kernelTwin(s, network, eigen, learningRate));
+  if (eigen && twins.infinite) {
+    const kTestTrain = s.nTest > 0 ? ntkCross(s.xTest, s.nTest, s.xTrain, s.n, s.dim) : null;
+    await projector.add(rows, 'kernel', await kernelTwin(s, network, eigen.values, eigen.vectors, kTestTrain, learningRate));
+  }
+  if (twins.init) {
+    const { w1, w2, width } = twins.init;
+    const twin = await finiteWidthTwin({ w1, w2, width, dim: s.dim, xTrain: s.xTrain, n: s.n, xTest: s.xTest, nTest: s.nTest });
+    await projector.add(rows, 'init', await kernelTwin(s, network, twin.values, twin.vectors, twin.testTrain, learningRate));
+  }
   return tableFromColumns({
     split: rows.split,
     step: Int32Array.from(rows.step),
@@ -63,12 +89,20 @@ export async function projectionsTable(s: Samples, network: Residuals, eigen: Gr
   });
 }
 
-/** The linearized (kernel-regime) residuals at the network's logged steps, from the network's r_0. */
-async function kernelTwin(s: Samples, network: Residuals, eigen: GramEigen, learningRate: number): Promise<Residuals> {
-  const { values, vectors: u } = eigen;
+/**
+ * The linearized (kernel-regime) residuals at the network's logged steps, from the network's r_0,
+ * for a kernel with eigenpairs (values, u) of its Gram / n and test-train block kTestTrain.
+ */
+async function kernelTwin(
+  s: Samples,
+  network: Residuals,
+  values: Float64Array,
+  u: Float64Array,
+  kTestTrain: Float64Array | null,
+  learningRate: number,
+): Promise<Residuals> {
   const { steps } = network;
   const r0 = network.train[0]!;
-  const kTestTrain = s.nTest > 0 ? ntkCross(s.xTest, s.nTest, s.xTrain, s.n, s.dim) : null;
   const train: Float64Array[] = [];
   const test: Float64Array[] = [];
   for (let b = 0; b < steps.length; b += KERNEL_BATCH) {
@@ -124,7 +158,7 @@ class Projector {
         for (const u of this.units) {
           push(split, step, u.degree, 'target', targetProjection(r, u[split]));
           const z = this.zonal.get(`${split}/${u.degree}`);
-          if (z) push(split, step, u.degree, 'harmonic', Math.sqrt(Math.max(0, harmonicEnergyWithKernel(r, z, n, this.s.dim, u.degree))));
+          if (z) push(split, step, u.degree, 'harmonic', Math.sqrt(Math.max(0, harmonicEnergyOffDiagonal(r, z, n, this.s.dim, u.degree))));
           const members = split === 'train' ? this.eigen?.clusters.get(u.degree) : undefined;
           if (members) push(split, step, u.degree, 'eigenspace', eigenspaceProjection(r, this.eigen!.vectors, n, members));
         }

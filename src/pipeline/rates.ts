@@ -14,7 +14,15 @@ export type { RateRow };
  * {@link RateRow} less its keys and fit window, with every non-finite rate as null (JSON has no NaN;
  * `note` says why a rate is missing).
  */
-export type RateSummary = Pick<RateRow, 'degree' | 'theoryRate' | 'kernelRate' | 'ratio' | 'r2' | 'note'> & { fittedRate: number | null };
+export type RateSummary = Pick<RateRow, 'degree' | 'theoryRate' | 'kernelRate' | 'ratio' | 'r2' | 'note'> & {
+  fittedRate: number | null;
+  /** The finite-width twin's rate (the network's empirical NTK at init); absent in results from before it existed. */
+  initKernelRate?: number | null;
+  /** The slope's standard error, the fit window [start, end] and its number of points. */
+  stderr?: number | null;
+  window?: [number, number] | null;
+  nPoints?: number | null;
+};
 
 export { degreeTheoryRate, withTheoryRates } from '../store/spectrum-table.js';
 
@@ -30,8 +38,10 @@ export function ratesTable(fitted: RateRow[]): arrow.Table {
     fitted_rate: Float64Array.from(rows, (r) => nan(r.fittedRate)),
     theory_rate: Float64Array.from(rows, (r) => nan(r.theoryRate)),
     kernel_rate: Float64Array.from(rows, (r) => nan(r.kernelRate)),
+    init_kernel_rate: Float64Array.from(rows, (r) => nan(r.initKernelRate)),
     ratio: Float64Array.from(rows, (r) => nan(r.ratio)),
     r2: Float64Array.from(rows, (r) => nan(r.r2)),
+    stderr: Float64Array.from(rows, (r) => nan(r.stderr)),
   });
 }
 
@@ -45,8 +55,12 @@ export function rateSummary(rows: RateRow[]): RateSummary[] {
       fittedRate: finite(r.fittedRate),
       theoryRate: finite(r.theoryRate),
       kernelRate: finite(r.kernelRate),
+      initKernelRate: finite(r.initKernelRate),
       ratio: finite(r.ratio),
       r2: finite(r.r2),
+      stderr: finite(r.stderr),
+      window: r.windowStart === null || r.windowEnd === null ? null : [r.windowStart, r.windowEnd],
+      nPoints: r.nPoints,
       note: r.note,
     }));
 }

@@ -1,14 +1,15 @@
 /**
  * The spectrum formats: `spectrum.arrow` (degree, mu, multiplicity, numerical_zero: the analytic
- * NTK eigenvalues, independent of the learning rate), `gram.arrow` (idx, eigenvalue, cluster: the
- * eigenvalues of K/n, descending, with their degree cluster) and `gram-vectors.f64` (the
+ * NTK eigenvalues, independent of the learning rate), `gram.arrow` (idx, eigenvalue, cluster, purity:
+ * the eigenvalues of K/n, descending, with their degree cluster and, for non-uniform inputs, the
+ * share of the eigenvector's zonal energy in that degree; NaN for uniform inputs) and `gram-vectors.f64` (the
  * eigenvectors, raw float64 row-major n x n, column j for eigenvalue j), with their readers.
  */
 import type * as arrow from 'apache-arrow';
 import { multiplicity } from '../math/gegenbauer.js';
 import { ntkGram, ntkSpectrum } from '../math/ntk.js';
 import { symmetricEigenInWorker } from '../math/eigen.js';
-import { clusterByGaps, clusterByMultiplicity } from '../math/eigenspace.js';
+import { clusterByGaps, clusterByMultiplicity, clustersFromZonalEnergies, zonalEnergies } from '../math/eigenspace.js';
 import { readFloat64, tableFromColumns } from '../store/arrow-columns.js';
 import type { ArtifactRef, ArtifactStore } from '../store/artifact-store.js';
 
@@ -22,11 +23,12 @@ export function spectrumTable(dim: number, maxDegree: number): arrow.Table {
   });
 }
 
-export function gramTable(values: Float64Array, cluster: Int32Array): arrow.Table {
+export function gramTable(values: Float64Array, cluster: Int32Array, purity: Float64Array | null = null): arrow.Table {
   return tableFromColumns({
     idx: Int32Array.from(values, (_, i) => i),
     eigenvalue: Float64Array.from(values),
     cluster: { nullableInt32: Array.from(cluster, (c) => (c < 0 ? null : c)) },
+    purity: purity ?? new Float64Array(values.length).fill(Number.NaN),
   });
 }
 
@@ -74,11 +76,21 @@ export function gramClusters(values: Float64Array, dim: number, maxDegree: numbe
 
 /**
  * The eigendecomposition of K/n on the training points, K_ij = kappa(<x_i, x_j>), off the event
- * loop, with the degree clusters of its eigenvalues. The O(n^3) part of a run.
+ * loop, with the degree clusters of its eigenvalues: by multiplicity for uniform data, otherwise
+ * by each eigenvector's zonal energy per degree (off-diagonal), with its purity. The O(n^3) part of a run.
  */
 export async function gramEigen(xTrain: Float64Array, n: number, dim: number, maxDegree: number, uniform: boolean) {
   const k = ntkGram(xTrain, n, dim);
   for (let i = 0; i < k.length; i++) k[i]! /= n;
   const { values, vectors } = await symmetricEigenInWorker(k, n, { vectors: true });
-  return { values, vectors: vectors!, cluster: gramClusters(values, dim, maxDegree, uniform) };
+  if (uniform) return { values, vectors: vectors!, cluster: gramClusters(values, dim, maxDegree, true), purity: null };
+  // One degree per turn of the event loop, so heartbeats keep flowing.
+  const energies: Float64Array[] = [];
+  const count = 1 + dim + multiplicity(dim, 2);
+  for (let d = 0; d <= maxDegree; d++) {
+    energies.push(zonalEnergies(vectors!, n, xTrain, dim, d, count));
+    await new Promise<void>((resolve) => setImmediate(resolve));
+  }
+  const zonal = clustersFromZonalEnergies(energies, n);
+  return { values, vectors: vectors!, cluster: zonal.cluster, purity: zonal.purity };
 }

@@ -47,7 +47,7 @@ export async function trainWithCheckpoints(
     const offset = step;
     const data = { xTrain: s.xTrain, yTrain: s.yTrain, nTrain: s.n, xTest: s.xTest, yTest: s.yTest, nTest: s.nTest, dim: s.dim };
     const result = await trainNetwork(
-      { ...data, width, theta, learningRate, steps: todo, logEvery, seed: spec.seed, init, engine: engine.engine, initial: weights },
+      { ...data, width, theta, learningRate, steps: todo, logEvery, logSchedule: spec.training.logSchedule ?? 'geometric', firstStep: offset, seed: spec.seed, init, engine: engine.engine, initial: weights },
       {
         // A resumed chunk's step-0 log repeats the previous chunk's last one.
         onLog: (log) => void (offset === 0 || log.step > 0 ? logs.push({ ...log, step: log.step + offset }) : undefined),

@@ -62,7 +62,7 @@ export function setPath(target: Record<string, unknown>, path: string, value: un
   node[keys.at(-1)!] = value;
 }
 
-/** The raw spec of one grid point: the sweep spec with the point's values set and `sweep` removed. */
+/** The raw spec of one grid point: the sweep spec with the point's values set and `sweep` (and `replicates`, which a sweep expands) removed. */
 export function pointSpec(spec: Record<string, unknown>, point: GridPoint): Record<string, unknown> {
   return withPoint(baseJson(spec), point);
 }
@@ -82,9 +82,9 @@ export function* gridPointSpecs(spec: Record<string, unknown>): Generator<GridPo
   for (const params of expandGrid(grid)) yield { index: index++, params, spec: withPoint(base, params) };
 }
 
-/** The spec without `sweep`, serialized once: copying it per point never copies the grid. */
+/** The spec without `sweep` and `replicates`, serialized once: copying it per point never copies the grid. */
 function baseJson(spec: Record<string, unknown>): string {
-  const { sweep: _sweep, ...rest } = spec;
+  const { sweep: _sweep, replicates: _replicates, ...rest } = spec;
   return JSON.stringify(rest);
 }
 

@@ -169,6 +169,10 @@ const trainingSchema = z
       .describe("NTK-scaled learning rate eta'; the weight step is eta' / (m theta^2)"),
     logEvery: int(1).default(10).describe('record the residual every this many steps (and at the last); at most training.steps'),
     engine: z.enum(ENGINES).default('auto').describe('training engine; auto picks the native addon when built, else tfjs'),
+    logSchedule: z
+      .enum(['geometric', 'uniform'])
+      .optional()
+      .describe("'geometric' (default): the uniform logs plus floor(1.25^k) up to 4 logEvery; 'uniform': only every logEvery"),
   })
   .strict()
   .superRefine((t, ctx) => {
@@ -181,6 +185,21 @@ const spectrumSchema = z
   .object({
     maxDegree: int(0, 50).default(8).describe('highest degree k of the analytic NTK spectrum and of the zonal expansions'),
     gram: z.boolean().default(true).describe('also eigendecompose the n x n Gram matrix K/n (needed for eigenspace projections and the kernel twin)'),
+  })
+  .strict();
+
+/** What the analysis computes beside the network. */
+const analysisSchema = z
+  .object({
+    /**
+     * The kernel-regime twins: 'infinite' (the analytic kappa Gram) and 'init' (the network's own
+     * empirical NTK at its initial weights, O(n^2 m D) to build). Absent: both.
+     */
+    twins: z
+      .array(z.enum(['infinite', 'init']))
+      .min(1)
+      .optional()
+      .describe("kernel-regime twins: 'infinite' (the analytic kappa Gram) and 'init' (the network's empirical NTK at its initial weights); default both"),
   })
   .strict();
 
@@ -202,10 +221,14 @@ export const pipelineSpecSchema = z
       .default('pipeline')
       .describe('names the run: the run id is <name>-<first 12 hex digits of the spec hash>'),
     seed: int(0, 2 ** 32 - 1).default(0).describe('seed of every random stream (sample, target directions, initial weights)'),
+    replicates: int(1, 1000)
+      .optional()
+      .describe('run this many independent seeds (seed, seed + 1, ...) as child pipelines and summarize them (default 1)'),
     data: dataSchema.prefault({}).describe('the training and test sample and its target'),
     model: modelSchema.prefault({}).describe('the two-layer ReLU network'),
     training: trainingSchema.prefault({}).describe('gradient descent'),
     spectrum: spectrumSchema.prefault({}).describe('the NTK spectrum to compare with'),
+    analysis: analysisSchema.optional().describe('what the analysis computes beside the network'),
     sweep: sweepSchema.optional(),
   })
   .strict()
@@ -329,6 +352,9 @@ function checkSpec(spec: PipelineSpec, ctx: Ctx): void {
   }
   checkTrainableModel(spec.model, ctx);
   if (spec.sweep) checkSweep(spec, spec.sweep, ctx);
+  if ((spec.replicates ?? 1) > 1 && spec.sweep && 'seed' in spec.sweep.grid) {
+    issue(ctx, ['replicates'], 'cannot be combined with a sweep grid that varies seed; use one or the other');
+  }
 }
 
 /** The engines train the paper's network only; other members of the family have a spectrum only. */
@@ -351,7 +377,7 @@ function checkSweep(spec: PipelineSpec, sweep: NonNullable<PipelineSpec['sweep']
     const at = ['sweep', 'grid', path];
     const bad = badPathReason(path);
     if (bad) return issue(ctx, at, `the path ${bad}`);
-    if (path === 'sweep' || path.startsWith('sweep.') || path === 'name') return issue(ctx, at, 'cannot be swept');
+    if (path === 'sweep' || path.startsWith('sweep.') || path === 'name' || path === 'replicates') return issue(ctx, at, 'cannot be swept');
     if (!isSpecPath(path)) return issue(ctx, at, `no field "${path}" in the spec; grid keys are spec paths such as model.width`);
     const seen = new Set<string>();
     for (const value of grid[path]!) {

@@ -30,3 +30,20 @@ export function sweepPoints(spec: PipelineSpec): SweepPoint[] {
   }
   return points;
 }
+
+/**
+ * A spec with `replicates: N` (N > 1) as the sweep that runs it: its grid (if any) gains
+ * `seed: [seed, seed + 1, ..., seed + N - 1]`, so every point runs N independent seeds (the
+ * sample, the target directions and the initial weights all come from the seed). Null when
+ * there is nothing to replicate. A grid that already varies the seed cannot also be replicated.
+ */
+export function replicatesAsSweep(spec: Record<string, unknown>): Record<string, unknown> | null {
+  const n = typeof spec.replicates === 'number' ? spec.replicates : 1;
+  if (n <= 1) return null;
+  const sweep = (spec.sweep ?? {}) as { grid?: Record<string, unknown[]>; concurrency?: number };
+  if (sweep.grid && 'seed' in sweep.grid) throw new Error('replicates: the sweep grid already varies seed; use one or the other');
+  const seed = typeof spec.seed === 'number' ? spec.seed : 0;
+  const copy = JSON.parse(JSON.stringify(spec)) as Record<string, unknown>;
+  copy.sweep = { ...sweep, grid: { ...(sweep.grid ?? {}), seed: Array.from({ length: n }, (_, i) => seed + i) } };
+  return copy;
+}

@@ -60,9 +60,14 @@ export interface RateRow {
   /** NaN when the fit was refused; `note` says why. */
   fittedRate: number;
   theoryRate: number | null;
+  /** The infinite-width twin's rate. */
   kernelRate: number | null;
+  /** The finite-width twin's rate (the network's empirical NTK at init). */
+  initKernelRate: number | null;
   ratio: number | null;
   r2: number | null;
+  /** The slope's standard error. */
+  stderr: number | null;
   windowStart: number | null;
   windowEnd: number | null;
   nPoints: number | null;
@@ -74,28 +79,31 @@ export interface RateRow {
  * are content-addressed and may be shared between runs, so ingestion adds it.
  *
  * - spectrum: degree int32, mu float64, multiplicity float64, numerical_zero bool, theory_rate float64
- * - gram: idx int32, eigenvalue float64, cluster int32 (nullable)
+ * - gram: idx int32, eigenvalue float64, cluster int32 (nullable), purity float64 (optional)
  * - losses: split utf8, step int32, loss float64
  * - projections: split utf8, step int32, degree int32, kind utf8, source utf8, value float64
  * - ntkCheck: width int32, n_points int32, rel_error float64
+ * - ntkDirections: degree int32, n_points int32, rel_diff float64 (v̂ᵀΘ̂₀v̂ / v̂ᵀKv̂ − 1 along each target part)
  */
 export interface IngestRunInput {
   run: RunRow;
   spectrum: Table;
   gram: Table | null;
   ntkCheck?: Table | null;
+  ntkDirections?: Table | null;
   losses: Table;
   projections: Table;
 }
 
 /** Every table keyed by run_id, `runs` first. */
-export const RUN_TABLES = ['runs', 'spectrum', 'gram_eigenvalues', 'ntk_check', 'losses', 'projections', 'rates'] as const;
+export const RUN_TABLES = ['runs', 'spectrum', 'gram_eigenvalues', 'ntk_check', 'ntk_directions', 'losses', 'projections', 'rates'] as const;
 
 export const RATE_COLUMNS =
-  'run_id, split, kind, degree, fitted_rate, theory_rate, kernel_rate, ratio, r2, window_start, window_end, n_points, note';
+  'run_id, split, kind, degree, fitted_rate, theory_rate, kernel_rate, init_kernel_rate, ratio, r2, stderr, window_start, window_end, n_points, note';
 
 type ColumnKind = 'int32' | 'float64' | 'bool' | 'utf8';
-type ArtifactColumns = readonly (readonly [name: string, kind: ColumnKind])[];
+/** A third element `true` marks a column that older artifacts lack: it reads as NULL there. */
+type ArtifactColumns = readonly (readonly [name: string, kind: ColumnKind, optional?: boolean])[];
 
 // In the order of the SQL tables, after run_id.
 const SPECTRUM_COLUMNS: ArtifactColumns = [
@@ -110,10 +118,16 @@ const NTK_CHECK_COLUMNS: ArtifactColumns = [
   ['n_points', 'int32'],
   ['rel_error', 'float64'],
 ];
+const NTK_DIRECTION_COLUMNS: ArtifactColumns = [
+  ['degree', 'int32'],
+  ['n_points', 'int32'],
+  ['rel_diff', 'float64'],
+];
 const GRAM_COLUMNS: ArtifactColumns = [
   ['idx', 'int32'],
   ['eigenvalue', 'float64'],
   ['cluster', 'int32'],
+  ['purity', 'float64', true],
 ];
 const LOSS_COLUMNS: ArtifactColumns = [
   ['split', 'utf8'],
@@ -166,6 +180,7 @@ export function artifactColumns(input: IngestRunInput): [table: string, data: Co
     ['spectrum', readColumns('spectrum', input.spectrum, SPECTRUM_COLUMNS)],
     ['gram_eigenvalues', input.gram ? readColumns('gram', input.gram, GRAM_COLUMNS) : none],
     ['ntk_check', input.ntkCheck ? readColumns('ntkCheck', input.ntkCheck, NTK_CHECK_COLUMNS) : none],
+    ['ntk_directions', input.ntkDirections ? readColumns('ntkDirections', input.ntkDirections, NTK_DIRECTION_COLUMNS) : none],
     ['losses', readColumns('losses', input.losses, LOSS_COLUMNS)],
     ['projections', readColumns('projections', input.projections, PROJECTION_COLUMNS)],
   ];
@@ -249,8 +264,9 @@ function timestamp(date: Date, field: string): DuckDBTimestampValue {
 
 /** Reads the named columns of an artifact table as DuckDB values, checking names and types. */
 function readColumns(tableName: string, table: Table, spec: ArtifactColumns): ColumnsData {
-  const columns = spec.map(([name, kind]) => {
+  const columns = spec.map(([name, kind, optional]) => {
     const vector = table.getChild(name);
+    if (vector === null && optional) return Array.from({ length: table.numRows }, () => null);
     if (vector === null) {
       const present = table.schema.fields.map((f) => f.name).join(', ');
       throw new TableSchemaError(tableName, name, kind, `no such column (columns: ${present || 'none'})`);
@@ -298,8 +314,10 @@ export function toRateRow(row: Record<string, unknown>): RateRow {
     fittedRate: row.fitted_rate as number,
     theoryRate: row.theory_rate as number | null,
     kernelRate: row.kernel_rate as number | null,
+    initKernelRate: row.init_kernel_rate as number | null,
     ratio: row.ratio as number | null,
     r2: row.r2 as number | null,
+    stderr: row.stderr as number | null,
     windowStart: row.window_start as number | null,
     windowEnd: row.window_end as number | null,
     nPoints: row.n_points as number | null,

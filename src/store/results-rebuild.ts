@@ -20,12 +20,6 @@ import type { ResultsDb, ResultsDbOptions } from './results-db.js';
 import { listRunManifests, runRowFromManifest, type RunManifest } from './run-manifest.js';
 import { withTheoryRates } from './spectrum-table.js';
 
-/** The learning rate a manifest's spec ran with; the theory rates of its spectrum rows depend on it. */
-function learningRateOf(m: RunManifest): number {
-  const rate = (m.spec as { training?: { learningRate?: unknown } }).training?.learningRate;
-  if (typeof rate !== 'number' || !Number.isFinite(rate)) throw new Error(`run ${m.runId}: its manifest's spec has no training.learningRate`);
-  return rate;
-}
 
 /** `ResultsDb.open`, passed in so that this module does not load results-db.ts. */
 export type OpenResultsDb = (file: string, options: ResultsDbOptions) => Promise<ResultsDb>;
@@ -147,14 +141,19 @@ async function ingestManifests(db: ResultsDb, dataRoot: string, logger: StoreLog
         summary.failed += 1;
         continue;
       }
-      const [spectrum, gram, ntkCheck, losses, projections] = await Promise.all([
+      const [spectrum, gram, ntkCheck, ntkDirections, losses, projections] = await Promise.all([
         store.readTable(artifact(m, 'spectrum')),
         m.artifacts?.gram ? store.readTable(m.artifacts.gram) : null,
         m.artifacts?.ntkCheck ? store.readTable(m.artifacts.ntkCheck) : null,
+        // Absent in manifests of runs from before the finite-width twin.
+        m.artifacts?.ntkDirections ? store.readTable(m.artifacts.ntkDirections) : null,
         store.readTable(artifact(m, 'losses')),
         store.readTable(artifact(m, 'projections')),
       ]);
-      await db.ingestRun({ run: runRowFromManifest(m), spectrum: withTheoryRates(spectrum, learningRateOf(m)), gram, ntkCheck, losses, projections });
+      // Spectrum artifacts are shared across learning rates (no theory_rate): add the run's, as analysis does.
+      const withRates = spectrum.getChild('theory_rate') ? spectrum : withTheoryRates(spectrum, learningRateOf(m));
+      const run = { run: runRowFromManifest(m), spectrum: withRates, gram, ntkCheck, ntkDirections };
+      await db.ingestRun({ ...run, losses, projections });
       await db.fitRates(m.runId);
       summary.completed += 1;
     } catch (err) {
@@ -162,6 +161,12 @@ async function ingestManifests(db: ResultsDb, dataRoot: string, logger: StoreLog
     }
   }
   return summary;
+}
+
+function learningRateOf(m: RunManifest): number {
+  const lr = (m.spec.training as { learningRate?: unknown } | undefined)?.learningRate;
+  if (typeof lr !== 'number' || !(lr > 0)) throw new Error('its manifest has no spec.training.learningRate');
+  return lr;
 }
 
 function artifact(m: RunManifest, name: string): ArtifactRef {

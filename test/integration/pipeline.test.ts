@@ -63,6 +63,7 @@ describe('spectralBiasPipeline on a real dev server', () => {
       [
         'analyze/rates.arrow',
         'ntk-check/ntk-check.arrow',
+        'ntk-check/ntk-directions.arrow',
         'project/projections.arrow',
         'sample/samples.arrow',
         'spectrum/gram.arrow',
@@ -76,7 +77,8 @@ describe('spectralBiasPipeline on a real dev server', () => {
       expect(bytes.subarray(0, 6).toString()).toBe('ARROW1');
       expect(tableFromIPC(bytes).numRows).toBeGreaterThan(0);
     }
-    const logs = 60 / 5 + 1;
+    // The geometric schedule: 0, 1, 2, 3, 4, 5, 7, 9, 11, 14, 18 and every 5th step up to 60 (log-schedule.ts).
+    const logs = new Set([0, 1, 2, 3, 4, 5, 7, 9, 11, 14, 18, ...Array.from({ length: 13 }, (_, i) => 5 * i)]).size;
     const trajectory = tableFromIPC(readFileSync(files.find((f) => f.endsWith('trajectory.arrow'))!));
     expect(trajectory.numRows).toBe(logs * (48 + 32));
 
@@ -84,26 +86,33 @@ describe('spectralBiasPipeline on a real dev server', () => {
     expect(manifest.specHash).toBe(result.specHash);
     expect(manifest.engine).toBe('tfjs-cpu');
     expect(manifest.backend).toMatch(/^tfjs .* cpu/);
-    expect(Object.keys(manifest.artifacts).sort()).toEqual(['gram', 'losses', 'ntkCheck', 'projections', 'rates', 'samples', 'spectrum', 'trajectory', 'vectors']);
+    expect(Object.keys(manifest.artifacts).sort()).toEqual(['gram', 'losses', 'ntkCheck', 'ntkDirections', 'projections', 'rates', 'samples', 'spectrum', 'trajectory', 'vectors']);
 
     await withResultsDb(join(dataRoot, 'results.duckdb'), { readOnly: true }, async (db) => {
-      // target and harmonic kinds on both splits, eigenspace on train; network and kernel sources
+      // target and harmonic kinds on both splits, eigenspace on train; network, init and kernel sources
       const counts = await db.query(`SELECT kind, source, count(*) AS n FROM projections WHERE run_id = $run_id GROUP BY ALL ORDER BY ALL`, { run_id: result.runId });
       expect(counts).toEqual([
+        { kind: 'eigenspace', source: 'init', n: logs * 3 },
         { kind: 'eigenspace', source: 'kernel', n: logs * 3 },
         { kind: 'eigenspace', source: 'network', n: logs * 3 },
+        { kind: 'harmonic', source: 'init', n: logs * 2 * 3 },
         { kind: 'harmonic', source: 'kernel', n: logs * 2 * 3 },
         { kind: 'harmonic', source: 'network', n: logs * 2 * 3 },
+        { kind: 'target', source: 'init', n: logs * 2 * 3 },
         { kind: 'target', source: 'kernel', n: logs * 2 * 3 },
         { kind: 'target', source: 'network', n: logs * 2 * 3 },
       ]);
-      // At step 0 the kernel twin starts from the network's own residual.
+      // Per target degree, the empirical NTK at init against kappa along the target part: a few percent at m = 64.
+      const dirs = await db.query(`SELECT degree, rel_diff FROM ntk_directions WHERE run_id = $run_id ORDER BY degree`, { run_id: result.runId });
+      expect(dirs.map((d) => d.degree)).toEqual([1, 2, 4]);
+      for (const d of dirs) expect(Math.abs(Number(d.rel_diff))).toBeLessThan(1);
+      // At step 0 both twins start from the network's own residual.
       const start = await db.query(
         `SELECT (max(value) - min(value)) / max(value) AS spread, count(*) AS n FROM projections
           WHERE run_id = $run_id AND step = 0 AND kind = 'target' AND split = 'train' AND degree = 1`,
         { run_id: result.runId },
       );
-      expect(start[0]!.n).toBe(2);
+      expect(start[0]!.n).toBe(3);
       expect(Number(start[0]!.spread)).toBeLessThan(1e-12);
       const [ntk] = await db.query(`SELECT width, rel_error FROM ntk_check WHERE run_id = $run_id`, { run_id: result.runId });
       expect(ntk!.width).toBe(64);
@@ -155,7 +164,7 @@ describe('spectralBiasPipeline on a real dev server', () => {
         expect(spec!.kind).toBe(c.distribution.kind);
       });
     }
-  });
+  }, 180_000);
 
   it('a sweep runs each grid point as a child whose workflow id is its run id, with a memo, and a rerun recomputes nothing', async () => {
     const sweep = { ...tiny, name: 'sw', sweep: { grid: { seed: [5, 6], 'model.width': [32] }, concurrency: 2 } };

@@ -109,12 +109,19 @@ describe('the results database after runs, failures, reruns and damage', () => {
 
   it('specbias db rebuild rebuilds on demand and keeps the previous file', () => {
     const before = runsTable();
+    const directionsSql = `SELECT degree, n_points, rel_diff FROM ntk_directions WHERE run_id = '${runId}' ORDER BY degree`;
+    const directions = specbias(['sql', directionsSql, '--json', '--data', data]);
+    expect(directions.status, directions.stderr).toBe(0);
+    // One row per target degree of the run, on all 40 training points.
+    expect((JSON.parse(directions.stdout) as { n_points: number }[]).map((r) => r.n_points)).toEqual([40, 40, 40]);
     const r = specbias(['db', 'rebuild', '--json', '--data', data]);
     expect(r.status, r.stderr).toBe(0);
     const summary = JSON.parse(r.stdout) as { completed: number; failed: number; skipped: unknown[]; movedTo: string };
     expect(summary).toMatchObject({ completed: 2, failed: 1, skipped: [] });
     expect(existsSync(summary.movedTo.startsWith('/') ? summary.movedTo : join(process.cwd(), summary.movedTo))).toBe(true);
     expect(runsTable()).toEqual(before);
+    // The manifests name ntk-directions.arrow: the rebuild ingests it as it was.
+    expect(specbias(['sql', directionsSql, '--json', '--data', data]).stdout).toBe(directions.stdout);
     const bad = specbias(['db', 'rebuid', '--data', data]);
     expect([bad.status, bad.stderr.trim()]).toEqual([2, 'specbias: db: expected the subcommand rebuild, got "rebuid" (usage: specbias db rebuild [--json] [--data DIR])']);
   }, 120_000);

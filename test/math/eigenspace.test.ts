@@ -152,3 +152,82 @@ describe('harmonicEnergyWithKernel', () => {
     }
   });
 });
+
+describe('harmonicEnergyOffDiagonal (the U-statistic)', () => {
+  it('equals a brute-force sum over pairs i != j, scaled by N(D,k) / (n (n - 1))', async () => {
+    const { harmonicEnergyOffDiagonal, zonalKernel } = await import('../../src/math/eigenspace.js');
+    const { multiplicity } = await import('../../src/math/gegenbauer.js');
+    const n = 40;
+    const dim = 6;
+    const rng = new Prng(52, 'test/ustat');
+    const x = sampleSphere(rng, n, dim);
+    const r = rng.normals(n, 1);
+    for (const k of [0, 1, 2, 4]) {
+      let brute = 0;
+      for (let i = 0; i < n; i++) {
+        for (let j = 0; j < n; j++) {
+          if (i === j) continue;
+          let t = 0;
+          for (let d = 0; d < dim; d++) t += x[i * dim + d]! * x[j * dim + d]!;
+          brute += r[i]! * r[j]! * gegenbauer(dim, k, t);
+        }
+      }
+      brute *= multiplicity(dim, k) / (n * (n - 1));
+      expect(Math.abs(harmonicEnergyOffDiagonal(r, zonalKernel(x, n, dim, k), n, dim, k) - brute)).toBeLessThan(1e-12 * (1 + Math.abs(brute)));
+    }
+  });
+
+  it('has no diagonal bias: for pure noise (no degree-4 part in expectation) it averages near 0 where the V-statistic reads N(D,4)/n of the mean square', async () => {
+    const { harmonicEnergyOffDiagonal, harmonicEnergyWithKernel, zonalKernel } = await import('../../src/math/eigenspace.js');
+    const { multiplicity } = await import('../../src/math/gegenbauer.js');
+    const n = 300;
+    const dim = 5;
+    const x = sampleSphere(new Prng(53, 'test/ustat/x'), n, dim);
+    const z = zonalKernel(x, n, dim, 4);
+    let u = 0;
+    let v = 0;
+    const reps = 20;
+    for (let rep = 0; rep < reps; rep++) {
+      // A residual independent of x: white noise of mean square 1 has energy 0 in any fixed finite set of harmonics.
+      const r = new Prng(54 + rep, 'test/ustat/r').normals(n, 1);
+      u += harmonicEnergyOffDiagonal(r, z, n, dim, 4) / reps;
+      v += harmonicEnergyWithKernel(r, z, n, dim, 4) / reps;
+    }
+    const bias = multiplicity(dim, 4) / n; // N(5,4) = 55: 0.18
+    expect(Math.abs(v - bias)).toBeLessThan(0.3 * bias);
+    expect(Math.abs(u)).toBeLessThan(0.15 * bias);
+  });
+});
+
+describe('clusterByZonalEnergy', () => {
+  it('puts a sampled degree-k zonal function in degree k with high purity, and a mixture in its dominant degree with its share as purity', async () => {
+    const { clusterByZonalEnergy } = await import('../../src/math/eigenspace.js');
+    const n = 600;
+    const dim = 5;
+    const rng = new Prng(61, 'test/purity');
+    const x = sampleSphere(rng, n, dim);
+    const zeta = randomUnitVector(rng, dim);
+    const zonal = (k: number) =>
+      Float64Array.from({ length: n }, (_, i) => {
+        let t = 0;
+        for (let d = 0; d < dim; d++) t += zeta[d] * x[i * dim + d];
+        return gegenbauer(dim, k, t);
+      });
+    const unit = (v: Float64Array) => {
+      const s = Math.sqrt(v.reduce((a, b) => a + b * b, 0));
+      return v.map((e) => e / s);
+    };
+    const p1 = unit(zonal(1));
+    const p2 = unit(zonal(2));
+    // 0.8 of the squared norm in degree 2, 0.2 in degree 1 (the two are nearly orthogonal on the sample)
+    const mix = unit(p2.map((v, i) => Math.sqrt(0.8) * v + Math.sqrt(0.2) * p1[i]!));
+    const vectors = new Float64Array(n * n);
+    [p2, p1, mix].forEach((col, c) => col.forEach((v, i) => (vectors[i * n + c] = v)));
+    const { cluster, purity } = clusterByZonalEnergy(vectors, n, x, dim, 4, 3);
+    expect([cluster[0], cluster[1], cluster[2], cluster[3]]).toEqual([2, 1, 2, -1]);
+    expect(purity[0]).toBeGreaterThan(0.9);
+    expect(purity[1]).toBeGreaterThan(0.9);
+    expect(Math.abs(purity[2]! - 0.8)).toBeLessThan(0.08);
+    expect(Number.isNaN(purity[3]!)).toBe(true);
+  });
+});

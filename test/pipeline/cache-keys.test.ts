@@ -35,4 +35,14 @@ describe('cache keys', () => {
     expect(ntkCheckKey(withRate(1), samples)).toBe(ntkCheckKey(withRate(2), samples));
     expect(ntkCheckKey(spec({ model: { init: 'symmetric' } }), samples)).not.toBe(ntkCheckKey(spec(), samples));
   });
+
+  it('the initial weights reach the projections only with the finite-width twin', () => {
+    const inputs = { samples, trajectory: ref('c'), gram: ref('d'), vectors: ref('e') };
+    const infinite = { analysis: { twins: ['infinite'] } };
+    expect(projectKey(spec({ seed: 1 }), inputs)).not.toBe(projectKey(spec({ seed: 2 }), inputs));
+    expect(projectKey(spec({ seed: 1, ...infinite }), inputs)).toBe(projectKey(spec({ seed: 2, ...infinite }), inputs));
+    expect(projectKey(spec(infinite), inputs)).not.toBe(projectKey(spec(), inputs));
+    // Absent twins mean both.
+    expect(projectKey(spec({ analysis: { twins: ['infinite', 'init'] } }), inputs)).toBe(projectKey(spec(), inputs));
+  });
 });

@@ -24,12 +24,12 @@ describe('results views (sql/views.sql)', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  it('views.sql defines run_params, rate_summary and sweep_summary, in dependency order', async () => {
-    expect((await viewDefinitions()).map((v) => v.name)).toEqual(['run_params', 'rate_summary', 'sweep_summary']);
+  it('views.sql defines run_params, rate_summary, sweep_summary and replicate_summary, in dependency order', async () => {
+    expect((await viewDefinitions()).map((v) => v.name)).toEqual(['run_params', 'rate_summary', 'sweep_summary', 'replicate_summary']);
     const views = await withResultsDb(db, { readOnly: true }, (h) =>
       h.query("SELECT table_name FROM information_schema.tables WHERE table_type = 'VIEW' ORDER BY table_name"),
     );
-    expect(views.map((v) => v.table_name)).toEqual(['rate_summary', 'run_params', 'sweep_summary']);
+    expect(views.map((v) => v.table_name)).toEqual(['rate_summary', 'replicate_summary', 'run_params', 'sweep_summary']);
   });
 
   it('run_params exposes the knobs of each spec, and config_id ignores the seed only', async () => {
@@ -60,7 +60,7 @@ describe('results views (sql/views.sql)', () => {
     const stalled = rows.find((r) => r.split === 'test' && r.degree === 4)!;
     expect(Number.isNaN(stalled.fitted_rate)).toBe(true);
     expect(Number.isNaN(stalled.fitted_over_theory)).toBe(true);
-    expect(stalled.note).toContain('did not fall below 0.9x its start');
+    expect(stalled.note).toContain('did not fall below 0.9x its peak');
   });
 
   it('sweep_summary pools the seeds of a grid point: mean, sample sd, count, refused fits apart', async () => {
@@ -85,5 +85,23 @@ describe('results views (sql/views.sql)', () => {
     }
     const stalled = rows.find((r) => r.split === 'test' && r.degree === 4 && r.width === 256)!;
     expect(stalled).toMatchObject({ n_runs: 2, n_failed: 2, fitted_rate_mean: null });
+  });
+
+  it('replicate_summary gives the mean over seeds with its 95% t-interval (t_{0.975,1} = 12.7062 for two seeds)', async () => {
+    const rows = await withResultsDb(db, { readOnly: true }, (h) =>
+      h.query("SELECT * FROM replicate_summary WHERE sweep_id = 'sw-1' AND kind = 'target' AND split = 'train' ORDER BY degree, n_runs DESC"),
+    );
+    for (const k of [1, 2, 4]) {
+      const pooled = rows.find((r) => r.degree === k && r.n_runs === 2)!;
+      const values = [RATES[k]!, RATES[k]! * SEED1_FACTOR];
+      const mean = (values[0]! + values[1]!) / 2;
+      const sd = Math.abs(values[1]! - values[0]!) / Math.SQRT2;
+      close(pooled.fitted_rate_mean, mean, 1e-6);
+      close(pooled.ci95_hi, mean + (12.706204736174698 * sd) / Math.SQRT2, 1e-5);
+      close(pooled.ci95_lo, mean - (12.706204736174698 * sd) / Math.SQRT2, 1e-4);
+      expect(pooled.n).toBe(2);
+      const single = rows.find((r) => r.degree === k && r.n_runs === 1)!;
+      expect(single.ci95_lo).toBeNull();
+    }
   });
 });

@@ -115,16 +115,22 @@ interface ReferenceFit {
   nPoints: number;
   rate: number;
   r2: number;
+  stderr: number;
 }
 
-/** The rule of sql/rates.sql, written again in plain TS: first-passage window, then least squares of ln(value) on step. */
-function referenceFit(points: { step: number; value: number }[]): ReferenceFit {
-  const sorted = [...points].sort((a, b) => a.step - b.step);
-  const v0 = sorted[0]!.value;
-  const start = sorted.find((p) => p.value < 0.9 * v0)?.step ?? null;
-  const end = sorted.find((p) => p.value < 1e-2 * v0)?.step ?? sorted[sorted.length - 1]!.step;
-  if (start === null) return { windowStart: null, windowEnd: end, nPoints: 0, rate: Number.NaN, r2: Number.NaN };
-  const used = sorted.filter((p) => p.step >= start && p.step <= end && p.value > 0);
+/**
+ * The rule of sql/rates.sql, written again in plain TS: the window from the reference curve's
+ * peak (first below 0.9x the peak, to first below 1e-2x it or the end), then least squares of
+ * ln(value) on step for the fitted curve over exactly those steps.
+ */
+function referenceFit(reference: { step: number; value: number }[], fitted = reference): ReferenceFit {
+  const ref = [...reference].sort((a, b) => a.step - b.step);
+  const peak = Math.max(...ref.map((p) => p.value));
+  const peakStep = ref.find((p) => p.value === peak)!.step;
+  const start = ref.find((p) => p.step >= peakStep && p.value < 0.9 * peak)?.step ?? null;
+  const end = (start === null ? undefined : ref.find((p) => p.step >= start && p.value < 1e-2 * peak)?.step) ?? ref[ref.length - 1]!.step;
+  if (start === null) return { windowStart: null, windowEnd: end, nPoints: 0, rate: Number.NaN, r2: Number.NaN, stderr: Number.NaN };
+  const used = fitted.filter((p) => p.step >= start && p.step <= end && p.value > 0);
   const n = used.length;
   const mx = used.reduce((a, p) => a + p.step, 0) / n;
   const my = used.reduce((a, p) => a + Math.log(p.value), 0) / n;
@@ -138,7 +144,17 @@ function referenceFit(points: { step: number; value: number }[]): ReferenceFit {
     sxy += dx * dy;
     syy += dy * dy;
   }
-  return { windowStart: start, windowEnd: end, nPoints: n, rate: -sxy / sxx, r2: syy === 0 ? 1 : (sxy * sxy) / (sxx * syy) };
+  const slope = sxy / sxx;
+  let sse = 0;
+  for (const p of used) sse += (Math.log(p.value) - my - slope * (p.step - mx)) ** 2;
+  return {
+    windowStart: start,
+    windowEnd: end,
+    nPoints: n,
+    rate: -slope,
+    r2: syy === 0 ? 1 : (sxy * sxy) / (sxx * syy),
+    stderr: Math.sqrt(sse / (n - 2) / sxx),
+  };
 }
 
 function expectRelative(actual: number | null | undefined, expected: number, tolerance: number): void {
@@ -224,23 +240,33 @@ describe('ResultsDb', () => {
     });
   });
 
-  it('fitRates matches an independent fit of synthetic exponentials, with theory and kernel rates', async () => {
+  it('fitRates fits network and both twins on one window from the finite-width twin, from its peak, as an independent fit does', async () => {
     const lr = 0.5;
-    const mu = [0.4, 0.2, 0.02, 0.001, 3.0, 0.1, 0];
+    const mu = [0.4, 0.2, 0.02, 0.001, 3.0, 0.1, 0.05, 0.03, 0.01];
+    const rising = (r: number) => (s: number) => (s < 100 ? 0.1 + s / 100 : 1.1 * Math.exp(-r * (s - 100)));
     const rows: ProjectionRow[] = [
       // degree 0: an exponential on a floor; the window stops before the floor dominates
       ...series(0, (s) => Math.exp(-0.05 * s) + 1e-4),
-      // pure exponentials at three rates
+      // degree 1: network and both twins, each a pure exponential; the init twin sets the window
       ...series(1, (s) => 2 * Math.exp(-0.1 * s)),
+      ...series(1, (s) => 2 * Math.exp(-0.101 * s), { source: 'kernel' }),
+      ...series(1, (s) => 2 * Math.exp(-0.1005 * s), { source: 'init' }),
+      // degree 2: only the infinite-width twin beside the network: it sets the window
       ...series(2, (s) => Math.exp(-0.01 * s)),
-      ...series(3, (s) => 0.5 * Math.exp(-0.0005 * s)), // never reaches 1e-2x: the window ends at the last step
+      ...series(2, (s) => Math.exp(-0.0098 * s), { source: 'kernel' }),
+      // degree 3: no twin; never reaches 1e-2x: the window ends at the last step
+      ...series(3, (s) => 0.5 * Math.exp(-0.0005 * s)),
       // degree 4: flat; degree 5: drops below 1e-2x at the first logged step
       ...series(4, () => 0.3),
+      ...series(4, () => 0.3, { source: 'init' }),
       ...series(5, (s) => Math.exp(-1 * s)),
-      // kernel twins for degrees 1, 2 and 4
-      ...series(1, (s) => 2 * Math.exp(-0.101 * s), { source: 'kernel' }),
-      ...series(2, (s) => Math.exp(-0.0098 * s), { source: 'kernel' }),
-      ...series(4, () => 0.3, { source: 'kernel' }),
+      // degree 6: rises to its peak at step 100, then decays: measured from the peak
+      ...series(6, rising(0.02)),
+      ...series(6, rising(0.021), { source: 'init' }),
+      // degree 7: four points in the window [10, 40]: refused
+      ...series(7, (s) => Math.exp(-0.125 * s)),
+      // degree 8: a noisy decay, for the standard error
+      ...series(8, (s) => Math.exp(-0.01 * s + 0.05 * Math.sin(1.7 * s))),
       // another split and kind, to check the grouping and order
       ...series(2, (s) => 3 * Math.exp(-0.02 * s), { split: 'test' }),
       ...series(2, (s) => Math.exp(-0.03 * s), { kind: 'eigenspace' }),
@@ -258,81 +284,100 @@ describe('ResultsDb', () => {
       expect(rates.map((r) => `${r.split}/${r.kind}/${r.degree}`)).toEqual([
         'test/target/2',
         'train/eigenspace/2',
-        'train/target/0',
-        'train/target/1',
-        'train/target/2',
-        'train/target/3',
-        'train/target/4',
-        'train/target/5',
+        ...[0, 1, 2, 3, 4, 5, 6, 7, 8].map((k) => `train/target/${k}`),
       ]);
       const rate = (split: string, kind: string, degree: number) => rates.find((r) => r.split === split && r.kind === kind && r.degree === degree)!;
       const theory = (k: number) => -Math.log(1 - lr * mu[k]!);
 
-      // pure exponentials: the true rate, to 1e-6 relative, and the window the rule prescribes
-      for (const [degree, r, extra] of [
-        [1, 0.1, {}],
-        [2, 0.01, {}],
-        [3, 0.0005, {}],
-        [2, 0.02, { split: 'test' }],
-        [2, 0.03, { kind: 'eigenspace' }],
+      // pure exponentials: the true rate to 1e-6, and the window the rule prescribes
+      for (const [degree, r, extra, reference] of [
+        [1, 0.1, {}, { source: 'init' }],
+        [2, 0.01, {}, { source: 'kernel' }],
+        [3, 0.0005, {}, {}],
+        [2, 0.02, { split: 'test' }, { split: 'test' }],
+        [2, 0.03, { kind: 'eigenspace' }, { kind: 'eigenspace' }],
+        [6, 0.02, {}, { source: 'init' }],
       ] as const) {
-        const row = rate((extra as Partial<ProjectionRow>).split ?? 'train', (extra as Partial<ProjectionRow>).kind ?? 'target', degree);
-        const ref = referenceFit(pick(degree, extra));
+        const e = extra as Partial<ProjectionRow>;
+        const row = rate(e.split ?? 'train', e.kind ?? 'target', degree);
+        const ref = referenceFit(pick(degree, reference as Partial<ProjectionRow>), pick(degree, e));
         expectRelative(row.fittedRate, r, 1e-6);
         expect(row.r2).toBeCloseTo(1, 9);
+        expect(row.stderr!).toBeLessThan(1e-7 * r);
         expect([row.windowStart, row.windowEnd, row.nPoints]).toEqual([ref.windowStart, ref.windowEnd, ref.nPoints]);
+        expect(row.nPoints).toBeGreaterThanOrEqual(5);
         expectRelative(row.theoryRate, theory(degree), 1e-12);
         expectRelative(row.ratio, r / theory(degree), 1e-6);
       }
-      // windows by hand: e^{-0.1 t} < 0.9 first at t = 10, < 1e-2 first at t = 50
-      expect([rate('train', 'target', 1).windowStart, rate('train', 'target', 1).windowEnd, rate('train', 'target', 1).nPoints]).toEqual([10, 50, 5]);
-      // e^{-0.01 t}: 10 gives 0.905, 20 gives 0.819; 1e-2 is first undercut at 470
-      expect([rate('train', 'target', 2).windowStart, rate('train', 'target', 2).windowEnd]).toEqual([20, 470]);
+      // windows by hand. Degree 1, from the init twin 2 e^{-0.1005 t}: < 0.9x at t = 10, < 1e-2x first at t = 50 (45.8)
+      const one = rate('train', 'target', 1);
+      expect([one.windowStart, one.windowEnd, one.nPoints]).toEqual([10, 50, 5]);
+      expectRelative(one.kernelRate, 0.101, 1e-6);
+      expectRelative(one.initKernelRate, 0.1005, 1e-6);
+      expect(one.note).toBeNull();
+      // degree 2, from the kernel twin e^{-0.0098 t}: 10 gives 0.907, 20 gives 0.822; 1e-2x first at 470 (469.9)
+      const two = rate('train', 'target', 2);
+      expect([two.windowStart, two.windowEnd]).toEqual([20, 470]);
+      expectRelative(two.kernelRate, 0.0098, 1e-6);
+      expect(two.initKernelRate).toBeNull();
+      expect(two.note).toBe('window from the infinite-width twin');
       // e^{-0.0005 t}: below 0.9 from 220, never below 1e-2 before the last step 5000
       expect([rate('train', 'target', 3).windowStart, rate('train', 'target', 3).windowEnd]).toEqual([220, 5000]);
-      expect(rate('train', 'target', 3).note).toBe('did not fall below 1e-2x its start; the window ends at the last step');
-      expect(rate('train', 'target', 1).note).toBeNull();
+      expect(rate('train', 'target', 3).note).toBe(
+        'the window ends at the last step (the reference did not fall below 1e-2x its peak); window from the network',
+      );
+      expect(rate('train', 'target', 3).kernelRate).toBeNull();
+      // degree 6 from its peak 1.1 at t = 100, window from the init twin 1.1 e^{-0.021 (t - 100)}:
+      // < 0.99 first at t = 110 (105.0), < 0.011 first at t = 320 (319.3); both curves fitted there
+      const six = rate('train', 'target', 6);
+      expect([six.windowStart, six.windowEnd, six.nPoints]).toEqual([110, 320, 22]);
+      expectRelative(six.initKernelRate, 0.021, 1e-6);
 
       // on a floor: the same numbers as the independent fit, and close to the underlying rate
       const floored = rate('train', 'target', 0);
       const ref0 = referenceFit(pick(0));
       expectRelative(floored.fittedRate, ref0.rate, 1e-9);
       expectRelative(floored.r2, ref0.r2, 1e-9);
+      expectRelative(floored.stderr, ref0.stderr, 1e-6);
       expect([floored.windowStart, floored.windowEnd, floored.nPoints]).toEqual([ref0.windowStart, ref0.windowEnd, ref0.nPoints]);
       expectRelative(floored.fittedRate, 0.05, 1e-2);
 
-      // kernel rates come from the source = 'kernel' rows
-      expectRelative(rate('train', 'target', 1).kernelRate, 0.101, 1e-6);
-      expectRelative(rate('train', 'target', 2).kernelRate, 0.0098, 1e-6);
-      expect(rate('train', 'target', 3).kernelRate).toBeNull();
+      // noisy: slope and standard error as the independent least squares gives them
+      const noisy = rate('train', 'target', 8);
+      const ref8 = referenceFit(pick(8));
+      expectRelative(noisy.fittedRate, ref8.rate, 1e-9);
+      expectRelative(noisy.stderr, ref8.stderr, 1e-6);
+      expect(noisy.stderr!).toBeGreaterThan(1e-6);
+      expect(Math.abs(noisy.fittedRate - 0.01)).toBeLessThan(4 * noisy.stderr!);
 
-      // flat: NaN with a reason, and its flat kernel twin is NaN as well
+      // flat: NaN with a reason, and its flat init twin is NaN as well
       const flat = rate('train', 'target', 4);
       expect(Number.isNaN(flat.fittedRate)).toBe(true);
-      expect(Number.isNaN(flat.kernelRate)).toBe(true);
+      expect(Number.isNaN(flat.initKernelRate)).toBe(true);
       expect(flat.windowStart).toBeNull();
       expect(flat.r2).toBeNull();
-      expect(flat.note).toBe(
-        'did not fall below 0.9x its start; kernel fit: did not fall below 0.9x its start; no theory rate: needs mu > 0 and lr*mu < 1',
-      );
+      expect(flat.note).toBe('the finite-width twin did not fall below 0.9x its peak; no theory rate: needs mu > 0 and lr*mu < 1');
       expect(flat.theoryRate).toBeNull(); // lr * mu = 1.5 >= 1
       expect(flat.ratio).toBeNull();
 
-      // too fast: one point in the window
+      // too fast: one point in the window; four points: still refused
       const fast = rate('train', 'target', 5);
       expect(Number.isNaN(fast.fittedRate)).toBe(true);
       expect([fast.windowStart, fast.windowEnd, fast.nPoints]).toEqual([10, 10, 1]);
-      expect(fast.note).toBe('fewer than 3 points in window');
+      expect(fast.note).toBe('fewer than 5 points in window [10, 10] (1)');
       expectRelative(fast.theoryRate, theory(5), 1e-12);
       expect(Number.isNaN(fast.ratio)).toBe(true);
+      const four = rate('train', 'target', 7);
+      expect(Number.isNaN(four.fittedRate)).toBe(true);
+      expect(four.note).toBe('fewer than 5 points in window [10, 40] (4)');
 
       // stored rows equal the returned ones; the other run's rates are untouched
       const stored = await db.query('SELECT count(*) AS n FROM rates WHERE run_id = $run_id', { run_id: 'run-fit' });
-      expect(stored).toEqual([{ n: 8 }]);
+      expect(stored).toEqual([{ n: 11 }]);
       expect(await db.query('SELECT count(*) AS n FROM rates WHERE run_id = $run_id', { run_id: 'run-other' })).toEqual([{ n: 1 }]);
       // refitting replaces rather than appends
       await db.fitRates('run-fit');
-      expect(await db.query('SELECT count(*) AS n FROM rates WHERE run_id = $run_id', { run_id: 'run-fit' })).toEqual([{ n: 8 }]);
+      expect(await db.query('SELECT count(*) AS n FROM rates WHERE run_id = $run_id', { run_id: 'run-fit' })).toEqual([{ n: 11 }]);
       // and the session variable does not leak out of fitRates
       expect(await db.query("SELECT getvariable('run_id') AS v")).toEqual([{ v: null }]);
     });
@@ -350,8 +395,8 @@ describe('ResultsDb', () => {
       const one = await db.query(`SET VARIABLE run_id = 'run-b';\n${sql}`);
       expect(one.map((r) => r.run_id)).toEqual(['run-b']);
       expect(Object.keys(one[0]!)).toEqual([
-        'run_id', 'split', 'kind', 'degree', 'fitted_rate', 'theory_rate', 'kernel_rate', 'ratio', 'r2',
-        'window_start', 'window_end', 'n_points', 'note',
+        'run_id', 'split', 'kind', 'degree', 'fitted_rate', 'theory_rate', 'kernel_rate', 'init_kernel_rate', 'ratio', 'r2',
+        'stderr', 'window_start', 'window_end', 'n_points', 'note',
       ]);
     });
   });

@@ -1,0 +1,19 @@
+// The empirical NTK Gram of the paper's two-layer ReLU network at given weights (both layers),
+// the finite-width kernel that the network trained by GD follows near its initialization.
+#pragma once
+
+namespace specbias {
+
+/**
+ * out[a * nb + b] = sum_j relu(w_j . xa_a) relu(w_j . xb_b)
+ *                 + <xa_a, xb_b> sum_j W2_j^2 1(w_j . xa_a > 0) 1(w_j . xb_b > 0),
+ * i.e. (1/m) <grad f(xa_a), grad f(xb_b)> for f = sqrt(m) W2 relu(W1 x), the same formula and
+ * summation order as empiricalNtk in src/math/empirical-ntk.ts. w1 is m x dim row-major, w2 has m
+ * entries, xa / xb are na x dim / nb x dim. When xa == xb and na == nb only the upper triangle is
+ * computed and mirrored. Rows of the output are split over `threads` threads; each entry is
+ * summed by one thread in a fixed order, so the result does not depend on the thread count.
+ */
+void empiricalNtkGram(const double* w1, const double* w2, int m, int dim, const double* xa, int na, const double* xb,
+                      int nb, int threads, double* out);
+
+}  // namespace specbias

@@ -1,0 +1,125 @@
+import { describe, it, expect } from 'vitest';
+import {
+  directionalRelativeDifference,
+  empiricalNtk,
+  empiricalNtkCross,
+  empiricalNtkGram,
+  finiteWidthTwin,
+  kernelResiduals,
+  kernelTestResiduals,
+  ntkGram,
+  Prng,
+  relativeFrobeniusError,
+  sampleSphere,
+  symmetricEigen,
+} from '../../src/math/index.js';
+import { loadNative } from '../../src/native/index.js';
+import { forwardReference, gdStepReference, initWeights, type NetworkWeights } from '../../src/model/network.js';
+
+/** The explicit per-parameter Jacobian of f = sqrt(m) W2 relu(W1 x) at one point: m*dim entries for W1, then m for W2. */
+function jacobianRow(w: NetworkWeights, x: Float64Array, o: number): Float64Array {
+  const { width: m, dim } = w;
+  const row = new Float64Array(m * dim + m);
+  for (let j = 0; j < m; j++) {
+    let h = 0;
+    for (let d = 0; d < dim; d++) h += w.w1[j * dim + d] * x[o + d];
+    if (h > 0) {
+      for (let d = 0; d < dim; d++) row[j * dim + d] = Math.sqrt(m) * w.w2[j] * x[o + d];
+      row[m * dim + j] = Math.sqrt(m) * h;
+    }
+  }
+  return row;
+}
+
+/** (1/m) J_A J_Bᵀ from explicit Jacobian rows. */
+function jacobianProduct(w: NetworkWeights, xA: Float64Array, nA: number, xB: Float64Array, nB: number): Float64Array {
+  const rowsA = Array.from({ length: nA }, (_, a) => jacobianRow(w, xA, a * w.dim));
+  const rowsB = Array.from({ length: nB }, (_, b) => jacobianRow(w, xB, b * w.dim));
+  const out = new Float64Array(nA * nB);
+  for (let a = 0; a < nA; a++) {
+    for (let b = 0; b < nB; b++) {
+      let s = 0;
+      for (let p = 0; p < rowsA[a]!.length; p++) s += rowsA[a]![p]! * rowsB[b]![p]!;
+      out[a * nB + b] = s / w.width;
+    }
+  }
+  return out;
+}
+
+describe('the empirical NTK Gram Θ̂₀ (both layers)', () => {
+  const dim = 4;
+  const w = initWeights(7, 12, dim);
+  const xA = sampleSphere(new Prng(7, 'test/fwt/a'), 6, dim);
+  const xB = sampleSphere(new Prng(7, 'test/fwt/b'), 5, dim);
+
+  it('equals the explicit per-parameter Jacobian product (1/m) J Jᵀ at small m, on a sample and across two samples', () => {
+    expect(relativeFrobeniusError(empiricalNtk(w.w1, w.w2, w.width, dim, xA, 6), jacobianProduct(w, xA, 6, xA, 6))).toBeLessThan(1e-14);
+    expect(relativeFrobeniusError(empiricalNtkCross(w.w1, w.w2, w.width, dim, xA, 6, xB, 5), jacobianProduct(w, xA, 6, xB, 5))).toBeLessThan(1e-14);
+  });
+
+  it('empiricalNtkGram (the native threaded kernel when the addon loads) equals the JS sums', async () => {
+    const x = sampleSphere(new Prng(8, 'test/fwt/big'), 37, 10);
+    const v = initWeights(8, 300, 10);
+    const js = empiricalNtk(v.w1, v.w2, 300, 10, x, 37);
+    for (const threads of [1, 3]) {
+      const g = await empiricalNtkGram(v.w1, v.w2, 300, 10, x, 37, undefined, threads);
+      expect(relativeFrobeniusError(g, js)).toBeLessThan(1e-13);
+      const cross = await empiricalNtkGram(v.w1, v.w2, 300, 10, x.subarray(0, 11 * 10), 11, { x, n: 37 }, threads);
+      expect(relativeFrobeniusError(cross, empiricalNtkCross(v.w1, v.w2, 300, 10, x, 11, x, 37))).toBeLessThan(1e-13);
+    }
+    if (loadNative()) expect(typeof loadNative()!.empiricalNtk).toBe('function');
+  });
+
+  it('directionalRelativeDifference is vᵀAv / vᵀBv − 1 (a scaled kernel gives the scale along every direction)', () => {
+    const k = ntkGram(xA, 6, dim);
+    const scaled = k.map((v) => 1.25 * v);
+    const v = new Prng(3, 'test/fwt/v').normals(6, 1);
+    expect(directionalRelativeDifference(scaled, k, 6, v)).toBeCloseTo(0.25, 14);
+  });
+});
+
+describe('the finite-width twin', () => {
+  it('follows a float64 GD run of the network at large m, small n, far closer than the infinite-width twin', async () => {
+    const dim = 5;
+    const n = 12;
+    const nTest = 4;
+    const width = 20000;
+    const lr = 1;
+    const theta = 1;
+    const x = sampleSphere(new Prng(11, 'test/fwt/x'), n, dim);
+    const xTest = sampleSphere(new Prng(11, 'test/fwt/xt'), nTest, dim);
+    const y = Float64Array.from({ length: n }, (_, i) => x[i * dim]! + 2 * x[i * dim]! * x[i * dim + 1]!);
+    const yTest = Float64Array.from({ length: nTest }, (_, i) => xTest[i * dim]! + 2 * xTest[i * dim]! * xTest[i * dim + 1]!);
+    let w = initWeights(11, width, dim);
+    const residual = (weights: NetworkWeights, pts: Float64Array, m: number, targets: Float64Array) =>
+      forwardReference(weights, theta, pts, m).map((f, i) => targets[i]! - f);
+    const r0 = residual(w, x, n, y);
+    const r0Test = residual(w, xTest, nTest, yTest);
+    const twin = await finiteWidthTwin({ w1: w.w1, w2: w.w2, width, dim, xTrain: x, n, xTest, nTest });
+    const k = ntkGram(x, n, dim).map((v) => v / n);
+    const inf = symmetricEigen(k, n, { vectors: true });
+
+    const steps = [0, 5, 20, 60];
+    const net: Float64Array[] = [];
+    const netTest: Float64Array[] = [];
+    for (let t = 0; t <= 60; t++) {
+      if (steps.includes(t)) {
+        net.push(residual(w, x, n, y));
+        netTest.push(residual(w, xTest, nTest, yTest));
+      }
+      w = gdStepReference(w, theta, lr, x, y, n);
+    }
+    const fin = kernelResiduals(twin.values, twin.vectors, n, r0, lr, steps);
+    const finTest = kernelTestResiduals(twin.testTrain!, nTest, twin.values, twin.vectors, n, r0, r0Test, lr, steps);
+    const infin = kernelResiduals(inf.values.map((v) => Math.max(v, 0)), inf.vectors!, n, r0, lr, steps);
+    const norm = (a: Float64Array) => Math.sqrt(a.reduce((s, v) => s + v * v, 0));
+    // Distances relative to the start: the residual moves by O(1), the twin's error is the kernel's motion.
+    const off = (a: Float64Array, b: Float64Array, start: Float64Array) => norm(a.map((v, i) => v - b[i]!)) / norm(start);
+    for (let s = 1; s < steps.length; s++) {
+      expect(off(net[s]!, r0, r0)).toBeGreaterThan(0.5);
+      expect(off(fin[s]!, net[s]!, r0)).toBeLessThan(5e-4);
+      expect(off(finTest[s]!, netTest[s]!, r0Test)).toBeLessThan(3e-3);
+      expect(off(infin[s]!, net[s]!, r0)).toBeGreaterThan(5 * off(fin[s]!, net[s]!, r0));
+    }
+  }, 120_000);
+});
