@@ -34,7 +34,7 @@ describe('the specbias command', () => {
     const r = specbias(['run', spec, '--json']);
     expect(r.status, r.stderr).toBe(0);
     const out = JSON.parse(r.stdout);
-    expect(Object.keys(out).sort()).toEqual(['manifest', 'rates', 'runId', 'status']);
+    expect(Object.keys(out).sort()).toEqual(['manifest', 'rates', 'replicates', 'runId', 'status']);
     expect(out.status).toBe('completed');
     expect(out.runId).toMatch(/^clitiny-[0-9a-f]{12}$/);
     expect(out.rates.map((x: { degree: number }) => x.degree)).toEqual([1, 2, 4]);
@@ -49,7 +49,8 @@ describe('the specbias command', () => {
   it('sql reads the results database while nothing runs, as JSON and CSV', () => {
     const j = specbias(['sql', "SELECT count(*) AS n FROM projections WHERE run_id LIKE 'clitiny-%' AND kind = 'target' AND source = 'network'", '--json']);
     expect(j.status, j.stderr).toBe(0);
-    expect(JSON.parse(j.stdout)).toEqual([{ n: 11 * 2 * 3 }]);
+    // Logged steps: every 4th of 40 (11), plus the geometric floor(1.25^k) <= 16 not among them: 1, 2, 3, 5, 7, 9, 11, 14 (8).
+    expect(JSON.parse(j.stdout)).toEqual([{ n: (11 + 8) * 2 * 3 }]);
     const c = specbias(['sql', "SELECT degree FROM rates WHERE run_id LIKE 'clitiny-%' AND split = 'train' AND kind = 'target' ORDER BY degree", '--csv']);
     expect(c.stdout).toBe('degree\n1\n2\n4\n');
   });

@@ -93,7 +93,7 @@ describe('specbias report', () => {
     expect(md).toContain('| train | target | 1 | 0.05000 | 0.07796 | 0.06250 | 0.641 | 0.800 | 1.00 |');
     expect(md).toContain('| train | target | 2 | 0.01000 | 0.005716 | 0.01250 | 1.75 | 0.800 | 1.00 |');
     expect(md).toContain('| train | target | 4 | 0.002000 | 5.600e-5 | 0.002500 | 35.7 | 0.800 | 1.00 |');
-    expect(md).toMatch(/\| test \| target \| 4 \| NaN \| 5\.600e-5 \| NaN \| NaN \| NaN \| – \| – \| did not fall below 0\.9x its start/);
+    expect(md).toMatch(/\| test \| target \| 4 \| NaN \| 5\.600e-5 \| NaN \| NaN \| NaN \| – \| – \| the infinite-width twin did not fall below 0\.9x its peak/);
 
     const targets = links(md);
     expect(targets).toContain('projection-target-linear.png');
