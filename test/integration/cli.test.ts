@@ -38,7 +38,8 @@ describe('the specbias command', () => {
     expect(out.status).toBe('completed');
     expect(out.runId).toMatch(/^clitiny-[0-9a-f]{12}$/);
     expect(out.rates.map((x: { degree: number }) => x.degree)).toEqual([1, 2, 4]);
-    for (const rate of out.rates) expect(Object.keys(rate).sort()).toEqual(['degree', 'fittedRate', 'ratio', 'theoryRate']);
+    const fields = ['degree', 'fittedRate', 'ci95', 'n', 'theoryRate', 'kernelRate', 'initKernelRate', 'r2', 'stderr', 'window', 'note'];
+    for (const rate of out.rates) expect(Object.keys(rate)).toEqual(expect.arrayContaining(fields));
     // theory rate of degree 1: -ln(1 - eta' * 3/(4D)) with eta' = 4, D = 4
     expect(out.rates[0].theoryRate).toBeCloseTo(-Math.log(1 - 4 * (3 / 16)), 10);
     expect(existsSync(out.manifest)).toBe(true);
