@@ -44,9 +44,17 @@ export default tseslint.config(
         'error',
         {
           patterns: [
-            { group: ['@temporalio/*', '!@temporalio/workflow', '!@temporalio/common'], message: 'workflows import only @temporalio/workflow', allowTypeImports: true },
+            {
+              group: ['@temporalio/*', '!@temporalio/workflow', '!@temporalio/common'],
+              message: 'workflows import only @temporalio/workflow',
+              allowTypeImports: true,
+            },
             { group: ['node:*', 'fs', 'path', 'os', 'child_process'], message: 'workflows do no I/O' },
-            { regex: '^\\.\\./(activities/|src/(?!pipeline/names\\.js$|spec/grid\\.js$))', message: 'workflows import only types, or pure helpers from src/pipeline/names and src/spec/grid', allowTypeImports: true },
+            {
+              regex: '^\\.\\./(activities/|src/(?!pipeline/names\\.js$|spec/grid\\.js$))',
+              message: 'workflows import only types, or pure helpers from src/pipeline/names and src/spec/grid',
+              allowTypeImports: true,
+            },
           ],
         },
       ],

@@ -62,10 +62,29 @@ export async function analyzeRun(deps: ActivityDeps, input: AnalyzeRunInput): Pr
   const previous = await readRunManifest(deps.dataRoot, runId).catch(() => null);
   const execution = (timings: StepTiming[]) =>
     runRecord(previous, { startedAt, finishedAt: finishedAt.toISOString(), codeVersion: prov.codeVersion, timings, artifacts });
-  const record: RunManifest = { runId, specHash, sweepId, spec, status: 'completed', artifacts, engine, backend, code: { codeVersion: prov.codeVersion }, ...execution(input.timings) };
+  const record: RunManifest = {
+    runId,
+    specHash,
+    sweepId,
+    spec,
+    status: 'completed',
+    artifacts,
+    engine,
+    backend,
+    code: { codeVersion: prov.codeVersion },
+    ...execution(input.timings),
+  };
   const rows = await withHeartbeat(
     withResultsDb(join(deps.dataRoot, 'results.duckdb'), {}, async (db) => {
-      await db.ingestRun({ run: runRowFromManifest(record), spectrum: withTheoryRates(spectrum, spec.training.learningRate), gram, ntkCheck, ntkDirections, losses, projections });
+      await db.ingestRun({
+        run: runRowFromManifest(record),
+        spectrum: withTheoryRates(spectrum, spec.training.learningRate),
+        gram,
+        ntkCheck,
+        ntkDirections,
+        losses,
+        projections,
+      });
       return db.fitRates(runId);
     }),
   );
@@ -74,7 +93,17 @@ export async function analyzeRun(deps: ActivityDeps, input: AnalyzeRunInput): Pr
   const rates = rateSummary(rows);
   const manifest = await writeManifest(
     deps.dataRoot,
-    { runId, specHash, sweepId, spec, artifacts: { ...artifacts, rates: ratesArtifact }, engine, backend, record: execution([...input.timings, done(false)]), rates },
+    {
+      runId,
+      specHash,
+      sweepId,
+      spec,
+      artifacts: { ...artifacts, rates: ratesArtifact },
+      engine,
+      backend,
+      record: execution([...input.timings, done(false)]),
+      rates,
+    },
     prov,
   );
   return { rates, ratesArtifact, manifest };

@@ -54,7 +54,11 @@ export async function checkNtk(deps: ActivityDeps, { spec, samples }: CheckNtkIn
     STEPS.ntkCheck.name,
     key,
     'ntk-directions.arrow',
-    tableFromColumns({ degree: Int32Array.from(rows, (r) => r.degree), n_points: Int32Array.from(rows, () => s.n), rel_diff: Float64Array.from(rows, (r) => r.relDiff) }),
+    tableFromColumns({
+      degree: Int32Array.from(rows, (r) => r.degree),
+      n_points: Int32Array.from(rows, () => s.n),
+      rel_diff: Float64Array.from(rows, (r) => r.relDiff),
+    }),
   );
   return { ntkCheck, directions, relError, timing: done(false) };
 }

@@ -21,7 +21,10 @@ export interface RecordRunFailureInput {
   error: string;
 }
 
-export async function recordRunFailure(deps: ActivityDeps, input: RecordRunFailureInput): Promise<{ runId: string | null; recorded: boolean }> {
+export async function recordRunFailure(
+  deps: ActivityDeps,
+  input: RecordRunFailureInput,
+): Promise<{ runId: string | null; recorded: boolean }> {
   let spec: PipelineSpec;
   try {
     spec = parseSpec(input.spec);

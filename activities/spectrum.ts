@@ -31,7 +31,10 @@ export async function computeSpectrum(deps: ActivityDeps, { spec, samples }: Com
   const key = spectrumKey(spec, samples);
   const cached = await find(deps, key, spec.spectrum.gram);
   if (cached) return { ...cached, timing: done(true) };
-  const { value, shared } = await withHeartbeat(singleFlight(`spectrum/${key}`, () => compute(deps, key, spec, samples)), { stage: 'eigensolve' });
+  const { value, shared } = await withHeartbeat(
+    singleFlight(`spectrum/${key}`, () => compute(deps, key, spec, samples)),
+    { stage: 'eigensolve' },
+  );
   return { ...value, timing: done(shared) };
 }
 

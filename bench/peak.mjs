@@ -16,5 +16,10 @@ export function fp32Peak() {
   const isa = lanes === 16 ? 'AVX-512' : lanes === 8 ? 'AVX2+FMA' : 'SSE';
   const flopPerCycle = 2 * lanes * 2;
   const perCore = flopPerCycle * mhz * 1e6;
-  return { perCore, flopPerCycle, mhz, derivation: `${flopPerCycle} FLOP/cycle/core (${isa}, 2 FMA pipes) x ${(mhz / 1000).toFixed(2)} GHz = ${(perCore / 1e9).toFixed(1)} GFLOP/s per core` };
+  return {
+    perCore,
+    flopPerCycle,
+    mhz,
+    derivation: `${flopPerCycle} FLOP/cycle/core (${isa}, 2 FMA pipes) x ${(mhz / 1000).toFixed(2)} GHz = ${(perCore / 1e9).toFixed(1)} GFLOP/s per core`,
+  };
 }

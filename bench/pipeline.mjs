@@ -33,7 +33,8 @@ const note = (line) => process.stderr.write(`${line}\n`);
 
 function specbias(args) {
   const res = spawnSync(process.execPath, [cli, ...args], { cwd: root, encoding: 'utf8', maxBuffer: 1 << 26 });
-  if (res.status !== 0) throw new Error(`specbias ${args.join(' ')} failed (exit ${res.status}): ${(res.stderr || '').trim().split('\n').pop()}`);
+  if (res.status !== 0)
+    throw new Error(`specbias ${args.join(' ')} failed (exit ${res.status}): ${(res.stderr || '').trim().split('\n').pop()}`);
   return JSON.parse(res.stdout);
 }
 
@@ -47,7 +48,16 @@ try {
   const spec = manifest.spec;
   const size = ['--n', String(spec.data.n), '--dim', String(spec.data.dim), '--width', String(spec.model.width)];
   note(`bench: bare GD steps at n=${spec.data.n}, D=${spec.data.dim}, m=${spec.model.width}`);
-  const bare = specbias(['bench', 'train', ...size, '--steps', '200', '--engine', manifest.engine === 'native' ? 'native' : 'auto', '--json']);
+  const bare = specbias([
+    'bench',
+    'train',
+    ...size,
+    '--steps',
+    '200',
+    '--engine',
+    manifest.engine === 'native' ? 'native' : 'auto',
+    '--json',
+  ]);
   const bareSeconds = (bare.msPerStep * spec.training.steps) / 1000;
 
   const timings = manifest.timings ?? [];
@@ -65,7 +75,10 @@ try {
   for (const r of rows) console.log(line(r));
   console.log('');
   console.log(`run ${run.runId}, engine ${manifest.engine}/${manifest.backend}`);
-  if (train) console.log(`training / bare steps = ${(train.seconds / bareSeconds).toFixed(2)} (budget 1.5); other steps / training = ${(others / train.seconds).toFixed(2)} (budget 0.25)`);
+  if (train)
+    console.log(
+      `training / bare steps = ${(train.seconds / bareSeconds).toFixed(2)} (budget 1.5); other steps / training = ${(others / train.seconds).toFixed(2)} (budget 0.25)`,
+    );
 } finally {
   if (!values.keep) rmSync(dataRoot, { recursive: true, force: true });
 }

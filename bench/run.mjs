@@ -52,23 +52,32 @@ function python(module) {
   return candidates.find((py) => spawnSync(py, ['-c', `import ${module}`], { stdio: 'ignore' }).status === 0) ?? null;
 }
 
-const ours = (args, env) => runJson(process.execPath, [join(root, 'bin', 'specbias.js'), 'bench', ...args, '--json'], { ...process.env, ...env });
+const ours = (args, env) =>
+  runJson(process.execPath, [join(root, 'bin', 'specbias.js'), 'bench', ...args, '--json'], { ...process.env, ...env });
 const size = ['--n', values.n, '--dim', values.dim, '--width', values.width];
 
 const rows = [];
 const note = (line) => process.stderr.write(`${line}\n`);
 
-note(`bench: GD step at n=${values.n}, D=${values.dim}, m=${values.width} over ${values.steps} steps; eigendecomposition at n=${values['eigen-n']}`);
+note(
+  `bench: GD step at n=${values.n}, D=${values.dim}, m=${values.width} over ${values.steps} steps; eigendecomposition at n=${values['eigen-n']}`,
+);
 const nativeAll = ours(['train', ...size, '--steps', values.steps, '--engine', 'native']);
 const nativeOne = ours(['train', ...size, '--steps', values.steps, '--engine', 'native'], { SPECBIAS_THREADS: '1' });
-const wasm = values['no-wasm'] ? null : ours(['train', ...size, '--steps', String(Math.min(5, Number(values.steps))), '--engine', 'tfjs-wasm']);
+const wasm = values['no-wasm']
+  ? null
+  : ours(['train', ...size, '--steps', String(Math.min(5, Number(values.steps))), '--engine', 'tfjs-wasm']);
 
 const torchPy = python('torch');
-const torchAll = torchPy ? runJson(torchPy, ['bench/torch_step.py', ...size, '--steps', values.steps, '--threads', String(threads)]) : { error: 'no Python with torch (apt-get install python3-torch, or set BENCH_PYTHON)' };
+const torchAll = torchPy
+  ? runJson(torchPy, ['bench/torch_step.py', ...size, '--steps', values.steps, '--threads', String(threads)])
+  : { error: 'no Python with torch (apt-get install python3-torch, or set BENCH_PYTHON)' };
 const torchOne = torchPy ? runJson(torchPy, ['bench/torch_step.py', ...size, '--steps', values.steps, '--threads', '1']) : torchAll;
 
 const jaxPy = python('jax');
-const jaxAll = jaxPy ? runJson(jaxPy, ['bench/jax_step.py', ...size, '--steps', values.steps, '--threads', String(threads)]) : { error: 'no Python with jax (pip install jax jaxlib, or set BENCH_PYTHON)' };
+const jaxAll = jaxPy
+  ? runJson(jaxPy, ['bench/jax_step.py', ...size, '--steps', values.steps, '--threads', String(threads)])
+  : { error: 'no Python with jax (pip install jax jaxlib, or set BENCH_PYTHON)' };
 const jaxOne = jaxPy ? runJson(jaxPy, ['bench/jax_step.py', ...size, '--steps', values.steps, '--threads', '1']) : jaxAll;
 
 const eigen = ours(['eigen', '--n', values['eigen-n']]);
@@ -84,14 +93,51 @@ const ratio = (a, b) => (a && b && !a.error && !b.error ? (a / b).toFixed(3) : '
 
 const peak = fp32Peak();
 const stepFlops = 4 * Number(values.n) * Number(values.width) * Number(values.dim);
-const ofPeak = (r, cores) => (r && !r.error && peak ? `${((100 * stepFlops) / (r.msPerStep * 1e-3) / (peak.perCore * cores)).toFixed(0)}%` : 'n/a');
+const ofPeak = (r, cores) =>
+  r && !r.error && peak ? `${((100 * stepFlops) / (r.msPerStep * 1e-3) / (peak.perCore * cores)).toFixed(0)}%` : 'n/a';
 
-rows.push([`GD step, ${threads} threads`, `native ${ms(nativeAll)}`, `PyTorch ${ms(torchAll)}`, ratio(nativeAll.msPerStep, torchAll.msPerStep), ofPeak(nativeAll, threads), '<= 0.25']);
-rows.push([`GD step, ${threads} threads`, `native ${ms(nativeAll)}`, `JAX ${ms(jaxAll)}`, ratio(nativeAll.msPerStep, jaxAll.msPerStep), '', '']);
-rows.push(['GD step, 1 thread', `native ${ms(nativeOne)}`, `PyTorch ${ms(torchOne)}`, ratio(nativeOne.msPerStep, torchOne.msPerStep), ofPeak(nativeOne, 1), '']);
+rows.push([
+  `GD step, ${threads} threads`,
+  `native ${ms(nativeAll)}`,
+  `PyTorch ${ms(torchAll)}`,
+  ratio(nativeAll.msPerStep, torchAll.msPerStep),
+  ofPeak(nativeAll, threads),
+  '<= 0.25',
+]);
+rows.push([
+  `GD step, ${threads} threads`,
+  `native ${ms(nativeAll)}`,
+  `JAX ${ms(jaxAll)}`,
+  ratio(nativeAll.msPerStep, jaxAll.msPerStep),
+  '',
+  '',
+]);
+rows.push([
+  'GD step, 1 thread',
+  `native ${ms(nativeOne)}`,
+  `PyTorch ${ms(torchOne)}`,
+  ratio(nativeOne.msPerStep, torchOne.msPerStep),
+  ofPeak(nativeOne, 1),
+  '',
+]);
 rows.push(['GD step, 1 thread', `native ${ms(nativeOne)}`, `JAX ${ms(jaxOne)}`, ratio(nativeOne.msPerStep, jaxOne.msPerStep), '', '']);
-if (wasm) rows.push(['GD step, tfjs-wasm (1 thread)', `tfjs-wasm ${ms(wasm)}`, `PyTorch ${ms(torchOne)}`, ratio(wasm.msPerStep, torchOne.msPerStep), ofPeak(wasm, 1), '']);
-rows.push([`eigh n=${values['eigen-n']} (values + vectors)`, `${eigen.method ?? 'specbias'} ${sec(eigen)}`, `numpy ${sec(numpy)}`, ratio(eigen.seconds, numpy.seconds), '', '<= 1.3']);
+if (wasm)
+  rows.push([
+    'GD step, tfjs-wasm (1 thread)',
+    `tfjs-wasm ${ms(wasm)}`,
+    `PyTorch ${ms(torchOne)}`,
+    ratio(wasm.msPerStep, torchOne.msPerStep),
+    ofPeak(wasm, 1),
+    '',
+  ]);
+rows.push([
+  `eigh n=${values['eigen-n']} (values + vectors)`,
+  `${eigen.method ?? 'specbias'} ${sec(eigen)}`,
+  `numpy ${sec(numpy)}`,
+  ratio(eigen.seconds, numpy.seconds),
+  '',
+  '<= 1.3',
+]);
 
 const header = ['workload', 'specbias', 'peer', 'ratio', 'of fp32 peak', 'target'];
 const widths = header.map((h, j) => Math.max(h.length, ...rows.map((r) => String(r[j]).length)));
@@ -100,11 +146,23 @@ console.log(line(header));
 console.log(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
 for (const r of rows) console.log(line(r));
 console.log('');
-console.log(`machine: ${cpus()[0]?.model ?? 'unknown CPU'}, ${threads} hardware threads, load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+console.log(
+  `machine: ${cpus()[0]?.model ?? 'unknown CPU'}, ${threads} hardware threads, load average ${loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ')}`,
+);
 if (peak) console.log(`fp32 peak: ${peak.derivation}; GD step = ${(stepFlops / 1e6).toFixed(1)} MFLOP (4nmD)`);
 if (torchAll && !torchAll.error) console.log(`PyTorch ${torchAll.torch} (${torchPy})`);
 if (jaxAll && !jaxAll.error) console.log(`JAX ${jaxAll.jax} (${jaxPy})`);
 if (numpy && !numpy.error) console.log(`numpy ${numpy.numpy ?? '?'} (${numpyPy})`);
-for (const [name, r] of [['native', nativeAll], ['native 1 thread', nativeOne], ['tfjs-wasm', wasm], ['PyTorch', torchAll], ['JAX', jaxAll], ['eigen', eigen], ['numpy', numpy]]) {
+for (const [name, r] of [
+  ['native', nativeAll],
+  ['native 1 thread', nativeOne],
+  ['tfjs-wasm', wasm],
+  ['PyTorch', torchAll],
+  ['JAX', jaxAll],
+  ['eigen', eigen],
+  ['numpy', numpy],
+]) {
   if (r?.error) console.log(`${name}: ${r.error}`);
 }

@@ -48,14 +48,18 @@ function warn(reason) {
 /** The Node install prefix that holds include/node/node_api.h, or null. */
 function nodeDir() {
   const candidates = [process.env.SPECBIAS_NODEDIR, dirname(dirname(process.execPath)), '/usr', '/usr/local'].filter(Boolean);
-  return candidates.find((dir) => existsSync(join(dir, 'include', 'node', 'node_api.h')) && existsSync(join(dir, 'include', 'node', 'common.gypi'))) ?? null;
+  return (
+    candidates.find(
+      (dir) => existsSync(join(dir, 'include', 'node', 'node_api.h')) && existsSync(join(dir, 'include', 'node', 'common.gypi')),
+    ) ?? null
+  );
 }
 
 const SOURCES = ['auto', 'system', 'wheel', 'none'];
 
 const WITHOUT_BLAS =
   'Gram eigensolves use ml-matrix, about 70x slower (71 s instead of 1 s at n = 2000). ' +
-  'Fix: make `python3 -m pip` work (for PyPI\'s scipy-openblas32), or install libopenblas-dev, or set SPECBIAS_BLAS=/path/to/libopenblas.so; then `npm run build:native`';
+  "Fix: make `python3 -m pip` work (for PyPI's scipy-openblas32), or install libopenblas-dev, or set SPECBIAS_BLAS=/path/to/libopenblas.so; then `npm run build:native`";
 
 /**
  * True when a program calling `${prefix}dsyevd_` links against linkArgs and solves a 2 x 2
@@ -77,7 +81,9 @@ int main(void) {
 `,
     );
     const exe = join(dir, 'probe');
-    const cc = spawnSync(process.env.CC || 'cc', [src, '-o', exe, ...linkArgs, ...(rpath ? [`-Wl,-rpath,${rpath}`] : [])], { stdio: 'ignore' });
+    const cc = spawnSync(process.env.CC || 'cc', [src, '-o', exe, ...linkArgs, ...(rpath ? [`-Wl,-rpath,${rpath}`] : [])], {
+      stdio: 'ignore',
+    });
     return cc.status === 0 && spawnSync(exe, [], { stdio: 'ignore' }).status === 0;
   } catch {
     return false;
@@ -104,7 +110,9 @@ function fromPath(lib, label) {
 
 /** The system's OpenBLAS (openblas: true), or its other LAPACK with its BLAS (for sgemm_ and the like). */
 function fromSystem(openblas) {
-  const candidates = (openblas ? [pkgConfigLibs('openblas'), ['-lopenblas']] : [pkgConfigLibs('lapack', 'blas'), ['-llapack', '-lblas']]).filter(Boolean);
+  const candidates = (
+    openblas ? [pkgConfigLibs('openblas'), ['-lopenblas']] : [pkgConfigLibs('lapack', 'blas'), ['-llapack', '-lblas']]
+  ).filter(Boolean);
   for (const args of candidates) {
     if (probe(args, '', '')) return { libs: args.join(' '), prefix: '', rpath: '', label: `the system's, ${args.join(' ')}` };
   }
@@ -130,7 +138,9 @@ function fromWheel(notes) {
 function findBlas() {
   let source = (process.env.SPECBIAS_BLAS_SOURCE || 'auto').trim().toLowerCase();
   if (!SOURCES.includes(source)) {
-    console.warn(`specbias: SPECBIAS_BLAS_SOURCE must be one of ${SOURCES.join(', ')}, got "${process.env.SPECBIAS_BLAS_SOURCE}"; using auto`);
+    console.warn(
+      `specbias: SPECBIAS_BLAS_SOURCE must be one of ${SOURCES.join(', ')}, got "${process.env.SPECBIAS_BLAS_SOURCE}"; using auto`,
+    );
     source = 'auto';
   }
   if (process.env.SPECBIAS_NO_LAPACK) return { none: 'SPECBIAS_NO_LAPACK is set' };
@@ -145,7 +155,8 @@ function findBlas() {
     notes.push(why);
   }
   const system = source === 'auto' || source === 'system';
-  const found = (system && fromSystem(true)) || ((source === 'auto' || source === 'wheel') && fromWheel(notes)) || (system && fromSystem(false));
+  const found =
+    (system && fromSystem(true)) || ((source === 'auto' || source === 'wheel') && fromWheel(notes)) || (system && fromSystem(false));
   if (found) return found;
   if (system) notes.push('no system BLAS/LAPACK links');
   return { none: notes.join('; ') };
@@ -156,7 +167,12 @@ function nodeGyp(args) {
   const gyp = require.resolve('node-gyp/bin/node-gyp.js');
   // binding.gyp resolves node-addon-api with `node -p require(...)`, which a copy in --out finds through NODE_PATH.
   const env = { ...process.env, NODE_PATH: [join(root, 'node_modules'), process.env.NODE_PATH].filter(Boolean).join(delimiter) };
-  return spawnSync(process.execPath, [gyp, ...args], { cwd: nativeDir, env, stdio: quiet ? ['ignore', 'ignore', 'pipe'] : 'inherit', encoding: 'utf8' });
+  return spawnSync(process.execPath, [gyp, ...args], {
+    cwd: nativeDir,
+    env,
+    stdio: quiet ? ['ignore', 'ignore', 'pipe'] : 'inherit',
+    encoding: 'utf8',
+  });
 }
 
 /** One line saying why node-gyp failed: its "stack Error:" line, or the first compiler error. */
@@ -164,7 +180,8 @@ function lastError(res) {
   const lines = (res.stderr ?? '').split('\n');
   const stack = lines.find((l) => l.startsWith('gyp ERR! stack Error: '));
   const compiler = lines.find((l) => /(^|\s)(fatal )?error: /.test(l) && !l.startsWith('gyp '));
-  const why = compiler ?? stack?.slice('gyp ERR! stack '.length) ?? `node-gyp exited with ${res.status ?? res.signal ?? res.error?.message}`;
+  const why =
+    compiler ?? stack?.slice('gyp ERR! stack '.length) ?? `node-gyp exited with ${res.status ?? res.signal ?? res.error?.message}`;
   return why.trim().slice(0, 200);
 }
 
@@ -179,7 +196,9 @@ function main() {
   }
   const blas = findBlas();
   const base = ['rebuild', `--nodedir=${dir}`, '--jobs=max'];
-  const withBlas = blas.none ? base : [...base, '--', `-Dspecbias_blas_libs=${blas.libs}`, `-Dspecbias_blas_prefix=${blas.prefix}`, `-Dspecbias_blas_rpath=${blas.rpath}`];
+  const withBlas = blas.none
+    ? base
+    : [...base, '--', `-Dspecbias_blas_libs=${blas.libs}`, `-Dspecbias_blas_prefix=${blas.prefix}`, `-Dspecbias_blas_rpath=${blas.rpath}`];
   let res = nodeGyp(withBlas);
   let lost = blas.none ?? '';
   if (res.status !== 0 && !blas.none) {

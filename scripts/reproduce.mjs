@@ -78,24 +78,46 @@ const rates = q(`SELECT run_id, split, degree, fitted_rate, init_kernel_rate, ke
 const falls = q(`SELECT run_id, split, degree, last(value ORDER BY step) / first(value ORDER BY step) AS fall
                   FROM projections WHERE run_id IN (${ids}) AND kind = 'target' AND source = 'network'
                   GROUP BY ALL ORDER BY ALL`);
-const rate = (runId, degree, split = 'train') => rates.find((r) => r.run_id === runId && r.degree === degree && r.split === split)?.fitted_rate ?? NaN;
+const rate = (runId, degree, split = 'train') =>
+  rates.find((r) => r.run_id === runId && r.degree === degree && r.split === split)?.fitted_rate ?? NaN;
 // A degree that never fell below 0.9x its start has no fitted rate; for the ordering it is the slowest (rate 0).
-const notStarted = (runId, degree) => /did not fall below 0\.9x/.test(rates.find((r) => r.run_id === runId && r.degree === degree && r.split === 'train')?.note ?? '');
+const notStarted = (runId, degree) =>
+  /did not fall below 0\.9x/.test(rates.find((r) => r.run_id === runId && r.degree === degree && r.split === 'train')?.note ?? '');
 const orderRate = (runId, degree) => (notStarted(runId, degree) ? 0 : rate(runId, degree));
 const fall = (runId, degree, split) => falls.find((r) => r.run_id === runId && r.degree === degree && r.split === split)?.fall ?? NaN;
 const byKey = Object.fromEntries(runs.map((r) => [r.key, r.runId]));
 const ordered = (key, degrees) => degrees.every((d, i) => i === 0 || orderRate(byKey[key], degrees[i - 1]) > orderRate(byKey[key], d));
-const fmt = (v, digits = 3) => (v === null || v === undefined || Number.isNaN(v) ? '—' : Math.abs(v) < 1e-3 && v !== 0 ? v.toExponential(digits - 1) : v.toPrecision(digits));
+const fmt = (v, digits = 3) =>
+  v === null || v === undefined || Number.isNaN(v)
+    ? '—'
+    : Math.abs(v) < 1e-3 && v !== 0
+      ? v.toExponential(digits - 1)
+      : v.toPrecision(digits);
 const rateList = (key, degrees) =>
-  degrees.map((d) => `k=${d}: ${notStarted(byKey[key], d) ? 'no fall (final/initial ' + fmt(fall(byKey[key], d, 'train')) + ')' : fmt(rate(byKey[key], d))}`).join(', ');
+  degrees
+    .map(
+      (d) =>
+        `k=${d}: ${notStarted(byKey[key], d) ? 'no fall (final/initial ' + fmt(fall(byKey[key], d, 'train')) + ')' : fmt(rate(byKey[key], d))}`,
+    )
+    .join(', ');
 
 const findings = [
   ['1. Degrees are learned in the order 1, 2, 4 (Fig. 1a)', ordered('fig1a', [1, 2, 4]), `train rates ${rateList('fig1a', [1, 2, 4])}`],
-  ['2. The order holds with amplitudes a = (1, 3, 5) (Fig. 1b)', ordered('fig1b', [1, 2, 4]), `train rates ${rateList('fig1b', [1, 2, 4])}`],
+  [
+    '2. The order holds with amplitudes a = (1, 3, 5) (Fig. 1b)',
+    ordered('fig1b', [1, 2, 4]),
+    `train rates ${rateList('fig1b', [1, 2, 4])}`,
+  ],
   (() => {
     // Every degree of the target, not only 2 and 4: the finding is the whole ordering.
-    const degreesOf = (key) => [...new Set(rates.filter((r) => r.run_id === byKey[key] && r.split === 'train' && r.degree > 0).map((r) => r.degree))].sort((a, b) => a - b);
-    const r2List = (key) => degreesOf(key).map((d) => fmt(rates.find((r) => r.run_id === byKey[key] && r.degree === d && r.split === 'train')?.r2 ?? NaN, 2)).join(', ');
+    const degreesOf = (key) =>
+      [...new Set(rates.filter((r) => r.run_id === byKey[key] && r.split === 'train' && r.degree > 0).map((r) => r.degree))].sort(
+        (a, b) => a - b,
+      );
+    const r2List = (key) =>
+      degreesOf(key)
+        .map((d) => fmt(rates.find((r) => r.run_id === byKey[key] && r.degree === d && r.split === 'train')?.r2 ?? NaN, 2))
+        .join(', ');
     const full = ordered('fig3-cosine', degreesOf('fig3-cosine')) && ordered('fig3-poly', degreesOf('fig3-poly'));
     const twoFour = ordered('fig3-cosine', [2, 4]) && ordered('fig3-poly', [2, 4]);
     return [
@@ -111,7 +133,8 @@ const findings = [
   ],
   (() => {
     const id = byKey.fig1a;
-    const ok = fall(id, 1, 'test') < 0.1 && fall(id, 2, 'test') < 0.1 && fall(id, 4, 'test') > 0.5 && fall(id, 4, 'train') < fall(id, 4, 'test');
+    const ok =
+      fall(id, 1, 'test') < 0.1 && fall(id, 2, 'test') < 0.1 && fall(id, 4, 'test') > 0.5 && fall(id, 4, 'train') < fall(id, 4, 'test');
     // Degree 4 barely falls on train either (more than half left) at this length: the contrast is weak.
     const weak = ok && fall(id, 4, 'train') > 0.5;
     return [
@@ -137,7 +160,7 @@ const lines = [
   '- The projection is the paper\'s `|v̂_kᵀ r_t|` (kind `target`); "init kernel" is the finite-width twin (the network\'s own NTK at',
   '  init), "kernel" the infinite-width twin, both on the same sample, and "theory" is `-ln(1 - eta\' mu_k)` (docs/science.md).',
   '',
-  '## The paper\'s findings',
+  "## The paper's findings",
   '',
   '| finding | reproduced | evidence |',
   '|---|---|---|',
@@ -146,9 +169,14 @@ const lines = [
 ];
 for (const run of runs) {
   lines.push(`## ${run.title}`, '', `Run \`${run.runId}\` (${run.status}).`, '');
-  lines.push('| split | degree | fitted rate | init kernel rate | kernel rate | theory rate | R² | points | final / initial | note |', '|---|---|---|---|---|---|---|---|---|---|');
+  lines.push(
+    '| split | degree | fitted rate | init kernel rate | kernel rate | theory rate | R² | points | final / initial | note |',
+    '|---|---|---|---|---|---|---|---|---|---|',
+  );
   for (const r of rates.filter((r) => r.run_id === run.runId)) {
-    lines.push(`| ${r.split} | ${r.degree} | ${fmt(r.fitted_rate)} | ${fmt(r.init_kernel_rate)} | ${fmt(r.kernel_rate)} | ${fmt(r.theory_rate)} | ${fmt(r.r2, 2)} | ${r.n_points ?? ''} | ${fmt(fall(run.runId, r.degree, r.split))} | ${r.note ?? ''} |`);
+    lines.push(
+      `| ${r.split} | ${r.degree} | ${fmt(r.fitted_rate)} | ${fmt(r.init_kernel_rate)} | ${fmt(r.kernel_rate)} | ${fmt(r.theory_rate)} | ${fmt(r.r2, 2)} | ${r.n_points ?? ''} | ${fmt(fall(run.runId, r.degree, r.split))} | ${r.note ?? ''} |`,
+    );
   }
   lines.push('');
   for (const img of images[run.key]) lines.push(`![${run.key} ${img}](reproduction/${img})`, '');

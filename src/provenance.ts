@@ -33,7 +33,11 @@ let cached: Provenance | null = null;
 export function provenance(): Provenance {
   if (cached) return cached;
   const root = packageRoot();
-  const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { name: string; version: string; dependencies?: Record<string, string> };
+  const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
+    name: string;
+    version: string;
+    dependencies?: Record<string, string>;
+  };
   // No shell, fixed arguments: nothing from a spec reaches this command.
   const git = spawnSync('git', ['rev-parse', 'HEAD'], { cwd: root, encoding: 'utf8' });
   const gitCommit = git.status === 0 ? git.stdout.trim() : null;

@@ -24,6 +24,12 @@ export function runMemo(spec: unknown, sweepId: string | null, point?: Record<st
     n: s.data?.n ?? null,
     dim: s.data?.dim ?? null,
     sweep: sweepId,
-    ...(point ? { point: Object.entries(point).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(' ') } : {}),
+    ...(point
+      ? {
+          point: Object.entries(point)
+            .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
+            .join(' '),
+        }
+      : {}),
   };
 }

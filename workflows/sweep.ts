@@ -38,7 +38,15 @@ export const CONTINUE_AFTER = 200;
 // ---- Workflow -----------------------------------------------------------------------------
 
 export async function spectralBiasSweep(input: PipelineSpec, state: SweepState = { next: 0, done: 0, failed: [] }): Promise<SweepResult> {
-  const progress: SweepProgress = { runId: null, stage: 'prepare', step: 0, totalSteps: 0, pointsDone: state.done, pointsTotal: 0, running: [] };
+  const progress: SweepProgress = {
+    runId: null,
+    stage: 'prepare',
+    step: 0,
+    totalSteps: 0,
+    pointsDone: state.done,
+    pointsTotal: 0,
+    running: [],
+  };
   setHandler(sweepProgressQuery, () => progress);
 
   const { spec, sweepId, concurrency, points } = await prepareSweep({ spec: input });
@@ -59,20 +67,22 @@ export async function spectralBiasSweep(input: PipelineSpec, state: SweepState =
       args: [childSpec],
       memo: runMemo(childSpec, parentId, point.params),
     }) as Promise<PipelineResult>;
-    const settled = child.then(
-      () => {
-        state.done++;
-      },
-      (err: unknown) => {
-        state.done++;
-        state.failed.push({ pointId: point.pointId, runId: point.runId, error: causeMessage(err) });
-      },
-    ).finally(() => {
-      running.delete(childId);
-      finishedHere++;
-      progress.pointsDone = state.done;
-      progress.running = [...running.keys()];
-    });
+    const settled = child
+      .then(
+        () => {
+          state.done++;
+        },
+        (err: unknown) => {
+          state.done++;
+          state.failed.push({ pointId: point.pointId, runId: point.runId, error: causeMessage(err) });
+        },
+      )
+      .finally(() => {
+        running.delete(childId);
+        finishedHere++;
+        progress.pointsDone = state.done;
+        progress.running = [...running.keys()];
+      });
     running.set(childId, settled);
     progress.running = [...running.keys()];
   };

@@ -28,7 +28,8 @@ function intFlag(values: CommandArgs['values'], name: string, fallback: number, 
   const raw = values[name];
   if (raw === undefined) return fallback;
   const v = Number(raw);
-  if (!Number.isInteger(v) || v < min || v > max) throw new CliError(`bench: --${name} must be an integer in [${min}, ${max}], got ${String(raw)}`, 2);
+  if (!Number.isInteger(v) || v < min || v > max)
+    throw new CliError(`bench: --${name} must be an integer in [${min}, ${max}], got ${String(raw)}`, 2);
   return v;
 }
 
@@ -42,7 +43,10 @@ function oneOf<T extends string>(values: CommandArgs['values'], name: string, al
 export async function benchCommand({ positionals, values }: CommandArgs): Promise<number> {
   const [kind, ...extra] = positionals;
   if (!kind || !(KINDS as readonly string[]).includes(kind) || extra.length > 0) {
-    throw new CliError(`bench: expected "train" or "eigen", got ${positionals.length ? positionals.map((p) => `"${p}"`).join(' ') : 'nothing'}`, 2);
+    throw new CliError(
+      `bench: expected "train" or "eigen", got ${positionals.length ? positionals.map((p) => `"${p}"`).join(' ') : 'nothing'}`,
+      2,
+    );
   }
   return kind === 'train' ? benchTrain(values) : benchEigen(values);
 }
@@ -93,7 +97,10 @@ async function benchTrain(values: CommandArgs['values']): Promise<number> {
   const msPerStep = (at[at.length - 1] - at[0]) / steps;
   const out = { engine: result.engine, msPerStep: Number(msPerStep.toPrecision(4)), n, dim, width, steps, blas: blasProvenance() };
   if (values.json) printJson(out);
-  else say(`${result.engine} (${result.backend}): ${out.msPerStep} ms per GD step at n=${n}, D=${dim}, m=${width} over ${steps} steps; ${blasLine(out.blas)}`);
+  else
+    say(
+      `${result.engine} (${result.backend}): ${out.msPerStep} ms per GD step at n=${n}, D=${dim}, m=${width} over ${steps} steps; ${blasLine(out.blas)}`,
+    );
   return 0;
 }
 

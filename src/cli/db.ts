@@ -8,7 +8,10 @@ import { dataRootFrom, printJson, say } from './io.js';
 
 export async function dbCommand({ positionals, values }: CommandArgs): Promise<number> {
   if (positionals.length !== 1 || positionals[0] !== 'rebuild') {
-    throw new CliError(`db: expected the subcommand rebuild${positionals[0] ? `, got "${positionals[0]}"` : ''} (usage: specbias db rebuild [--json] [--data DIR])`, 2);
+    throw new CliError(
+      `db: expected the subcommand rebuild${positionals[0] ? `, got "${positionals[0]}"` : ''} (usage: specbias db rebuild [--json] [--data DIR])`,
+      2,
+    );
   }
   const root = await ensureWritableDataRoot(dataRootFrom(values.data as string | undefined));
   const summary = await rebuildResultsDb(join(root, 'results.duckdb'), { logger: { warn: say } });

@@ -27,7 +27,13 @@ export const COMMANDS: Record<string, Command> = {
   run: {
     usage: 'run SPEC [--set path=value]... [--json] [--data DIR] [--no-worker] [--allow-large]',
     summary: 'run a pipeline to completion and print the per-degree rates (starts a dev server unless TEMPORAL_ADDRESS is set)',
-    options: { set: { type: 'string', multiple: true }, ...json, ...data, 'no-worker': { type: 'boolean' }, 'allow-large': { type: 'boolean' } },
+    options: {
+      set: { type: 'string', multiple: true },
+      ...json,
+      ...data,
+      'no-worker': { type: 'boolean' },
+      'allow-large': { type: 'boolean' },
+    },
     // The size guard runs before run.js loads Temporal: an absurd spec is refused in well under 2 s.
     run: async (a) => {
       await (await import('./preflight.js')).preflight(a);
@@ -54,13 +60,13 @@ export const COMMANDS: Record<string, Command> = {
   },
   runs: {
     usage: 'runs [--where PREDICATE] [--sort COLUMNS] [--json|--csv] [--data DIR]',
-    summary: 'a table of runs: parameters, status, duration and each degree\'s fitted rate',
+    summary: "a table of runs: parameters, status, duration and each degree's fitted rate",
     options: { where: { type: 'string' }, sort: { type: 'string' }, ...json, csv: { type: 'boolean' }, ...data },
     run: async (a) => (await import('./runs.js')).runsCommand(a),
   },
   sql: {
     usage: 'sql ["QUERY" | -f FILE | < FILE] [--json|--csv] [--data DIR]',
-    summary: 'SQL on results.duckdb, read-only; several statements print the last one\'s rows',
+    summary: "SQL on results.duckdb, read-only; several statements print the last one's rows",
     options: { ...json, csv: { type: 'boolean' }, file: { type: 'string', short: 'f' }, ...data },
     run: async (a) => (await import('./sql.js')).sqlCommand(a),
   },
@@ -92,7 +98,8 @@ export const COMMANDS: Record<string, Command> = {
   },
   spec: {
     usage: 'spec [--json] SPEC [--set path=value]... | spec --schema',
-    summary: 'validate a spec and print it canonicalized, with its hash, run id and size estimate; --schema prints the JSON Schema of specs',
+    summary:
+      'validate a spec and print it canonicalized, with its hash, run id and size estimate; --schema prints the JSON Schema of specs',
     options: { ...json, set: { type: 'string', multiple: true }, schema: { type: 'boolean' } },
     run: async (a) => (await import('./spec.js')).specCommand(a),
   },
@@ -116,8 +123,12 @@ function help(): string {
   const cli = invocation();
   const lines = [`usage: ${cli} COMMAND [options]`, '', 'commands:'];
   for (const [name, c] of Object.entries(COMMANDS)) lines.push(`  ${name.padEnd(9)} ${c.summary}`);
-  lines.push('', `Every command has --help. Output root: --data DIR or SPECBIAS_DATA (default ./data). ${cli} --version prints the version.`);
-  if (cli !== 'specbias') lines.push('specbias is not on PATH here: run it as `npx specbias ...` from the project folder (or `npm link` once).');
+  lines.push(
+    '',
+    `Every command has --help. Output root: --data DIR or SPECBIAS_DATA (default ./data). ${cli} --version prints the version.`,
+  );
+  if (cli !== 'specbias')
+    lines.push('specbias is not on PATH here: run it as `npx specbias ...` from the project folder (or `npm link` once).');
   return lines.join('\n');
 }
 
@@ -128,7 +139,9 @@ export function commandHelp(name: string): string {
     const flag = `${o.short ? `-${o.short}, ` : ''}--${opt}${o.type === 'string' ? ' VALUE' : ''}`;
     return `  ${flag.padEnd(24)} ${optionHelp(name, opt) ?? ''}`;
   });
-  return [`usage: ${invocation()} ${command.usage}`, '', command.summary, ...(options.length ? ['', 'options:', ...options] : [])].join('\n');
+  return [`usage: ${invocation()} ${command.usage}`, '', command.summary, ...(options.length ? ['', 'options:', ...options] : [])].join(
+    '\n',
+  );
 }
 
 /** Arguments that start with '-' but hold a space or a line break are values (a query starting with a -- comment), not options. */
@@ -149,7 +162,11 @@ export function parseCommand(argv: string[]): { name: string; command: Command; 
     const held = rest.filter(isValue);
     const args = rest.map((a) => (isValue(a) ? `\u0000${held.indexOf(a)}` : a));
     const { values, positionals } = parseArgs({ args, options: command.options, allowPositionals: true, strict: true });
-    return { name, command, args: { values, positionals: positionals.map((p) => (p.startsWith('\u0000') ? held[Number(p.slice(1))]! : p)) } };
+    return {
+      name,
+      command,
+      args: { values, positionals: positionals.map((p) => (p.startsWith('\u0000') ? held[Number(p.slice(1))]! : p)) },
+    };
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
     const unknown = e.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' ? /'([^']+)'/.exec(e.message)?.[1] : undefined;

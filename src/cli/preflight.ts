@@ -12,6 +12,10 @@ import { dataRootFrom } from './io.js';
 export async function preflight({ positionals, values }: CommandArgs): Promise<void> {
   if (positionals.length !== 1) return; // run reports its usage
   const spec = await loadSpec(positionals[0]!, (values.set as string[] | undefined) ?? []);
-  const why = refusal(estimateResources(spec), machineLimits(dataRootFrom(values.data as string | undefined)), Boolean(values['allow-large']));
+  const why = refusal(
+    estimateResources(spec),
+    machineLimits(dataRootFrom(values.data as string | undefined)),
+    Boolean(values['allow-large']),
+  );
   if (why) throw new CliError(why, 2);
 }

@@ -14,7 +14,14 @@ import { say } from './io.js';
 
 /** The pipeline's steps, in the order they start; spectrum, ntk-check and train run side by side. */
 export const STEPS = ['sample', 'spectrum', 'ntk-check', 'train', 'project', 'analyze'] as const;
-const STAGE_OF: Record<string, string> = { sample: 'sample', spectrum: 'spectrum+train', 'ntk-check': 'spectrum+train', train: 'spectrum+train', project: 'project', analyze: 'analyze' };
+const STAGE_OF: Record<string, string> = {
+  sample: 'sample',
+  spectrum: 'spectrum+train',
+  'ntk-check': 'spectrum+train',
+  train: 'spectrum+train',
+  project: 'project',
+  analyze: 'analyze',
+};
 const STAGE_ORDER = ['pending', 'prepare', 'sample', 'spectrum+train', 'project', 'analyze', 'completed'];
 const POLL_MS = 500;
 
@@ -89,7 +96,8 @@ export async function followRun<T>(poll: () => Promise<Progress>, result: Promis
       const report = () => {
         for (const step of STEPS) {
           const d = describe(step);
-          if (shown.get(step) !== d.state && d.state !== 'waiting') say(`  ${d.state === 'running' ? `${step.padEnd(10)} running` : d.text}`);
+          if (shown.get(step) !== d.state && d.state !== 'waiting')
+            say(`  ${d.state === 'running' ? `${step.padEnd(10)} running` : d.text}`);
           shown.set(step, d.state);
         }
       };

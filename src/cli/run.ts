@@ -27,7 +27,8 @@ import { runMemo } from '../../workflows/memo.js';
 import { slopeInterval } from '../math/student-t.js';
 
 export async function runCommand({ positionals, values }: CommandArgs): Promise<number> {
-  if (positionals.length !== 1) throw new CliError('run: expected one SPEC file (usage: specbias run SPEC [--set path=value]... [--json])', 2);
+  if (positionals.length !== 1)
+    throw new CliError('run: expected one SPEC file (usage: specbias run SPEC [--set path=value]... [--json])', 2);
   const spec = await loadSpec(positionals[0]!, (values.set as string[] | undefined) ?? []);
   const dataRoot = dataRootFrom(values.data as string | undefined);
   const runId = runIdFor(spec);
@@ -60,7 +61,10 @@ export async function runCommand({ positionals, values }: CommandArgs): Promise<
       memo: runMemo(spec, null),
     });
     say(`run ${runId} (workflow ${handle.workflowId}) on ${session.address}`);
-    if (session.server && !session.server.foreground) say(`Web UI ${session.server.uiUrl} until the dev server idles out (SPECBIAS_SERVER_IDLE_S, default 300 s); to keep it, run \`specbias server\` in another terminal first`);
+    if (session.server && !session.server.foreground)
+      say(
+        `Web UI ${session.server.uiUrl} until the dev server idles out (SPECBIAS_SERVER_IDLE_S, default 300 s); to keep it, run \`specbias server\` in another terminal first`,
+      );
     const result = await waitWithProgress(handle);
     const rates = await readRates(dataRoot, result.runId);
     const seconds = (performance.now() - t0) / 1000;
@@ -74,8 +78,12 @@ export async function runCommand({ positionals, values }: CommandArgs): Promise<
       });
     } else {
       print(summaryTable(rates));
-      say(`\n${result.runId} completed in ${seconds.toFixed(1)} s (engine ${result.engine}/${result.backend}); manifest ${join(dataRoot, result.manifest)}`);
-      say(`query it: ${invocation()} sql "SELECT * FROM rates WHERE run_id = '${result.runId}'"; explore it: ${invocation()} report ${result.runId}`);
+      say(
+        `\n${result.runId} completed in ${seconds.toFixed(1)} s (engine ${result.engine}/${result.backend}); manifest ${join(dataRoot, result.manifest)}`,
+      );
+      say(
+        `query it: ${invocation()} sql "SELECT * FROM rates WHERE run_id = '${result.runId}'"; explore it: ${invocation()} report ${result.runId}`,
+      );
     }
     return 0;
   } catch (err) {
@@ -156,7 +164,19 @@ export function jsonRate(r: RateRow) {
 export function summaryTable(rates: RateRow[]): string {
   const over = (a: number | null, b: number | null) => (a === null || b === null || b === 0 ? null : a / b);
   return formatTable(
-    ['degree', 'fitted rate', 'init kernel rate', 'kernel rate', 'theory rate', 'fitted/init', 'fitted/kernel', 'fitted/theory', 'r2', 'points', 'note'],
+    [
+      'degree',
+      'fitted rate',
+      'init kernel rate',
+      'kernel rate',
+      'theory rate',
+      'fitted/init',
+      'fitted/kernel',
+      'fitted/theory',
+      'r2',
+      'points',
+      'note',
+    ],
     rates.map((r) => [
       r.degree,
       formatNumber(r.fittedRate),
@@ -174,7 +194,14 @@ export function summaryTable(rates: RateRow[]): string {
 }
 
 /** A sweep: one child pipeline per grid point, then a table of every point's rates. */
-async function runSweep(session: Session, spec: PipelineSpec, dataRoot: string, json: boolean, t0: number, replicates = false): Promise<number> {
+async function runSweep(
+  session: Session,
+  spec: PipelineSpec,
+  dataRoot: string,
+  json: boolean,
+  t0: number,
+  replicates = false,
+): Promise<number> {
   const sweepId = runIdFor(spec);
   const handle = await session.client.workflow.start(SWEEP_WORKFLOW, {
     taskQueue: TASK_QUEUE,
@@ -184,7 +211,14 @@ async function runSweep(session: Session, spec: PipelineSpec, dataRoot: string, 
     memo: runMemo(spec, null),
   });
   say(`sweep ${sweepId} on ${session.address}`);
-  const labels = new Map(sweepPoints(spec).map(({ runId, params }) => [runId, Object.entries(params).map(([k, v]) => `${k.split('.').at(-1)}=${JSON.stringify(v)}`).join(' ')]));
+  const labels = new Map(
+    sweepPoints(spec).map(({ runId, params }) => [
+      runId,
+      Object.entries(params)
+        .map(([k, v]) => `${k.split('.').at(-1)}=${JSON.stringify(v)}`)
+        .join(' '),
+    ]),
+  );
   const tty = process.stderr.isTTY;
   let shown = -1;
   const timer = setInterval(() => {
@@ -222,14 +256,27 @@ async function runSweep(session: Session, spec: PipelineSpec, dataRoot: string, 
     }
     const summaries = [...groups.values()].map((group) => {
       const { seed: _seed, ...params } = group[0]!.params;
-      return { params, replicates: group.map((p) => p.runId), rates: summarizeReplicates(group.filter((p) => p.status === 'completed').map((p) => p.rates)) };
+      return {
+        params,
+        replicates: group.map((p) => p.runId),
+        rates: summarizeReplicates(group.filter((p) => p.status === 'completed').map((p) => p.rates)),
+      };
     });
     if (json) {
       const only = summaries.length === 1 ? summaries[0]! : null;
-      printJson(only ? { sweepId, status: result.status, replicates: only.replicates, rates: only.rates } : { sweepId, status: result.status, points: summaries });
+      printJson(
+        only
+          ? { sweepId, status: result.status, replicates: only.replicates, rates: only.rates }
+          : { sweepId, status: result.status, points: summaries },
+      );
     } else {
       for (const s of summaries) {
-        if (Object.keys(s.params).length) print(Object.entries(s.params).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(' '));
+        if (Object.keys(s.params).length)
+          print(
+            Object.entries(s.params)
+              .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
+              .join(' '),
+          );
         print(`replicates: ${s.replicates.join(', ')}`);
         print(
           formatTable(
@@ -252,21 +299,32 @@ async function runSweep(session: Session, spec: PipelineSpec, dataRoot: string, 
     return result.status === 'completed' ? 0 : 1;
   }
   if (json) {
-    printJson({ sweepId, status: result.status, points: points.map((p) => ({ ...p, rates: p.rates.map((r) => ({ degree: r.degree, fittedRate: r.fittedRate, theoryRate: r.theoryRate, ratio: r.ratio })) })) });
+    printJson({
+      sweepId,
+      status: result.status,
+      points: points.map((p) => ({
+        ...p,
+        rates: p.rates.map((r) => ({ degree: r.degree, fittedRate: r.fittedRate, theoryRate: r.theoryRate, ratio: r.ratio })),
+      })),
+    });
   } else {
     const degrees = [...new Set(points.flatMap((p) => p.rates.map((r) => r.degree)))].sort((a, b) => a - b);
     print(
       formatTable(
         ['point', ...degrees.map((d) => `rate k=${d}`), 'run', 'status'],
         points.map((p) => [
-          Object.entries(p.params).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(' '),
+          Object.entries(p.params)
+            .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
+            .join(' '),
           ...degrees.map((d) => formatNumber(p.rates.find((r) => r.degree === d)?.fittedRate ?? null)),
           p.runId,
           p.status,
         ]),
       ),
     );
-    say(`\n${sweepId} ${result.status}: ${result.pointsDone}/${result.pointsTotal} points in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+    say(
+      `\n${sweepId} ${result.status}: ${result.pointsDone}/${result.pointsTotal} points in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
+    );
     for (const [runId, error] of failed) say(`  ${runId} failed: ${error}`);
   }
   return result.failed.length ? 1 : 0;

@@ -87,7 +87,12 @@ export async function listRuns(database: string, where?: string, sort?: string):
       },
       rates: rates
         .filter((x) => x.run_id === r.run_id)
-        .map((x) => ({ degree: Number(x.degree), fittedRate: num(x.fitted_rate), theoryRate: num(x.theory_rate), kernelRate: num(x.kernel_rate) })),
+        .map((x) => ({
+          degree: Number(x.degree),
+          fittedRate: num(x.fitted_rate),
+          theoryRate: num(x.theory_rate),
+          kernelRate: num(x.kernel_rate),
+        })),
       startedAt: (r.started_at as string | null) ?? null,
       finishedAt: (r.finished_at as string | null) ?? null,
       seconds: num(r.seconds),
@@ -108,14 +113,61 @@ export async function runsCommand({ positionals, values }: CommandArgs): Promise
   const degrees = [...new Set(runs.flatMap((r) => r.rates.map((x) => x.degree)))].sort((a, b) => a - b);
   const rateOf = (r: RunListing, k: number) => r.rates.find((x) => x.degree === k)?.fittedRate ?? null;
   if (values.csv) {
-    const header = ['runId', 'name', 'sweepId', 'status', 'seconds', 'dim', 'n', 'width', 'theta', 'learningRate', 'steps', 'seed', 'engine', 'startedAt', ...degrees.map((k) => `rateK${k}`)];
-    const rows = runs.map((r) => [r.runId, r.name, r.sweepId, r.status, r.seconds, r.params.dim, r.params.n, r.params.width, r.params.theta, r.params.learningRate, r.params.steps, r.params.seed, r.params.engine, r.startedAt, ...degrees.map((k) => rateOf(r, k))]);
+    const header = [
+      'runId',
+      'name',
+      'sweepId',
+      'status',
+      'seconds',
+      'dim',
+      'n',
+      'width',
+      'theta',
+      'learningRate',
+      'steps',
+      'seed',
+      'engine',
+      'startedAt',
+      ...degrees.map((k) => `rateK${k}`),
+    ];
+    const rows = runs.map((r) => [
+      r.runId,
+      r.name,
+      r.sweepId,
+      r.status,
+      r.seconds,
+      r.params.dim,
+      r.params.n,
+      r.params.width,
+      r.params.theta,
+      r.params.learningRate,
+      r.params.steps,
+      r.params.seed,
+      r.params.engine,
+      r.startedAt,
+      ...degrees.map((k) => rateOf(r, k)),
+    ]);
     process.stdout.write(csvText(header, rows));
     return 0;
   }
   print(
     formatTable(
-      ['run', 'name', 'sweep', 'status', 'seconds', 'D', 'n', 'm', 'θ', 'η′', 'steps', 'seed', 'engine', ...degrees.map((k) => `rate k=${k}`)],
+      [
+        'run',
+        'name',
+        'sweep',
+        'status',
+        'seconds',
+        'D',
+        'n',
+        'm',
+        'θ',
+        'η′',
+        'steps',
+        'seed',
+        'engine',
+        ...degrees.map((k) => `rate k=${k}`),
+      ],
       runs.map((r) => [
         r.runId,
         r.name,

@@ -22,7 +22,9 @@ export async function specCommand({ positionals, values }: CommandArgs): Promise
   } else {
     process.stdout.write(`${JSON.stringify(JSON.parse(canonicalSpecJson(spec)), null, 2)}\n`);
     const need = estimateResources(spec);
-    say(`spec hash ${specHash(spec)}  run id ${runIdFor(spec)}  estimated peak memory ${bytes(need.memoryBytes)}, artifacts ${bytes(need.diskBytes)}`);
+    say(
+      `spec hash ${specHash(spec)}  run id ${runIdFor(spec)}  estimated peak memory ${bytes(need.memoryBytes)}, artifacts ${bytes(need.diskBytes)}`,
+    );
   }
   return 0;
 }

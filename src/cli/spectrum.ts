@@ -15,7 +15,8 @@ function intFlag(values: CommandArgs['values'], name: string, min: number, max: 
     throw new CliError(`spectrum: --${name} is required`, 2);
   }
   const v = Number(raw);
-  if (!Number.isInteger(v) || v < min || v > max) throw new CliError(`spectrum: --${name} must be an integer in [${min}, ${max}], got ${String(raw)}`, 2);
+  if (!Number.isInteger(v) || v < min || v > max)
+    throw new CliError(`spectrum: --${name} must be an integer in [${min}, ${max}], got ${String(raw)}`, 2);
   return v;
 }
 
@@ -46,7 +47,8 @@ export async function spectrumCommand({ values }: CommandArgs): Promise<number> 
   // The family's quadrature carries every degree at once and is validated to k = 50.
   const maxDegree = intFlag(values, 'max-degree', 0, isPaperModel(model) ? 200 : 50);
   const lr = values['learning-rate'] === undefined ? null : Number(values['learning-rate']);
-  if (lr !== null && !(lr > 0)) throw new CliError(`spectrum: --learning-rate must be a positive number, got ${String(values['learning-rate'])}`, 2);
+  if (lr !== null && !(lr > 0))
+    throw new CliError(`spectrum: --learning-rate must be a positive number, got ${String(values['learning-rate'])}`, 2);
   // The paper's network keeps its closed-form path (ntk.ts); every other member uses the family's.
   const rows: Row[] = isPaperModel(model) ? ntkSpectrum(dim, maxDegree) : familySpectrum(dim, maxDegree, model);
   if (values.json) {

@@ -23,7 +23,8 @@ async function readStdin(): Promise<string> {
 async function sqlText({ positionals, values }: CommandArgs): Promise<string> {
   const file = values.file as string | undefined;
   if (positionals.length > 1) throw new CliError(`sql: expected one QUERY argument, quoted; got ${positionals.length} (${USAGE})`, 2);
-  if (file !== undefined && positionals.length) throw new CliError(`sql: give the query as an argument or with -f FILE, not both (${USAGE})`, 2);
+  if (file !== undefined && positionals.length)
+    throw new CliError(`sql: give the query as an argument or with -f FILE, not both (${USAGE})`, 2);
   if (positionals.length) return positionals[0]!;
   if (file === '-' || (file === undefined && !process.stdin.isTTY)) return readStdin();
   if (file !== undefined) {
@@ -49,10 +50,20 @@ export async function sqlCommand(args: CommandArgs): Promise<number> {
     // One JSON style: a JSON column named spec comes out as an object, not a string.
     printJson(rows.map((r) => (typeof r.spec === 'string' && r.spec.startsWith('{') ? { ...r, spec: JSON.parse(r.spec) as unknown } : r)));
   } else if (values.csv) {
-    process.stdout.write(csvText(cols, rows.map((r) => cols.map((c) => r[c]))));
+    process.stdout.write(
+      csvText(
+        cols,
+        rows.map((r) => cols.map((c) => r[c])),
+      ),
+    );
   } else {
     const show = (v: unknown) => (v === null || v === undefined ? null : typeof v === 'object' ? JSON.stringify(v) : String(v));
-    process.stdout.write(`${formatTable(cols, rows.map((r) => cols.map((c) => show(r[c]))))}\n(${rows.length} row${rows.length === 1 ? '' : 's'})\n`);
+    process.stdout.write(
+      `${formatTable(
+        cols,
+        rows.map((r) => cols.map((c) => show(r[c]))),
+      )}\n(${rows.length} row${rows.length === 1 ? '' : 's'})\n`,
+    );
   }
   return 0;
 }

@@ -35,7 +35,15 @@ export async function statusCommand({ positionals, values }: CommandArgs): Promi
   print(
     formatTable(
       ['run', 'name', 'status', 'engine', 'started', 'seconds', 'reruns'],
-      runs.map((r) => [r.runId, r.name, r.status, `${r.params.engine}/${r.params.backend}`, r.startedAt, r.seconds === null ? null : r.seconds.toFixed(1), r.reruns]),
+      runs.map((r) => [
+        r.runId,
+        r.name,
+        r.status,
+        `${r.params.engine}/${r.params.backend}`,
+        r.startedAt,
+        r.seconds === null ? null : r.seconds.toFixed(1),
+        r.reruns,
+      ]),
     ),
   );
   // A failed run's one line, so no one has to dig it out of Temporal's history.

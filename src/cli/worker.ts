@@ -15,7 +15,13 @@ export async function workerCommand({ values }: CommandArgs): Promise<number> {
   quietRuntime();
   const connection = await Connection.connect({ address });
   const native = await NativeConnection.connect({ address });
-  const worker = await createSpecbiasWorker({ connection: native, namespace, dataRoot, client: new Client({ connection, namespace }), log: say });
+  const worker = await createSpecbiasWorker({
+    connection: native,
+    namespace,
+    dataRoot,
+    client: new Client({ connection, namespace }),
+    log: say,
+  });
   // Worker.run installs its own SIGINT/SIGTERM handlers and drains before returning.
   say(`specbias worker on ${address}, namespace ${namespace}, task queue ${TASK_QUEUE}, data ${dataRoot} (Ctrl-C to stop)`);
   await worker.run();

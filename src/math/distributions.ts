@@ -63,19 +63,11 @@ export interface GaussianMixtureDistribution {
 }
 
 export type Distribution =
-  | UniformDistribution
-  | PiecewiseUniformDistribution
-  | AnisotropicGaussianDistribution
-  | GaussianMixtureDistribution;
+  UniformDistribution | PiecewiseUniformDistribution | AnisotropicGaussianDistribution | GaussianMixtureDistribution;
 
 export type DistributionKind = Distribution['kind'];
 
-export const DISTRIBUTION_KINDS: readonly DistributionKind[] = [
-  'uniform',
-  'piecewise-uniform',
-  'anisotropic-gaussian',
-  'gaussian-mixture',
-];
+export const DISTRIBUTION_KINDS: readonly DistributionKind[] = ['uniform', 'piecewise-uniform', 'anisotropic-gaussian', 'gaussian-mixture'];
 
 /** Sampling that cannot go on (a region too small for rejection sampling); `parameter` names the cause, e.g. `piecewise-uniform.threshold`. */
 export class DistributionError extends Error {
@@ -306,4 +298,3 @@ function norm(v: ArrayLike<number>): number {
   for (let i = 0; i < v.length; i++) s += v[i] * v[i];
   return Math.sqrt(s);
 }
-

@@ -43,7 +43,9 @@ function lapackFor(opts: SymmetricEigenOptions): NativeAddon | null {
   const addon = loadNative();
   const lapack = addon && addon.info().lapack ? addon : null;
   if (method === 'lapack-dsyevd' && !lapack) {
-    const why = addon ? 'the native addon was built without LAPACK (`npm run build:native` brings OpenBLAS from the PyPI wheel scipy-openblas32, or set SPECBIAS_BLAS=/path/to/libopenblas.so)' : nativeUnavailableReason();
+    const why = addon
+      ? 'the native addon was built without LAPACK (`npm run build:native` brings OpenBLAS from the PyPI wheel scipy-openblas32, or set SPECBIAS_BLAS=/path/to/libopenblas.so)'
+      : nativeUnavailableReason();
     throw new Error(`eigen method lapack-dsyevd is not available: ${why}`);
   }
   return lapack;
@@ -82,11 +84,7 @@ export function symmetricEigen(a: Float64Array, n: number, opts: SymmetricEigenO
  * free. LAPACK runs on a libuv thread; ml-matrix in a `node:worker_threads` worker, to which the
  * matrix is copied and its copy transferred (the worker ends after one call).
  */
-export function symmetricEigenInWorker(
-  a: Float64Array,
-  n: number,
-  opts: SymmetricEigenOptions = {},
-): Promise<SymmetricEigenResult> {
+export function symmetricEigenInWorker(a: Float64Array, n: number, opts: SymmetricEigenOptions = {}): Promise<SymmetricEigenResult> {
   checkSquare(a, n);
   const wantVectors = opts.vectors === true;
   const lapack = lapackFor(opts);

@@ -63,14 +63,19 @@ export const GAP_CLUSTER_FLOOR = 1e-12;
 export function clusterByGaps(values: Float64Array, count: number): Int32Array {
   if (!Number.isInteger(count) || count < 1) throw new RangeError(`clusterByGaps: count must be an integer >= 1, got ${count}`);
   for (let j = 1; j < values.length; j++) {
-    if (!(values[j] <= values[j - 1])) throw new RangeError(`clusterByGaps: values must be sorted descending; values[${j}] = ${values[j]} > values[${j - 1}] = ${values[j - 1]}`);
+    if (!(values[j] <= values[j - 1]))
+      throw new RangeError(
+        `clusterByGaps: values must be sorted descending; values[${j}] = ${values[j]} > values[${j - 1}] = ${values[j - 1]}`,
+      );
   }
   const out = new Int32Array(values.length).fill(-1);
   const floor = values.length > 0 ? GAP_CLUSTER_FLOOR * values[0] : 0;
   let m = 0;
   while (m < values.length && values[m] > floor) m++;
   if (m < count) {
-    throw new RangeError(`clusterByGaps: ${count} clusters need at least ${count} eigenvalues above ${GAP_CLUSTER_FLOOR} x the largest, got ${m}`);
+    throw new RangeError(
+      `clusterByGaps: ${count} clusters need at least ${count} eigenvalues above ${GAP_CLUSTER_FLOOR} x the largest, got ${m}`,
+    );
   }
   const gaps = Array.from({ length: m - 1 }, (_, j) => ({ j, gap: Math.log(values[j]) - Math.log(values[j + 1]) }));
   const cuts = gaps
@@ -100,7 +105,8 @@ export function eigenspaceProjection(residual: Float64Array, vectors: Float64Arr
   if (vectors.length !== n * n) throw new RangeError(`eigenspaceProjection: vectors has length ${vectors.length}, expected n*n = ${n * n}`);
   let total = 0;
   for (const j of indices) {
-    if (!Number.isInteger(j) || j < 0 || j >= n) throw new RangeError(`eigenspaceProjection: index ${j} is not a column of an ${n} x ${n} matrix`);
+    if (!Number.isInteger(j) || j < 0 || j >= n)
+      throw new RangeError(`eigenspaceProjection: index ${j} is not a column of an ${n} x ${n} matrix`);
     let s = 0;
     for (let i = 0; i < n; i++) s += vectors[i * n + j] * residual[i];
     total += s * s;

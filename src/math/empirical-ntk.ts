@@ -158,7 +158,8 @@ export async function empiricalNtkGram(
  * rate along that part.
  */
 export function directionalRelativeDifference(a: Float64Array, b: Float64Array, n: number, v: Float64Array): number {
-  if (a.length !== n * n || b.length !== n * n || v.length !== n) throw new RangeError(`directionalRelativeDifference: need n x n matrices and a length-n vector (n = ${n})`);
+  if (a.length !== n * n || b.length !== n * n || v.length !== n)
+    throw new RangeError(`directionalRelativeDifference: need n x n matrices and a length-n vector (n = ${n})`);
   let qa = 0;
   let qb = 0;
   for (let i = 0; i < n; i++) {

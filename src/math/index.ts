@@ -14,16 +14,7 @@ export { Prng, type PrngState } from './prng.js';
 export { lgamma } from './gamma.js';
 export { gegenbauer, gegenbauerAll, multiplicity } from './gegenbauer.js';
 export { gaussLegendre, gaussHermite, normalTrapezoid, type QuadratureRule } from './quadrature.js';
-export {
-  kappa,
-  mu,
-  ntkSpectrum,
-  ntkGram,
-  theoryRate,
-  sphereAreaRatio,
-  NUMERICAL_ZERO_TOLERANCE,
-  type SpectrumEntry,
-} from './ntk.js';
+export { kappa, mu, ntkSpectrum, ntkGram, theoryRate, sphereAreaRatio, NUMERICAL_ZERO_TOLERANCE, type SpectrumEntry } from './ntk.js';
 export {
   ACTIVATIONS,
   C_SIGMA,
@@ -79,6 +70,12 @@ export {
   zonalEnergies,
   GAP_CLUSTER_FLOOR,
 } from './eigenspace.js';
-export { empiricalNtk, empiricalNtkCross, empiricalNtkGram, directionalRelativeDifference, relativeFrobeniusError } from './empirical-ntk.js';
+export {
+  empiricalNtk,
+  empiricalNtkCross,
+  empiricalNtkGram,
+  directionalRelativeDifference,
+  relativeFrobeniusError,
+} from './empirical-ntk.js';
 export { finiteWidthTwin, type FiniteWidthTwin, type FiniteWidthTwinInput } from './finite-width-twin.js';
 export { regularizedBeta, slopeInterval, studentTCdf, studentTQuantile, tInterval, type TInterval } from './student-t.js';

@@ -185,6 +185,7 @@ function checkEigen(values: Float64Array, vectors: Float64Array, n: number): voi
 
 function checkRun(r0: Float64Array, n: number, name: string, learningRate: number, steps: number[]): void {
   if (r0.length !== n) throw new RangeError(`${name} has length ${r0.length}, expected n = ${n}`);
-  if (!Number.isFinite(learningRate) || learningRate <= 0) throw new RangeError(`learningRate must be a finite number > 0, got ${learningRate}`);
+  if (!Number.isFinite(learningRate) || learningRate <= 0)
+    throw new RangeError(`learningRate must be a finite number > 0, got ${learningRate}`);
   for (const t of steps) if (!Number.isInteger(t) || t < 0) throw new RangeError(`steps must be integers >= 0, got ${t}`);
 }

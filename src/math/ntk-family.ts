@@ -55,7 +55,11 @@ export const C_SIGMA: Readonly<Record<Activation, number>> = Object.freeze({ rel
 export const EXPECTATION_ERROR = 1e-14;
 
 /** The first problem with a model's parameters, naming the field, or null when it is valid. */
-export function modelFamilyProblem(model: { depth?: unknown; bias?: unknown; activation?: unknown }): { field: 'depth' | 'bias' | 'activation'; detail: string } | null {
+export function modelFamilyProblem(model: {
+  depth?: unknown;
+  bias?: unknown;
+  activation?: unknown;
+}): { field: 'depth' | 'bias' | 'activation'; detail: string } | null {
   const { depth, bias, activation } = model;
   if (typeof depth !== 'number' || !Number.isInteger(depth) || depth < 2 || depth > MAX_DEPTH) {
     return { field: 'depth', detail: `must be an integer in [2, ${MAX_DEPTH}] (the number of weight layers), got ${String(depth)}` };
@@ -95,7 +99,8 @@ interface Layer {
  * overflow there). Order 0 gives the value alone, for every activation.
  */
 export function familyKernelJet(model: ModelFamily, theta: number, order: number): Jet {
-  if (order > 0 && !hasClosedForm(model.activation)) throw new RangeError(`kernel derivatives need a closed form; ${model.activation} has values only`);
+  if (order > 0 && !hasClosedForm(model.activation))
+    throw new RangeError(`kernel derivatives need a closed form; ${model.activation} has values only`);
   const b2 = model.bias * model.bias;
   const t = Math.cos(theta);
   const u = Math.sin(theta) ** 2;
@@ -145,7 +150,8 @@ function reluLayer(prev: Layer, b2: number): { next: Layer; dot: Jet } {
   const rho = prev.sigma.scale(1 / a);
   const sinPhi = oneMinusRho.mul(onePlusRho).sqrt();
   const g0 = oneMinusRho.value;
-  const phi0 = g0 <= 1 ? 2 * Math.asin(Math.sqrt(Math.max(0, g0) / 2)) : Math.PI - 2 * Math.asin(Math.sqrt(Math.max(0, onePlusRho.value) / 2));
+  const phi0 =
+    g0 <= 1 ? 2 * Math.asin(Math.sqrt(Math.max(0, g0) / 2)) : Math.PI - 2 * Math.asin(Math.sqrt(Math.max(0, onePlusRho.value) / 2));
   // d phi = -d rho / sin phi = d(1 - rho) / sin phi.
   const phi = oneMinusRho.derivative().div(sinPhi).integral(phi0);
   const piMinusPhi = phi.scale(-1).add(Math.PI);
@@ -166,7 +172,7 @@ function sinMinusPhiCos(phi: number): number {
   let term = phi; // phi^(2n+1) / (2n+1)! at n = 0
   let sum = 0;
   for (let n = 1; n < 20; n++) {
-    term *= -p2 / ((2 * n) * (2 * n + 1));
+    term *= -p2 / (2 * n * (2 * n + 1));
     sum -= 2 * n * term;
   }
   return sum;
@@ -214,7 +220,10 @@ function quadratureLayer(activation: 'tanh' | 'gelu', prev: Layer, b2: number): 
   for (let i = 0; i < rule.nodes.length; i++) square += rule.weights[i] * f(sqrtA * rule.nodes[i]) ** 2;
   const diag = c * square + b2;
   const sigma = Jet.constant(c * both + b2, 0);
-  return { next: { sigma, gap: Jet.constant(diag - sigma.value, 0), rim: Jet.constant(diag + sigma.value, 0), diag }, dot: Jet.constant(c * derivatives, 0) };
+  return {
+    next: { sigma, gap: Jet.constant(diag - sigma.value, 0), rim: Jet.constant(diag + sigma.value, 0), diag },
+    dot: Jet.constant(c * derivatives, 0),
+  };
 }
 
 /**
@@ -338,7 +347,10 @@ export function familySpectrum(dim: number, maxDegree: number, model: ModelFamil
  * on [-1, 1], so they fall geometrically). `error` is the sum of that top quarter, a bound on the
  * interpolation error; `at` uses Clenshaw's recurrence.
  */
-export function chebyshevInterpolant(fOfAngle: (theta: number) => number, maxPoints = 1024): { at: (t: number) => number; error: number; points: number } {
+export function chebyshevInterpolant(
+  fOfAngle: (theta: number) => number,
+  maxPoints = 1024,
+): { at: (t: number) => number; error: number; points: number } {
   let coefficients = new Float64Array(0);
   let error = Infinity;
   let n = 16;

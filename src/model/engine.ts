@@ -129,7 +129,8 @@ export async function trainNetwork(input: TrainInput, hooks: TrainHooks): Promis
   if (input.engine === 'native' || input.engine === 'auto') {
     const addon = loadNative();
     if (addon) return trainNative(input, hooks, addon);
-    if (input.engine === 'native') throw new Error(`training.engine native is not available: ${nativeUnavailableReason()}; use engine auto or tfjs-wasm`);
+    if (input.engine === 'native')
+      throw new Error(`training.engine native is not available: ${nativeUnavailableReason()}; use engine auto or tfjs-wasm`);
     warnNativeOnce();
   }
   return trainTfjs(input, hooks);
@@ -157,7 +158,8 @@ export async function resolveEngine(requested: EngineName): Promise<ResolvedEngi
   if (requested === 'native' || requested === 'auto') {
     const addon = loadNative();
     if (addon) return { engine: 'native', id: `native/${addon.info().isa}` };
-    if (requested === 'native') throw new Error(`training.engine native is not available: ${nativeUnavailableReason()}; use engine auto or tfjs-wasm`);
+    if (requested === 'native')
+      throw new Error(`training.engine native is not available: ${nativeUnavailableReason()}; use engine auto or tfjs-wasm`);
     warnNativeOnce();
   }
   const lease = await acquireBackend(requested);
@@ -281,7 +283,6 @@ async function trainTfjs(input: TrainInput, hooks: TrainHooks): Promise<TrainRes
       w1.dispose();
       w2.dispose();
     }
-
   } finally {
     for (const t of owned) t.dispose();
     lease.release();
@@ -326,7 +327,8 @@ function checkInput(input: TrainInput): void {
   len('yTest', input.yTest, nTest);
   if (input.initial) {
     const w = input.initial;
-    if (w.width !== width || w.dim !== dim) throw new RangeError(`initial weights are ${w.width} x ${w.dim}, expected width x dim = ${width} x ${dim}`);
+    if (w.width !== width || w.dim !== dim)
+      throw new RangeError(`initial weights are ${w.width} x ${w.dim}, expected width x dim = ${width} x ${dim}`);
     len('initial.w1', w.w1, width * dim);
     len('initial.w2', w.w2, width);
   }

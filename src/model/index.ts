@@ -10,14 +10,7 @@
  * Convention everywhere: loss 1/(2n) sum r^2, weight step eta = eta' / (m theta^2) with
  * eta' = learningRate. The addon and tfjs are loaded lazily, on the first training run.
  */
-export {
-  initWeights,
-  forwardReference,
-  gdStepReference,
-  weightStepSize,
-  type NetworkWeights,
-  type WeightInit,
-} from './network.js';
+export { initWeights, forwardReference, gdStepReference, weightStepSize, type NetworkWeights, type WeightInit } from './network.js';
 export {
   trainNetwork,
   resolveEngine,

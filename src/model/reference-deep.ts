@@ -106,7 +106,12 @@ export function forwardDeep(w: DeepWeights, theta: number, x: Float64Array, n: n
  * Gradients of sum_i e_i f(x_i) with respect to every A_h, b_h, by backpropagation; with
  * e_i = -theta r_i / n they are the gradients of the loss.
  */
-function backward(w: DeepWeights, x: Float64Array, n: number, e: (i: number, out: number) => number): { a: Float64Array[]; b: Float64Array[] } {
+function backward(
+  w: DeepWeights,
+  x: Float64Array,
+  n: number,
+  e: (i: number, out: number) => number,
+): { a: Float64Array[]; b: Float64Array[] } {
   const { model, width: m, dim: d, a } = w;
   const { f, df } = activationPair(model.activation);
   const scale = Math.sqrt(C_SIGMA[model.activation] / m);

@@ -147,7 +147,10 @@ export function loadNative(): NativeAddon | null {
   if (!loaded) {
     const path = addonPath();
     if (!path) {
-      loaded = { addon: null, reason: 'native/build/Release/specbias_native.node is missing: run `node scripts/build-native.mjs` (needs g++, make, python3)' };
+      loaded = {
+        addon: null,
+        reason: 'native/build/Release/specbias_native.node is missing: run `node scripts/build-native.mjs` (needs g++, make, python3)',
+      };
     } else {
       try {
         const addon = createRequire(import.meta.url)(path) as NativeAddon;

@@ -60,7 +60,11 @@ export function ntkCheckKey(spec: PipelineSpec, samples: ArtifactRef): string {
  * in their last bits.
  */
 export function trainKey(spec: PipelineSpec, samples: ArtifactRef, engine: string): string {
-  return contentKey({ step: STEPS.train, params: { seed: spec.seed, model: spec.model, training: { ...spec.training, engine } }, inputs: [samples.sha256] });
+  return contentKey({
+    step: STEPS.train,
+    params: { seed: spec.seed, model: spec.model, training: { ...spec.training, engine } },
+    inputs: [samples.sha256],
+  });
 }
 
 /**
@@ -68,7 +72,10 @@ export function trainKey(spec: PipelineSpec, samples: ArtifactRef, engine: strin
  * twins' steps) and the twins (`analysis.twins`); the init twin also depends on the initial
  * weights: the seed and the model's width and init.
  */
-export function projectKey(spec: PipelineSpec, inputs: { samples: ArtifactRef; trajectory: ArtifactRef; gram: ArtifactRef | null; vectors: ArtifactRef | null }): string {
+export function projectKey(
+  spec: PipelineSpec,
+  inputs: { samples: ArtifactRef; trajectory: ArtifactRef; gram: ArtifactRef | null; vectors: ArtifactRef | null },
+): string {
   const { samples, trajectory, gram, vectors } = inputs;
   const twins = projectionTwins(spec);
   const init = twins.includes('init') ? { seed: spec.seed, width: spec.model.width, init: spec.model.init ?? 'gaussian' } : {};
@@ -86,5 +93,9 @@ export function projectionTwins(spec: PipelineSpec): readonly ('infinite' | 'ini
 
 /** rates.arrow: the run (its rows in DuckDB are the run's), the spectrum, projections and losses it was fitted from. */
 export function analyzeKey(runId: string, inputs: { spectrum: ArtifactRef; projections: ArtifactRef; losses: ArtifactRef }): string {
-  return contentKey({ step: STEPS.analyze, params: { runId }, inputs: [inputs.spectrum.sha256, inputs.projections.sha256, inputs.losses.sha256] });
+  return contentKey({
+    step: STEPS.analyze,
+    params: { runId },
+    inputs: [inputs.spectrum.sha256, inputs.projections.sha256, inputs.losses.sha256],
+  });
 }

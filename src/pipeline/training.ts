@@ -36,7 +36,9 @@ export async function trainWithCheckpoints(
   const { width, theta, init } = spec.model;
   const { steps, logEvery, learningRate } = spec.training;
   const chunk = chunkSteps(steps, logEvery);
-  let weights: NetworkWeights = resume ? await readWeights(store, resume.weights, width, s.dim) : initWeights(spec.seed, width, s.dim, init);
+  let weights: NetworkWeights = resume
+    ? await readWeights(store, resume.weights, width, s.dim)
+    : initWeights(spec.seed, width, s.dim, init);
   let step = resume?.step ?? 0;
   let parts = resume ? [...resume.parts] : [];
   let ran: EngineInfo = { engine: '', backend: '' };
@@ -47,7 +49,20 @@ export async function trainWithCheckpoints(
     const offset = step;
     const data = { xTrain: s.xTrain, yTrain: s.yTrain, nTrain: s.n, xTest: s.xTest, yTest: s.yTest, nTest: s.nTest, dim: s.dim };
     const result = await trainNetwork(
-      { ...data, width, theta, learningRate, steps: todo, logEvery, logSchedule: spec.training.logSchedule ?? 'geometric', firstStep: offset, seed: spec.seed, init, engine: engine.engine, initial: weights },
+      {
+        ...data,
+        width,
+        theta,
+        learningRate,
+        steps: todo,
+        logEvery,
+        logSchedule: spec.training.logSchedule ?? 'geometric',
+        firstStep: offset,
+        seed: spec.seed,
+        init,
+        engine: engine.engine,
+        initial: weights,
+      },
       {
         // A resumed chunk's step-0 log repeats the previous chunk's last one.
         onLog: (log) => void (offset === 0 || log.step > 0 ? logs.push({ ...log, step: log.step + offset }) : undefined),
@@ -67,8 +82,24 @@ export async function trainWithCheckpoints(
   if (!ran.engine) ran = await readEngine(store, parts.at(-1)!.losses);
   // The final artifacts are the parts concatenated; then the parts and checkpoints can go.
   const { name } = STEPS.train;
-  const trajectory = await store.writeTable(name, key, 'trajectory.arrow', await concatParts(store, parts.map((p) => p.trajectory)));
-  const losses = await store.writeTable(name, key, 'losses.arrow', await concatParts(store, parts.map((p) => p.losses)));
+  const trajectory = await store.writeTable(
+    name,
+    key,
+    'trajectory.arrow',
+    await concatParts(
+      store,
+      parts.map((p) => p.trajectory),
+    ),
+  );
+  const losses = await store.writeTable(
+    name,
+    key,
+    'losses.arrow',
+    await concatParts(
+      store,
+      parts.map((p) => p.losses),
+    ),
+  );
   await removeCheckpoints(store, key);
   return { trajectory, losses, ...ran };
 }

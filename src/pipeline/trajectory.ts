@@ -15,7 +15,12 @@ export interface EngineInfo {
 }
 
 /** The trajectory and loss tables of some logs (a part of a run, or all of it). */
-export function trajectoryTables(logs: TrainLog[], n: number, nTest: number, engine: EngineInfo): { trajectory: arrow.Table; losses: arrow.Table } {
+export function trajectoryTables(
+  logs: TrainLog[],
+  n: number,
+  nTest: number,
+  engine: EngineInfo,
+): { trajectory: arrow.Table; losses: arrow.Table } {
   const per = n + nTest;
   const rows = logs.length * per;
   const step = new Int32Array(rows);
@@ -69,7 +74,8 @@ export async function readTrajectory(store: ArtifactStore, ref: ArtifactRef, n: 
   const split = readStrings(traj, 'split');
   const residual = readFloat64(traj, 'residual');
   const per = n + nTest;
-  if (residual.length % per !== 0) throw new Error(`trajectory ${ref.path} has ${residual.length} rows, not a multiple of n + nTest = ${per}`);
+  if (residual.length % per !== 0)
+    throw new Error(`trajectory ${ref.path} has ${residual.length} rows, not a multiple of n + nTest = ${per}`);
   const steps: number[] = [];
   const train: Float64Array[] = [];
   const test: Float64Array[] = [];
@@ -89,5 +95,8 @@ export async function concatParts(store: ArtifactStore, refs: ArtifactRef[]): Pr
   const tables = [];
   for (const ref of refs) tables.push(await store.readTable(ref));
   const first = tables[0]!;
-  return new arrow.Table(first.schema, tables.flatMap((t) => t.batches.map((b) => new arrow.RecordBatch(first.schema, b.data))));
+  return new arrow.Table(
+    first.schema,
+    tables.flatMap((t) => t.batches.map((b) => new arrow.RecordBatch(first.schema, b.data))),
+  );
 }

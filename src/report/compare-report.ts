@@ -46,9 +46,7 @@ export function flattenSpec(value: unknown, prefix = '', out: Record<string, str
 export function differingFields(specs: unknown[]): { path: string; values: (string | null)[] }[] {
   const flat = specs.map((s) => flattenSpec(s));
   const paths = [...new Set(flat.flatMap((f) => Object.keys(f)))].sort();
-  return paths
-    .map((p) => ({ path: p, values: flat.map((f) => f[p] ?? null) }))
-    .filter((d) => new Set(d.values).size > 1);
+  return paths.map((p) => ({ path: p, values: flat.map((f) => f[p] ?? null) })).filter((d) => new Set(d.values).size > 1);
 }
 
 /** Columns of rate_summary that are an interval bound of the fitted rate (whatever the measure step names them). */
@@ -74,7 +72,9 @@ export async function buildCompareReport(input: ReportInput): Promise<ReportDocu
     const [lo, hi] = interval.map((c) => (row as unknown as Record<string, unknown>)[c]);
     return lo === null || lo === undefined ? base : `${base} [${formatValue(lo)}, ${formatValue(hi)}]`;
   };
-  const keys = [...new Map(rates.map((r) => [`${r.split}\u0000${r.degree}`, { split: r.split, degree: r.degree, theory: r.theory_rate }])).values()];
+  const keys = [
+    ...new Map(rates.map((r) => [`${r.split}\u0000${r.degree}`, { split: r.split, degree: r.degree, theory: r.theory_rate }])).values(),
+  ];
   const rateHeader = ['split', 'k', ...runs.map((r) => r.run_id), 'theory rate (first run)'];
   const rateRows = keys.map((k) => [
     k.split,
@@ -94,7 +94,8 @@ export async function buildCompareReport(input: ReportInput): Promise<ReportDocu
     figures.push({
       name: `compare-projection-${kind}-log`,
       heading: `Projection per degree (${kind}), every run overlaid`,
-      caption: 'Every projection curve of every run, coloured by run; solid the trained network, dashed its kernel-regime twin. Pick a degree in report.html to see one degree at a time.',
+      caption:
+        'Every projection curve of every run, coloured by run; solid the trained network, dashed its kernel-regime twin. Pick a degree in report.html to see one degree at a time.',
       spec: projectionViewSpec({ rows, rates: [], kind, scale: 'log', subject, runLabels: labels }),
     });
   }
@@ -121,7 +122,13 @@ export async function buildCompareReport(input: ReportInput): Promise<ReportDocu
     '',
     RATES_LEGEND,
     '',
-    rateRows.length ? markdownTable(rateHeader, rateRows, rateHeader.map((_, j) => (j === 0 ? 'l' : 'r'))) : '_No rates._',
+    rateRows.length
+      ? markdownTable(
+          rateHeader,
+          rateRows,
+          rateHeader.map((_, j) => (j === 0 ? 'l' : 'r')),
+        )
+      : '_No rates._',
     '',
     '## Figures',
     '',
@@ -147,14 +154,25 @@ export async function buildCompareReport(input: ReportInput): Promise<ReportDocu
           ]
         : []),
       ...(losses.length
-        ? [{ id: 'compare-loss', heading: 'Loss', caption: 'The loss of each run, coloured by run.', specs: { linear: lossViewSpec(losses, 'linear', subject, labels), log: lossViewSpec(losses, 'log', subject, labels) } }]
+        ? [
+            {
+              id: 'compare-loss',
+              heading: 'Loss',
+              caption: 'The loss of each run, coloured by run.',
+              specs: { linear: lossViewSpec(losses, 'linear', subject, labels), log: lossViewSpec(losses, 'log', subject, labels) },
+            },
+          ]
         : []),
     ],
     sections: [
       '<h2 id="parameters">Parameters that differ</h2>',
       paramRows.length ? htmlTable(paramHeader, paramRows) : '<p><em>The runs have the same spec.</em></p>',
       '<h2 id="rates">Fitted rates</h2>',
-      htmlTable(rateHeader, rateRows, rateHeader.map((_, j) => j > 0)),
+      htmlTable(
+        rateHeader,
+        rateRows,
+        rateHeader.map((_, j) => j > 0),
+      ),
     ],
     degrees: [...new Set(rates.map((r) => r.degree))].sort((a, b) => a - b),
   };

@@ -50,7 +50,11 @@ export const LOG_AXIS = {
 
 /** Adds the house style to a spec. */
 export function styled(spec: TopLevelSpec): TopLevelSpec {
-  return { $schema: 'https://vega.github.io/schema/vega-lite/v6.json', ...spec, config: { ...FIGURE_CONFIG, ...(spec.config ?? {}) } } as TopLevelSpec;
+  return {
+    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    ...spec,
+    config: { ...FIGURE_CONFIG, ...(spec.config ?? {}) },
+  } as TopLevelSpec;
 }
 
 /** Positive finite numbers only: what a log scale can show. */

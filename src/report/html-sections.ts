@@ -22,7 +22,9 @@ export function ratesHtml(rows: Record<string, unknown>[], perRun: boolean): str
   if (rows.length === 0) return '<p><em>No fitted rates.</em></p>';
   const columns = Object.keys(rows[0]!).filter((c) => !RUN_COLUMNS.has(c) && (perRun || c !== 'run_id'));
   const numeric = columns.map((c) => rows.some((r) => typeof r[c] === 'number'));
-  const body = rows.map((r) => columns.map((c) => (c === 'degree' || c.endsWith('points') || c.startsWith('window') ? formatCount(r[c]) : formatValue(r[c]))));
+  const body = rows.map((r) =>
+    columns.map((c) => (c === 'degree' || c.endsWith('points') || c.startsWith('window') ? formatCount(r[c]) : formatValue(r[c]))),
+  );
   return htmlTable(columns, body, numeric);
 }
 

@@ -44,9 +44,17 @@ const MAX_POINTS = 300;
 export function fitLines(rows: ProjectionPoint[], rates: FitWindowRow[], kind: string): (ProjectionPoint & { curve: string })[] {
   const out: (ProjectionPoint & { curve: string })[] = [];
   for (const r of rates) {
-    if (r.kind !== kind || r.window_start === null || r.window_end === null || r.fitted_rate === null || !Number.isFinite(r.fitted_rate)) continue;
+    if (r.kind !== kind || r.window_start === null || r.window_end === null || r.fitted_rate === null || !Number.isFinite(r.fitted_rate))
+      continue;
     const inWindow = rows.filter(
-      (p) => (p.run_id ?? r.run_id) === r.run_id && p.split === r.split && p.degree === r.degree && p.source === 'network' && p.step >= r.window_start! && p.step <= r.window_end! && p.value > 0,
+      (p) =>
+        (p.run_id ?? r.run_id) === r.run_id &&
+        p.split === r.split &&
+        p.degree === r.degree &&
+        p.source === 'network' &&
+        p.step >= r.window_start! &&
+        p.step <= r.window_end! &&
+        p.value > 0,
     );
     if (inWindow.length < 2) continue;
     const meanT = inWindow.reduce((a, p) => a + p.step, 0) / inWindow.length;
@@ -54,7 +62,15 @@ export function fitLines(rows: ProjectionPoint[], rates: FitWindowRow[], kind: s
     const lnA = meanLn + r.fitted_rate * meanT;
     for (let i = 0; i <= 24; i++) {
       const step = r.window_start + ((r.window_end - r.window_start) * i) / 24;
-      out.push({ run_id: r.run_id, split: r.split, degree: r.degree, source: 'fit', step, value: Math.exp(lnA - r.fitted_rate * step), curve: CURVES.fit });
+      out.push({
+        run_id: r.run_id,
+        split: r.split,
+        degree: r.degree,
+        source: 'fit',
+        step,
+        value: Math.exp(lnA - r.fitted_rate * step),
+        curve: CURVES.fit,
+      });
     }
   }
   return out;
@@ -83,10 +99,18 @@ export function projectionViewSpec(input: ProjectionViewInput): TopLevelSpec {
   }));
   const fits = runLabels ? [] : fitLines(input.rows, input.rates, kind).filter((r) => keep(r.value));
   // |v̂ᵀr| crossing zero draws a V on a log axis: mark those points (see signChanges).
-  const dips = kind === 'target' && scale === 'log' ? [...signChanges(input.rows.filter((r) => keep(r.value)))].map((r) => ({ ...r, ...(runLabels ? { run: runLabels.get(r.run_id ?? '') ?? r.run_id } : {}) })) : [];
+  const dips =
+    kind === 'target' && scale === 'log'
+      ? [...signChanges(input.rows.filter((r) => keep(r.value)))].map((r) => ({
+          ...r,
+          ...(runLabels ? { run: runLabels.get(r.run_id ?? '') ?? r.run_id } : {}),
+        }))
+      : [];
   const splits = [...new Set(data.map((r) => r.split))].sort((a, b) => (a === 'train' ? -1 : b === 'train' ? 1 : a.localeCompare(b)));
   const degrees = [...new Set(data.map((r) => r.degree))].sort((a, b) => a - b);
-  const curves = [CURVES.network, CURVES.kernel, CURVES.fit].filter((c) => data.some((r) => r.curve === c) || fits.some((r) => r.curve === c));
+  const curves = [CURVES.network, CURVES.kernel, CURVES.fit].filter(
+    (c) => data.some((r) => r.curve === c) || fits.some((r) => r.curve === c),
+  );
   const label = KIND_LABELS[kind] ?? { axis: `projection (${kind})` };
   const x = { field: 'step', type: 'quantitative', title: 'gradient-descent step t' };
   const y = {
@@ -97,8 +121,20 @@ export function projectionViewSpec(input: ProjectionViewInput): TopLevelSpec {
     axis: scale === 'log' ? LOG_AXIS : {},
   };
   const color = runLabels
-    ? { field: 'run', type: 'nominal', title: 'run', legend: { symbolType: 'stroke' }, scale: { domain: [...new Set(runLabels.values())], scheme: 'tableau10' } }
-    : { field: 'degree', type: 'nominal', title: 'degree k', legend: { symbolType: 'stroke' }, scale: { domain: degrees, scheme: DEGREE_SCHEME } };
+    ? {
+        field: 'run',
+        type: 'nominal',
+        title: 'run',
+        legend: { symbolType: 'stroke' },
+        scale: { domain: [...new Set(runLabels.values())], scheme: 'tableau10' },
+      }
+    : {
+        field: 'degree',
+        type: 'nominal',
+        title: 'degree k',
+        legend: { symbolType: 'stroke' },
+        scale: { domain: degrees, scheme: DEGREE_SCHEME },
+      };
   const strokeDash = {
     field: 'curve',
     type: 'nominal',
@@ -106,7 +142,11 @@ export function projectionViewSpec(input: ProjectionViewInput): TopLevelSpec {
     legend: { symbolType: 'stroke', symbolSize: 300 },
     scale: { domain: curves, range: curves.map((c) => (c === CURVES.kernel ? [6, 4] : c === CURVES.fit ? [2, 2] : [1, 0])) },
   };
-  const detail = [{ field: 'degree', type: 'nominal' }, { field: 'source', type: 'nominal' }, ...(runLabels ? [{ field: 'run', type: 'nominal' }] : [])];
+  const detail = [
+    { field: 'degree', type: 'nominal' },
+    { field: 'source', type: 'nominal' },
+    ...(runLabels ? [{ field: 'run', type: 'nominal' }] : []),
+  ];
   const tooltip = [
     ...(runLabels ? [{ field: 'run', title: 'run' }] : []),
     { field: 'degree', title: 'degree k' },
@@ -138,7 +178,15 @@ export function projectionViewSpec(input: ProjectionViewInput): TopLevelSpec {
               data: { values: dips.filter((r) => r.split === split) },
               transform: [DEGREE_FILTER],
               mark: { type: 'point', shape: 'cross', size: 70, filled: true, clip: true },
-              encoding: { x, y, color, tooltip: [{ field: 'degree', title: 'degree k' }, { field: 'step', title: 'sign change near step' }] },
+              encoding: {
+                x,
+                y,
+                color,
+                tooltip: [
+                  { field: 'degree', title: 'degree k' },
+                  { field: 'step', title: 'sign change near step' },
+                ],
+              },
             },
           ]
         : []),
@@ -148,7 +196,17 @@ export function projectionViewSpec(input: ProjectionViewInput): TopLevelSpec {
               data: { values: fits.filter((r) => r.split === split) },
               transform: [DEGREE_FILTER],
               mark: { type: 'line', clip: true, strokeWidth: 4, opacity: 0.45 },
-              encoding: { x, y, color, strokeDash, detail, tooltip: [{ field: 'degree', title: 'degree k' }, { field: 'curve', title: 'curve' }] },
+              encoding: {
+                x,
+                y,
+                color,
+                strokeDash,
+                detail,
+                tooltip: [
+                  { field: 'degree', title: 'degree k' },
+                  { field: 'curve', title: 'curve' },
+                ],
+              },
             },
           ]
         : []),
@@ -180,14 +238,27 @@ export function lossViewSpec(rows: LossPoint[], scale: 'linear' | 'log', subject
     mark: { type: 'line', point: { size: 10, filled: true }, clip: true, tooltip: true },
     encoding: {
       x: { field: 'step', type: 'quantitative', title: 'gradient-descent step t' },
-      y: { field: 'loss', type: 'quantitative', title: 'loss', scale: scale === 'log' ? { type: 'log' } : { zero: true }, axis: scale === 'log' ? LOG_AXIS : {} },
+      y: {
+        field: 'loss',
+        type: 'quantitative',
+        title: 'loss',
+        scale: scale === 'log' ? { type: 'log' } : { zero: true },
+        axis: scale === 'log' ? LOG_AXIS : {},
+      },
       color: {
         field: colorField,
         type: 'nominal',
         title: colorField,
         legend: { symbolType: 'stroke' },
         // train first, so it gets the first colour, as in the projection figures
-        scale: runLabels ? { scheme: 'tableau10' } : { domain: [...new Set(values.map((r) => r.split))].sort((a, b) => (a === 'train' ? -1 : b === 'train' ? 1 : a.localeCompare(b))), scheme: 'tableau10' },
+        scale: runLabels
+          ? { scheme: 'tableau10' }
+          : {
+              domain: [...new Set(values.map((r) => r.split))].sort((a, b) =>
+                a === 'train' ? -1 : b === 'train' ? 1 : a.localeCompare(b),
+              ),
+              scheme: 'tableau10',
+            },
       },
       ...(runLabels ? { strokeDash: { field: 'split', type: 'nominal', title: 'split', legend: { symbolType: 'stroke' } } } : {}),
     },

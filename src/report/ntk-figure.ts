@@ -60,17 +60,28 @@ export function ntkFigure(input: NtkFigureInput): Figure {
   const guideEnd = guide.at(-1);
 
   const spec = styled({
-    title: { text: 'Empirical NTK at initialization against the analytic kernel', subtitle: `${input.subject} · relative Frobenius error against width, log-log` },
+    title: {
+      text: 'Empirical NTK at initialization against the analytic kernel',
+      subtitle: `${input.subject} · relative Frobenius error against width, log-log`,
+    },
     width: 420,
     height: 280,
     layer: [
       // The guide stays out of the legend: its label sits at its end.
       { data: { values: guide }, mark: { type: 'line', strokeDash: [6, 4], strokeWidth: 1.4, color: '#8a8a8a' }, encoding: { x, y } },
       ...(guideEnd
-        ? [{ data: { values: [{ ...guideEnd, label: '∝ m^-1/2' }] }, mark: { type: 'text', align: 'right', dy: -10, fontSize: 11, color: '#666' }, encoding: { x, y, text: { field: 'label' } } }]
+        ? [
+            {
+              data: { values: [{ ...guideEnd, label: '∝ m^-1/2' }] },
+              mark: { type: 'text', align: 'right', dy: -10, fontSize: 11, color: '#666' },
+              encoding: { x, y, text: { field: 'label' } },
+            },
+          ]
         : []),
       ...(repeated ? [{ data: { values: means }, mark: { type: 'line', strokeWidth: 1.6 }, encoding: { x, y, color } }] : []),
-      ...(!repeated && widths.length > 1 ? [{ data: { values: points }, mark: { type: 'line', strokeWidth: 1.2, color: '#4c78a8' }, encoding: { x, y } }] : []),
+      ...(!repeated && widths.length > 1
+        ? [{ data: { values: points }, mark: { type: 'line', strokeWidth: 1.2, color: '#4c78a8' }, encoding: { x, y } }]
+        : []),
       {
         data: { values: points },
         mark: { type: 'point', filled: true, size: 60, opacity: 0.85 },

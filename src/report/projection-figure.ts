@@ -88,7 +88,13 @@ export function projectionFigure(input: ProjectionFigureInput): Figure {
       scale: scale === 'log' ? { type: 'log' } : { zero: true },
       axis: scale === 'log' ? LOG_AXIS : {},
     },
-    color: { field: 'degree', type: 'nominal', title: 'degree k', legend: { symbolType: 'stroke' }, scale: { domain: degrees, scheme: DEGREE_SCHEME } },
+    color: {
+      field: 'degree',
+      type: 'nominal',
+      title: 'degree k',
+      legend: { symbolType: 'stroke' },
+      scale: { domain: degrees, scheme: DEGREE_SCHEME },
+    },
     strokeDash: {
       field: 'curve',
       type: 'nominal',
@@ -106,7 +112,17 @@ export function projectionFigure(input: ProjectionFigureInput): Figure {
     data: { values },
     facet: {
       column: { field: 'split', type: 'nominal', sort: splits, title: null, header: { labelExpr: "'split: ' + datum.value" } },
-      ...(byRun ? { row: { field: 'panel', type: 'nominal', title: null, sort: input.panels!.map((p) => p.label), header: { labelAngle: 0, labelAlign: 'left', labelLimit: 0, labelPadding: 8 } } } : {}),
+      ...(byRun
+        ? {
+            row: {
+              field: 'panel',
+              type: 'nominal',
+              title: null,
+              sort: input.panels!.map((p) => p.label),
+              header: { labelAngle: 0, labelAlign: 'left', labelLimit: 0, labelPadding: 8 },
+            },
+          }
+        : {}),
     },
     spec: {
       width: byRun ? 260 : 330,
@@ -114,7 +130,13 @@ export function projectionFigure(input: ProjectionFigureInput): Figure {
       layer: [
         { mark: { type: 'line', clip: true }, encoding: lineEncoding },
         ...(dips.size
-          ? [{ transform: [{ filter: 'datum.dip' }], mark: { type: 'point', shape: 'cross', size: 60, filled: true, clip: true }, encoding: { x: lineEncoding.x, y: lineEncoding.y, color: lineEncoding.color } }]
+          ? [
+              {
+                transform: [{ filter: 'datum.dip' }],
+                mark: { type: 'point', shape: 'cross', size: 60, filled: true, clip: true },
+                encoding: { x: lineEncoding.x, y: lineEncoding.y, color: lineEncoding.color },
+              },
+            ]
           : []),
       ],
     },
@@ -132,7 +154,9 @@ export function projectionFigure(input: ProjectionFigureInput): Figure {
         : 'solid lines are the trained network (this run has no kernel-regime rows). ') +
       `Panels: ${splits.join(' and ')} split${byRun ? ', one row per run' : ''}.` +
       (scale === 'log' ? ' On the log scale a straight stretch is geometric decay; its slope is the fitted rate.' : '') +
-      (dips.size ? ' Crosses mark where v̂_kᵀ r_t changes sign: the absolute value dips towards zero there, a V on the log axis, not a change of rate.' : ''),
+      (dips.size
+        ? ' Crosses mark where v̂_kᵀ r_t changes sign: the absolute value dips towards zero there, a V on the log axis, not a change of rate.'
+        : ''),
     spec,
   };
 }

@@ -88,9 +88,7 @@ export class ReportQueries {
     );
     const views = await viewDefinitions();
     // All or nothing: a CTE shadows a view of the same name, so inlining all keeps the definitions consistent.
-    const prefix = views.every((v) => tables.has(v.name))
-      ? ''
-      : `WITH ${views.map((v) => `${v.name} AS (\n${v.select}\n)`).join(',\n')}\n`;
+    const prefix = views.every((v) => tables.has(v.name)) ? '' : `WITH ${views.map((v) => `${v.name} AS (\n${v.select}\n)`).join(',\n')}\n`;
     return new ReportQueries(db, prefix, tables);
   }
 
@@ -165,7 +163,9 @@ export class ReportQueries {
   }
 
   async gram(runId: string): Promise<GramPoint[]> {
-    return (await this.select('SELECT eigenvalue, cluster FROM gram_eigenvalues WHERE run_id = $r ORDER BY idx', { r: runId })) as unknown as GramPoint[];
+    return (await this.select('SELECT eigenvalue, cluster FROM gram_eigenvalues WHERE run_id = $r ORDER BY idx', {
+      r: runId,
+    })) as unknown as GramPoint[];
   }
 
   /** The losses of the runs (train, and test where logged); none when the table does not exist. */
@@ -179,10 +179,9 @@ export class ReportQueries {
   /** The ntk_check rows of the runs; none when the table does not exist. */
   async ntkChecks(target: ReportTarget): Promise<NtkCheckRow[]> {
     if (!this.has('ntk_check')) return [];
-    return (await this.select(
-      `SELECT run_id, width, n_points, rel_error FROM ntk_check WHERE ${inScope(target)} ORDER BY width, run_id`,
-      { scope: scopeOf(target) },
-    )) as unknown as NtkCheckRow[];
+    return (await this.select(`SELECT run_id, width, n_points, rel_error FROM ntk_check WHERE ${inScope(target)} ORDER BY width, run_id`, {
+      scope: scopeOf(target),
+    })) as unknown as NtkCheckRow[];
   }
 }
 

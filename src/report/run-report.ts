@@ -59,7 +59,8 @@ export async function buildRunReport(input: ReportInput): Promise<ReportDocument
     views.push({
       id: `projection-${kind}`,
       heading: `Projection per degree (${kind})`,
-      caption: figures.at(-1)!.caption.replace(/`/g, '') + ' Thick dotted lines: the fitted rate over its window (where the fit was not refused).',
+      caption:
+        figures.at(-1)!.caption.replace(/`/g, '') + ' Thick dotted lines: the fitted rate over its window (where the fit was not refused).',
       specs: { linear: view('linear'), log: view('log') },
       degrees: true,
     });

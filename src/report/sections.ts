@@ -59,7 +59,20 @@ export const RATES_LEGEND =
 
 /** The sweep_summary rows: one per grid point (seeds pooled), split, kind and degree. */
 export function sweepTable(rows: SweepSummaryRow[]): string {
-  const header = ['split', 'kind', 'k', 'width', 'n', 'point', 'runs', 'fitted rate (mean ± sd)', 'theory', 'kernel (mean)', 'fitted/theory', 'fitted/kernel'];
+  const header = [
+    'split',
+    'kind',
+    'k',
+    'width',
+    'n',
+    'point',
+    'runs',
+    'fitted rate (mean ± sd)',
+    'theory',
+    'kernel (mean)',
+    'fitted/theory',
+    'fitted/kernel',
+  ];
   const body = rows.map((r) => [
     r.split,
     r.kind,
@@ -68,13 +81,19 @@ export function sweepTable(rows: SweepSummaryRow[]): string {
     formatCount(r.n),
     r.config_id,
     `${r.n_runs}${r.n_failed > 0 ? ` (${r.n_failed} refused)` : ''}`,
-    r.fitted_rate_std === null ? formatValue(r.fitted_rate_mean) : `${formatValue(r.fitted_rate_mean)} ± ${formatValue(r.fitted_rate_std, 2)}`,
+    r.fitted_rate_std === null
+      ? formatValue(r.fitted_rate_mean)
+      : `${formatValue(r.fitted_rate_mean)} ± ${formatValue(r.fitted_rate_std, 2)}`,
     formatValue(r.theory_rate),
     formatValue(r.kernel_rate_mean),
     formatValue(r.fitted_over_theory_mean, 3),
     formatValue(r.fitted_over_kernel_mean, 3),
   ]);
-  return markdownTable(header, body, header.map((h) => (['split', 'kind', 'point'].includes(h) ? 'l' : 'r')));
+  return markdownTable(
+    header,
+    body,
+    header.map((h) => (['split', 'kind', 'point'].includes(h) ? 'l' : 'r')),
+  );
 }
 
 /** The spec as YAML, the form specbias reads. */
@@ -98,14 +117,26 @@ export function provenanceSection(run: RunInfo, manifest: RunManifest | null, ma
     [
       'host',
       host
-        ? [host.hostname, host.platform && host.arch ? `${host.platform}/${host.arch}` : host.platform, host.cpuModel, host.cpus ? `${host.cpus} CPUs` : null, host.memoryGiB ? `${host.memoryGiB} GiB` : null, host.node ? `node ${host.node}` : null]
+        ? [
+            host.hostname,
+            host.platform && host.arch ? `${host.platform}/${host.arch}` : host.platform,
+            host.cpuModel,
+            host.cpus ? `${host.cpus} CPUs` : null,
+            host.memoryGiB ? `${host.memoryGiB} GiB` : null,
+            host.node ? `node ${host.node}` : null,
+          ]
             .filter((p) => p)
             .join(', ')
         : '–',
     ],
     ['manifest', manifest ? `\`${manifestFile}\`` : `not found (\`${manifestFile}\`); the rows above come from the runs table`],
   ];
-  const parts = [markdownTable(['', run.run_id], facts.map(([k, v]) => [k, v]))];
+  const parts = [
+    markdownTable(
+      ['', run.run_id],
+      facts.map(([k, v]) => [k, v]),
+    ),
+  ];
   if (manifest?.timings?.length) {
     const total = manifest.timings.reduce((a, t) => a + (t.seconds ?? 0), 0);
     parts.push(
@@ -125,7 +156,12 @@ export function provenanceSection(run: RunInfo, manifest: RunManifest | null, ma
       '**Artifacts** (paths under the data root; sha256 shortened)',
       markdownTable(
         ['artifact', 'path', 'sha256', 'rows'],
-        Object.entries(manifest.artifacts).map(([name, a]) => [name, a.path ? `\`${a.path}\`` : '–', a.sha256 ? `\`${a.sha256.slice(0, 16)}\`` : '–', formatCount(a.rows)]),
+        Object.entries(manifest.artifacts).map(([name, a]) => [
+          name,
+          a.path ? `\`${a.path}\`` : '–',
+          a.sha256 ? `\`${a.sha256.slice(0, 16)}\`` : '–',
+          formatCount(a.rows),
+        ]),
         ['l', 'l', 'l', 'r'],
       ),
     );

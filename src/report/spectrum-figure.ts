@@ -61,12 +61,21 @@ export function spectrumFigure(input: SpectrumFigureInput): Figure {
   const y = { field: 'value', type: 'quantitative', title: 'eigenvalue', scale: { type: 'log' }, axis: LOG_AXIS };
 
   const spec = styled({
-    title: { text: 'NTK eigenvalues μ_k against degree k', subtitle: `${input.subject} · log-log axes; Gram eigenvalues at their cluster's degree` },
+    title: {
+      text: 'NTK eigenvalues μ_k against degree k',
+      subtitle: `${input.subject} · log-log axes; Gram eigenvalues at their cluster's degree`,
+    },
     width: 460,
     height: 320,
     layer: [
       ...(gram.length
-        ? [{ data: { values: gram }, mark: { type: 'tick', orient: 'horizontal', thickness: 1.2, size: 16, opacity: 0.45 }, encoding: { x, y, color } }]
+        ? [
+            {
+              data: { values: gram },
+              mark: { type: 'tick', orient: 'horizontal', thickness: 1.2, size: 16, opacity: 0.45 },
+              encoding: { x, y, color },
+            },
+          ]
         : []),
       { data: { values: mu }, mark: { type: 'line', point: { size: 50, filled: true } }, encoding: { x, y, color } },
       {
@@ -86,8 +95,10 @@ export function spectrumFigure(input: SpectrumFigureInput): Figure {
     .map((s) => ({ degree: s.degree, count: gram.filter((g) => g.degree === s.degree).length, multiplicity: s.multiplicity }))
     .filter((c) => c.count > 0 && c.count < c.multiplicity);
   const notes = [
-    zeroMu ? `k = 0 has no place on a log axis and is left out: μ_0 = ${formatValue(zeroMu.mu)}` +
-      (zeroGram.length ? `, its Gram cluster ${zeroGram.map((v) => formatValue(v)).join(', ')}` : '') : null,
+    zeroMu
+      ? `k = 0 has no place on a log axis and is left out: μ_0 = ${formatValue(zeroMu.mu)}` +
+        (zeroGram.length ? `, its Gram cluster ${zeroGram.map((v) => formatValue(v)).join(', ')}` : '')
+      : null,
     zeros.length ? `μ_k is zero (to rounding) for k = ${zeros.join(', ')}, so those degrees are not drawn` : null,
     truncated.length
       ? `cluster${truncated.length === 1 ? '' : 's'} ${truncated.map((c) => `${c.degree} (${c.count} eigenvalue${c.count === 1 ? '' : 's'} for N = ${formatMultiplicity(c.multiplicity)})`).join(', ')} ` +

@@ -65,35 +65,48 @@ export interface SweepRateFigureInput {
 }
 
 const FITTED = 'fitted (network)';
-const THEORY = "theory −ln(1 − η′μ_k)";
+const THEORY = 'theory −ln(1 − η′μ_k)';
 const KERNEL = 'kernel regime';
 
 export function sweepRateFigure(input: SweepRateFigureInput): Figure {
   const { axis } = input;
   const rows = input.rows.filter((r) => r.kind === input.kind);
-  const xOf = (r: SweepSummaryRow): number | string | null =>
-    axis.field === 'point' ? pointLabel(r) : (r[axis.field] as number | null);
+  const xOf = (r: SweepSummaryRow): number | string | null => (axis.field === 'point' ? pointLabel(r) : (r[axis.field] as number | null));
   const points: Record<string, unknown>[] = [];
   for (const r of rows) {
     const x = xOf(r);
     if (x === null) continue;
     const base = { x, degree: r.degree, split: r.split, n_runs: r.n_runs };
     if (positive(r.fitted_rate_mean)) {
-      points.push({ ...base, curve: FITTED, rate: r.fitted_rate_mean, lo: positive(r.fitted_rate_min) ? r.fitted_rate_min : r.fitted_rate_mean, hi: positive(r.fitted_rate_max) ? r.fitted_rate_max : r.fitted_rate_mean });
+      points.push({
+        ...base,
+        curve: FITTED,
+        rate: r.fitted_rate_mean,
+        lo: positive(r.fitted_rate_min) ? r.fitted_rate_min : r.fitted_rate_mean,
+        hi: positive(r.fitted_rate_max) ? r.fitted_rate_max : r.fitted_rate_mean,
+      });
     }
     // The theory describes the training residual: no theory line on the test panel.
     if (positive(r.theory_rate) && r.split === 'train') points.push({ ...base, curve: THEORY, rate: r.theory_rate });
     if (positive(r.kernel_rate_mean)) points.push({ ...base, curve: KERNEL, rate: r.kernel_rate_mean });
   }
   const degrees = [...new Set(points.map((p) => p.degree as number))].sort((a, b) => a - b);
-  const splits = [...new Set(points.map((p) => p.split as string))].sort((a, b) => (a === 'train' ? -1 : b === 'train' ? 1 : a.localeCompare(b)));
+  const splits = [...new Set(points.map((p) => p.split as string))].sort((a, b) =>
+    a === 'train' ? -1 : b === 'train' ? 1 : a.localeCompare(b),
+  );
   const curves = [FITTED, THEORY, KERNEL].filter((c) => points.some((p) => p.curve === c));
   const seeds = Math.max(0, ...rows.map((r) => r.n_runs));
   const numeric = axis.field !== 'point';
   const xValues = numeric ? [...new Set(points.map((p) => p.x as number))].sort((a, b) => a - b) : undefined;
 
   const x = numeric
-    ? { field: 'x', type: 'quantitative', title: `${axis.title} (log scale)`, scale: { type: 'log', base: 2, nice: false, padding: 12 }, axis: { values: xValues, format: 'd' } }
+    ? {
+        field: 'x',
+        type: 'quantitative',
+        title: `${axis.title} (log scale)`,
+        scale: { type: 'log', base: 2, nice: false, padding: 12 },
+        axis: { values: xValues, format: 'd' },
+      }
     : { field: 'x', type: 'nominal', title: axis.title, axis: { labelAngle: -30, labelLimit: 200 } };
   const y = { field: 'rate', type: 'quantitative', title: 'decay rate per step', scale: { type: 'log' }, axis: LOG_AXIS };
   const color = { field: 'degree', type: 'nominal', title: 'degree k', scale: { domain: degrees, scheme: DEGREE_SCHEME } };
@@ -107,7 +120,10 @@ export function sweepRateFigure(input: SweepRateFigureInput): Figure {
 
   const spec = styled({
     title: {
-      text: axis.field === 'point' ? 'Fitted decay rate per grid point' : `Fitted decay rate against ${axis.field === 'width' ? 'width m' : 'sample size n'}`,
+      text:
+        axis.field === 'point'
+          ? 'Fitted decay rate per grid point'
+          : `Fitted decay rate against ${axis.field === 'width' ? 'width m' : 'sample size n'}`,
       subtitle: `${input.subject} · kind ${input.kind}${seeds > 1 ? ' · mean over seeds, bars min to max' : ''}`,
     },
     data: { values: points },
@@ -117,9 +133,19 @@ export function sweepRateFigure(input: SweepRateFigureInput): Figure {
       height: 240,
       layer: [
         { mark: { type: 'line' }, encoding: { x, y, color, strokeDash } },
-        { transform: [{ filter: `datum.curve === '${FITTED}'` }], mark: { type: 'point', filled: true, size: 45, opacity: 1 }, encoding: { x, y, color } },
+        {
+          transform: [{ filter: `datum.curve === '${FITTED}'` }],
+          mark: { type: 'point', filled: true, size: 45, opacity: 1 },
+          encoding: { x, y, color },
+        },
         ...(seeds > 1
-          ? [{ transform: [{ filter: `datum.curve === '${FITTED}'` }], mark: { type: 'rule', strokeWidth: 1.5 }, encoding: { x, y: { ...y, field: 'lo' }, y2: { field: 'hi' }, color } }]
+          ? [
+              {
+                transform: [{ filter: `datum.curve === '${FITTED}'` }],
+                mark: { type: 'rule', strokeWidth: 1.5 },
+                encoding: { x, y: { ...y, field: 'lo' }, y2: { field: 'hi' }, color },
+              },
+            ]
           : []),
       ],
     },
@@ -134,7 +160,7 @@ export function sweepRateFigure(input: SweepRateFigureInput): Figure {
       (axis.field === 'point' ? 'for each grid point of the sweep' : `against ${axis.title}`) +
       ', one colour per degree, log y. Solid: the trained network' +
       (seeds > 1 ? ' (mean over the seeds of a grid point; bars span min to max)' : '') +
-      (curves.includes(THEORY) ? "; dashed (train only): the theory rate −ln(1 − η′μ_k)" : '') +
+      (curves.includes(THEORY) ? '; dashed (train only): the theory rate −ln(1 − η′μ_k)' : '') +
       (curves.includes(KERNEL) ? '; dotted: the kernel-regime rate on the same samples' : '') +
       '. Refused fits (NaN) are left out.',
     spec,

@@ -53,7 +53,8 @@ export async function buildSweepReport(input: ReportInput): Promise<ReportDocume
     const rows = await queries.projections(target, projectionKind);
     const panels = shown.map((r) => ({ runId: r.run_id, label: panelLabel(r, varied) }));
     const figure = projectionFigure({ rows, kind: projectionKind, scale: 'log', subject: target.id, panels });
-    if (runs.length > shown.length) figure.caption += ` Only the first ${shown.length} of ${runs.length} runs (by width, n, seed) are drawn.`;
+    if (runs.length > shown.length)
+      figure.caption += ` Only the first ${shown.length} of ${runs.length} runs (by width, n, seed) are drawn.`;
     figures.push(figure);
   }
   const first = runs[0];
@@ -93,7 +94,18 @@ export async function buildSweepReport(input: ReportInput): Promise<ReportDocume
     '',
     markdownTable(
       ['run', 'width', 'n', 'dim', 'seed', 'inputs', 'target', 'η′', 'point', 'status'],
-      runs.map((r) => [r.run_id, formatCount(r.width), formatCount(r.n), formatCount(r.dim), formatCount(r.seed), r.distribution ?? '–', r.target ?? '–', formatCount(r.learning_rate), r.config_id, r.status]),
+      runs.map((r) => [
+        r.run_id,
+        formatCount(r.width),
+        formatCount(r.n),
+        formatCount(r.dim),
+        formatCount(r.seed),
+        r.distribution ?? '–',
+        r.target ?? '–',
+        formatCount(r.learning_rate),
+        r.config_id,
+        r.status,
+      ]),
       ['l', 'r', 'r', 'r', 'r', 'l', 'l', 'r', 'l', 'l'],
     ),
     '',
@@ -123,17 +135,35 @@ export async function buildSweepReport(input: ReportInput): Promise<ReportDocume
     ...(first ? [specSection(first.spec), ''] : []),
     '## Provenance',
     '',
-    markdownTable(['run', 'code version', 'engine', 'host', 'started', 'seconds', 'manifest'], provenance, ['l', 'l', 'l', 'l', 'l', 'r', 'l']),
+    markdownTable(['run', 'code version', 'engine', 'host', 'started', 'seconds', 'manifest'], provenance, [
+      'l',
+      'l',
+      'l',
+      'l',
+      'l',
+      'r',
+      'l',
+    ]),
     '',
   ].join('\n');
   const html: HtmlReportInput = {
     title: `Report: sweep ${target.id}`,
     intro: `<p>Sweep <code>${escapeHtml(target.id)}</code>: ${runs.length} run${runs.length === 1 ? '' : 's'}${varied.length ? `; the grid varies ${escapeHtml(varied.join(', '))}` : ''}.</p>`,
-    views: figures.map((f) => ({ id: f.name, heading: f.heading, caption: f.caption.replace(/`/g, ''), specs: { fixed: withTooltips(f.spec) } })),
+    views: figures.map((f) => ({
+      id: f.name,
+      heading: f.heading,
+      caption: f.caption.replace(/`/g, ''),
+      specs: { fixed: withTooltips(f.spec) },
+    })),
     sections: [
       '<h2>Rates per run</h2>',
       ratesHtml(rates as unknown as Record<string, unknown>[], true),
-      ...(first ? ['<h2>Provenance of the first run</h2>', manifestHtml(first.spec, await readManifest(input.dataRoot, first.run_id), manifestPath(input.dataRoot, first.run_id))] : []),
+      ...(first
+        ? [
+            '<h2>Provenance of the first run</h2>',
+            manifestHtml(first.spec, await readManifest(input.dataRoot, first.run_id), manifestPath(input.dataRoot, first.run_id)),
+          ]
+        : []),
     ],
     degrees: [...new Set(rates.map((r) => r.degree))].sort((a, b) => a - b),
   };

@@ -44,7 +44,11 @@ export async function resolveReportTarget(db: ResultsDb, id: string): Promise<Re
     { id },
   );
   if (matches.length === 0) throw new ReportTargetError(id, displayPath(db.path));
-  if (matches.length > 1) throw new AmbiguousReportTargetError(id, matches.map((m) => m.id as string));
+  if (matches.length > 1)
+    throw new AmbiguousReportTargetError(
+      id,
+      matches.map((m) => m.id as string),
+    );
   const match = matches[0]!;
   return match.kind === 'run'
     ? { kind: 'run', id: match.id as string, runIds: [match.id as string] }

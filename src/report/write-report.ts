@@ -58,11 +58,17 @@ export async function writeReport(options: WriteReportOptions): Promise<WrittenR
   if (!existsSync(database)) throw new ResultsMissingError(displayPath(path.resolve(database)));
 
   const { target, doc } = await withResultsDb(database, { readOnly: true }, async (db) => {
-    const target = options.ids?.length ? await resolveCompareTarget(db, [options.id, ...options.ids]) : await resolveReportTarget(db, options.id);
+    const target = options.ids?.length
+      ? await resolveCompareTarget(db, [options.id, ...options.ids])
+      : await resolveReportTarget(db, options.id);
     const queries = await ReportQueries.create(db);
     const input = { queries, target, dataRoot: options.dataRoot, database: displayPath(path.resolve(database)) };
     const doc: ReportDocument =
-      target.kind === 'run' ? await buildRunReport(input) : target.kind === 'sweep' ? await buildSweepReport(input) : await buildCompareReport(input);
+      target.kind === 'run'
+        ? await buildRunReport(input)
+        : target.kind === 'sweep'
+          ? await buildSweepReport(input)
+          : await buildCompareReport(input);
     return { target, doc };
   });
 

@@ -29,15 +29,24 @@ export function parseSpecText(text: string, file: string): unknown {
       throw new SpecError('', `malformed YAML/JSON${where}: ${err.message.split('\n')[0]}`, file);
     }
     if (err instanceof ReferenceError && /alias/i.test(err.message)) {
-      throw new SpecError('', `refused: YAML aliases expand to too much data (more than ${MAX_ALIASES} alias uses); write the values out`, file);
+      throw new SpecError(
+        '',
+        `refused: YAML aliases expand to too much data (more than ${MAX_ALIASES} alias uses); write the values out`,
+        file,
+      );
     }
-    if (err instanceof RangeError) throw new SpecError('', `refused: the YAML is too deeply nested or too large to parse (${err.message})`, file);
+    if (err instanceof RangeError)
+      throw new SpecError('', `refused: the YAML is too deeply nested or too large to parse (${err.message})`, file);
     throw err;
   }
 }
 
 function tooLarge(bytes: number, file: string): SpecError {
-  return new SpecError('', `the file has ${bytes} bytes, more than the limit of ${MAX_SPEC_BYTES}; a spec, grid included, is far smaller`, file);
+  return new SpecError(
+    '',
+    `the file has ${bytes} bytes, more than the limit of ${MAX_SPEC_BYTES}; a spec, grid included, is far smaller`,
+    file,
+  );
 }
 
 /**
@@ -78,7 +87,11 @@ export async function loadSpec(file: string, overrides: string[] = []): Promise<
   } catch (err) {
     if (err instanceof SpecError) throw err;
     const code = (err as NodeJS.ErrnoException).code;
-    throw new SpecError('', code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory, not a spec file' : `cannot read (${code})`, file);
+    throw new SpecError(
+      '',
+      code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory, not a spec file' : `cannot read (${code})`,
+      file,
+    );
   }
   const raw = parseSpecText(text, file);
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) return parseSpec(raw, file);

@@ -41,7 +41,8 @@ export function specJsonSchema(): JsonSchema {
   return {
     $schema: schema.$schema,
     title: 'specbias pipeline spec',
-    description: 'A specbias pipeline spec (docs/spec.md). Rules across fields (lengths equal to data.dim, sweep points) are checked by `specbias spec FILE`.',
+    description:
+      'A specbias pipeline spec (docs/spec.md). Rules across fields (lengths equal to data.dim, sweep points) are checked by `specbias spec FILE`.',
     ...schema,
   };
 }
@@ -63,7 +64,12 @@ function rows(schema: JsonSchema, path: string, out: Row[], required = false): v
   const variants = schema.oneOf ?? schema.anyOf;
   if (variants) {
     const kinds = variants.map((v) => v.properties?.kind?.const).filter((k) => k !== undefined);
-    out.push({ field: path, type: `one of kind ${kinds.map((k) => `\`${String(k)}\``).join(', ')}`, default: shown(schema.default, required), meaning: schema.description ?? '' });
+    out.push({
+      field: path,
+      type: `one of kind ${kinds.map((k) => `\`${String(k)}\``).join(', ')}`,
+      default: shown(schema.default, required),
+      meaning: schema.description ?? '',
+    });
     for (const v of variants) {
       const kind = String(v.properties?.kind?.const);
       out.push({ field: `${path} (kind: ${kind})`, type: 'mapping', default: '', meaning: v.description ?? '' });
@@ -75,10 +81,18 @@ function rows(schema: JsonSchema, path: string, out: Row[], required = false): v
   }
   if (path) out.push({ field: path, type: typeOf(schema), default: shown(schema.default, required), meaning: schema.description ?? '' });
   if (schema.type === 'object' && schema.properties) {
-    for (const [key, child] of Object.entries(schema.properties)) rows(child, path ? `${path}.${key}` : key, out, schema.required?.includes(key));
+    for (const [key, child] of Object.entries(schema.properties))
+      rows(child, path ? `${path}.${key}` : key, out, schema.required?.includes(key));
   }
-  if (schema.type === 'array' && schema.items && !Array.isArray(schema.items) && typeof schema.items === 'object' && schema.items.properties) {
-    for (const [key, child] of Object.entries(schema.items.properties)) rows(child, `${path}[].${key}`, out, schema.items.required?.includes(key));
+  if (
+    schema.type === 'array' &&
+    schema.items &&
+    !Array.isArray(schema.items) &&
+    typeof schema.items === 'object' &&
+    schema.items.properties
+  ) {
+    for (const [key, child] of Object.entries(schema.items.properties))
+      rows(child, `${path}[].${key}`, out, schema.items.required?.includes(key));
   }
 }
 
@@ -100,11 +114,17 @@ function typeOf(s: JsonSchema): string {
     case 'array': {
       if (Array.isArray(s.items)) return `[${s.items.map(typeOf).join(', ')}]`;
       const item = s.items && typeof s.items === 'object' ? typeOf(s.items) : 'any';
-      const count = s.minItems !== undefined && s.maxItems !== undefined ? ` (${s.minItems}-${s.maxItems} items)` : s.minItems ? ` (${s.minItems}+ items)` : '';
+      const count =
+        s.minItems !== undefined && s.maxItems !== undefined
+          ? ` (${s.minItems}-${s.maxItems} items)`
+          : s.minItems
+            ? ` (${s.minItems}+ items)`
+            : '';
       return `list of ${item}${count}`;
     }
     case 'object':
-      if (s.additionalProperties && typeof s.additionalProperties === 'object') return `mapping of path to ${typeOf(s.additionalProperties)}`;
+      if (s.additionalProperties && typeof s.additionalProperties === 'object')
+        return `mapping of path to ${typeOf(s.additionalProperties)}`;
       return 'mapping';
     case 'string':
       return s.pattern ? 'string (letters, digits, `.`, `_`, `-`; at most 64)' : 'string';
@@ -148,7 +168,7 @@ export function specMarkdown(): string {
     '',
     '## A spec with only a name',
     '',
-    '`name: x` alone is a valid spec, and it runs the paper\'s size: ' +
+    "`name: x` alone is a valid spec, and it runs the paper's size: " +
       `D = ${data.dim}, n = ${data.n} training and ${data.nTest} test points, width m = ${model.width}, ` +
       `${training.steps.toLocaleString('en-US')} gradient-descent steps logged every ${training.logEvery}, ` +
       `and the ${data.n} x ${data.n} Gram eigendecomposition. That needs about ${bytes(size.memoryBytes)} of memory and ` +
@@ -181,7 +201,7 @@ export function specMarkdown(): string {
     `- Every real number has magnitude at most ${MAX_MAGNITUDE}: sums of squares of larger values overflow.`,
     '  NaN and infinities (YAML `.nan`, `.inf`, `1e400`) are refused as "not a finite number".',
     '- Counts (`n`, `nTest`, `width`, `steps`, ...) are at most 2^31 - 1: artifact columns are int32.',
-    '- Before anything starts, `specbias run` estimates the run\'s peak memory and artifact size',
+    "- Before anything starts, `specbias run` estimates the run's peak memory and artifact size",
     '  (`estimateResources` in `src/spec/resources.ts`, which documents the model: the Gram matrix and its',
     '  eigenvectors, 3 n^2 doubles; activations, 3 (n + nTest) m doubles; the trajectory, (steps / logEvery + 1)',
     '  (n + nTest) rows, in memory and twice on disk; weights and checkpoints). A spec that needs more memory',

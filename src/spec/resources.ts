@@ -83,22 +83,46 @@ export function estimateRun(spec: PipelineSpec): ResourceEstimate {
   const mField = `model.width = ${m}`;
   const logField = `training.steps / training.logEvery = ${steps} / ${logEvery}`;
 
-  const gramPart: ResourcePart = { field: nField, what: 'the Gram matrix, its eigenvectors and the solver copy (3 n^2 doubles)', bytes: gram ? 3 * DOUBLE * n * n : 0 };
-  const activations: ResourcePart = { field: mField, what: 'the hidden activations and gradients (3 (n + nTest) m doubles)', bytes: 3 * DOUBLE * (n + nTest) * m };
+  const gramPart: ResourcePart = {
+    field: nField,
+    what: 'the Gram matrix, its eigenvectors and the solver copy (3 n^2 doubles)',
+    bytes: gram ? 3 * DOUBLE * n * n : 0,
+  };
+  const activations: ResourcePart = {
+    field: mField,
+    what: 'the hidden activations and gradients (3 (n + nTest) m doubles)',
+    bytes: 3 * DOUBLE * (n + nTest) * m,
+  };
   const weights: ResourcePart = { field: mField, what: 'the weights (4 m (D + 1) doubles)', bytes: 4 * DOUBLE * m * (dim + 1) };
-  const ntk: ResourcePart = { field: mField, what: 'the NTK check Jacobian', bytes: DOUBLE * Math.min(n, NTK_CHECK_POINTS) * m * (dim + 1) };
-  const trajectory: ResourcePart = { field: logField, what: `the trajectory (${logs} logged steps x (n + nTest) residuals)`, bytes: ROW_MEMORY * rows };
+  const ntk: ResourcePart = {
+    field: mField,
+    what: 'the NTK check Jacobian',
+    bytes: DOUBLE * Math.min(n, NTK_CHECK_POINTS) * m * (dim + 1),
+  };
+  const trajectory: ResourcePart = {
+    field: logField,
+    what: `the trajectory (${logs} logged steps x (n + nTest) residuals)`,
+    bytes: ROW_MEMORY * rows,
+  };
   const parallel = [gramPart, activations, weights, ntk, trajectory];
   const projection: ResourcePart[] = [
     { ...trajectory, bytes: (ROW_MEMORY + DOUBLE) * rows },
-    { field: nField, what: 'the eigenvectors and the test-train kernel ((n^2 + nTest n) doubles)', bytes: gram ? DOUBLE * (n * n + nTest * n) : 0 },
+    {
+      field: nField,
+      what: 'the eigenvectors and the test-train kernel ((n^2 + nTest n) doubles)',
+      bytes: gram ? DOUBLE * (n * n + nTest * n) : 0,
+    },
   ];
   const sum = (parts: ResourcePart[]) => parts.reduce((s, p) => s + p.bytes, 0);
   const memoryParts = sum(parallel) >= sum(projection) ? parallel : projection;
 
   const diskParts: ResourcePart[] = [
     { field: nField, what: 'the Gram eigenvectors (n^2 doubles)', bytes: gram ? DOUBLE * (n * n + 2 * n) : 0 },
-    { field: logField, what: `the trajectory and its checkpointed parts (${logs} logged steps x (n + nTest) rows, twice)`, bytes: 2 * ROW_DISK * rows },
+    {
+      field: logField,
+      what: `the trajectory and its checkpointed parts (${logs} logged steps x (n + nTest) rows, twice)`,
+      bytes: 2 * ROW_DISK * rows,
+    },
     { field: mField, what: 'the weight checkpoints', bytes: CHECKPOINTS * DOUBLE * m * (dim + 1) },
     { field: `data.n + data.nTest = ${n + nTest}`, what: 'the samples', bytes: (n + nTest) * (DOUBLE * (dim + 2 + degrees) + 16) },
     { field: logField, what: 'the projections', bytes: logs * degrees * PROJECTION_ROW_BYTES },
@@ -106,7 +130,11 @@ export function estimateRun(spec: PipelineSpec): ResourceEstimate {
 
   const arrays = [
     { field: nField, what: 'the Gram matrix (n^2 entries)', elements: gram ? n * n : 0 },
-    { field: `${mField} (with data.n + data.nTest = ${n + nTest})`, what: 'the hidden activations ((n + nTest) m entries)', elements: (n + nTest) * m },
+    {
+      field: `${mField} (with data.n + data.nTest = ${n + nTest})`,
+      what: 'the hidden activations ((n + nTest) m entries)',
+      elements: (n + nTest) * m,
+    },
     { field: logField, what: 'the trajectory ((steps / logEvery + 1) (n + nTest) rows)', elements: rows },
   ];
   return {

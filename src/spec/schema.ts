@@ -53,7 +53,7 @@ const harmonicsTarget = z
     components: z.array(harmonicComponent).min(1).describe('the terms a_k P_k(<zeta_k, x>); each degree at most once'),
   })
   .strict()
-  .describe('sum of zonal harmonics sum_c a_c P_{k_c}(<zeta_c, x>) (the paper\'s Figs. 1-2)');
+  .describe("sum of zonal harmonics sum_c a_c P_{k_c}(<zeta_c, x>) (the paper's Figs. 1-2)");
 
 /** cos(omega <zeta, x>): Fig. 3, every even degree present. */
 const cosineTarget = z
@@ -63,7 +63,7 @@ const cosineTarget = z
     zeta,
   })
   .strict()
-  .describe('cos(omega <zeta, x>): every even degree present (the paper\'s Fig. 3)');
+  .describe("cos(omega <zeta, x>): every even degree present (the paper's Fig. 3)");
 
 /** sum_j c_j <zeta, x>^(2j): Fig. 3's polynomial, degrees 0, 2, ..., 2J. */
 const evenPolyTarget = z
@@ -73,11 +73,14 @@ const evenPolyTarget = z
     zeta,
   })
   .strict()
-  .describe('even polynomial sum_j c_j <zeta, x>^(2j): degrees 0, 2, ..., 2J (the paper\'s Fig. 3)');
+  .describe("even polynomial sum_j c_j <zeta, x>^(2j): degrees 0, 2, ..., 2J (the paper's Fig. 3)");
 
 // Distributions: parameters left out get dim-dependent defaults (DISTRIBUTION_DEFAULTS) after
 // parsing; the dim-dependent rules (vector lengths, region sizes) are checked on `data`.
-const uniformDistribution = z.object({ kind: z.literal('uniform') }).strict().describe('uniform on the sphere S^(D-1)');
+const uniformDistribution = z
+  .object({ kind: z.literal('uniform') })
+  .strict()
+  .describe('uniform on the sphere S^(D-1)');
 
 const piecewiseUniformDistribution = z
   .object({
@@ -87,7 +90,7 @@ const piecewiseUniformDistribution = z
     weights: z.tuple([nonNegative(), nonNegative()]).optional().describe('masses of regions A and B (not both 0); default [0.8, 0.2]'),
   })
   .strict()
-  .describe('uniform within each of two regions split by <u, x> = h, with chosen masses (the paper\'s Fig. 4)');
+  .describe("uniform within each of two regions split by <u, x> = h, with chosen masses (the paper's Fig. 4)");
 
 const anisotropicGaussianDistribution = z
   .object({
@@ -95,7 +98,7 @@ const anisotropicGaussianDistribution = z
     scales: z.array(positive()).optional().describe('standard deviation per axis (length data.dim); default geometric from 2 down to 0.5'),
   })
   .strict()
-  .describe('z / ||z|| with z ~ N(0, diag(scales^2)) (the paper\'s Fig. 5)');
+  .describe("z / ||z|| with z ~ N(0, diag(scales^2)) (the paper's Fig. 5)");
 
 const mixtureComponent = z
   .object({
@@ -115,7 +118,7 @@ const gaussianMixtureDistribution = z
       .describe('the components (not all weights 0); default two at +-2 e_1 with weights [0.5, 0.5] and scale sqrt(2.5 / D)'),
   })
   .strict()
-  .describe('z / ||z|| with z from a Gaussian mixture (the paper\'s Fig. 6)');
+  .describe("z / ||z|| with z from a Gaussian mixture (the paper's Fig. 6)");
 
 const distribution = z.discriminatedUnion('kind', [
   uniformDistribution,
@@ -129,7 +132,9 @@ const dataSchema = z
     dim: int(2, 1000).default(10).describe('input dimension D; inputs lie on the unit sphere S^(D-1)'),
     n: int(2).default(1000).describe('training points (the Gram matrix is n x n)'),
     nTest: int(0).default(1000).describe('held-out test points'),
-    distribution: distribution.prefault({ kind: 'uniform' }).describe('input distribution on the sphere; parameters left out get defaults that depend on D'),
+    distribution: distribution
+      .prefault({ kind: 'uniform' })
+      .describe('input distribution on the sphere; parameters left out get defaults that depend on D'),
     target: z
       .discriminatedUnion('kind', [harmonicsTarget, cosineTarget, evenPolyTarget])
       .prefault({
@@ -155,18 +160,30 @@ const modelSchema = z
       .optional()
       .describe("'gaussian' (the paper's, when absent) or 'symmetric' (paired neurons, so f_0 = 0; width must be even)"),
     // The model family (docs/science.md): absent means the paper's 2, 0, relu; an explicit default is dropped so both spellings hash alike.
-    depth: int(2).max(MAX_DEPTH).optional().transform((v) => (v === 2 ? undefined : v)).describe('weight layers L (default 2, the paper)'),
-    bias: z.number().finite().min(0).optional().transform((v) => (v === 0 ? undefined : v)).describe('bias scale beta >= 0 (default 0)'),
-    activation: z.enum(ACTIVATIONS).optional().transform((v) => (v === 'relu' ? undefined : v)).describe("activation: 'relu' (default), 'erf', 'tanh' or 'gelu'"),
+    depth: int(2)
+      .max(MAX_DEPTH)
+      .optional()
+      .transform((v) => (v === 2 ? undefined : v))
+      .describe('weight layers L (default 2, the paper)'),
+    bias: z
+      .number()
+      .finite()
+      .min(0)
+      .optional()
+      .transform((v) => (v === 0 ? undefined : v))
+      .describe('bias scale beta >= 0 (default 0)'),
+    activation: z
+      .enum(ACTIVATIONS)
+      .optional()
+      .transform((v) => (v === 'relu' ? undefined : v))
+      .describe("activation: 'relu' (default), 'erf', 'tanh' or 'gelu'"),
   })
   .strict();
 
 const trainingSchema = z
   .object({
     steps: int(1).default(20000).describe('full-batch gradient-descent steps'),
-    learningRate: positive()
-      .default(1)
-      .describe("NTK-scaled learning rate eta'; the weight step is eta' / (m theta^2)"),
+    learningRate: positive().default(1).describe("NTK-scaled learning rate eta'; the weight step is eta' / (m theta^2)"),
     logEvery: int(1).default(10).describe('record the residual every this many steps (and at the last); at most training.steps'),
     engine: z.enum(ENGINES).default('auto').describe('training engine; auto picks the native addon when built, else tfjs'),
     logSchedule: z
@@ -184,7 +201,10 @@ const trainingSchema = z
 const spectrumSchema = z
   .object({
     maxDegree: int(0, 50).default(8).describe('highest degree k of the analytic NTK spectrum and of the zonal expansions'),
-    gram: z.boolean().default(true).describe('also eigendecompose the n x n Gram matrix K/n (needed for eigenspace projections and the kernel twin)'),
+    gram: z
+      .boolean()
+      .default(true)
+      .describe('also eigendecompose the n x n Gram matrix K/n (needed for eigenspace projections and the kernel twin)'),
   })
   .strict();
 
@@ -199,7 +219,9 @@ const analysisSchema = z
       .array(z.enum(['infinite', 'init']))
       .min(1)
       .optional()
-      .describe("kernel-regime twins: 'infinite' (the analytic kappa Gram) and 'init' (the network's empirical NTK at its initial weights); default both"),
+      .describe(
+        "kernel-regime twins: 'infinite' (the analytic kappa Gram) and 'init' (the network's empirical NTK at its initial weights); default both",
+      ),
   })
   .strict();
 
@@ -207,7 +229,9 @@ const sweepSchema = z
   .object({
     grid: z
       .record(z.string(), z.array(z.unknown()).min(1))
-      .describe(`maps spec paths (such as model.width or seed) to lists of values; every combination is one pipeline, at most ${MAX_SWEEP_POINTS} in all`),
+      .describe(
+        `maps spec paths (such as model.width or seed) to lists of values; every combination is one pipeline, at most ${MAX_SWEEP_POINTS} in all`,
+      ),
     concurrency: int(1).default(2).describe('points that run at the same time'),
   })
   .strict()
@@ -220,7 +244,9 @@ export const pipelineSpecSchema = z
       .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'letters, digits, ".", "_" or "-", at most 64 characters')
       .default('pipeline')
       .describe('names the run: the run id is <name>-<first 12 hex digits of the spec hash>'),
-    seed: int(0, 2 ** 32 - 1).default(0).describe('seed of every random stream (sample, target directions, initial weights)'),
+    seed: int(0, 2 ** 32 - 1)
+      .default(0)
+      .describe('seed of every random stream (sample, target directions, initial weights)'),
     replicates: int(1, 1000)
       .optional()
       .describe('run this many independent seeds (seed, seed + 1, ...) as child pipelines and summarize them (default 1)'),
@@ -252,7 +278,11 @@ export class SpecError extends Error {
 /** Validate and fill defaults; throws {@link SpecError} naming the first bad field. */
 export function parseSpec(raw: unknown, file?: string): PipelineSpec {
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
-    throw new SpecError('', `expected a mapping of fields, got ${raw === null ? 'nothing' : Array.isArray(raw) ? 'a list' : typeof raw}`, file);
+    throw new SpecError(
+      '',
+      `expected a mapping of fields, got ${raw === null ? 'nothing' : Array.isArray(raw) ? 'a list' : typeof raw}`,
+      file,
+    );
   }
   const result = pipelineSpecSchema.safeParse(raw);
   if (result.success) return result.data;
@@ -348,7 +378,11 @@ function checkSpec(spec: PipelineSpec, ctx: Ctx): void {
   }
   const degrees = targetDegreeCount(spec.data.target, spec.spectrum.maxDegree);
   if (spec.data.n <= degrees) {
-    issue(ctx, ['data', 'n'], `must be more than the target's ${degrees} degree parts (n points hold at most n independent parts), got ${spec.data.n}`);
+    issue(
+      ctx,
+      ['data', 'n'],
+      `must be more than the target's ${degrees} degree parts (n points hold at most n independent parts), got ${spec.data.n}`,
+    );
   }
   checkTrainableModel(spec.model, ctx);
   if (spec.sweep) checkSweep(spec, spec.sweep, ctx);
@@ -382,13 +416,18 @@ function checkSweep(spec: PipelineSpec, sweep: NonNullable<PipelineSpec['sweep']
     const seen = new Set<string>();
     for (const value of grid[path]!) {
       const key = stableJson(value);
-      if (seen.has(key)) return issue(ctx, at, `value ${key.length > 80 ? `${key.slice(0, 77)}...` : key} appears twice; give each value once`);
+      if (seen.has(key))
+        return issue(ctx, at, `value ${key.length > 80 ? `${key.slice(0, 77)}...` : key} appears twice; give each value once`);
       seen.add(key);
     }
   }
   const size = gridSize(grid);
   if (size > MAX_SWEEP_POINTS) {
-    return issue(ctx, ['sweep', 'grid'], `has ${size} points (the product of its list lengths), more than the limit of ${MAX_SWEEP_POINTS}; split the sweep`);
+    return issue(
+      ctx,
+      ['sweep', 'grid'],
+      `has ${size} points (the product of its list lengths), more than the limit of ${MAX_SWEEP_POINTS}; split the sweep`,
+    );
   }
   for (const point of gridPointSpecs(spec as unknown as Record<string, unknown>)) {
     const result = pipelineSpecSchema.safeParse(point.spec);
@@ -504,7 +543,8 @@ function describeIssue(issue: z.core.$ZodIssue, raw: unknown): string {
     case 'too_small':
       return `must be ${issue.inclusive === false ? '>' : '>='} ${String(issue.minimum)}${issue.origin === 'array' ? ' items' : ''}, got ${shown}`;
     case 'too_big':
-      if (issue.origin === 'number' && issue.maximum === MAX_MAGNITUDE) return `is too large: |value| must be <= ${MAX_MAGNITUDE} (larger values overflow when squared), got ${shown}`;
+      if (issue.origin === 'number' && issue.maximum === MAX_MAGNITUDE)
+        return `is too large: |value| must be <= ${MAX_MAGNITUDE} (larger values overflow when squared), got ${shown}`;
       return `must be ${issue.inclusive === false ? '<' : '<='} ${String(issue.maximum)}${issue.origin === 'array' ? ' items' : ''}, got ${shown}`;
     case 'invalid_type':
       if (typeof got === 'number' && !Number.isFinite(got)) return `not a finite number, got ${got}`;

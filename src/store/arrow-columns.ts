@@ -10,12 +10,7 @@
 import * as arrow from 'apache-arrow';
 
 export type ColumnInput =
-  | Float64Array
-  | Int32Array
-  | string[]
-  | boolean[]
-  | { nullableInt32: (number | null)[] }
-  | { matrix: Float64Array; width: number };
+  Float64Array | Int32Array | string[] | boolean[] | { nullableInt32: (number | null)[] } | { matrix: Float64Array; width: number };
 
 function toVector(name: string, col: ColumnInput): arrow.Vector {
   if (col instanceof Float64Array) return arrow.makeVector(col);
@@ -49,7 +44,10 @@ export function tableFromColumns(columns: Record<string, ColumnInput>, metadata:
   }
   const table = new arrow.Table(vectors);
   const schema = new arrow.Schema(table.schema.fields, new Map(Object.entries(metadata)));
-  return new arrow.Table(schema, table.batches.map((b) => new arrow.RecordBatch(schema, b.data)));
+  return new arrow.Table(
+    schema,
+    table.batches.map((b) => new arrow.RecordBatch(schema, b.data)),
+  );
 }
 
 function child(table: arrow.Table, name: string): arrow.Vector {

@@ -14,7 +14,16 @@
 
 export { canonicalJson, contentKey, sha256Hex } from './canonical-json.js';
 export { writeFileAtomic, writeJsonAtomic } from './atomic-file.js';
-export { listRunManifests, manifestPath, readRunManifest, runRecord, runRowFromManifest, type RerunRecord, type RunManifest, type RunTiming } from './run-manifest.js';
+export {
+  listRunManifests,
+  manifestPath,
+  readRunManifest,
+  runRecord,
+  runRowFromManifest,
+  type RerunRecord,
+  type RunManifest,
+  type RunTiming,
+} from './run-manifest.js';
 export { ensureWritableDataRoot } from './data-root.js';
 export { ArtifactStore, type ArtifactMeta, type ArtifactRef, type ArtifactStoreOptions, type StoreLogger } from './artifact-store.js';
 export {

@@ -54,7 +54,11 @@ const SANDBOX = { enable_external_access: 'false', lock_configuration: 'true' } 
  * read-only instance to close. Throws {@link ResultsCorruptError} for a file DuckDB cannot
  * read or whose tables differ from `sql/schema.sql`. Pair with {@link releaseInstance}.
  */
-export async function acquireInstance(absolute: string, readOnly: boolean, timeoutMs: number): Promise<{ instance: DuckDBInstance; shared: SharedInstance }> {
+export async function acquireInstance(
+  absolute: string,
+  readOnly: boolean,
+  timeoutMs: number,
+): Promise<{ instance: DuckDBInstance; shared: SharedInstance }> {
   if (!readOnly) {
     const dir = path.dirname(absolute);
     await mkdir(dir, { recursive: true }).catch((err: unknown) => {
@@ -177,7 +181,11 @@ async function checkSchema(connection: DuckDBConnection, absolute: string): Prom
   for (const [table, columns] of expected) {
     const found = actual.get(table);
     if (found !== undefined && found !== columns) {
-      throw new ResultsCorruptError(displayPath(absolute), `table ${table} has columns (${found}), this specbias expects (${columns})`, 'incompatible');
+      throw new ResultsCorruptError(
+        displayPath(absolute),
+        `table ${table} has columns (${found}), this specbias expects (${columns})`,
+        'incompatible',
+      );
     }
   }
 }
@@ -204,7 +212,10 @@ function classify(err: unknown, absolute: string): unknown {
  */
 export async function moveAside(absolute: string, label: string): Promise<string | null> {
   if (!existsSync(absolute)) return null;
-  const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+  const stamp = new Date()
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d+Z$/, 'Z');
   let target = `${absolute}.${label}-${stamp}`;
   for (let i = 1; existsSync(target) || existsSync(`${target}.wal`); i += 1) target = `${absolute}.${label}-${stamp}-${i}`;
   const wal = existsSync(`${absolute}.wal`);
@@ -222,19 +233,31 @@ export async function moveAside(absolute: string, label: string): Promise<string
 
 // ---------------------------------------------------------------- The read-only guard
 
-const READ_STATEMENTS = new Set<StatementType>([StatementType.SELECT, StatementType.EXPLAIN, StatementType.VARIABLE_SET, StatementType.SET]);
+const READ_STATEMENTS = new Set<StatementType>([
+  StatementType.SELECT,
+  StatementType.EXPLAIN,
+  StatementType.VARIABLE_SET,
+  StatementType.SET,
+]);
 
 /**
  * Runs `sql` statement by statement on a read-write instance's connection, refusing anything
  * but SELECT, EXPLAIN and SET; returns the last statement's result.
  */
-export async function runReadStatements(connection: DuckDBConnection, file: string, sql: string, params?: QueryParams): Promise<DuckDBResultReader> {
+export async function runReadStatements(
+  connection: DuckDBConnection,
+  file: string,
+  sql: string,
+  params?: QueryParams,
+): Promise<DuckDBResultReader> {
   const extracted = await connection.extractStatements(sql);
   for (let i = 0; ; i += 1) {
     const prepared = await extracted.prepare(i);
     try {
       if (!READ_STATEMENTS.has(prepared.statementType)) {
-        throw new Error(`results database ${displayPath(file)} is open read-only; statement ${i + 1} (${StatementType[prepared.statementType]}) would write`);
+        throw new Error(
+          `results database ${displayPath(file)} is open read-only; statement ${i + 1} (${StatementType[prepared.statementType]}) would write`,
+        );
       }
       if (i === extracted.count - 1) {
         if (params) prepared.bind(params);

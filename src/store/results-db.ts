@@ -29,13 +29,33 @@ import { DuckDBTypeId, JSDuckDBValueConverter, type DuckDBConnection, type DuckD
 import type { StoreLogger } from './artifact-store.js';
 import { displayPath, ResultsCorruptError, ResultsMissingError } from './errors.js';
 import { acquireInstance, releaseInstance, runReadStatements, type QueryParams, type SharedInstance } from './results-connection.js';
-import { artifactColumns, RATE_COLUMNS, runColumns, serialized, toRateRow, writeRates, writeRun, type IngestRunInput, type RateRow, type RunRow } from './results-ingest.js';
+import {
+  artifactColumns,
+  RATE_COLUMNS,
+  runColumns,
+  serialized,
+  toRateRow,
+  writeRates,
+  writeRun,
+  type IngestRunInput,
+  type RateRow,
+  type RunRow,
+} from './results-ingest.js';
 import { healResultsDb, rebuildFile, type RebuildSummary } from './results-rebuild.js';
 
 export type { IngestRunInput, RateRow, RunRow } from './results-ingest.js';
 export type { QueryParams } from './results-connection.js';
 export { describeRebuild, type RebuildSummary } from './results-rebuild.js';
-export { readRatesSql, ratesSqlPath, readViewsSql, viewsSqlPath, readSchemaSql, schemaSqlPath, viewDefinitions, type ViewDefinition } from './sql-files.js';
+export {
+  readRatesSql,
+  ratesSqlPath,
+  readViewsSql,
+  viewsSqlPath,
+  readSchemaSql,
+  schemaSqlPath,
+  viewDefinitions,
+  type ViewDefinition,
+} from './sql-files.js';
 
 export interface ResultsDbOptions {
   /** Open without the write lock, as `specbias sql` does. The file must exist. */
@@ -125,7 +145,9 @@ export class ResultsDb {
     const row = runColumns(run);
     let recorded = false;
     await this.writing(async () => {
-      const completed = await this.connection.runAndReadAll("SELECT 1 FROM runs WHERE run_id = $run_id AND status = 'completed'", { run_id: run.runId });
+      const completed = await this.connection.runAndReadAll("SELECT 1 FROM runs WHERE run_id = $run_id AND status = 'completed'", {
+        run_id: run.runId,
+      });
       if (completed.currentRowCount > 0) return;
       await writeRun(this.connection, this.path, run.runId, row, []);
       recorded = true;
@@ -174,8 +196,12 @@ export class ResultsDb {
       const reader = this.guardWrites ? await runReadStatements(this.connection, this.path, sql, params) : await this.runEach(sql, params);
       return reader.convertRowObjects(plainValue);
     } catch (err) {
-      const refused = /^Permission Error: (Cannot access (?:file|directory) .*?) - file system operations are disabled by configuration/.exec((err as Error).message);
-      if (refused) throw new Error(`file access is disabled: SQL on the results database cannot read or write files (${refused[1]})`, { cause: err });
+      const refused =
+        /^Permission Error: (Cannot access (?:file|directory) .*?) - file system operations are disabled by configuration/.exec(
+          (err as Error).message,
+        );
+      if (refused)
+        throw new Error(`file access is disabled: SQL on the results database cannot read or write files (${refused[1]})`, { cause: err });
       throw err;
     }
   }
@@ -227,7 +253,8 @@ export class ResultsDb {
 
   private assertWritable(operation: string): void {
     this.assertOpen();
-    if (this.readOnly) throw new Error(`results database ${displayPath(this.path)} is open read-only; ${operation} needs a read-write open`);
+    if (this.readOnly)
+      throw new Error(`results database ${displayPath(this.path)} is open read-only; ${operation} needs a read-write open`);
   }
 }
 
@@ -246,7 +273,10 @@ export async function withResultsDb<T>(file: string, options: ResultsDbOptions, 
  * `specbias db rebuild` does: waits for other writers, moves the current file aside
  * (`<file>.replaced-<UTC time>`) and puts the rebuilt one in its place.
  */
-export async function rebuildResultsDb(file: string, options: { logger?: StoreLogger; lockTimeoutMs?: number } = {}): Promise<RebuildSummary> {
+export async function rebuildResultsDb(
+  file: string,
+  options: { logger?: StoreLogger; lockTimeoutMs?: number } = {},
+): Promise<RebuildSummary> {
   const open = (f: string, o: ResultsDbOptions) => ResultsDb.open(f, { ...o, lockTimeoutMs: options.lockTimeoutMs });
   const summary = await rebuildFile(path.resolve(file), open, 'replaced', { logger: options.logger ?? console, holdLock: true });
   return summary!; // null only with unlessReplaced

@@ -96,7 +96,16 @@ export interface IngestRunInput {
 }
 
 /** Every table keyed by run_id, `runs` first. */
-export const RUN_TABLES = ['runs', 'spectrum', 'gram_eigenvalues', 'ntk_check', 'ntk_directions', 'losses', 'projections', 'rates'] as const;
+export const RUN_TABLES = [
+  'runs',
+  'spectrum',
+  'gram_eigenvalues',
+  'ntk_check',
+  'ntk_directions',
+  'losses',
+  'projections',
+  'rates',
+] as const;
 
 export const RATE_COLUMNS =
   'run_id, split, kind, degree, fitted_rate, theory_rate, kernel_rate, init_kernel_rate, ratio, r2, stderr, window_start, window_end, n_points, note';
@@ -187,7 +196,13 @@ export function artifactColumns(input: IngestRunInput): [table: string, data: Co
 }
 
 /** Inside the caller's transaction: deletes every row of the run, then appends `run` and `tables`. */
-export async function writeRun(connection: DuckDBConnection, file: string, runId: string, run: ColumnsData, tables: [string, ColumnsData][]): Promise<void> {
+export async function writeRun(
+  connection: DuckDBConnection,
+  file: string,
+  runId: string,
+  run: ColumnsData,
+  tables: [string, ColumnsData][],
+): Promise<void> {
   for (const table of RUN_TABLES) await connection.run(`DELETE FROM ${table} WHERE run_id = $run_id`, { run_id: runId });
   await append(connection, file, 'runs', runId, run);
   for (const [table, data] of tables) {

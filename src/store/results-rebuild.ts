@@ -20,7 +20,6 @@ import type { ResultsDb, ResultsDbOptions } from './results-db.js';
 import { listRunManifests, runRowFromManifest, type RunManifest } from './run-manifest.js';
 import { withTheoryRates } from './spectrum-table.js';
 
-
 /** `ResultsDb.open`, passed in so that this module does not load results-db.ts. */
 export type OpenResultsDb = (file: string, options: ResultsDbOptions) => Promise<ResultsDb>;
 
@@ -119,7 +118,10 @@ export async function rebuildFile(
 
 /** `3 completed, 1 failed, 1 skipped (a-1f2e: artifact ... is missing)`. */
 export function describeRebuild(summary: RebuildSummary): string {
-  const skipped = summary.skipped.length === 0 ? '' : `, ${summary.skipped.length} skipped (${summary.skipped.map((s) => `${s.runId}: ${s.reason}`).join('; ')})`;
+  const skipped =
+    summary.skipped.length === 0
+      ? ''
+      : `, ${summary.skipped.length} skipped (${summary.skipped.map((s) => `${s.runId}: ${s.reason}`).join('; ')})`;
   return `${summary.completed} completed, ${summary.failed} failed${skipped}`;
 }
 

@@ -73,7 +73,9 @@ export async function readRunManifest(dataRoot: string, runId: string): Promise<
 }
 
 /** Every `runs/*\/manifest.json` under `dataRoot`, in run id order; an unreadable one comes with its one-line reason. */
-export async function listRunManifests(dataRoot: string): Promise<({ runId: string; manifest: RunManifest } | { runId: string; error: string })[]> {
+export async function listRunManifests(
+  dataRoot: string,
+): Promise<({ runId: string; manifest: RunManifest } | { runId: string; error: string })[]> {
   let ids: string[];
   try {
     ids = (await readdir(path.join(dataRoot, 'runs'), { withFileTypes: true })).filter((d) => d.isDirectory()).map((d) => d.name);
@@ -110,7 +112,8 @@ function checkManifest(text: string, runId: string, file: string): RunManifest {
   if (typeof m.startedAt !== 'string' || !Number.isFinite(Date.parse(m.startedAt))) bad('startedAt', 'must be an ISO 8601 time');
   const status = m.status ?? 'completed';
   if (status !== 'completed' && status !== 'failed') bad('status', `must be completed or failed, got ${JSON.stringify(status)}`);
-  if (status === 'completed' && (m.artifacts === null || typeof m.artifacts !== 'object')) bad('artifacts', 'must name the artifacts of a completed run');
+  if (status === 'completed' && (m.artifacts === null || typeof m.artifacts !== 'object'))
+    bad('artifacts', 'must name the artifacts of a completed run');
   return m as RunManifest;
 }
 
@@ -153,14 +156,22 @@ export interface RunExecution {
  * other execution did work and starts a fresh record. The same execution recorded twice (a
  * retried activity; the start time is the workflow's) replaces its own entry.
  */
-export function runRecord(previous: RunManifest | null, current: RunExecution): Pick<RunManifest, 'startedAt' | 'finishedAt' | 'timings' | 'reruns'> {
+export function runRecord(
+  previous: RunManifest | null,
+  current: RunExecution,
+): Pick<RunManifest, 'startedAt' | 'finishedAt' | 'timings' | 'reruns'> {
   const fresh = { startedAt: current.startedAt, finishedAt: current.finishedAt, timings: current.timings, reruns: [] };
   const computed = current.timings.some((t) => t.step !== 'analyze' && !t.cached);
   if (computed || previous === null || (previous.status ?? 'completed') !== 'completed') return fresh;
   // The execution that made the record, retried: it stays the record.
   if (previous.startedAt === current.startedAt) return { ...fresh, reruns: previous.reruns ?? [] };
   if (!sameArtifacts(previous.artifacts ?? {}, current.artifacts)) return fresh;
-  const rerun: RerunRecord = { startedAt: current.startedAt, finishedAt: current.finishedAt, codeVersion: current.codeVersion, timings: current.timings };
+  const rerun: RerunRecord = {
+    startedAt: current.startedAt,
+    finishedAt: current.finishedAt,
+    codeVersion: current.codeVersion,
+    timings: current.timings,
+  };
   const earlier = (previous.reruns ?? []).filter((r) => r.startedAt !== current.startedAt);
   return { startedAt: previous.startedAt, finishedAt: previous.finishedAt, timings: previous.timings ?? [], reruns: [...earlier, rerun] };
 }

@@ -30,4 +30,3 @@ export function withTheoryRates(spectrum: arrow.Table, learningRate: number): ar
     theory_rate: Float64Array.from(mu, (m) => degreeTheoryRate(m, learningRate)),
   });
 }
-

@@ -77,7 +77,8 @@ export async function viewDefinitions(): Promise<ViewDefinition[]> {
   for (const statement of text.split(';')) {
     if (statement.trim() === '') continue;
     const match = /^\s*CREATE\s+OR\s+REPLACE\s+VIEW\s+(\w+)\s+AS\s+([\s\S]+)$/i.exec(statement);
-    if (!match) throw new Error(`${viewsSqlPath()}: expected only CREATE OR REPLACE VIEW statements, got: ${statement.trim().slice(0, 60)}`);
+    if (!match)
+      throw new Error(`${viewsSqlPath()}: expected only CREATE OR REPLACE VIEW statements, got: ${statement.trim().slice(0, 60)}`);
     views.push({ name: match[1]!, select: match[2]!.trim() });
   }
   return views;

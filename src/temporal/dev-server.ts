@@ -15,7 +15,14 @@ import { connect, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { packageRoot } from '../provenance.js';
-import { idleTimeoutFromEnv, lastServerError, supervisorSocket, temporalDir, type SupervisorMessage, type SupervisorOptions } from './server-supervisor.js';
+import {
+  idleTimeoutFromEnv,
+  lastServerError,
+  supervisorSocket,
+  temporalDir,
+  type SupervisorMessage,
+  type SupervisorOptions,
+} from './server-supervisor.js';
 
 export { freePort, serverReady } from './server-supervisor.js';
 
@@ -48,7 +55,9 @@ export class DataRootNotWritableError extends Error {
     readonly dir: string,
     code: string,
   ) {
-    super(`cannot write to the data root: ${dir} is ${code === 'EROFS' ? 'on a read-only file system' : 'not writable by this user'} (${code}); choose another with --data DIR or SPECBIAS_DATA`);
+    super(
+      `cannot write to the data root: ${dir} is ${code === 'EROFS' ? 'on a read-only file system' : 'not writable by this user'} (${code}); choose another with --data DIR or SPECBIAS_DATA`,
+    );
     this.name = 'DataRootNotWritableError';
   }
 }
@@ -75,9 +84,17 @@ function supervisorEntry(): string {
 function spawnSupervisor(opts: DevServerOptions, idleTimeoutS: number): { pid: number | undefined; exited: () => boolean } {
   const dir = temporalDir(opts.dataRoot);
   const logFd = openSync(join(dir, 'server.log'), 'a');
-  const options: SupervisorOptions = { dataRoot: opts.dataRoot, namespace: opts.namespace, idleTimeoutS, readyTimeoutMs: opts.readyTimeoutMs };
+  const options: SupervisorOptions = {
+    dataRoot: opts.dataRoot,
+    namespace: opts.namespace,
+    idleTimeoutS,
+    readyTimeoutMs: opts.readyTimeoutMs,
+  };
   // Its own process group and session, so a Ctrl-C or a kill of the run's group does not reach it.
-  const child = spawn(process.execPath, [supervisorEntry(), JSON.stringify(options)], { detached: true, stdio: ['ignore', 'ignore', logFd] });
+  const child = spawn(process.execPath, [supervisorEntry(), JSON.stringify(options)], {
+    detached: true,
+    stdio: ['ignore', 'ignore', logFd],
+  });
   closeSync(logFd);
   child.unref();
   let gone = false;
@@ -86,7 +103,11 @@ function spawnSupervisor(opts: DevServerOptions, idleTimeoutS: number): { pid: n
   return { pid: child.pid, exited: () => gone };
 }
 
-type Attempt = { kind: 'ready'; socket: Socket; msg: Extract<SupervisorMessage, { type: 'ready' }> } | { kind: 'absent' } | { kind: 'retry' } | { kind: 'error'; message: string };
+type Attempt =
+  | { kind: 'ready'; socket: Socket; msg: Extract<SupervisorMessage, { type: 'ready' }> }
+  | { kind: 'absent' }
+  | { kind: 'retry' }
+  | { kind: 'error'; message: string };
 
 /** One connection attempt: wait for the supervisor's first word. */
 function attempt(socketName: string, timeoutMs: number): Promise<Attempt> {
@@ -103,8 +124,13 @@ function attempt(socketName: string, timeoutMs: number): Promise<Attempt> {
       if (a.kind !== 'ready') socket.destroy();
       resolveAttempt(a);
     };
-    const timer = setTimeout(() => settle({ kind: 'error', message: `the Temporal dev server did not start within ${Math.round(timeoutMs / 1000)} s` }), timeoutMs);
-    socket.on('error', (err: NodeJS.ErrnoException) => settle(err.code === 'ECONNREFUSED' || err.code === 'ENOENT' ? { kind: 'absent' } : { kind: 'retry' }));
+    const timer = setTimeout(
+      () => settle({ kind: 'error', message: `the Temporal dev server did not start within ${Math.round(timeoutMs / 1000)} s` }),
+      timeoutMs,
+    );
+    socket.on('error', (err: NodeJS.ErrnoException) =>
+      settle(err.code === 'ECONNREFUSED' || err.code === 'ENOENT' ? { kind: 'absent' } : { kind: 'retry' }),
+    );
     socket.on('close', () => settle({ kind: 'retry' }));
     socket.on('data', (chunk: string) => {
       buffered += chunk;
@@ -132,7 +158,10 @@ export async function acquireDevServer(opts: DevServerOptions): Promise<DevServe
     const a = await attempt(socketName, Math.max(1000, deadline - Date.now()));
     if (a.kind === 'ready') return lease(a.socket, a.msg, a.msg.pid !== spawned?.pid, join(dir, 'server.log'), opts.log);
     if (a.kind === 'error') throw new Error(a.message);
-    if (Date.now() > deadline) throw new Error(`the Temporal dev server did not start within ${Math.round(readyTimeoutMs / 1000)} s (log: ${join(dir, 'server.log')})`);
+    if (Date.now() > deadline)
+      throw new Error(
+        `the Temporal dev server did not start within ${Math.round(readyTimeoutMs / 1000)} s (log: ${join(dir, 'server.log')})`,
+      );
     if (a.kind === 'absent' && (spawned === null || spawned.exited())) {
       // No supervisor (or ours lost a race and left, or is stopping its old server): start one.
       if (spawns++ > 20) throw new Error(`the Temporal dev server's supervisor keeps exiting (log: ${join(dir, 'server.log')})`);
@@ -142,7 +171,13 @@ export async function acquireDevServer(opts: DevServerOptions): Promise<DevServe
   }
 }
 
-function lease(socket: Socket, msg: Extract<SupervisorMessage, { type: 'ready' }>, reused: boolean, logPath: string, log?: (line: string) => void): DevServer {
+function lease(
+  socket: Socket,
+  msg: Extract<SupervisorMessage, { type: 'ready' }>,
+  reused: boolean,
+  logPath: string,
+  log?: (line: string) => void,
+): DevServer {
   // The lease must not keep the process alive on its own.
   socket.unref();
   socket.on('error', () => undefined);
@@ -167,7 +202,9 @@ function lease(socket: Socket, msg: Extract<SupervisorMessage, { type: 'ready' }
       }
     }
   });
-  log?.(`${reused ? 'using the running' : 'started a'} Temporal dev server at ${msg.address}${msg.uiUrl ? `, Web UI ${msg.uiUrl}` : ''}${msg.foreground ? ' (started by `specbias server`)' : ''}`);
+  log?.(
+    `${reused ? 'using the running' : 'started a'} Temporal dev server at ${msg.address}${msg.uiUrl ? `, Web UI ${msg.uiUrl}` : ''}${msg.foreground ? ' (started by `specbias server`)' : ''}`,
+  );
   let released: Promise<void> | null = null;
   return {
     address: msg.address,

@@ -35,7 +35,9 @@ export function processIdentity(pid: number): ProcessIdentity | null {
     const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     const startTime = rest[22 - 3];
     if (!startTime || rest[0] === 'Z') return null; // a zombie is gone in all but name
-    const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter((a, i, all) => a !== '' || i < all.length - 1);
+    const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8')
+      .split('\0')
+      .filter((a, i, all) => a !== '' || i < all.length - 1);
     return { pid, startTime, cmdline, bootId: bootId() };
   } catch {
     return null;

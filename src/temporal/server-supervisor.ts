@@ -96,10 +96,12 @@ export function lastServerError(logPath: string, since = 0): string {
   } catch {
     return '';
   }
-  const errors = text.split('\n').filter((l) => /level=(ERROR|FATAL)|^(Error|error|panic|fatal)\b/i.test(l)).reverse();
+  const errors = text
+    .split('\n')
+    .filter((l) => /level=(ERROR|FATAL)|^(Error|error|panic|fatal)\b/i.test(l))
+    .reverse();
   // The cause a user can act on, when one was logged; else the last complete error line.
-  const line =
-    errors.find((l) => KNOWN_CAUSES.test(l)) ?? errors.find((l) => /\bmsg="(?:[^"\\]|\\.)*"/.test(l)) ?? errors[0];
+  const line = errors.find((l) => KNOWN_CAUSES.test(l)) ?? errors.find((l) => /\bmsg="(?:[^"\\]|\\.)*"/.test(l)) ?? errors[0];
   if (!line) return '';
   const field = (name: string) => new RegExp(`\\b${name}="((?:[^"\\\\]|\\\\.)*)"`).exec(line)?.[1]?.replace(/\\"/g, '"');
   const msg = field('msg');
@@ -107,7 +109,8 @@ export function lastServerError(logPath: string, since = 0): string {
   return msg ? [msg, error].filter(Boolean).join(': ') : line.trim().replace(/^Error: /, '');
 }
 
-const KNOWN_CAUSES = /disk is full|no space left|database is locked|readonly database|read-only file system|permission denied|not a database/i;
+const KNOWN_CAUSES =
+  /disk is full|no space left|database is locked|readonly database|read-only file system|permission denied|not a database/i;
 
 export function freePort(ip = '127.0.0.1'): Promise<number> {
   return new Promise((resolvePort, reject) => {
@@ -156,7 +159,9 @@ export class SupervisorBusyError extends Error {
  * it answers; `done` settles when the supervisor has stopped the server and let go of the socket.
  * Rejects with SupervisorBusyError when another supervisor holds the data root.
  */
-export async function superviseDevServer(opts: SupervisorOptions): Promise<{ state: ServerState; done: Promise<void>; stop: () => Promise<void> }> {
+export async function superviseDevServer(
+  opts: SupervisorOptions,
+): Promise<{ state: ServerState; done: Promise<void>; stop: () => Promise<void> }> {
   const log = opts.log ?? (() => undefined);
   const dir = temporalDir(opts.dataRoot);
   mkdirSync(dir, { recursive: true });

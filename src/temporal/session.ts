@@ -132,7 +132,13 @@ function failAfterClose(isClosed: () => boolean): Grpc.Interceptor {
   const closedCall = (): Grpc.InterceptingCall =>
     new grpc.InterceptingCall({
       start: (_metadata, listener) =>
-        setImmediate(() => listener?.onReceiveStatus?.({ code: grpc.status.CANCELLED, details: 'the session closed its connection', metadata: new grpc.Metadata() })),
+        setImmediate(() =>
+          listener?.onReceiveStatus?.({
+            code: grpc.status.CANCELLED,
+            details: 'the session closed its connection',
+            metadata: new grpc.Metadata(),
+          }),
+        ),
       cancelWithStatus: () => undefined,
       getPeer: () => '',
       sendMessageWithContext: () => undefined,

@@ -9,7 +9,14 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Client } from '@temporalio/client';
-import { DefaultLogger, type NativeConnection, Runtime, Worker, makeTelemetryFilterString, type WorkflowBundleOption } from '@temporalio/worker';
+import {
+  DefaultLogger,
+  type NativeConnection,
+  Runtime,
+  Worker,
+  makeTelemetryFilterString,
+  type WorkflowBundleOption,
+} from '@temporalio/worker';
 import { createActivities } from '../../activities/index.js';
 import { ArtifactStore } from '../store/artifact-store.js';
 import { TRAINING_STEP_SIGNAL } from '../pipeline/names.js';

@@ -46,7 +46,11 @@ export function bundleStamp(workflowsPath: string): string {
   const { version } = require('@temporalio/workflow/package.json') as { version: string };
   hash.update(`@temporalio/workflow@${version}\n`);
   const root = resolve(dirname(workflowsPath), '..');
-  for (const file of workflowSources(workflowsPath)) hash.update(`${relative(root, file)}\n`).update(readFileSync(file)).update('\n');
+  for (const file of workflowSources(workflowsPath))
+    hash
+      .update(`${relative(root, file)}\n`)
+      .update(readFileSync(file))
+      .update('\n');
   return hash.digest('hex');
 }
 

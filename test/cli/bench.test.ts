@@ -42,7 +42,13 @@ describe('specbias bench', () => {
     }
     const blas = addon.info().blas!;
     expect(r.method).toBe('lapack-dsyevd');
-    expect(r.blas).toEqual({ name: blas.config?.match(/^OpenBLAS \S+/)?.[0] ?? basename(blas.library), library: blas.library, config: blas.config, corename: blas.corename, threads: blas.threads });
+    expect(r.blas).toEqual({
+      name: blas.config?.match(/^OpenBLAS \S+/)?.[0] ?? basename(blas.library),
+      library: blas.library,
+      config: blas.config,
+      corename: blas.corename,
+      threads: blas.threads,
+    });
   });
 
   it('bench rejects an unknown workload, engine or size with the exact message', async () => {

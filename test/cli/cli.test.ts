@@ -15,7 +15,9 @@ function cliError(argv: string[]): CliError {
 describe('specbias argument parsing', () => {
   it('an unknown command names the choices and exits 2', () => {
     const err = cliError(['rnu']);
-    expect(err.message).toBe('unknown command "rnu"; expected one of run, worker, server, status, runs, sql, db, spectrum, report, spec, bench');
+    expect(err.message).toBe(
+      'unknown command "rnu"; expected one of run, worker, server, status, runs, sql, db, spectrum, report, spec, bench',
+    );
     expect(err.exitCode).toBe(2);
   });
 

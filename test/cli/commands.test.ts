@@ -15,7 +15,12 @@ describe('specbias CLI habits', () => {
   let dir: string;
   let dataRoot: string;
   const specbias = (args: string[], input?: string) =>
-    spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', timeout: 60_000, input, env: { ...process.env, SPECBIAS_DATA: dataRoot } });
+    spawnSync(process.execPath, [bin, ...args], {
+      encoding: 'utf8',
+      timeout: 60_000,
+      input,
+      env: { ...process.env, SPECBIAS_DATA: dataRoot },
+    });
   beforeAll(async () => {
     dir = await mkdtemp(path.join(tmpdir(), 'specbias-commands-'));
     dataRoot = await buildFixture(dir);
@@ -47,7 +52,10 @@ describe('specbias CLI habits', () => {
 
   it('status writes its table to stdout, so `status > f` keeps it; it takes prefixes and lists ambiguous ones', async () => {
     const file = path.join(dir, 'status.txt');
-    const r = spawnSync('sh', ['-c', `"${process.execPath}" "${bin}" status > "${file}"`], { encoding: 'utf8', env: { ...process.env, SPECBIAS_DATA: dataRoot } });
+    const r = spawnSync('sh', ['-c', `"${process.execPath}" "${bin}" status > "${file}"`], {
+      encoding: 'utf8',
+      env: { ...process.env, SPECBIAS_DATA: dataRoot },
+    });
     expect(r.status, r.stderr).toBe(0);
     expect(r.stderr).toBe('');
     const table = await readFile(file, 'utf8');
@@ -68,12 +76,29 @@ describe('specbias CLI habits', () => {
   it('runs --json lists every run with params and rates; --where, --sort and --csv', () => {
     const r = specbias(['runs', '--json', '--sort', 'run_id']);
     expect(r.status, r.stderr).toBe(0);
-    const runs = JSON.parse(r.stdout) as { runId: string; sweepId: string; status: string; params: Record<string, unknown>; rates: { degree: number; fittedRate: number }[]; startedAt: string; seconds: number }[];
+    const runs = JSON.parse(r.stdout) as {
+      runId: string;
+      sweepId: string;
+      status: string;
+      params: Record<string, unknown>;
+      rates: { degree: number; fittedRate: number }[];
+      startedAt: string;
+      seconds: number;
+    }[];
     expect(runs.map((x) => x.runId)).toEqual(RUNS.map((f) => f.runId));
     for (const [i, f] of RUNS.entries()) {
       const run = runs[i]!;
       expect(run).toMatchObject({ sweepId: 'sw-1', status: 'completed', startedAt: '2024-05-06T07:00:00.000Z', seconds: 300 });
-      expect(run.params).toMatchObject({ width: f.width, seed: f.seed, dim: 10, n: 300, steps: 2000, learningRate: 1, theta: 1, engine: 'tfjs' });
+      expect(run.params).toMatchObject({
+        width: f.width,
+        seed: f.seed,
+        dim: 10,
+        n: 300,
+        steps: 2000,
+        learningRate: 1,
+        theta: 1,
+        engine: 'tfjs',
+      });
       expect(run.rates.map((x) => x.degree)).toEqual([1, 2, 4]);
       for (const x of run.rates) expect(x.fittedRate).toBeCloseTo(RATES[x.degree]! * f.factor, 10);
     }
@@ -82,7 +107,9 @@ describe('specbias CLI habits', () => {
     const sorted = JSON.parse(specbias(['runs', '--json', '--sort', 'seed DESC, width DESC']).stdout) as { runId: string }[];
     expect(sorted.map((x) => x.runId)).toEqual(['run-b', 'run-c', 'run-a']);
     const csv = specbias(['runs', '--csv', '--sort', 'run_id']).stdout.trim().split('\n');
-    expect(csv[0]).toBe('runId,name,sweepId,status,seconds,dim,n,width,theta,learningRate,steps,seed,engine,startedAt,rateK1,rateK2,rateK4');
+    expect(csv[0]).toBe(
+      'runId,name,sweepId,status,seconds,dim,n,width,theta,learningRate,steps,seed,engine,startedAt,rateK1,rateK2,rateK4',
+    );
     expect(csv).toHaveLength(4);
     const bad = specbias(['runs', '--where', 'no_such_column = 1']);
     expect(bad.status).toBe(2);
@@ -96,12 +123,12 @@ describe('specbias CLI habits', () => {
     expect(multi.status, multi.stderr).toBe(0);
     expect(JSON.parse(multi.stdout)).toEqual([{ n: RUNS.length }]);
 
-    const comment = specbias(['sql', "-- how many runs are wide?\nSELECT count(*) AS n FROM run_params WHERE width = 1024", '--json']);
+    const comment = specbias(['sql', '-- how many runs are wide?\nSELECT count(*) AS n FROM run_params WHERE width = 1024', '--json']);
     expect(comment.status, comment.stderr).toBe(0);
     expect(JSON.parse(comment.stdout)).toEqual([{ n: 1 }]);
 
     const file = path.join(dir, 'q.sql');
-    await writeFile(file, "-- the seeds\nSELECT seed FROM run_params\n ORDER BY seed, run_id;\n");
+    await writeFile(file, '-- the seeds\nSELECT seed FROM run_params\n ORDER BY seed, run_id;\n');
     const fromFile = specbias(['sql', '-f', file, '--csv']);
     expect(fromFile.status, fromFile.stderr).toBe(0);
     expect(fromFile.stdout).toBe('seed\n0\n0\n1\n');
@@ -110,7 +137,9 @@ describe('specbias CLI habits', () => {
     expect(fromStdin.status, fromStdin.stderr).toBe(0);
     expect(JSON.parse(fromStdin.stdout)).toEqual([{ run_id: 'run-b' }]);
 
-    const spec = JSON.parse(specbias(['sql', "SELECT spec FROM runs WHERE run_id = 'run-c'", '--json']).stdout) as { spec: { model: { width: number } } }[];
+    const spec = JSON.parse(specbias(['sql', "SELECT spec FROM runs WHERE run_id = 'run-c'", '--json']).stdout) as {
+      spec: { model: { width: number } };
+    }[];
     expect(spec[0]!.spec.model.width).toBe(1024);
 
     const missing = specbias(['sql', '-f', path.join(dir, 'nope.sql')]);

@@ -33,13 +33,19 @@ function expectRefused(r: ReturnType<typeof specbias>, line: string | RegExp): v
 
 describe('specbias run refuses what cannot run, before any server starts', () => {
   it('an array larger than the engine allows names the field, also with --allow-large', () => {
-    const line = /^specbias: data\.n = 1000000000: the Gram matrix \(n\^2 entries\) would have 1\.00e\+18 entries, more than the .* that one array can hold here \(--allow-large cannot lift this\)$/;
+    const line =
+      /^specbias: data\.n = 1000000000: the Gram matrix \(n\^2 entries\) would have 1\.00e\+18 entries, more than the .* that one array can hold here \(--allow-large cannot lift this\)$/;
     expectRefused(specbias(['run', spec, '--set', 'data.n=1000000000']), line);
     expectRefused(specbias(['run', spec, '--set', 'data.n=1000000000', '--allow-large']), line);
   });
 
   it('a spec that needs more memory than this machine has names the field and the estimate', () => {
-    const big = parseSpec({ name: 'small', data: { dim: 4, n: 60000, nTest: 20 }, model: { width: 60000 }, training: { steps: 40, logEvery: 4 } });
+    const big = parseSpec({
+      name: 'small',
+      data: { dim: 4, n: 60000, nTest: 20 },
+      model: { width: 60000 },
+      training: { steps: 40, logEvery: 4 },
+    });
     const need = estimateResources(big);
     // Skipped only on a machine with more memory than this estimate (about 170 GB).
     if (need.memoryBytes <= machineLimits(data).memoryBytes) return;
@@ -51,14 +57,25 @@ describe('specbias run refuses what cannot run, before any server starts', () =>
 
   it('an alias bomb gets exit 2 and names the file', () => {
     const levels = ['a: &a [x, x, x, x, x, x, x, x, x]'];
-    for (let i = 1; i < 9; i++) levels.push(`${String.fromCharCode(97 + i)}: &${String.fromCharCode(97 + i)} [${Array(9).fill(`*${String.fromCharCode(96 + i)}`).join(', ')}]`);
+    for (let i = 1; i < 9; i++)
+      levels.push(
+        `${String.fromCharCode(97 + i)}: &${String.fromCharCode(97 + i)} [${Array(9)
+          .fill(`*${String.fromCharCode(96 + i)}`)
+          .join(', ')}]`,
+      );
     const bomb = join(dir, 'bomb.yaml');
     writeFileSync(bomb, `${levels.join('\n')}\n`);
-    expectRefused(specbias(['run', bomb]), `specbias: ${bomb}: invalid spec: refused: YAML aliases expand to too much data (more than 100 alias uses); write the values out`);
+    expectRefused(
+      specbias(['run', bomb]),
+      `specbias: ${bomb}: invalid spec: refused: YAML aliases expand to too much data (more than 100 alias uses); write the values out`,
+    );
   });
 
   it('--set __proto__ is refused in one line', () => {
-    expectRefused(specbias(['run', spec, '--set', '__proto__.x=1']), 'specbias: invalid spec at __proto__.x: --set path uses "__proto__", which names no spec field');
+    expectRefused(
+      specbias(['run', spec, '--set', '__proto__.x=1']),
+      'specbias: invalid spec at __proto__.x: --set path uses "__proto__", which names no spec field',
+    );
   });
 });
 

@@ -8,7 +8,14 @@ describe('progress', () => {
   it('a step is waiting before its stage, running in it, and done or cached once it has a timing', () => {
     expect(stepState('train', base).state).toBe('waiting');
     expect(stepState('sample', base).state).toBe('running');
-    const training: Progress = { ...base, stage: 'spectrum+train', timings: [{ step: 'sample', seconds: 0.2, cached: true }, { step: 'spectrum', seconds: 1, cached: false }] };
+    const training: Progress = {
+      ...base,
+      stage: 'spectrum+train',
+      timings: [
+        { step: 'sample', seconds: 0.2, cached: true },
+        { step: 'spectrum', seconds: 1, cached: false },
+      ],
+    };
     expect(stepState('sample', training)).toEqual({ state: 'cached', timing: { step: 'sample', seconds: 0.2, cached: true } });
     expect(stepState('spectrum', training).state).toBe('done');
     expect(stepState('train', training).state).toBe('running');
@@ -24,7 +31,10 @@ describe('progress', () => {
   });
 
   it('sweep points are named by their grid values', () => {
-    const labels = new Map([['q-1', 'width=256 seed=0'], ['q-2', 'width=1024 seed=0']]);
+    const labels = new Map([
+      ['q-1', 'width=256 seed=0'],
+      ['q-2', 'width=1024 seed=0'],
+    ]);
     expect(sweepLine({ pointsDone: 1, pointsTotal: 3, running: ['q-2'] }, labels)).toBe('  points 1/3 done; running width=1024 seed=0');
   });
 

@@ -34,9 +34,27 @@ afterEach(() => vi.restoreAllMocks());
 
 describe('specbias spectrum --depth --bias --activation', () => {
   it('prints the family spectrum as JSON, with error bounds', async () => {
-    const { code, stdout } = await run(['--dim', '5', '--max-degree', '4', '--depth', '3', '--bias', '0.5', '--activation', 'relu', '--json']);
+    const { code, stdout } = await run([
+      '--dim',
+      '5',
+      '--max-degree',
+      '4',
+      '--depth',
+      '3',
+      '--bias',
+      '0.5',
+      '--activation',
+      'relu',
+      '--json',
+    ]);
     expect(code).toBe(0);
-    const rows = JSON.parse(stdout) as Array<{ degree: number; mu: number; multiplicity: number; numericalZero: boolean; errorBound: number }>;
+    const rows = JSON.parse(stdout) as Array<{
+      degree: number;
+      mu: number;
+      multiplicity: number;
+      numericalZero: boolean;
+      errorBound: number;
+    }>;
     const expected = familySpectrum(5, 4, { depth: 3, bias: 0.5, activation: 'relu' });
     expect(rows.map((r) => r.mu)).toEqual(expected.map((e) => e.mu));
     expect(rows.map((r) => r.multiplicity)).toEqual([1, 5, 14, 30, 55]);
@@ -50,12 +68,18 @@ describe('specbias spectrum --depth --bias --activation', () => {
   });
 
   it('bad model options get one line naming the option', async () => {
-    expect(await failure(['--dim', '5', '--max-degree', '4', '--depth', '1'])).toBe('spectrum: --depth must be an integer in [2, 64], got 1');
+    expect(await failure(['--dim', '5', '--max-degree', '4', '--depth', '1'])).toBe(
+      'spectrum: --depth must be an integer in [2, 64], got 1',
+    );
     expect(await failure(['--dim', '5', '--max-degree', '4', '--bias=-1'])).toBe('spectrum: --bias must be a finite number >= 0, got -1');
-    expect(await failure(['--dim', '5', '--max-degree', '4', '--bias', 'NaN'])).toBe('spectrum: --bias must be a finite number >= 0, got NaN');
+    expect(await failure(['--dim', '5', '--max-degree', '4', '--bias', 'NaN'])).toBe(
+      'spectrum: --bias must be a finite number >= 0, got NaN',
+    );
     expect(await failure(['--dim', '5', '--max-degree', '4', '--activation', 'sigmoid'])).toBe(
       'spectrum: --activation must be one of relu, erf, tanh, gelu, got sigmoid',
     );
-    expect(await failure(['--dim', '5', '--max-degree', '51', '--depth', '3'])).toBe('spectrum: --max-degree must be an integer in [0, 50], got 51');
+    expect(await failure(['--dim', '5', '--max-degree', '51', '--depth', '3'])).toBe(
+      'spectrum: --max-degree must be an integer in [0, 50], got 51',
+    );
   });
 });

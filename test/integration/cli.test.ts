@@ -48,11 +48,19 @@ describe('the specbias command', () => {
   }, 120_000);
 
   it('sql reads the results database while nothing runs, as JSON and CSV', () => {
-    const j = specbias(['sql', "SELECT count(*) AS n FROM projections WHERE run_id LIKE 'clitiny-%' AND kind = 'target' AND source = 'network'", '--json']);
+    const j = specbias([
+      'sql',
+      "SELECT count(*) AS n FROM projections WHERE run_id LIKE 'clitiny-%' AND kind = 'target' AND source = 'network'",
+      '--json',
+    ]);
     expect(j.status, j.stderr).toBe(0);
     // Logged steps: every 4th of 40 (11), plus the geometric floor(1.25^k) <= 16 not among them: 1, 2, 3, 5, 7, 9, 11, 14 (8).
     expect(JSON.parse(j.stdout)).toEqual([{ n: (11 + 8) * 2 * 3 }]);
-    const c = specbias(['sql', "SELECT degree FROM rates WHERE run_id LIKE 'clitiny-%' AND split = 'train' AND kind = 'target' ORDER BY degree", '--csv']);
+    const c = specbias([
+      'sql',
+      "SELECT degree FROM rates WHERE run_id LIKE 'clitiny-%' AND split = 'train' AND kind = 'target' ORDER BY degree",
+      '--csv',
+    ]);
     expect(c.stdout).toBe('degree\n1\n2\n4\n');
   });
 
@@ -66,10 +74,14 @@ describe('the specbias command', () => {
   });
 
   it('training that diverges fails the run at once with one line suggesting a smaller learning rate', () => {
-    const r = spawnSync(process.execPath, [bin, 'run', spec, '--set', 'training.learningRate=1000', '--set', 'name=diverge', '--data', data], {
-      encoding: 'utf8',
-      timeout: 120_000,
-    });
+    const r = spawnSync(
+      process.execPath,
+      [bin, 'run', spec, '--set', 'training.learningRate=1000', '--set', 'name=diverge', '--data', data],
+      {
+        encoding: 'utf8',
+        timeout: 120_000,
+      },
+    );
     expect(r.status).toBe(1);
     const lines = r.stderr.trim().split('\n');
     expect(lines.at(-1)).toMatch(
@@ -79,9 +91,13 @@ describe('the specbias command', () => {
   });
 
   it('Ctrl-C stops the worker and the dev server it started', async () => {
-    const child = spawn(process.execPath, [bin, 'run', spec, '--set', 'training.steps=200000', '--set', 'training.learningRate=1', '--set', 'name=sigint', '--data', data], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      process.execPath,
+      [bin, 'run', spec, '--set', 'training.steps=200000', '--set', 'training.learningRate=1', '--set', 'name=sigint', '--data', data],
+      {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     let stderr = '';
     child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
     // Wait until training is under way, then interrupt.

@@ -31,7 +31,11 @@ function trainDirs(data: string): string[] {
 }
 
 function checkpointFiles(data: string): string[] {
-  return trainDirs(data).flatMap((d) => readdirSync(join(data, 'artifacts', 'train', d)).filter((f) => /^checkpoint-\d+\.json$/.test(f)).map((f) => `${d}/${f}`));
+  return trainDirs(data).flatMap((d) =>
+    readdirSync(join(data, 'artifacts', 'train', d))
+      .filter((f) => /^checkpoint-\d+\.json$/.test(f))
+      .map((f) => `${d}/${f}`),
+  );
 }
 
 function checkpoints(data: string): number {
@@ -81,18 +85,23 @@ describe('fault injection', () => {
     const schedule = new Prng(7, 'faults/sweep-schedule');
     let resumed = 0;
     for (const wholeGroup of [false, true, false, true]) {
-      const child = spawn(process.execPath, [bin, 'run', sweepSpec, '--json', '--data', data], { detached: true, stdio: ['ignore', 'ignore', 'pipe'] });
+      const child = spawn(process.execPath, [bin, 'run', sweepSpec, '--json', '--data', data], {
+        detached: true,
+        stdio: ['ignore', 'ignore', 'pipe'],
+      });
       let stderr = '';
       child.stderr!.on('data', (b: Buffer) => (stderr += b.toString()));
       const exited = new Promise((resolve) => child.on('exit', resolve));
       // Kill while this run is mid-training (it wrote a new checkpoint), after a seeded extra delay.
       const seen = new Set(checkpointFiles(data));
       const deadline = Date.now() + 240_000;
-      while (!checkpointFiles(data).some((f) => !seen.has(f)) && child.exitCode === null && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
+      while (!checkpointFiles(data).some((f) => !seen.has(f)) && child.exitCode === null && Date.now() < deadline)
+        await new Promise((r) => setTimeout(r, 25));
       await new Promise((r) => setTimeout(r, schedule.uniform() * 2000));
       if (child.exitCode === null) {
         const serverFile = join(data, 'temporal', 'server.json');
-        if (wholeGroup && existsSync(serverFile)) process.kill(-(JSON.parse(readFileSync(serverFile, 'utf8')) as { pid: number }).pid, 'SIGKILL');
+        if (wholeGroup && existsSync(serverFile))
+          process.kill(-(JSON.parse(readFileSync(serverFile, 'utf8')) as { pid: number }).pid, 'SIGKILL');
         process.kill(wholeGroup ? -child.pid! : child.pid!, 'SIGKILL');
       }
       await exited;
@@ -107,7 +116,12 @@ describe('fault injection', () => {
     expect(resumed).toBeGreaterThanOrEqual(1);
     const dirs = trainDirs(data);
     expect(dirs).toHaveLength(6);
-    for (const d of dirs) expect(readdirSync(join(data, 'artifacts', 'train', d)).filter((f) => !f.endsWith('.meta.json')).sort()).toEqual(['losses.arrow', 'trajectory.arrow']);
+    for (const d of dirs)
+      expect(
+        readdirSync(join(data, 'artifacts', 'train', d))
+          .filter((f) => !f.endsWith('.meta.json'))
+          .sort(),
+      ).toEqual(['losses.arrow', 'trajectory.arrow']);
     expect(spawnSync('pgrep', ['-f', `db-filename ${join(data, 'temporal')}`]).status).toBe(1);
   }, 600_000);
 

@@ -17,18 +17,26 @@ afterAll(() => {
 });
 
 describe('interoperability', () => {
-  it.skipIf(!available)('pyarrow reads every .arrow artifact and duckdb (Python) reads results.duckdb, views included', () => {
-    dir = mkdtempSync(join(tmpdir(), 'specbias-interop-'));
-    const data = join(dir, 'data');
-    const spec = join(dir, 'interop.yaml');
-    writeFileSync(spec, 'name: interop\ndata: { dim: 5, n: 40, nTest: 20 }\nmodel: { width: 32, theta: 0.1 }\ntraining: { steps: 30, learningRate: 2, logEvery: 5 }\nspectrum: { maxDegree: 4 }\n');
-    const run = spawnSync(process.execPath, [join(process.cwd(), 'bin', 'specbias.js'), 'run', spec, '--json', '--data', data], { encoding: 'utf8', timeout: 120_000 });
-    expect(run.status, run.stderr).toBe(0);
-    const { runId } = JSON.parse(run.stdout) as { runId: string };
+  it.skipIf(!available)(
+    'pyarrow reads every .arrow artifact and duckdb (Python) reads results.duckdb, views included',
+    () => {
+      dir = mkdtempSync(join(tmpdir(), 'specbias-interop-'));
+      const data = join(dir, 'data');
+      const spec = join(dir, 'interop.yaml');
+      writeFileSync(
+        spec,
+        'name: interop\ndata: { dim: 5, n: 40, nTest: 20 }\nmodel: { width: 32, theta: 0.1 }\ntraining: { steps: 30, learningRate: 2, logEvery: 5 }\nspectrum: { maxDegree: 4 }\n',
+      );
+      const run = spawnSync(process.execPath, [join(process.cwd(), 'bin', 'specbias.js'), 'run', spec, '--json', '--data', data], {
+        encoding: 'utf8',
+        timeout: 120_000,
+      });
+      expect(run.status, run.stderr).toBe(0);
+      const { runId } = JSON.parse(run.stdout) as { runId: string };
 
-    const files = readdirSync(join(data, 'artifacts'), { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.arrow'));
-    expect(files.length).toBeGreaterThanOrEqual(8);
-    const script = `
+      const files = readdirSync(join(data, 'artifacts'), { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.arrow'));
+      expect(files.length).toBeGreaterThanOrEqual(8);
+      const script = `
 import json, sys, pyarrow.ipc as ipc, duckdb
 root, run_id, files = sys.argv[1], sys.argv[2], json.loads(sys.argv[3])
 rows = {f: ipc.open_file(root + '/artifacts/' + f).read_all().num_rows for f in files}
@@ -39,11 +47,13 @@ out = {
   'rates': con.execute("SELECT degree FROM rate_summary WHERE run_id = ? AND split = 'train' AND kind = 'target' ORDER BY degree", [run_id]).fetchall(),
 }
 print(json.dumps(out))`;
-    const py = spawnSync(python, ['-c', script, data, runId, JSON.stringify(files)], { encoding: 'utf8' });
-    expect(py.status, py.stderr).toBe(0);
-    const out = JSON.parse(py.stdout) as { rows: Record<string, number>; projections: number; rates: number[][] };
-    for (const f of files) expect(out.rows[f], f).toBeGreaterThan(0);
-    expect(out.projections).toBeGreaterThan(0);
-    expect(out.rates).toEqual([[1], [2], [4]]);
-  }, 120_000);
+      const py = spawnSync(python, ['-c', script, data, runId, JSON.stringify(files)], { encoding: 'utf8' });
+      expect(py.status, py.stderr).toBe(0);
+      const out = JSON.parse(py.stdout) as { rows: Record<string, number>; projections: number; rates: number[][] };
+      for (const f of files) expect(out.rows[f], f).toBeGreaterThan(0);
+      expect(out.projections).toBeGreaterThan(0);
+      expect(out.rates).toEqual([[1], [2], [4]]);
+    },
+    120_000,
+  );
 });

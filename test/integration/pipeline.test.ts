@@ -86,11 +86,25 @@ describe('spectralBiasPipeline on a real dev server', () => {
     expect(manifest.specHash).toBe(result.specHash);
     expect(manifest.engine).toBe('tfjs-cpu');
     expect(manifest.backend).toMatch(/^tfjs .* cpu/);
-    expect(Object.keys(manifest.artifacts).sort()).toEqual(['gram', 'losses', 'ntkCheck', 'ntkDirections', 'projections', 'rates', 'samples', 'spectrum', 'trajectory', 'vectors']);
+    expect(Object.keys(manifest.artifacts).sort()).toEqual([
+      'gram',
+      'losses',
+      'ntkCheck',
+      'ntkDirections',
+      'projections',
+      'rates',
+      'samples',
+      'spectrum',
+      'trajectory',
+      'vectors',
+    ]);
 
     await withResultsDb(join(dataRoot, 'results.duckdb'), { readOnly: true }, async (db) => {
       // target and harmonic kinds on both splits, eigenspace on train; network, init and kernel sources
-      const counts = await db.query(`SELECT kind, source, count(*) AS n FROM projections WHERE run_id = $run_id GROUP BY ALL ORDER BY ALL`, { run_id: result.runId });
+      const counts = await db.query(
+        `SELECT kind, source, count(*) AS n FROM projections WHERE run_id = $run_id GROUP BY ALL ORDER BY ALL`,
+        { run_id: result.runId },
+      );
       expect(counts).toEqual([
         { kind: 'eigenspace', source: 'init', n: logs * 3 },
         { kind: 'eigenspace', source: 'kernel', n: logs * 3 },
@@ -103,7 +117,9 @@ describe('spectralBiasPipeline on a real dev server', () => {
         { kind: 'target', source: 'network', n: logs * 2 * 3 },
       ]);
       // Per target degree, the empirical NTK at init against kappa along the target part: a few percent at m = 64.
-      const dirs = await db.query(`SELECT degree, rel_diff FROM ntk_directions WHERE run_id = $run_id ORDER BY degree`, { run_id: result.runId });
+      const dirs = await db.query(`SELECT degree, rel_diff FROM ntk_directions WHERE run_id = $run_id ORDER BY degree`, {
+        run_id: result.runId,
+      });
       expect(dirs.map((d) => d.degree)).toEqual([1, 2, 4]);
       for (const d of dirs) expect(Math.abs(Number(d.rel_diff))).toBeLessThan(1);
       // At step 0 both twins start from the network's own residual.
@@ -120,17 +136,24 @@ describe('spectralBiasPipeline on a real dev server', () => {
       expect(Number(ntk!.rel_error)).toBeLessThan(1);
       const [mu1] = await db.query(`SELECT mu FROM spectrum WHERE run_id = $run_id AND degree = 1`, { run_id: result.runId });
       expect(Number(mu1!.mu)).toBeCloseTo(3 / 20, 12);
-      const gram = await db.query(`SELECT count(*) AS n, max(eigenvalue) AS top FROM gram_eigenvalues WHERE run_id = $run_id`, { run_id: result.runId });
-      expect(Number(gram[0]!.n)).toBe(48);
-      const rates = await db.query(`SELECT degree, fitted_rate, theory_rate FROM rates WHERE run_id = $run_id AND split = 'train' AND kind = 'target' ORDER BY degree`, {
+      const gram = await db.query(`SELECT count(*) AS n, max(eigenvalue) AS top FROM gram_eigenvalues WHERE run_id = $run_id`, {
         run_id: result.runId,
       });
+      expect(Number(gram[0]!.n)).toBe(48);
+      const rates = await db.query(
+        `SELECT degree, fitted_rate, theory_rate FROM rates WHERE run_id = $run_id AND split = 'train' AND kind = 'target' ORDER BY degree`,
+        {
+          run_id: result.runId,
+        },
+      );
       expect(rates.map((r) => Number(r.degree))).toEqual([1, 2, 4]);
       // theory_rate = -ln(1 - eta' mu_1) with eta' = 4, mu_1 = 3/20
       expect(Number(rates[0]!.theory_rate)).toBeCloseTo(-Math.log(1 - 4 * 0.15), 10);
       // Degree 1 is learned fastest: it decays within 60 steps at eta' = 4.
       expect(Number(rates[0]!.fitted_rate)).toBeGreaterThan(0.02);
-      const [runs] = await db.query(`SELECT count(*) AS n FROM runs WHERE run_id = $run_id AND status = 'completed'`, { run_id: result.runId });
+      const [runs] = await db.query(`SELECT count(*) AS n FROM runs WHERE run_id = $run_id AND status = 'completed'`, {
+        run_id: result.runId,
+      });
       expect(Number(runs!.n)).toBe(1);
     });
   });
@@ -150,17 +173,31 @@ describe('spectralBiasPipeline on a real dev server', () => {
     const cases = [
       { distribution: { kind: 'piecewise-uniform' }, target: { kind: 'cosine', omega: 3 }, degrees: [0, 2, 4] },
       { distribution: { kind: 'anisotropic-gaussian' }, target: { kind: 'even-poly', coefficients: [0, 1, 1] }, degrees: [0, 2, 4] },
-      { distribution: { kind: 'gaussian-mixture' }, target: { kind: 'harmonics', components: [{ degree: 1, amplitude: 1 }, { degree: 2, amplitude: 3 }] }, degrees: [1, 2] },
+      {
+        distribution: { kind: 'gaussian-mixture' },
+        target: {
+          kind: 'harmonics',
+          components: [
+            { degree: 1, amplitude: 1 },
+            { degree: 2, amplitude: 3 },
+          ],
+        },
+        degrees: [1, 2],
+      },
     ];
     for (const [i, c] of cases.entries()) {
       const spec = { ...tiny, name: `kinds${i}`, data: { ...tiny.data, distribution: c.distribution, target: c.target } };
       const result = await execute(spec, `it-kinds-${i}`);
       expect(result.rates.map((r) => r.degree)).toEqual(c.degrees);
       await withResultsDb(join(dataRoot, 'results.duckdb'), { readOnly: true }, async (db) => {
-        const kinds = await db.query(`SELECT DISTINCT kind FROM projections WHERE run_id = $run_id ORDER BY kind`, { run_id: result.runId });
+        const kinds = await db.query(`SELECT DISTINCT kind FROM projections WHERE run_id = $run_id ORDER BY kind`, {
+          run_id: result.runId,
+        });
         // No harmonic kind off the uniform measure: the harmonics are not the eigenfunctions there.
         expect(kinds.map((k) => k.kind)).toEqual(['eigenspace', 'target']);
-        const [spec] = await db.query(`SELECT spec->>'$.data.distribution.kind' AS kind FROM runs WHERE run_id = $run_id`, { run_id: result.runId });
+        const [spec] = await db.query(`SELECT spec->>'$.data.distribution.kind' AS kind FROM runs WHERE run_id = $run_id`, {
+          run_id: result.runId,
+        });
         expect(spec!.kind).toBe(c.distribution.kind);
       });
     }
@@ -169,11 +206,15 @@ describe('spectralBiasPipeline on a real dev server', () => {
   it('a sweep runs each grid point as a child whose workflow id is its run id, with a memo, and a rerun recomputes nothing', async () => {
     const sweep = { ...tiny, name: 'sw', sweep: { grid: { seed: [5, 6], 'model.width': [32] }, concurrency: 2 } };
     const run = async (id: string) =>
-      (await createSpecbiasWorker({ connection: env.nativeConnection, dataRoot, client: env.client })).runUntil(env.client.workflow.execute('spectralBiasSweep', { args: [sweep], taskQueue: TASK_QUEUE, workflowId: id })) as Promise<SweepResult>;
+      (await createSpecbiasWorker({ connection: env.nativeConnection, dataRoot, client: env.client })).runUntil(
+        env.client.workflow.execute('spectralBiasSweep', { args: [sweep], taskQueue: TASK_QUEUE, workflowId: id }),
+      ) as Promise<SweepResult>;
     const first = await run('it-sweep');
     expect(first).toMatchObject({ status: 'completed', pointsTotal: 2, pointsDone: 2, failed: [] });
     // The children's ids are the run ids of the grid points, computed here from the spec alone.
-    const children = expandGrid(sweep.sweep.grid).map((params) => runIdFor(parseSpec(pointSpec(sweep as unknown as Record<string, unknown>, params))));
+    const children = expandGrid(sweep.sweep.grid).map((params) =>
+      runIdFor(parseSpec(pointSpec(sweep as unknown as Record<string, unknown>, params))),
+    );
     expect(new Set(children).size).toBe(2);
     for (const id of children) {
       const described = await env.client.workflow.getHandle(id).describe();
@@ -203,7 +244,8 @@ describe('spectralBiasPipeline on a real dev server', () => {
       data: { ...tiny.data, target: { kind: 'harmonics', components } },
       sweep: { grid: { 'training.learningRate': rates }, concurrency: 2 },
     };
-    const spectrumDirs = () => (existsSync(join(dataRoot, 'artifacts', 'spectrum')) ? readdirSync(join(dataRoot, 'artifacts', 'spectrum')) : []);
+    const spectrumDirs = () =>
+      existsSync(join(dataRoot, 'artifacts', 'spectrum')) ? readdirSync(join(dataRoot, 'artifacts', 'spectrum')) : [];
     const before = new Set(spectrumDirs());
     const worker = await createSpecbiasWorker({ connection: env.nativeConnection, dataRoot, client: env.client });
     const result = (await worker.runUntil(
@@ -216,11 +258,15 @@ describe('spectralBiasPipeline on a real dev server', () => {
     expect(added).toHaveLength(1);
     expect(readdirSync(join(dataRoot, 'artifacts', 'spectrum', added[0]!))).toContain('gram-vectors.f64');
     await withResultsDb(join(dataRoot, 'results.duckdb'), { readOnly: true }, async (db) => {
-      const runs = await db.query(`SELECT run_id, CAST(spec->>'$.training.learningRate' AS DOUBLE) AS lr FROM runs WHERE sweep_id = 'it-lr-sweep' ORDER BY lr`);
+      const runs = await db.query(
+        `SELECT run_id, CAST(spec->>'$.training.learningRate' AS DOUBLE) AS lr FROM runs WHERE sweep_id = 'it-lr-sweep' ORDER BY lr`,
+      );
       expect(runs.map((r) => Number(r.lr))).toEqual(rates);
       const manifests = runs.map((r) => JSON.parse(readFileSync(join(dataRoot, 'runs', String(r.run_id), 'manifest.json'), 'utf8')));
       // The eigensolve ran in exactly one of the two points; the other found or shared its result.
-      const computed = manifests.flatMap((m) => m.timings.filter((t: { step: string; cached: boolean }) => t.step === 'spectrum' && !t.cached));
+      const computed = manifests.flatMap((m) =>
+        m.timings.filter((t: { step: string; cached: boolean }) => t.step === 'spectrum' && !t.cached),
+      );
       expect(computed).toHaveLength(1);
       expect(new Set(manifests.map((m) => m.artifacts.vectors.sha256)).size).toBe(1);
       expect(new Set(manifests.map((m) => m.artifacts.trajectory.sha256)).size).toBe(2);
@@ -258,7 +304,9 @@ describe('spectralBiasPipeline on a real dev server', () => {
     const cause = (err as WorkflowFailedError).cause as Error & { cause?: Error };
     expect(cause.cause?.message ?? cause.message).toBe('invalid spec at data.n: must be >= 2, got 0');
     const history = await env.client.workflow.getHandle('it-bad').fetchHistory();
-    const attempts = history.events!.filter((e) => e.activityTaskStartedEventAttributes).map((e) => e.activityTaskStartedEventAttributes!.attempt ?? 0);
+    const attempts = history
+      .events!.filter((e) => e.activityTaskStartedEventAttributes)
+      .map((e) => e.activityTaskStartedEventAttributes!.attempt ?? 0);
     expect(Math.max(...attempts)).toBe(1);
     expect(existsSync(join(dataRoot, 'runs', 'tiny-bad'))).toBe(false);
   });

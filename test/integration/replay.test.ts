@@ -66,6 +66,8 @@ describe('workflow replay', () => {
     // The check can fail: the same history against the sweep workflow is a non-determinism error.
     json.events[0].workflowExecutionStartedEventAttributes.workflowType.name = SWEEP_WORKFLOW;
     const asSweep = temporal.api.history.v1.History.fromObject(json);
-    await expect(Worker.runReplayHistory({ workflowBundle: await workflowBundle() }, asSweep, 'replay-pipeline')).rejects.toThrow(/determinism/i);
+    await expect(Worker.runReplayHistory({ workflowBundle: await workflowBundle() }, asSweep, 'replay-pipeline')).rejects.toThrow(
+      /determinism/i,
+    );
   });
 });

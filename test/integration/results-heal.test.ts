@@ -17,7 +17,10 @@ writeFileSync(
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 function specbias(args: string[], options: SpawnSyncOptions = {}) {
-  return spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', timeout: 180_000, ...options }) as ReturnType<typeof spawnSync> & { stdout: string; stderr: string };
+  return spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', timeout: 180_000, ...options }) as ReturnType<typeof spawnSync> & {
+    stdout: string;
+    stderr: string;
+  };
 }
 
 interface Manifest {
@@ -30,9 +33,22 @@ interface Manifest {
 }
 const manifestOf = (runId: string) => JSON.parse(readFileSync(join(data, 'runs', runId, 'manifest.json'), 'utf8')) as Manifest;
 const runsTable = () => {
-  const r = specbias(['sql', 'SELECT run_id, status, error, started_at, finished_at, reruns FROM runs ORDER BY run_id', '--json', '--data', data]);
+  const r = specbias([
+    'sql',
+    'SELECT run_id, status, error, started_at, finished_at, reruns FROM runs ORDER BY run_id',
+    '--json',
+    '--data',
+    data,
+  ]);
   expect(r.status, r.stderr).toBe(0);
-  return JSON.parse(r.stdout) as { run_id: string; status: string; error: string | null; started_at: string; finished_at: string; reruns: number }[];
+  return JSON.parse(r.stdout) as {
+    run_id: string;
+    status: string;
+    error: string | null;
+    started_at: string;
+    finished_at: string;
+    reruns: number;
+  }[];
 };
 
 let runId = '';
@@ -60,7 +76,14 @@ describe('the results database after runs, failures, reruns and damage', () => {
     expect(after.reruns![0]!.startedAt > computed.startedAt).toBe(true);
     expect(after.reruns![0]!.timings.filter((t) => t.step !== 'analyze').every((t) => t.cached)).toBe(true);
     const [row] = runsTable();
-    expect(row).toEqual({ run_id: runId, status: 'completed', error: null, started_at: computed.startedAt, finished_at: computed.finishedAt, reruns: 1 });
+    expect(row).toEqual({
+      run_id: runId,
+      status: 'completed',
+      error: null,
+      started_at: computed.startedAt,
+      finished_at: computed.finishedAt,
+      reruns: 1,
+    });
   }, 300_000);
 
   it('a run that fails is recorded in runs with its status and one-line error, and status shows it', () => {
@@ -75,7 +98,11 @@ describe('the results database after runs, failures, reruns and damage', () => {
     const status = specbias(['status', '--data', data]);
     expect(status.status, status.stderr).toBe(0);
     expect(status.stdout).toContain(`${divergedId} failed: ${row.error}`);
-    const json = JSON.parse(specbias(['status', '--json', '--data', data]).stdout) as { runId: string; status: string; error: string | null }[];
+    const json = JSON.parse(specbias(['status', '--json', '--data', data]).stdout) as {
+      runId: string;
+      status: string;
+      error: string | null;
+    }[];
     expect(json.find((x) => x.runId === divergedId)?.error).toBe(row.error);
     expect(json.map((x) => `${x.runId} ${x.status}`).sort()).toEqual([`${divergedId} failed`, `${runId} completed`]);
   }, 300_000);
@@ -84,17 +111,31 @@ describe('the results database after runs, failures, reruns and damage', () => {
     const before = runsTable();
     const file = join(data, 'results.duckdb');
     writeFileSync(file, Buffer.alloc(statSync(file).size));
-    const r = specbias(['sql', 'SELECT run_id, status, error, started_at, finished_at, reruns FROM runs ORDER BY run_id', '--json', '--data', data]);
+    const r = specbias([
+      'sql',
+      'SELECT run_id, status, error, started_at, finished_at, reruns FROM runs ORDER BY run_id',
+      '--json',
+      '--data',
+      data,
+    ]);
     expect(r.status, r.stderr).toBe(0);
     expect(JSON.parse(r.stdout)).toEqual(before);
     expect(r.stderr.trim().split('\n')).toEqual([
-      expect.stringMatching(/^results database .*results\.duckdb was unreadable \(IO Error: .*not a valid DuckDB database file.*\); moved it to .*results\.duckdb\.corrupt-\d{8}T\d{6}Z and rebuilt it from the run manifests: 1 completed, 1 failed$/),
+      expect.stringMatching(
+        /^results database .*results\.duckdb was unreadable \(IO Error: .*not a valid DuckDB database file.*\); moved it to .*results\.duckdb\.corrupt-\d{8}T\d{6}Z and rebuilt it from the run manifests: 1 completed, 1 failed$/,
+      ),
     ]);
     expect(readdirSync(data).filter((f) => /^results\.duckdb\.corrupt-/.test(f))).toHaveLength(1);
   }, 120_000);
 
   it('a garbage results.duckdb does not fail the next run: it is rebuilt, and the run lands beside the earlier ones', () => {
-    const rates = specbias(['sql', `SELECT degree, fitted_rate FROM rates WHERE run_id = '${runId}' AND split = 'train' AND kind = 'target' ORDER BY degree`, '--json', '--data', data]);
+    const rates = specbias([
+      'sql',
+      `SELECT degree, fitted_rate FROM rates WHERE run_id = '${runId}' AND split = 'train' AND kind = 'target' ORDER BY degree`,
+      '--json',
+      '--data',
+      data,
+    ]);
     writeFileSync(join(data, 'results.duckdb'), 'not a database\n'.repeat(1000));
     const r = specbias(['run', spec, '--set', 'seed=2', '--json', '--data', data]);
     expect(r.status, r.stderr).toBe(0);
@@ -103,7 +144,13 @@ describe('the results database after runs, failures, reruns and damage', () => {
     expect(ids).toHaveLength(3);
     expect(ids).toEqual(expect.arrayContaining([runId, divergedId, (JSON.parse(r.stdout) as { runId: string }).runId]));
     // the rebuilt rates are the ones fitted before
-    const again = specbias(['sql', `SELECT degree, fitted_rate FROM rates WHERE run_id = '${runId}' AND split = 'train' AND kind = 'target' ORDER BY degree`, '--json', '--data', data]);
+    const again = specbias([
+      'sql',
+      `SELECT degree, fitted_rate FROM rates WHERE run_id = '${runId}' AND split = 'train' AND kind = 'target' ORDER BY degree`,
+      '--json',
+      '--data',
+      data,
+    ]);
     expect(again.stdout).toBe(rates.stdout);
   }, 300_000);
 
@@ -123,7 +170,10 @@ describe('the results database after runs, failures, reruns and damage', () => {
     // The manifests name ntk-directions.arrow: the rebuild ingests it as it was.
     expect(specbias(['sql', directionsSql, '--json', '--data', data]).stdout).toBe(directions.stdout);
     const bad = specbias(['db', 'rebuid', '--data', data]);
-    expect([bad.status, bad.stderr.trim()]).toEqual([2, 'specbias: db: expected the subcommand rebuild, got "rebuid" (usage: specbias db rebuild [--json] [--data DIR])']);
+    expect([bad.status, bad.stderr.trim()]).toEqual([
+      2,
+      'specbias: db: expected the subcommand rebuild, got "rebuid" (usage: specbias db rebuild [--json] [--data DIR])',
+    ]);
   }, 120_000);
 
   it('specbias sql can neither write nor read files outside the database', () => {
@@ -134,7 +184,9 @@ describe('the results database after runs, failures, reruns and damage', () => {
       const r = specbias(['sql', query, '--data', data]);
       expect(r.status).toBe(1);
       expect(r.stdout).toBe('');
-      expect(r.stderr.trim()).toMatch(/^specbias: sql: file access is disabled: SQL on the results database cannot read or write files \(Cannot access file ".+"\)$/);
+      expect(r.stderr.trim()).toMatch(
+        /^specbias: sql: file access is disabled: SQL on the results database cannot read or write files \(Cannot access file ".+"\)$/,
+      );
     }
     expect(existsSync(target)).toBe(false);
     const lift = specbias(['sql', 'SET enable_external_access = true', '--data', data]);
@@ -148,7 +200,10 @@ describe('the results database after runs, failures, reruns and damage', () => {
     chmodSync(ro, 0o555);
     // root ignores permission bits: run the CLI as nobody then
     const as = process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : {};
-    for (const args of [['run', spec], ['db', 'rebuild']]) {
+    for (const args of [
+      ['run', spec],
+      ['db', 'rebuild'],
+    ]) {
       const r = specbias([...args, '--data', join(ro, 'data')], as);
       expect(r.status).toBe(1);
       expect(r.stderr.trim()).toBe(

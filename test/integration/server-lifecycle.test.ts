@@ -77,7 +77,13 @@ describe('the dev server lifecycle', () => {
     const gone = (cmdline: string[]) => ({ ...id, startTime: String(Number(id.startTime) - 7), cmdline });
     writeFileSync(
       join(data, 'temporal', 'server.json'),
-      JSON.stringify({ version: 2, pid: bystander.pid, address: '127.0.0.1:1', supervisor: gone([process.execPath, 'supervisor-main.js']), server: gone(['temporal', 'server', 'start-dev']) }),
+      JSON.stringify({
+        version: 2,
+        pid: bystander.pid,
+        address: '127.0.0.1:1',
+        supervisor: gone([process.execPath, 'supervisor-main.js']),
+        server: gone(['temporal', 'server', 'start-dev']),
+      }),
     );
     const r = await runAsync(['run', spec, '--json', '--data', data]);
     expect(r.status, r.stderr).toBe(0);
@@ -91,7 +97,9 @@ describe('the dev server lifecycle', () => {
     const data = join(dir, 'user');
     const port = await freePort();
     const address = `127.0.0.1:${port}`;
-    const server = spawn(process.execPath, [bin, 'server', '--port', String(port), '--ui-port', String(await freePort()), '--data', data], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const server = spawn(process.execPath, [bin, 'server', '--port', String(port), '--ui-port', String(await freePort()), '--data', data], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
     children.push(server);
     let log = '';
     server.stderr!.on('data', (b: Buffer) => (log += b.toString()));
@@ -133,10 +141,14 @@ describe('the dev server lifecycle', () => {
 
   it('after kill -9 of its run, the server stops within its idle timeout', async () => {
     const data = join(dir, 'killed');
-    const child = spawn(process.execPath, [bin, 'run', spec, '--set', 'training.steps=200000', '--set', 'training.learningRate=1', '--data', data], {
-      env: { ...process.env, SPECBIAS_SERVER_IDLE_S: '2' },
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
+    const child = spawn(
+      process.execPath,
+      [bin, 'run', spec, '--set', 'training.steps=200000', '--set', 'training.learningRate=1', '--data', data],
+      {
+        env: { ...process.env, SPECBIAS_SERVER_IDLE_S: '2' },
+        stdio: ['ignore', 'ignore', 'pipe'],
+      },
+    );
     children.push(child);
     let stderr = '';
     child.stderr!.on('data', (b: Buffer) => (stderr += b.toString()));
@@ -169,8 +181,12 @@ describe('the dev server lifecycle', () => {
     chmodSync(data, 0o555);
     chmodSync(dir, 0o755); // the spec stays readable to that user
     // root ignores file modes: run the CLI as nobody then.
-    const asUser = process.getuid?.() === 0 ? ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups', process.execPath] : [process.execPath];
-    const r = spawnSync(asUser[0]!, [...asUser.slice(1), bin, 'run', spec, '--json', '--data', data], { encoding: 'utf8', timeout: 60_000 });
+    const asUser =
+      process.getuid?.() === 0 ? ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups', process.execPath] : [process.execPath];
+    const r = spawnSync(asUser[0]!, [...asUser.slice(1), bin, 'run', spec, '--json', '--data', data], {
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
     expect(r.stdout).toBe('');
     expect(r.stderr.trim().split('\n')).toEqual([
       `specbias: ${data} is not writable (permission denied): specbias needs it to write its artifacts, run manifests and results.duckdb; pass --data DIR naming a writable data root, or fix its permissions`,

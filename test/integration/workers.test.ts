@@ -26,7 +26,11 @@ describe('several workers', () => {
     const port = await freePort();
     const address = `127.0.0.1:${port}`;
     const env = { ...process.env, TEMPORAL_ADDRESS: address };
-    children.push(spawn(process.execPath, [bin, 'server', '--port', String(port), '--ui-port', String(await freePort()), '--data', data], { stdio: 'ignore' }));
+    children.push(
+      spawn(process.execPath, [bin, 'server', '--port', String(port), '--ui-port', String(await freePort()), '--data', data], {
+        stdio: 'ignore',
+      }),
+    );
     const deadline = Date.now() + 60_000;
     while (!(await serverReady(address)) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 250));
     for (let i = 0; i < 2; i++) children.push(spawn(process.execPath, [bin, 'worker', '--data', data], { env, stdio: 'ignore' }));
@@ -38,7 +42,11 @@ describe('several workers', () => {
         'training: { steps: 300, learningRate: 2, logEvery: 10 }\nspectrum: { maxDegree: 4 }\n' +
         'sweep: { grid: { seed: [0, 1, 2, 3], model.width: [64, 96] }, concurrency: 4 }\n',
     );
-    const r = spawnSync(process.execPath, [bin, 'run', spec, '--json', '--no-worker', '--data', data], { env, encoding: 'utf8', timeout: 300_000 });
+    const r = spawnSync(process.execPath, [bin, 'run', spec, '--json', '--no-worker', '--data', data], {
+      env,
+      encoding: 'utf8',
+      timeout: 300_000,
+    });
     expect(r.status, r.stderr).toBe(0);
     const out = JSON.parse(r.stdout) as { sweepId: string; status: string; points: { runId: string; status: string }[] };
     expect(out.status).toBe('completed');
@@ -47,7 +55,12 @@ describe('several workers', () => {
     // One training folder per point, holding only the final artifacts.
     const trainDirs = readdirSync(join(data, 'artifacts', 'train'));
     expect(trainDirs).toHaveLength(8);
-    for (const d of trainDirs) expect(readdirSync(join(data, 'artifacts', 'train', d)).filter((f) => !f.endsWith('.meta.json')).sort()).toEqual(['losses.arrow', 'trajectory.arrow']);
+    for (const d of trainDirs)
+      expect(
+        readdirSync(join(data, 'artifacts', 'train', d))
+          .filter((f) => !f.endsWith('.meta.json'))
+          .sort(),
+      ).toEqual(['losses.arrow', 'trajectory.arrow']);
 
     // Both workers ran activities: the histories name two worker identities.
     const connection = await Connection.connect({ address });
@@ -60,7 +73,8 @@ describe('several workers', () => {
       expect(memo).toMatchObject({ sweep: out.sweepId });
       expect(memo.point).toMatch(/=/);
       const history = await handle.fetchHistory();
-      for (const e of history.events ?? []) if (e.activityTaskStartedEventAttributes?.identity) identities.add(e.activityTaskStartedEventAttributes.identity);
+      for (const e of history.events ?? [])
+        if (e.activityTaskStartedEventAttributes?.identity) identities.add(e.activityTaskStartedEventAttributes.identity);
     }
     await connection.close();
     expect(identities.size).toBe(2);

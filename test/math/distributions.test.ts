@@ -144,7 +144,7 @@ describe('anisotropic-gaussian', () => {
       const u = Math.exp(v);
       let p = 1;
       for (const s of scales) p /= Math.sqrt(1 + 2 * s * s * u);
-      sum += ((scales[i] ** 2 / (1 + 2 * scales[i] ** 2 * u)) * p * u) * h;
+      sum += (scales[i] ** 2 / (1 + 2 * scales[i] ** 2 * u)) * p * u * h;
     }
     return sum;
   }

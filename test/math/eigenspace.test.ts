@@ -173,7 +173,9 @@ describe('harmonicEnergyOffDiagonal (the U-statistic)', () => {
         }
       }
       brute *= multiplicity(dim, k) / (n * (n - 1));
-      expect(Math.abs(harmonicEnergyOffDiagonal(r, zonalKernel(x, n, dim, k), n, dim, k) - brute)).toBeLessThan(1e-12 * (1 + Math.abs(brute)));
+      expect(Math.abs(harmonicEnergyOffDiagonal(r, zonalKernel(x, n, dim, k), n, dim, k) - brute)).toBeLessThan(
+        1e-12 * (1 + Math.abs(brute)),
+      );
     }
   });
 

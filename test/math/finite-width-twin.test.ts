@@ -54,7 +54,9 @@ describe('the empirical NTK Gram Θ̂₀ (both layers)', () => {
 
   it('equals the explicit per-parameter Jacobian product (1/m) J Jᵀ at small m, on a sample and across two samples', () => {
     expect(relativeFrobeniusError(empiricalNtk(w.w1, w.w2, w.width, dim, xA, 6), jacobianProduct(w, xA, 6, xA, 6))).toBeLessThan(1e-14);
-    expect(relativeFrobeniusError(empiricalNtkCross(w.w1, w.w2, w.width, dim, xA, 6, xB, 5), jacobianProduct(w, xA, 6, xB, 5))).toBeLessThan(1e-14);
+    expect(
+      relativeFrobeniusError(empiricalNtkCross(w.w1, w.w2, w.width, dim, xA, 6, xB, 5), jacobianProduct(w, xA, 6, xB, 5)),
+    ).toBeLessThan(1e-14);
   });
 
   it('empiricalNtkGram (the native threaded kernel when the addon loads) equals the JS sums', async () => {
@@ -111,7 +113,14 @@ describe('the finite-width twin', () => {
     }
     const fin = kernelResiduals(twin.values, twin.vectors, n, r0, lr, steps);
     const finTest = kernelTestResiduals(twin.testTrain!, nTest, twin.values, twin.vectors, n, r0, r0Test, lr, steps);
-    const infin = kernelResiduals(inf.values.map((v) => Math.max(v, 0)), inf.vectors!, n, r0, lr, steps);
+    const infin = kernelResiduals(
+      inf.values.map((v) => Math.max(v, 0)),
+      inf.vectors!,
+      n,
+      r0,
+      lr,
+      steps,
+    );
     const norm = (a: Float64Array) => Math.sqrt(a.reduce((s, v) => s + v * v, 0));
     // Distances relative to the start: the residual moves by O(1), the twin's error is the kernel's motion.
     const off = (a: Float64Array, b: Float64Array, start: Float64Array) => norm(a.map((v, i) => v - b[i]!)) / norm(start);

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { Jet } from '../../src/math/jet.js';
 
-const close = (a: Float64Array, b: number[], tol: number) => b.forEach((v, j) => expect(Math.abs(a[j] - v)).toBeLessThanOrEqual(tol * Math.max(1, Math.abs(v))));
+const close = (a: Float64Array, b: number[], tol: number) =>
+  b.forEach((v, j) => expect(Math.abs(a[j] - v)).toBeLessThanOrEqual(tol * Math.max(1, Math.abs(v))));
 
 describe('Jet', () => {
   it('multiplies, divides and takes square roots as Taylor series do', () => {
@@ -20,7 +21,13 @@ describe('Jet', () => {
     const asin = x.derivative().div(root).integral(Math.asin(x0));
     const s = 1 - x0 * x0;
     // asin' = s^-1/2, asin'' = x s^-3/2, asin''' = (1 + 2x^2) s^-5/2, asin'''' = (9x + 6x^3) s^-7/2
-    const expected = [Math.asin(x0), s ** -0.5, (x0 * s ** -1.5) / 2, ((1 + 2 * x0 * x0) * s ** -2.5) / 6, ((9 * x0 + 6 * x0 ** 3) * s ** -3.5) / 24];
+    const expected = [
+      Math.asin(x0),
+      s ** -0.5,
+      (x0 * s ** -1.5) / 2,
+      ((1 + 2 * x0 * x0) * s ** -2.5) / 6,
+      ((9 * x0 + 6 * x0 ** 3) * s ** -3.5) / 24,
+    ];
     close(asin.c, expected, 1e-14);
   });
 

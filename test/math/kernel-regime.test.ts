@@ -1,13 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import {
-  kernelResiduals,
-  kernelTestResiduals,
-  ntkCross,
-  ntkGram,
-  Prng,
-  sampleSphere,
-  symmetricEigen,
-} from '../../src/math/index.js';
+import { kernelResiduals, kernelTestResiduals, ntkCross, ntkGram, Prng, sampleSphere, symmetricEigen } from '../../src/math/index.js';
 
 describe('kernel-regime twin', () => {
   const n = 30;
@@ -74,7 +66,7 @@ describe('kernel-regime twin', () => {
     for (let s = 0; s < 3; s++) for (let i = 0; i < n; i++) expect(Math.abs(a[s][i] - b[s][i])).toBeLessThan(1e-6);
   });
 
-  it('a zero (or rounding-negative) eigenvalue keeps its residual and moves test predictions by t eta\' per step', () => {
+  it("a zero (or rounding-negative) eigenvalue keeps its residual and moves test predictions by t eta' per step", () => {
     // K/n = diag(0.5, 0) (identity eigenvectors), one test point with K_tx = [0.3, 0.7], n = 2.
     const eye = new Float64Array([1, 0, 0, 1]);
     const r = new Float64Array([1, 2]);

@@ -131,7 +131,7 @@ export function muTanhSinhOf(dim: number, k: number, kernel: (t: number, oneMinu
       const s = (Math.PI / 2) * Math.sinh(u);
       const t = Math.tanh(s);
       const sech2 = 1 / Math.cosh(s) ** 2; // 1 - t^2 without cancellation
-      const w = ((Math.PI / 2) * Math.cosh(u)) * sech2;
+      const w = (Math.PI / 2) * Math.cosh(u) * sech2;
       if (sech2 === 0) continue;
       const f = kappaTwoTerm(t, sech2) * gegenbauerUnnormalized(dim, k, t) * Math.pow(sech2, (dim - 3) / 2);
       sum += w * f * h;

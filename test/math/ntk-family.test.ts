@@ -62,9 +62,15 @@ describe('the kernel recursion', () => {
 
   it('tanh and GELU agree with the recursion evaluated by Cholesky-form Gauss–Hermite to 1e-12', () => {
     for (const activation of ['tanh', 'gelu'] as const) {
-      for (const [depth, bias] of [[2, 0], [3, 0], [3, 0.5]] as const) {
+      for (const [depth, bias] of [
+        [2, 0],
+        [3, 0],
+        [3, 0.5],
+      ] as const) {
         for (const t of [-1, -0.6, 0, 0.3, 0.9, 1]) {
-          expect(Math.abs(familyKernel(model(depth, bias, activation), t) - kernelReference(depth, bias, activation, t))).toBeLessThan(1e-12);
+          expect(Math.abs(familyKernel(model(depth, bias, activation), t) - kernelReference(depth, bias, activation, t))).toBeLessThan(
+            1e-12,
+          );
         }
       }
     }
@@ -82,7 +88,8 @@ describe('the kernel recursion', () => {
 });
 
 describe('expectations', () => {
-  const pairs = (a: number) => [-0.99, 0, 0.5, 0.99999].map((r) => ({ p: Math.sqrt((a + r * a) / 2), q: Math.sqrt((a - r * a) / 2), c: r * a }));
+  const pairs = (a: number) =>
+    [-0.99, 0, 0.5, 0.99999].map((r) => ({ p: Math.sqrt((a + r * a) / 2), q: Math.sqrt((a - r * a) / 2), c: r * a }));
   const erfPrime = (x: number) => (2 / Math.sqrt(Math.PI)) * Math.exp(-x * x);
 
   it('erf closed forms: (2/pi) asin(2c/(1+2a)) and 4 / (pi sqrt((1+2a)^2 - 4c^2)) match 2-D Gauss–Hermite to 1e-13', () => {
@@ -205,7 +212,12 @@ describe('mu_k of the family', () => {
 
   it('erf: mu_k matches tanh-sinh quadrature of the recursion to 1e-8; even k vanish without bias', () => {
     for (const dim of [5, 10]) {
-      for (const [depth, bias] of [[2, 0], [3, 0], [3, 0.5], [4, 1]] as const) {
+      for (const [depth, bias] of [
+        [2, 0],
+        [3, 0],
+        [3, 0.5],
+        [4, 1],
+      ] as const) {
         for (const e of familySpectrum(dim, 8, model(depth, bias, 'erf'))) {
           if (bias === 0 && e.degree % 2 === 0) {
             expect(e.numericalZero).toBe(true);
@@ -213,7 +225,12 @@ describe('mu_k of the family', () => {
             continue;
           }
           expect(e.numericalZero).toBe(false);
-          expect(relErr(e.mu, muTanhSinhOf(dim, e.degree, (t) => kernelReference(depth, bias, 'erf', t)))).toBeLessThan(1e-8);
+          expect(
+            relErr(
+              e.mu,
+              muTanhSinhOf(dim, e.degree, (t) => kernelReference(depth, bias, 'erf', t)),
+            ),
+          ).toBeLessThan(1e-8);
         }
       }
     }
@@ -221,7 +238,10 @@ describe('mu_k of the family', () => {
 
   it('tanh and GELU: mu_k matches Gauss–Legendre in t over a Gauss–Hermite kernel, to 1e-8 where mu_k > 1e-6', () => {
     for (const activation of ['tanh', 'gelu'] as const) {
-      for (const [depth, bias] of [[2, 0], [3, 0.5]] as const) {
+      for (const [depth, bias] of [
+        [2, 0],
+        [3, 0.5],
+      ] as const) {
         const m = model(depth, bias, activation);
         const refs = muLegendreInT([5, 7], 6, m);
         for (const dim of [5, 7]) {
@@ -296,7 +316,11 @@ describe('kappa(1) = sum_k N(D,k) mu_k', () => {
     // kappa has a sqrt(1 - t) singularity at t = 1 at every depth, so mu_k ~ k^-D and
     // N(D,k) mu_k ~ C k^-2; the tail after K is then C / K (1 + O(1/K)). C is measured on k = 41..50
     // (an even number of degrees, so both parities count alike).
-    for (const [dim, m] of [[5, model(2, 0)], [5, model(3, 0.5)], [7, model(4, 1)]] as const) {
+    for (const [dim, m] of [
+      [5, model(2, 0)],
+      [5, model(3, 0.5)],
+      [7, model(4, 1)],
+    ] as const) {
       const spectrum = familySpectrum(dim, 50, m);
       const sum = spectrum.reduce((s, e) => s + e.mu * e.multiplicity, 0);
       let c = 0;

@@ -93,7 +93,11 @@ describe('normalTrapezoid', () => {
       for (let i = 0; i < nodes.length; i++) s += weights[i] * Math.cos(w * nodes[i]);
       expect(Math.abs(s - Math.exp(-0.5 * w * w))).toBeLessThan(1e-15);
     }
-    for (const [p, exact] of [[0, 1], [2, 1], [4, 3]] as const) {
+    for (const [p, exact] of [
+      [0, 1],
+      [2, 1],
+      [4, 3],
+    ] as const) {
       let s = 0;
       for (let i = 0; i < nodes.length; i++) s += weights[i] * nodes[i] ** p;
       expect(Math.abs(s - exact)).toBeLessThan(1e-12 * exact);

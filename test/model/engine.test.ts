@@ -23,7 +23,6 @@ async function collect(input: TrainInput, signal?: AbortSignal): Promise<TrainLo
   return logs;
 }
 
-
 const engines: EngineName[] = ['tfjs-wasm', 'tfjs-cpu'];
 
 describe.each(engines)('trainNetwork on %s', (engine) => {
@@ -68,7 +67,10 @@ describe.each(engines)('trainNetwork on %s', (engine) => {
     await expect(collect({ ...input, learningRate: 1e6, steps: 200 })).rejects.toThrow(TrainingDivergedError);
     expect(tf.memory().numTensors).toBe(before);
     const controller = new AbortController();
-    const aborted = trainNetwork({ ...input, steps: 100_000 }, { onLog: (l) => void (l.step === 3 && controller.abort()), signal: controller.signal });
+    const aborted = trainNetwork(
+      { ...input, steps: 100_000 },
+      { onLog: (l) => void (l.step === 3 && controller.abort()), signal: controller.signal },
+    );
     await expect(aborted).rejects.toMatchObject({ name: 'AbortError' });
     expect(tf.memory().numTensors).toBe(before);
   });
@@ -79,7 +81,12 @@ describe('trainNetwork', () => {
     const input = problem({ nTrain: 60, nTest: 30, dim: 5, width: 256, learningRate: 1, steps: 300, logEvery: 50, engine: 'auto' });
     const logs = await collect(input);
     const yHat = forwardReference(initWeights(input.seed, input.width, input.dim), input.theta, input.xTrain, input.nTrain);
-    expect(maxScaledError(logs[0].residualTrain, input.yTrain.map((y, i) => y - yHat[i]))).toBeLessThan(1e-5);
+    expect(
+      maxScaledError(
+        logs[0].residualTrain,
+        input.yTrain.map((y, i) => y - yHat[i]),
+      ),
+    ).toBeLessThan(1e-5);
     const losses = logs.map((l) => l.lossTrain);
     for (let i = 1; i < losses.length; i++) expect(losses[i]).toBeLessThan(losses[i - 1]);
     expect(losses[losses.length - 1]).toBeLessThan(0.1 * losses[0]);
@@ -90,7 +97,12 @@ describe('trainNetwork', () => {
     const initial = initWeights(42, 8, 3);
     const [log] = await collect({ ...input, initial });
     const yHat = forwardReference(initial, input.theta, input.xTrain, input.nTrain);
-    expect(maxScaledError(log.residualTrain, input.yTrain.map((y, i) => y - yHat[i]))).toBeLessThan(1e-5);
+    expect(
+      maxScaledError(
+        log.residualTrain,
+        input.yTrain.map((y, i) => y - yHat[i]),
+      ),
+    ).toBeLessThan(1e-5);
   });
 
   it('logs at step 0, every logEvery steps and at the final step', async () => {
@@ -190,6 +202,8 @@ describe('trainNetwork', () => {
     await expect(trainNetwork({ ...input, yTrain: new Float64Array(9) }, { onLog: () => undefined })).rejects.toThrow(
       'yTrain must have 10 entries, got 9',
     );
-    await expect(trainNetwork({ ...input, logEvery: 0 }, { onLog: () => undefined })).rejects.toThrow('logEvery must be an integer >= 1, got 0');
+    await expect(trainNetwork({ ...input, logEvery: 0 }, { onLog: () => undefined })).rejects.toThrow(
+      'logEvery must be an integer >= 1, got 0',
+    );
   });
 });

@@ -28,7 +28,10 @@ export function harmonicTarget(x: Float64Array, n: number, d: number): Float64Ar
 }
 
 /** A TrainInput on `engine` with the harmonic target; `over` sets the sizes and anything else. */
-export function trainingProblem(engine: EngineName, over: Partial<TrainInput> & { nTrain: number; nTest: number; dim: number }): TrainInput {
+export function trainingProblem(
+  engine: EngineName,
+  over: Partial<TrainInput> & { nTrain: number; nTest: number; dim: number },
+): TrainInput {
   const { nTrain, nTest, dim } = over;
   const xTrain = spherePoints(1, 'test/train', nTrain, dim);
   const xTest = spherePoints(1, 'test/test', nTest, dim);

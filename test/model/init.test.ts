@@ -1,6 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { loadNative } from '../../src/native/index.js';
-import { forwardReference, gdStepReference, initWeights, resolveEngine, trainNetwork, type EngineName, type TrainLog } from '../../src/model/index.js';
+import {
+  forwardReference,
+  gdStepReference,
+  initWeights,
+  resolveEngine,
+  trainNetwork,
+  type EngineName,
+  type TrainLog,
+} from '../../src/model/index.js';
 import { maxScaledError, trainingProblem } from './fixtures.js';
 
 // Every engine starts from the one initWeights(seed, width, dim, init): with model.init
@@ -9,7 +17,18 @@ const engines: EngineName[] = [...(loadNative() ? (['native'] as const) : []), '
 
 describe.each(engines)('model.init on %s', (engine) => {
   it('symmetric starts at f_0 = 0 and then follows the float64 reference from the same weights', async () => {
-    const input = trainingProblem(engine, { nTrain: 24, nTest: 9, dim: 4, width: 32, theta: 1, learningRate: 1, steps: 3, logEvery: 1, seed: 5, init: 'symmetric' });
+    const input = trainingProblem(engine, {
+      nTrain: 24,
+      nTest: 9,
+      dim: 4,
+      width: 32,
+      theta: 1,
+      learningRate: 1,
+      steps: 3,
+      logEvery: 1,
+      seed: 5,
+      init: 'symmetric',
+    });
     const logs: TrainLog[] = [];
     await trainNetwork(input, { onLog: (log) => void logs.push(log) });
     // r_0 = y - f_0 = y, up to float32 summation of the cancelling pairs.
@@ -19,7 +38,12 @@ describe.each(engines)('model.init on %s', (engine) => {
     for (const log of logs.slice(1)) {
       w = gdStepReference(w, input.theta, input.learningRate, input.xTrain, input.yTrain, input.nTrain);
       const yHat = forwardReference(w, input.theta, input.xTrain, input.nTrain);
-      expect(maxScaledError(log.residualTrain, input.yTrain.map((y, i) => y - yHat[i]!))).toBeLessThan(1e-5);
+      expect(
+        maxScaledError(
+          log.residualTrain,
+          input.yTrain.map((y, i) => y - yHat[i]!),
+        ),
+      ).toBeLessThan(1e-5);
     }
   });
 
@@ -29,7 +53,12 @@ describe.each(engines)('model.init on %s', (engine) => {
     await trainNetwork(input, { onLog: (log) => void logs.push(log) });
     const f0 = forwardReference(initWeights(input.seed, input.width, input.dim), input.theta, input.xTrain, input.nTrain);
     expect(Math.max(...f0.map(Math.abs))).toBeGreaterThan(0.1);
-    expect(maxScaledError(logs[0]!.residualTrain, input.yTrain.map((y, i) => y - f0[i]!))).toBeLessThan(1e-5);
+    expect(
+      maxScaledError(
+        logs[0]!.residualTrain,
+        input.yTrain.map((y, i) => y - f0[i]!),
+      ),
+    ).toBeLessThan(1e-5);
   });
 });
 

@@ -27,7 +27,6 @@ async function collect(input: TrainInput, opts?: NativeEngineOptions): Promise<{
   return { logs, result };
 }
 
-
 const bytes = (a: Float64Array) => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
 const sameBits = (a: Float64Array, b: Float64Array) => a.length === b.length && bytes(a).equals(bytes(b));
 
@@ -249,7 +248,9 @@ describe('the native engine fallback (SPECBIAS_NATIVE=0)', () => {
       );
       if (installed) continue; // a machine with the package trains on it; nothing to assert here
       await expect(collect({ ...input, engine })).rejects.toThrow(
-        new RegExp(`^training\\.engine ${engine} needs the optional package ${pkg.replace('/', '\\/')}, which is not installed or does not load \\(.*\\); see docs/gpu\\.md, or use engine auto$`),
+        new RegExp(
+          `^training\\.engine ${engine} needs the optional package ${pkg.replace('/', '\\/')}, which is not installed or does not load \\(.*\\); see docs/gpu\\.md, or use engine auto$`,
+        ),
       );
     }
   });

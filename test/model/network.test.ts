@@ -68,7 +68,7 @@ describe('float64 reference network', () => {
     expect(Math.abs(meanSquare(a.w2) * m - 1)).toBeLessThan(0.1);
   });
 
-  it('the empirical NTK at initialization, (1/m) <grad f(x), grad f(x\')>, is close to kappa(<x, x\'>) at large width', () => {
+  it("the empirical NTK at initialization, (1/m) <grad f(x), grad f(x')>, is close to kappa(<x, x'>) at large width", () => {
     // The fluctuation of the empirical NTK is O(1/sqrt(m)): about 1.5% at m = 20000, 1% here.
     const m = 50000;
     const d = 10;

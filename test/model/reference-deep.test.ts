@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { empiricalNtkDeep, forwardDeep, gdStepDeep, gradientsDeep, initDeepWeights, type DeepWeights } from '../../src/model/reference-deep.js';
+import {
+  empiricalNtkDeep,
+  forwardDeep,
+  gdStepDeep,
+  gradientsDeep,
+  initDeepWeights,
+  type DeepWeights,
+} from '../../src/model/reference-deep.js';
 import { forwardReference, gdStepReference, initWeights } from '../../src/model/network.js';
 import { familyKernel, Prng, relativeFrobeniusError, sampleSphere, type Activation, type ModelFamily } from '../../src/math/index.js';
 
@@ -66,7 +73,10 @@ describe('the deep reference network', () => {
     const n = 12;
     const d = 5;
     const x = sampleSphere(new Prng(7, 'test/x'), n, d);
-    for (const model of [{ depth: 3, bias: 0.5, activation: 'relu' }, { depth: 3, bias: 0.5, activation: 'erf' }] as ModelFamily[]) {
+    for (const model of [
+      { depth: 3, bias: 0.5, activation: 'relu' },
+      { depth: 3, bias: 0.5, activation: 'erf' },
+    ] as ModelFamily[]) {
       const target = new Float64Array(n * n);
       for (let i = 0; i < n; i++) {
         for (let j = 0; j < n; j++) {

@@ -24,7 +24,11 @@ const script = join(root, 'scripts', 'build-native.mjs');
 function wheel(): { lib?: string; libDir?: string; version?: string; error?: string } {
   const r = spawnSync(
     process.execPath,
-    ['--input-type=module', '-e', `import('${join(root, 'scripts', 'openblas-wheel.mjs')}').then((m) => console.log(JSON.stringify(m.installOpenblasWheel())))`],
+    [
+      '--input-type=module',
+      '-e',
+      `import('${join(root, 'scripts', 'openblas-wheel.mjs')}').then((m) => console.log(JSON.stringify(m.installOpenblasWheel())))`,
+    ],
     { encoding: 'utf8' },
   );
   return r.status === 0 ? JSON.parse(r.stdout) : { error: r.stderr.trim().split('\n').pop() };
@@ -172,7 +176,12 @@ describe.skipIf(Boolean(wheelInstall.error))('the addon built against the scipy-
     for (let s = 0; s <= input.steps; s++) {
       if (s > 0) w = gdStepReference(w, input.theta, input.learningRate, input.xTrain, input.yTrain, input.nTrain);
       const yHat = forwardReference(w, input.theta, input.xTrain, input.nTrain);
-      expect(maxScaledError(f64[s].residualTrain, input.yTrain.map((y, i) => y - yHat[i]))).toBeLessThan(1e-12);
+      expect(
+        maxScaledError(
+          f64[s].residualTrain,
+          input.yTrain.map((y, i) => y - yHat[i]),
+        ),
+      ).toBeLessThan(1e-12);
     }
     if (defaultAddon) {
       const f32 = await trainLogs(input, built.addon, 'f32');
@@ -202,13 +211,24 @@ char* openblas_get_config(void) { return scipy_openblas_get_config(); }
     );
     const libDir = join(dir, 'lib');
     mkdirSync(libDir);
-    const cc = spawnSync('cc', ['-shared', '-fPIC', '-o', join(libDir, 'libopenblas.so'), shim, wheelInstall.lib!, `-Wl,-rpath,${wheelInstall.libDir}`], { encoding: 'utf8' });
+    const cc = spawnSync(
+      'cc',
+      ['-shared', '-fPIC', '-o', join(libDir, 'libopenblas.so'), shim, wheelInstall.lib!, `-Wl,-rpath,${wheelInstall.libDir}`],
+      { encoding: 'utf8' },
+    );
     expect(cc.status, cc.stderr).toBe(0);
-    const system = buildOnly(join(dir, 'addon'), 'system', { LIBRARY_PATH: libDir, LD_LIBRARY_PATH: libDir, PKG_CONFIG_PATH: join(dir, 'no-pc') });
+    const system = buildOnly(join(dir, 'addon'), 'system', {
+      LIBRARY_PATH: libDir,
+      LD_LIBRARY_PATH: libDir,
+      PKG_CONFIG_PATH: join(dir, 'no-pc'),
+    });
     expect(system.output).toBe("specbias: native engine built (BLAS/LAPACK: the system's, -lopenblas)");
     const probe = spawnSync(
       process.execPath,
-      ['-e', `const a = require(${JSON.stringify(system.path)}); console.log(JSON.stringify({ blas: a.info().blas, values: Array.from(a.eighSync(new Float64Array([2, 1, 1, 2]), 2, false).values) }))`],
+      [
+        '-e',
+        `const a = require(${JSON.stringify(system.path)}); console.log(JSON.stringify({ blas: a.info().blas, values: Array.from(a.eighSync(new Float64Array([2, 1, 1, 2]), 2, false).values) }))`,
+      ],
       { encoding: 'utf8', env: { ...process.env, LD_LIBRARY_PATH: libDir } },
     );
     expect(probe.status, probe.stderr).toBe(0);

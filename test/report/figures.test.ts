@@ -55,9 +55,24 @@ describe('report figures', () => {
   });
 
   it('a sweep is plotted against width when width varies, else n, else per grid point', () => {
-    expect(sweepAxis([{ width: 256, n: 100 }, { width: 1024, n: 100 }]).field).toBe('width');
-    expect(sweepAxis([{ width: 256, n: 100 }, { width: 256, n: 400 }]).field).toBe('n');
-    expect(sweepAxis([{ width: 256, n: 100 }, { width: 256, n: 100 }]).field).toBe('point');
+    expect(
+      sweepAxis([
+        { width: 256, n: 100 },
+        { width: 1024, n: 100 },
+      ]).field,
+    ).toBe('width');
+    expect(
+      sweepAxis([
+        { width: 256, n: 100 },
+        { width: 256, n: 400 },
+      ]).field,
+    ).toBe('n');
+    expect(
+      sweepAxis([
+        { width: 256, n: 100 },
+        { width: 256, n: 100 },
+      ]).field,
+    ).toBe('point');
   });
 });
 

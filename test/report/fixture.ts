@@ -48,7 +48,13 @@ export function specOf(width: number, seed: number): Record<string, unknown> {
   return {
     name: 'synthetic',
     seed,
-    data: { dim: 10, n: 300, nTest: 100, distribution: { kind: 'uniform' }, target: { kind: 'harmonics', components: [{ degree: 1, amplitude: 1 }] } },
+    data: {
+      dim: 10,
+      n: 300,
+      nTest: 100,
+      distribution: { kind: 'uniform' },
+      target: { kind: 'harmonics', components: [{ degree: 1, amplitude: 1 }] },
+    },
     model: { width, theta: 1 },
     training: { steps: 2000, learningRate: LEARNING_RATE, logEvery: 10, engine: 'auto' },
     spectrum: { maxDegree: 5, gram: true },
@@ -76,7 +82,10 @@ function projections(factor: number): Table {
   for (const [k, rate] of Object.entries(RATES)) {
     const degree = Number(k);
     for (const step of STEPS) {
-      for (const [source, r] of [['network', rate * factor], ['kernel', rate * factor * KERNEL_FACTOR]] as const) {
+      for (const [source, r] of [
+        ['network', rate * factor],
+        ['kernel', rate * factor * KERNEL_FACTOR],
+      ] as const) {
         rows.push({ split: 'train', step, degree, kind: 'target', source, value: 2 * Math.exp(-r * step) });
         // On test, degree 4 does not fall (Appendix F); the others fall as on train.
         rows.push({ split: 'test', step, degree, kind: 'target', source, value: degree === 4 ? 1 : Math.exp(-r * step) });
@@ -85,22 +94,49 @@ function projections(factor: number): Table {
     }
   }
   return new Table({
-    split: vectorFromArray(rows.map((r) => r.split), new Utf8()),
-    step: vectorFromArray(rows.map((r) => r.step), new Int32()),
-    degree: vectorFromArray(rows.map((r) => r.degree), new Int32()),
-    kind: vectorFromArray(rows.map((r) => r.kind), new Utf8()),
-    source: vectorFromArray(rows.map((r) => r.source), new Utf8()),
-    value: vectorFromArray(rows.map((r) => r.value), new Float64()),
+    split: vectorFromArray(
+      rows.map((r) => r.split),
+      new Utf8(),
+    ),
+    step: vectorFromArray(
+      rows.map((r) => r.step),
+      new Int32(),
+    ),
+    degree: vectorFromArray(
+      rows.map((r) => r.degree),
+      new Int32(),
+    ),
+    kind: vectorFromArray(
+      rows.map((r) => r.kind),
+      new Utf8(),
+    ),
+    source: vectorFromArray(
+      rows.map((r) => r.source),
+      new Utf8(),
+    ),
+    value: vectorFromArray(
+      rows.map((r) => r.value),
+      new Float64(),
+    ),
   });
 }
 
 function spectrum(): Table {
   return new Table({
-    degree: vectorFromArray(MU.map((_, k) => k), new Int32()),
+    degree: vectorFromArray(
+      MU.map((_, k) => k),
+      new Int32(),
+    ),
     mu: vectorFromArray(MU, new Float64()),
     multiplicity: vectorFromArray([1, 10, 54, 210, 660, 1782], new Float64()),
-    numerical_zero: vectorFromArray(MU.map((m) => m < 1e-15), new Bool()),
-    theory_rate: vectorFromArray(MU.map((m) => -Math.log(1 - LEARNING_RATE * m)), new Float64()),
+    numerical_zero: vectorFromArray(
+      MU.map((m) => m < 1e-15),
+      new Bool(),
+    ),
+    theory_rate: vectorFromArray(
+      MU.map((m) => -Math.log(1 - LEARNING_RATE * m)),
+      new Float64(),
+    ),
   });
 }
 
@@ -119,7 +155,10 @@ function gram(): Table {
     cluster.push(null);
   }
   return new Table({
-    idx: vectorFromArray(eig.map((_, i) => i), new Int32()),
+    idx: vectorFromArray(
+      eig.map((_, i) => i),
+      new Int32(),
+    ),
     eigenvalue: vectorFromArray(eig, new Float64()),
     cluster: vectorFromArray(cluster, new Int32()),
   });
@@ -127,9 +166,15 @@ function gram(): Table {
 
 function losses(): Table {
   return new Table({
-    split: vectorFromArray(STEPS.map(() => 'train'), new Utf8()),
+    split: vectorFromArray(
+      STEPS.map(() => 'train'),
+      new Utf8(),
+    ),
     step: vectorFromArray(STEPS, new Int32()),
-    loss: vectorFromArray(STEPS.map((s) => Math.exp(-s / 100)), new Float64()),
+    loss: vectorFromArray(
+      STEPS.map((s) => Math.exp(-s / 100)),
+      new Float64(),
+    ),
   });
 }
 

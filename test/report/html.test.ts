@@ -38,8 +38,19 @@ describe('report.html', () => {
 
   it('the fitted line has the fitted slope and passes through the window points (pure exponentials)', () => {
     // value = 2 exp(-0.05 t) on [100, 500]: the line must be the curve itself.
-    const rows = Array.from({ length: 101 }, (_, i) => ({ run_id: 'r', split: 'train', step: i * 10, degree: 1, source: 'network', value: 2 * Math.exp(-RATES[1]! * i * 10) }));
-    const fit = fitLines(rows, [{ run_id: 'r', split: 'train', kind: 'target', degree: 1, fitted_rate: RATES[1]!, window_start: 100, window_end: 500 }], 'target');
+    const rows = Array.from({ length: 101 }, (_, i) => ({
+      run_id: 'r',
+      split: 'train',
+      step: i * 10,
+      degree: 1,
+      source: 'network',
+      value: 2 * Math.exp(-RATES[1]! * i * 10),
+    }));
+    const fit = fitLines(
+      rows,
+      [{ run_id: 'r', split: 'train', kind: 'target', degree: 1, fitted_rate: RATES[1]!, window_start: 100, window_end: 500 }],
+      'target',
+    );
     expect(fit.length).toBe(25);
     expect(fit[0]!.step).toBe(100);
     expect(fit.at(-1)!.step).toBe(500);
@@ -48,7 +59,13 @@ describe('report.html', () => {
 
   it('sign changes: the logged point nearest a zero crossing of the signed projection is marked, and a pure decay has none', () => {
     // s(t) = exp(-0.01 t) (1 - t/101) crosses zero at t = 101; logged every 10 steps, |s| dips at t = 100.
-    const signed = Array.from({ length: 31 }, (_, i) => ({ split: 'train', step: i * 10, degree: 1, source: 'network', value: Math.abs(Math.exp(-0.01 * i * 10) * (1 - (i * 10) / 101)) }));
+    const signed = Array.from({ length: 31 }, (_, i) => ({
+      split: 'train',
+      step: i * 10,
+      degree: 1,
+      source: 'network',
+      value: Math.abs(Math.exp(-0.01 * i * 10) * (1 - (i * 10) / 101)),
+    }));
     expect([...signChanges(signed)].map((p) => p.step)).toEqual([100]);
     const decay = signed.map((p) => ({ ...p, value: 2 * Math.exp(-0.05 * p.step) }));
     expect(signChanges(decay).size).toBe(0);
@@ -64,7 +81,11 @@ describe('report.html', () => {
         const { page, requests, errors } = await openOffline(chrome, pathToFileURL(path.join(written.dir, 'report.html')).href);
         await page.waitForSelector('body[data-rendered]', { timeout: 60_000 });
         const views = await page.$$eval('.view', (els) =>
-          els.map((el) => ({ id: el.id, marks: Number((el as HTMLElement).dataset.marks ?? 0), svgItems: el.querySelectorAll('svg .role-mark > *').length })),
+          els.map((el) => ({
+            id: el.id,
+            marks: Number((el as HTMLElement).dataset.marks ?? 0),
+            svgItems: el.querySelectorAll('svg .role-mark > *').length,
+          })),
         );
         expect(views.map((v) => v.id)).toEqual(['projection-target', 'projection-eigenspace', 'loss', 'spectrum', 'ntk-error']);
         for (const v of views) {
@@ -85,7 +106,8 @@ describe('report.html', () => {
         expect(errors).toEqual([]);
         expect(requests).toEqual([]);
         // The temp folder goes at the end; SPECBIAS_SCREENSHOT_DIR keeps a copy for a person to look at.
-        if (process.env.SPECBIAS_SCREENSHOT_DIR) await copyFile(path.join(dir, 'report-html.png'), path.join(process.env.SPECBIAS_SCREENSHOT_DIR, 'report-html.png'));
+        if (process.env.SPECBIAS_SCREENSHOT_DIR)
+          await copyFile(path.join(dir, 'report-html.png'), path.join(process.env.SPECBIAS_SCREENSHOT_DIR, 'report-html.png'));
       } finally {
         await chrome?.close();
       }
@@ -101,7 +123,12 @@ describe('report.html', () => {
     const params = md.slice(md.indexOf('## Parameters that differ'), md.indexOf('## Fitted rates'));
     expect(params).toContain('| field | run-a | run-c |');
     expect(params).toContain('| model.width | 256 | 1024 |');
-    expect(params.trim().split('\n').filter((l) => l.startsWith('|'))).toHaveLength(3); // header, rule, one field
+    expect(
+      params
+        .trim()
+        .split('\n')
+        .filter((l) => l.startsWith('|')),
+    ).toHaveLength(3); // header, rule, one field
     // Rates: run-c decays at half of run-a's (fixture).
     expect(md).toContain(`| train | 1 | ${RATES[1]!.toFixed(5)} | ${(RATES[1]! / 2).toFixed(5)} |`);
 
@@ -131,7 +158,8 @@ describe('report.html', () => {
         const lines = await page.$$eval('#compare-projection-target svg .mark-line path', (els) => els.length);
         expect(lines).toBe(2 * 3 * 2 * 2);
         await page.screenshot({ path: path.join(dir, 'compare-html.png'), fullPage: true });
-        if (process.env.SPECBIAS_SCREENSHOT_DIR) await copyFile(path.join(dir, 'compare-html.png'), path.join(process.env.SPECBIAS_SCREENSHOT_DIR, 'compare-html.png'));
+        if (process.env.SPECBIAS_SCREENSHOT_DIR)
+          await copyFile(path.join(dir, 'compare-html.png'), path.join(process.env.SPECBIAS_SCREENSHOT_DIR, 'compare-html.png'));
         expect(errors).toEqual([]);
         expect(requests).toEqual([]);
       } finally {
@@ -150,7 +178,9 @@ describe('report.html', () => {
         chrome = await launchChromium();
         const { page, requests, errors } = await openOffline(chrome, pathToFileURL(path.join(written.dir, 'report.html')).href);
         await page.waitForSelector('body[data-rendered]', { timeout: 60_000 });
-        const views = await page.$$eval('.view', (els) => els.map((el) => ({ id: el.id, marks: Number((el as HTMLElement).dataset.marks ?? 0) })));
+        const views = await page.$$eval('.view', (els) =>
+          els.map((el) => ({ id: el.id, marks: Number((el as HTMLElement).dataset.marks ?? 0) })),
+        );
         expect(views.map((v) => v.id)).toEqual(['sweep-rates-target', 'ntk-error', 'projection-target-log', 'spectrum']);
         for (const v of views) expect(v.marks, v.id).toBeGreaterThan(0);
         expect(errors).toEqual([]);

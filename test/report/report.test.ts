@@ -54,7 +54,14 @@ describe('specbias report', () => {
 
     const pngs = await filesOf(out, '.png');
     const svgs = await filesOf(out, '.svg');
-    expect(pngs).toEqual(['loss.png', 'ntk-error.png', 'projection-eigenspace-log.png', 'projection-target-linear.png', 'projection-target-log.png', 'spectrum.png']);
+    expect(pngs).toEqual([
+      'loss.png',
+      'ntk-error.png',
+      'projection-eigenspace-log.png',
+      'projection-target-linear.png',
+      'projection-target-log.png',
+      'spectrum.png',
+    ]);
     expect(svgs).toEqual(pngs.map((f) => f.replace('.png', '.svg')));
     expect(await filesOf(out, '.md')).toEqual(['report.md']);
     expect(written.files.map((f) => path.basename(f.path)).at(-1)).toBe('report.md');
@@ -89,11 +96,15 @@ describe('specbias report', () => {
 
     // Fitted = the exponentials' rates, kernel = 1.25x, theory = -ln(1 - mu_k) (lr 1), computed by hand:
     //   k=1: 0.05, -ln(1 - 0.075) = 0.07796, 0.0625, ratio 0.641; k=2: 0.01, 0.005716, 0.0125, 1.75; k=4: 0.002, 5.600e-5, 0.0025, 35.7
-    expect(md).toContain('| split | kind | k | fitted rate | theory rate | kernel rate | fitted/theory | fitted/kernel | r² | window (points) | note |');
+    expect(md).toContain(
+      '| split | kind | k | fitted rate | theory rate | kernel rate | fitted/theory | fitted/kernel | r² | window (points) | note |',
+    );
     expect(md).toContain('| train | target | 1 | 0.05000 | 0.07796 | 0.06250 | 0.641 | 0.800 | 1.00 |');
     expect(md).toContain('| train | target | 2 | 0.01000 | 0.005716 | 0.01250 | 1.75 | 0.800 | 1.00 |');
     expect(md).toContain('| train | target | 4 | 0.002000 | 5.600e-5 | 0.002500 | 35.7 | 0.800 | 1.00 |');
-    expect(md).toMatch(/\| test \| target \| 4 \| NaN \| 5\.600e-5 \| NaN \| NaN \| NaN \| – \| – \| the infinite-width twin did not fall below 0\.9x its peak/);
+    expect(md).toMatch(
+      /\| test \| target \| 4 \| NaN \| 5\.600e-5 \| NaN \| NaN \| NaN \| – \| – \| the infinite-width twin did not fall below 0\.9x its peak/,
+    );
 
     const targets = links(md);
     expect(targets).toContain('projection-target-linear.png');
@@ -134,7 +145,9 @@ describe('specbias report', () => {
     const md = await readFile(path.join(out, 'report.md'), 'utf8');
     expect(md).toContain('the grid varies **width**, **seed**.');
     // width 256 pools seeds 0 and 1 (rates 0.05 and 0.055): mean 0.0525, sd 0.005/sqrt(2) = 0.0035
-    expect(md).toMatch(/\| train \| target \| 1 \| 256 \| 300 \| \w+ \| 2 \| 0\.05250 ± 0\.0035 \| 0\.07796 \| 0\.06563 \| 0\.673 \| 0\.800 \|/);
+    expect(md).toMatch(
+      /\| train \| target \| 1 \| 256 \| 300 \| \w+ \| 2 \| 0\.05250 ± 0\.0035 \| 0\.07796 \| 0\.06563 \| 0\.673 \| 0\.800 \|/,
+    );
     expect(md).toMatch(/\| train \| target \| 1 \| 1024 \| 300 \| \w+ \| 1 \| 0\.02500 \| 0\.07796 \|/);
     expect(md).toMatch(/\| test \| target \| 4 \| 256 \| 300 \| \w+ \| 2 \(2 refused\) \| – \|/);
     for (const target of links(md)) expect(existsSync(path.join(out, target)), target).toBe(true);
@@ -145,7 +158,9 @@ describe('specbias report', () => {
       expect(await resolveReportTarget(db, 'run-c')).toEqual({ kind: 'run', id: 'run-c', runIds: ['run-c'] });
       expect(await resolveReportTarget(db, 'sw')).toEqual({ kind: 'sweep', id: 'sw-1', runIds: ['run-a', 'run-b', 'run-c'] });
       await expect(resolveReportTarget(db, 'run-')).rejects.toThrow(AmbiguousReportTargetError);
-      await expect(resolveReportTarget(db, 'run-')).rejects.toThrow('"run-" starts 3 run and sweep ids (run-a, run-b, run-c); give more of the id');
+      await expect(resolveReportTarget(db, 'run-')).rejects.toThrow(
+        '"run-" starts 3 run and sweep ids (run-a, run-b, run-c); give more of the id',
+      );
       await expect(resolveReportTarget(db, 'nope')).rejects.toThrow(ReportTargetError);
     });
   });
@@ -211,7 +226,13 @@ describe('specbias report on an older database', () => {
     });
     const out = path.join(dir, 'out');
     await writeReport({ dataRoot, id: 'run-a', outDir: out });
-    expect(await filesOf(out, '.png')).toEqual(['loss.png', 'projection-eigenspace-log.png', 'projection-target-linear.png', 'projection-target-log.png', 'spectrum.png']);
+    expect(await filesOf(out, '.png')).toEqual([
+      'loss.png',
+      'projection-eigenspace-log.png',
+      'projection-target-linear.png',
+      'projection-target-log.png',
+      'spectrum.png',
+    ]);
   });
 });
 

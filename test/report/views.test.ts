@@ -35,9 +35,54 @@ describe('results views (sql/views.sql)', () => {
   it('run_params exposes the knobs of each spec, and config_id ignores the seed only', async () => {
     const rows = await withResultsDb(db, { readOnly: true }, (h) => h.query('SELECT * FROM run_params ORDER BY run_id'));
     expect(rows.map(({ config_id: _, ...r }) => r)).toEqual([
-      { run_id: 'run-a', name: 'synthetic', sweep_id: 'sw-1', status: 'completed', width: 256, n: 300, n_test: 100, dim: 10, seed: 0, distribution: 'uniform', target: 'harmonics', learning_rate: 1, steps: 2000, theta: 1 },
-      { run_id: 'run-b', name: 'synthetic', sweep_id: 'sw-1', status: 'completed', width: 256, n: 300, n_test: 100, dim: 10, seed: 1, distribution: 'uniform', target: 'harmonics', learning_rate: 1, steps: 2000, theta: 1 },
-      { run_id: 'run-c', name: 'synthetic', sweep_id: 'sw-1', status: 'completed', width: 1024, n: 300, n_test: 100, dim: 10, seed: 0, distribution: 'uniform', target: 'harmonics', learning_rate: 1, steps: 2000, theta: 1 },
+      {
+        run_id: 'run-a',
+        name: 'synthetic',
+        sweep_id: 'sw-1',
+        status: 'completed',
+        width: 256,
+        n: 300,
+        n_test: 100,
+        dim: 10,
+        seed: 0,
+        distribution: 'uniform',
+        target: 'harmonics',
+        learning_rate: 1,
+        steps: 2000,
+        theta: 1,
+      },
+      {
+        run_id: 'run-b',
+        name: 'synthetic',
+        sweep_id: 'sw-1',
+        status: 'completed',
+        width: 256,
+        n: 300,
+        n_test: 100,
+        dim: 10,
+        seed: 1,
+        distribution: 'uniform',
+        target: 'harmonics',
+        learning_rate: 1,
+        steps: 2000,
+        theta: 1,
+      },
+      {
+        run_id: 'run-c',
+        name: 'synthetic',
+        sweep_id: 'sw-1',
+        status: 'completed',
+        width: 1024,
+        n: 300,
+        n_test: 100,
+        dim: 10,
+        seed: 0,
+        distribution: 'uniform',
+        target: 'harmonics',
+        learning_rate: 1,
+        steps: 2000,
+        theta: 1,
+      },
     ]);
     expect(rows[0]!.config_id).toBe(rows[1]!.config_id);
     expect(rows[2]!.config_id).not.toBe(rows[0]!.config_id);
@@ -70,7 +115,16 @@ describe('results views (sql/views.sql)', () => {
     expect(rows).toHaveLength(12); // 2 splits x 3 degrees x 2 widths
     for (const k of [1, 2, 4]) {
       const pooled = rows.find((r) => r.split === 'train' && r.degree === k && r.width === 256)!;
-      expect(pooled).toMatchObject({ n_runs: 2, n_failed: 0, seeds: [0, 1], n: 300, dim: 10, distribution: 'uniform', target: 'harmonics', learning_rate: 1 });
+      expect(pooled).toMatchObject({
+        n_runs: 2,
+        n_failed: 0,
+        seeds: [0, 1],
+        n: 300,
+        dim: 10,
+        distribution: 'uniform',
+        target: 'harmonics',
+        learning_rate: 1,
+      });
       close(pooled.fitted_rate_mean, (RATES[k]! * (1 + SEED1_FACTOR)) / 2, 1e-6);
       close(pooled.fitted_rate_std, (RATES[k]! * (SEED1_FACTOR - 1)) / Math.SQRT2, 1e-5);
       close(pooled.fitted_rate_min, RATES[k]!, 1e-6);
@@ -89,7 +143,9 @@ describe('results views (sql/views.sql)', () => {
 
   it('replicate_summary gives the mean over seeds with its 95% t-interval (t_{0.975,1} = 12.7062 for two seeds)', async () => {
     const rows = await withResultsDb(db, { readOnly: true }, (h) =>
-      h.query("SELECT * FROM replicate_summary WHERE sweep_id = 'sw-1' AND kind = 'target' AND split = 'train' ORDER BY degree, n_runs DESC"),
+      h.query(
+        "SELECT * FROM replicate_summary WHERE sweep_id = 'sw-1' AND kind = 'target' AND split = 'train' ORDER BY degree, n_runs DESC",
+      ),
     );
     for (const k of [1, 2, 4]) {
       const pooled = rows.find((r) => r.degree === k && r.n_runs === 2)!;

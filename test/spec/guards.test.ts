@@ -31,21 +31,31 @@ const seeds = (count: number) => Array.from({ length: count }, (_, i) => i);
 
 describe('numbers', () => {
   it('NaN, infinity and overflow read "not a finite number" at the real field', async () => {
-    expect(messageOf(() => parseSpec({ training: { learningRate: Number.NaN } }))).toBe('invalid spec at training.learningRate: not a finite number, got NaN');
-    expect(messageOf(() => parseSpec({ model: { theta: Number.POSITIVE_INFINITY } }))).toBe('invalid spec at model.theta: not a finite number, got Infinity');
+    expect(messageOf(() => parseSpec({ training: { learningRate: Number.NaN } }))).toBe(
+      'invalid spec at training.learningRate: not a finite number, got NaN',
+    );
+    expect(messageOf(() => parseSpec({ model: { theta: Number.POSITIVE_INFINITY } }))).toBe(
+      'invalid spec at model.theta: not a finite number, got Infinity',
+    );
     const y = file('inf.yaml', 'name: inf\ndata:\n  target: { kind: harmonics, components: [{ degree: 1, amplitude: 1e400 }] }\n');
-    await expect(loadSpec(y)).rejects.toThrow(`${y}: invalid spec at data.target.components.0.amplitude: not a finite number, got Infinity`);
+    await expect(loadSpec(y)).rejects.toThrow(
+      `${y}: invalid spec at data.target.components.0.amplitude: not a finite number, got Infinity`,
+    );
     const nan = file('nan.yaml', 'name: nan\ndata: { distribution: { kind: piecewise-uniform, threshold: .nan } }\n');
     await expect(loadSpec(nan)).rejects.toThrow('invalid spec at data.distribution.threshold: not a finite number, got NaN');
   });
 
   it('an amplitude of 1e308 is refused at the amplitude, not blamed on the learning rate later', () => {
     const msg = messageOf(() => parseSpec({ data: { target: { kind: 'harmonics', components: [{ degree: 1, amplitude: 1e308 }] } } }));
-    expect(msg).toBe('invalid spec at data.target.components.0.amplitude: is too large: |value| must be <= 1e+100 (larger values overflow when squared), got 1e+308');
+    expect(msg).toBe(
+      'invalid spec at data.target.components.0.amplitude: is too large: |value| must be <= 1e+100 (larger values overflow when squared), got 1e+308',
+    );
   });
 
   it('step and point counts stay within the int32 columns of the artifacts', () => {
-    expect(messageOf(() => parseSpec({ training: { steps: 1e15 } }))).toBe('invalid spec at training.steps: must be <= 2147483647, got 1000000000000000');
+    expect(messageOf(() => parseSpec({ training: { steps: 1e15 } }))).toBe(
+      'invalid spec at training.steps: must be <= 2147483647, got 1000000000000000',
+    );
     expect(messageOf(() => parseSpec({ data: { n: 1e12 } }))).toBe('invalid spec at data.n: must be <= 2147483647, got 1000000000000');
   });
 });
@@ -73,19 +83,29 @@ describe('distribution parameters are validated by the schema', () => {
   const dim = 10;
   const at = (distribution: unknown) => messageOf(() => parseSpec({ data: { dim, distribution } }));
   it('names the offending parameter with the same one-line messages as before', () => {
-    expect(at({ kind: 'anisotropic-gaussian', scales: [1, 2, 3] })).toBe('invalid spec at data.distribution.scales: has 3 entries, expected data.dim = 10');
-    expect(at({ kind: 'anisotropic-gaussian', scales: [1, 1, 1, 1, 1, 1, 1, 1, 1, 0] })).toBe('invalid spec at data.distribution.scales.9: must be > 0, got 0');
+    expect(at({ kind: 'anisotropic-gaussian', scales: [1, 2, 3] })).toBe(
+      'invalid spec at data.distribution.scales: has 3 entries, expected data.dim = 10',
+    );
+    expect(at({ kind: 'anisotropic-gaussian', scales: [1, 1, 1, 1, 1, 1, 1, 1, 1, 0] })).toBe(
+      'invalid spec at data.distribution.scales.9: must be > 0, got 0',
+    );
     expect(at({ kind: 'piecewise-uniform', threshold: 2 })).toBe('invalid spec at data.distribution.threshold: must be <= 1, got 2');
     expect(at({ kind: 'piecewise-uniform', weights: [1] })).toBe('invalid spec at data.distribution.weights: must be >= 2 items, got [1]');
-    expect(at({ kind: 'piecewise-uniform', weights: [0, 0] })).toBe('invalid spec at data.distribution.weights: are both 0; at least one region needs mass');
+    expect(at({ kind: 'piecewise-uniform', weights: [0, 0] })).toBe(
+      'invalid spec at data.distribution.weights: are both 0; at least one region needs mass',
+    );
     expect(at({ kind: 'piecewise-uniform', direction: Array(dim).fill(0) })).toBe(
       'invalid spec at data.distribution.direction: is the zero vector; give a nonzero direction or leave it out for e_1',
     );
-    expect(at({ kind: 'piecewise-uniform', tilt: 1 })).toBe('invalid spec at data.distribution.tilt: unknown field "tilt"; expected one of kind, direction, threshold, weights (docs/spec.md)');
+    expect(at({ kind: 'piecewise-uniform', tilt: 1 })).toBe(
+      'invalid spec at data.distribution.tilt: unknown field "tilt"; expected one of kind, direction, threshold, weights (docs/spec.md)',
+    );
     expect(at({ kind: 'gaussian-mixture', components: [{ weight: 1, mean: [1], scale: 1 }] })).toBe(
       'invalid spec at data.distribution.components.0.mean: has 1 entries, expected data.dim = 10',
     );
-    expect(at({ kind: 'gaussian-mixture', components: [] })).toBe('invalid spec at data.distribution.components: must be >= 1 items, got []');
+    expect(at({ kind: 'gaussian-mixture', components: [] })).toBe(
+      'invalid spec at data.distribution.components: must be >= 1 items, got []',
+    );
     expect(at({ kind: 'gaussian-mixture', components: [{ weight: 0, mean: Array(dim).fill(1), scale: 1 }] })).toBe(
       'invalid spec at data.distribution.components: have all weights 0; at least one component needs mass',
     );
@@ -98,7 +118,9 @@ describe('distribution parameters are validated by the schema', () => {
     expect(at({ kind: 'piecewise-uniform', threshold: 0.99, weights: [0.5, 0.5] })).toMatch(
       /^invalid spec at data\.distribution\.threshold: = 0\.99 leaves region A \(<u, x> >= threshold\) only \d\.\d\de-\d+ of the sphere at dim 10/,
     );
-    expect(parseSpec({ data: { dim, distribution: { kind: 'piecewise-uniform', threshold: 0.99, weights: [0, 1] } } }).data.distribution).toEqual({
+    expect(
+      parseSpec({ data: { dim, distribution: { kind: 'piecewise-uniform', threshold: 0.99, weights: [0, 1] } } }).data.distribution,
+    ).toEqual({
       kind: 'piecewise-uniform',
       threshold: 0.99,
       weights: [0, 1],
@@ -123,9 +145,10 @@ describe('distribution parameters are validated by the schema', () => {
 
 describe('sweep grids', () => {
   it('refuses duplicate grid values in one line, also objects written in another key order', () => {
-    expect(messageOf(() => parseSpec({ sweep: { grid: { seed: [0, 1, 0] } } }))).toBe('invalid spec at sweep.grid.seed: value 0 appears twice; give each value once');
-    const target = (order: 'ab' | 'ba') =>
-      order === 'ab' ? { kind: 'cosine', omega: 2 } : { omega: 2, kind: 'cosine' };
+    expect(messageOf(() => parseSpec({ sweep: { grid: { seed: [0, 1, 0] } } }))).toBe(
+      'invalid spec at sweep.grid.seed: value 0 appears twice; give each value once',
+    );
+    const target = (order: 'ab' | 'ba') => (order === 'ab' ? { kind: 'cosine', omega: 2 } : { omega: 2, kind: 'cosine' });
     expect(messageOf(() => parseSpec({ sweep: { grid: { 'data.target': [target('ab'), target('ba')] } } }))).toContain(
       'invalid spec at sweep.grid.data.target: value {"kind":"cosine","omega":2} appears twice',
     );
@@ -134,11 +157,15 @@ describe('sweep grids', () => {
   it('refuses grid keys and --set paths that reach a prototype, and changes no built-in', () => {
     const before = Object.prototype.toString;
     for (const key of ['__proto__.toString', 'constructor.name', 'model.prototype', 'model..width']) {
-      expect(messageOf(() => parseSpec(JSON.parse(`{"sweep":{"grid":{"${key}":[1]}}}`)))).toMatch(new RegExp(`^invalid spec at sweep\\.grid\\.${key.replace(/\./g, '\\.')}: the path (uses|has)`));
+      expect(messageOf(() => parseSpec(JSON.parse(`{"sweep":{"grid":{"${key}":[1]}}}`)))).toMatch(
+        new RegExp(`^invalid spec at sweep\\.grid\\.${key.replace(/\./g, '\\.')}: the path (uses|has)`),
+      );
     }
     expect(Object.prototype.toString).toBe(before);
     const raw: Record<string, unknown> = { name: 'x' };
-    expect(() => applyOverride(raw, '__proto__.x=1')).toThrow(new SpecError('__proto__.x', '--set path uses "__proto__", which names no spec field'));
+    expect(() => applyOverride(raw, '__proto__.x=1')).toThrow(
+      new SpecError('__proto__.x', '--set path uses "__proto__", which names no spec field'),
+    );
     expect(() => applyOverride(raw, 'model.constructor=1')).toThrow(/uses "constructor"/);
     expect(({} as Record<string, unknown>).x).toBeUndefined();
   });
@@ -148,7 +175,9 @@ describe('sweep grids', () => {
     const points = sweepPoints(spec);
     expect(points.map((p) => p.params)).toEqual([{ 'model.init': 'gaussian' }, { 'model.init': 'symmetric' }]);
     expect(points[1]!.runId).toBe(runIdFor(parseSpec({ name: 'init', model: { width: 8, init: 'symmetric' } })));
-    expect(messageOf(() => parseSpec({ sweep: { grid: { 'model.initt': ['gaussian'] } } }))).toContain('no field "model.initt" in the spec');
+    expect(messageOf(() => parseSpec({ sweep: { grid: { 'model.initt': ['gaussian'] } } }))).toContain(
+      'no field "model.initt" in the spec',
+    );
     // A point that breaks a cross-field rule is named with its values.
     expect(messageOf(() => parseSpec({ model: { width: 7 }, sweep: { grid: { 'model.init': ['symmetric'] } } }))).toBe(
       'invalid spec at sweep.grid (point {"model.init":"symmetric"}): model.width: must be even with model.init = symmetric (neurons come in pairs), got 7',
@@ -204,7 +233,9 @@ describe('sweep grids', () => {
 describe('spec files', () => {
   it('refuses a file over the size limit before parsing it', async () => {
     const big = file('big.yaml', `name: big\n${'# padding\n'.repeat(MAX_SPEC_BYTES / 10 + 1)}`);
-    await expect(loadSpec(big)).rejects.toThrow(`${big}: invalid spec: the file has ${statSync(big).size} bytes, more than the limit of ${MAX_SPEC_BYTES}`);
+    await expect(loadSpec(big)).rejects.toThrow(
+      `${big}: invalid spec: the file has ${statSync(big).size} bytes, more than the limit of ${MAX_SPEC_BYTES}`,
+    );
   });
 
   it('an alias bomb is a SpecError naming the file', async () => {
@@ -215,6 +246,8 @@ describe('spec files', () => {
       levels.push(`${name}: &${name} [${Array(9).fill(`*${prev}`).join(', ')}]`);
     }
     const bomb = file('bomb.yaml', `${levels.join('\n')}\n`);
-    await expect(loadSpec(bomb)).rejects.toThrow(`${bomb}: invalid spec: refused: YAML aliases expand to too much data (more than 100 alias uses); write the values out`);
+    await expect(loadSpec(bomb)).rejects.toThrow(
+      `${bomb}: invalid spec: refused: YAML aliases expand to too much data (more than 100 alias uses); write the values out`,
+    );
   });
 });

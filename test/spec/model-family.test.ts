@@ -19,7 +19,9 @@ describe('model.depth, model.bias, model.activation', () => {
     expect(specError({ bias: -0.5 }).message).toBe('invalid spec at model.bias: must be >= 0, got -0.5');
     expect(specError({ bias: NaN }).field).toBe('model.bias');
     expect(specError({ bias: 'big' }).field).toBe('model.bias');
-    expect(specError({ activation: 'sigmoid' }).message).toBe('invalid spec at model.activation: expected one of "relu" | "erf" | "tanh" | "gelu", got "sigmoid"');
+    expect(specError({ activation: 'sigmoid' }).message).toBe(
+      'invalid spec at model.activation: expected one of "relu" | "erf" | "tanh" | "gelu", got "sigmoid"',
+    );
     for (const model of [{ depth: 1 }, { bias: -1 }, { activation: 'x' }]) expect(specError(model).message).not.toContain('\n');
   });
 

@@ -19,10 +19,20 @@ describe('the spec reference is generated from the zod schema', () => {
   it('docs/spec.md is current and lists every field of the schema', () => {
     const md = readFileSync('docs/spec.md', 'utf8');
     expect(md, regenerate).toBe(specMarkdown());
-    for (const field of ['name', 'seed', 'data.dim', 'data.distribution.threshold', 'data.target.components[].amplitude', 'model.init', 'training.logEvery', 'spectrum.gram', 'sweep.grid']) {
+    for (const field of [
+      'name',
+      'seed',
+      'data.dim',
+      'data.distribution.threshold',
+      'data.target.components[].amplitude',
+      'model.init',
+      'training.logEvery',
+      'spectrum.gram',
+      'sweep.grid',
+    ]) {
       expect(md).toContain(`| \`${field}\` |`);
     }
-    expect(md).toContain('`name: x` alone is a valid spec, and it runs the paper\'s size');
+    expect(md).toContain("`name: x` alone is a valid spec, and it runs the paper's size");
     expect(md).toContain('20,000 gradient-descent steps');
   });
 });
@@ -46,7 +56,13 @@ describe('every shipped pipeline', () => {
   });
 
   it('the JSON Schema refuses what the zod schema refuses field by field', () => {
-    for (const bad of [{ modle: {} }, { model: { width: 0 } }, { data: { distribution: { kind: 'sphere' } } }, { training: { engine: 'gpu' } }, { data: { n: 1.5 } }]) {
+    for (const bad of [
+      { modle: {} },
+      { model: { width: 0 } },
+      { data: { distribution: { kind: 'sphere' } } },
+      { training: { engine: 'gpu' } },
+      { data: { n: 1.5 } },
+    ]) {
       expect(validate(bad), JSON.stringify(bad)).toBe(false);
     }
     expect(validate({ name: 'ok', model: { init: 'symmetric', width: 8 } })).toBe(true);

@@ -6,7 +6,12 @@ const machine: MachineLimits = { memoryBytes: 16e9, freeDiskBytes: 100e9, maxArr
 
 describe('estimateRun', () => {
   it('adds up the pipeline shapes by hand for a small spec', () => {
-    const spec = parseSpec({ data: { dim: 4, n: 100, nTest: 50 }, model: { width: 64 }, training: { steps: 100, logEvery: 10 }, spectrum: { maxDegree: 4 } });
+    const spec = parseSpec({
+      data: { dim: 4, n: 100, nTest: 50 },
+      model: { width: 64 },
+      training: { steps: 100, logEvery: 10 },
+      spectrum: { maxDegree: 4 },
+    });
     const e = estimateRun(spec);
     const rows = (100 / 10 + 2) * 150;
     // spectrum || ntk check || training: Gram (3 n^2), activations (3 (n+nTest) m), weights (4 m (D+1)), NTK Jacobian (min(n,300) m (D+1)), trajectory (36 a row)
@@ -21,12 +26,16 @@ describe('estimateRun', () => {
     const e = estimateRun(parseSpec({ data: { n: 30000 }, training: { steps: 100 } }));
     expect(e.memoryPart.field).toBe('data.n = 30000');
     expect(e.memoryPart.bytes).toBe(3 * 8 * 30000 ** 2);
-    expect(estimateRun(parseSpec({ data: { n: 30000 }, training: { steps: 100 }, spectrum: { gram: false } })).memoryPart.field).toBe('model.width = 4096');
+    expect(estimateRun(parseSpec({ data: { n: 30000 }, training: { steps: 100 }, spectrum: { gram: false } })).memoryPart.field).toBe(
+      'model.width = 4096',
+    );
   });
 
   it('a sweep counts its concurrent points for memory and all points for disk', () => {
     const one = estimateRun(parseSpec({ name: 's', model: { width: 256 }, training: { steps: 100 } }));
-    const sweep = estimateResources(parseSpec({ name: 's', model: { width: 256 }, training: { steps: 100 }, sweep: { grid: { seed: [0, 1, 2] }, concurrency: 2 } }));
+    const sweep = estimateResources(
+      parseSpec({ name: 's', model: { width: 256 }, training: { steps: 100 }, sweep: { grid: { seed: [0, 1, 2] }, concurrency: 2 } }),
+    );
     expect(sweep.memoryBytes).toBe(2 * one.memoryBytes);
     expect(sweep.diskBytes).toBe(3 * one.diskBytes);
   });
@@ -36,7 +45,9 @@ describe('refusal', () => {
   it('refuses what does not fit in memory with the field and the estimate, and --allow-large lifts it', () => {
     const need = estimateResources(parseSpec({ data: { n: 40000 } }));
     const why = refusal(need, machine);
-    expect(why).toMatch(/^data\.n = 40000: the run needs about \d+ GB of memory \(the Gram matrix, its eigenvectors and the solver copy \(3 n\^2 doubles\): 38 GB\), but this machine has 16 GB; pass --allow-large to run anyway$/);
+    expect(why).toMatch(
+      /^data\.n = 40000: the run needs about \d+ GB of memory \(the Gram matrix, its eigenvectors and the solver copy \(3 n\^2 doubles\): 38 GB\), but this machine has 16 GB; pass --allow-large to run anyway$/,
+    );
     expect(refusal(need, machine, true)).toBeNull();
     expect(refusal(need, { ...machine, memoryBytes: 1e12 })).toBeNull();
   });
@@ -49,14 +60,17 @@ describe('refusal', () => {
 
   it('refuses an array the engine cannot allocate even with --allow-large (n = 100000: an 80 GB Gram matrix)', () => {
     const need = estimateResources(parseSpec({ data: { n: 100000 } }));
-    const why = 'data.n = 100000: the Gram matrix (n^2 entries) would have 1.00e+10 entries, more than the 4.29e+9 that one array can hold here (--allow-large cannot lift this)';
+    const why =
+      'data.n = 100000: the Gram matrix (n^2 entries) would have 1.00e+10 entries, more than the 4.29e+9 that one array can hold here (--allow-large cannot lift this)';
     expect(refusal(need, machine)).toBe(why);
     expect(refusal(need, machine, true)).toBe(why);
   });
 
   it('refuses artifacts larger than the free disk', () => {
     const need = estimateResources(parseSpec({ data: { n: 2000 } }));
-    expect(refusal(need, { ...machine, freeDiskBytes: 1e6 })).toMatch(/^training\.steps \/ training\.logEvery = 20000 \/ 10: the artifacts need about \d+ MB of disk .*, but the data root has 1.0 MB free; pass --allow-large/);
+    expect(refusal(need, { ...machine, freeDiskBytes: 1e6 })).toMatch(
+      /^training\.steps \/ training\.logEvery = 20000 \/ 10: the artifacts need about \d+ MB of disk .*, but the data root has 1.0 MB free; pass --allow-large/,
+    );
     expect(refusal(need, { ...machine, freeDiskBytes: null })).toBeNull();
   });
 

@@ -54,14 +54,22 @@ describe('pipeline spec', () => {
     expect(specErrorOf(() => parseSpec({ data: { n: 0 } })).message).toBe('invalid spec at data.n: must be >= 2, got 0');
     expect(specErrorOf(() => parseSpec({ data: { dim: 1 } })).field).toBe('data.dim');
     expect(specErrorOf(() => parseSpec({ model: { width: 0 } })).field).toBe('model.width');
-    expect(specErrorOf(() => parseSpec({ training: { steps: 2.5 } })).message).toBe('invalid spec at training.steps: expected an integer, got 2.5');
-    expect(specErrorOf(() => parseSpec({ training: { learningRate: -1 } })).message).toContain('training.learningRate: must be > 0, got -1');
-    expect(specErrorOf(() => parseSpec({ model: { widht: 3 } })).message).toContain('at model.widht: unknown field "widht"');
-    expect(specErrorOf(() => parseSpec({ data: { distribution: { kind: 'banana' } } })).message).toContain('data.distribution.kind: unknown kind "banana"');
-    expect(specErrorOf(() => parseSpec({ data: { target: { kind: 'harmonics', components: [{ degree: -1, amplitude: 1 }] } } })).field).toBe(
-      'data.target.components.0.degree',
+    expect(specErrorOf(() => parseSpec({ training: { steps: 2.5 } })).message).toBe(
+      'invalid spec at training.steps: expected an integer, got 2.5',
     );
-    expect(specErrorOf(() => parseSpec({ model: { width: 'wide' } })).message).toBe('invalid spec at model.width: expected number, got string "wide"');
+    expect(specErrorOf(() => parseSpec({ training: { learningRate: -1 } })).message).toContain(
+      'training.learningRate: must be > 0, got -1',
+    );
+    expect(specErrorOf(() => parseSpec({ model: { widht: 3 } })).message).toContain('at model.widht: unknown field "widht"');
+    expect(specErrorOf(() => parseSpec({ data: { distribution: { kind: 'banana' } } })).message).toContain(
+      'data.distribution.kind: unknown kind "banana"',
+    );
+    expect(
+      specErrorOf(() => parseSpec({ data: { target: { kind: 'harmonics', components: [{ degree: -1, amplitude: 1 }] } } })).field,
+    ).toBe('data.target.components.0.degree');
+    expect(specErrorOf(() => parseSpec({ model: { width: 'wide' } })).message).toBe(
+      'invalid spec at model.width: expected number, got string "wide"',
+    );
     expect(specErrorOf(() => parseSpec([1])).message).toContain('expected a mapping of fields, got a list');
   });
 
@@ -72,7 +80,10 @@ describe('pipeline spec', () => {
     expect(specErrorOf(() => parseSpec({ sweep: { grid: { 'model.width': [64, 0] } } })).message).toBe(
       'invalid spec at sweep.grid (point {"model.width":0}): model.width: must be >= 1, got 0',
     );
-    expect(parseSpec({ sweep: { grid: { seed: [0, 1], 'model.width': [8] } } }).sweep).toEqual({ grid: { seed: [0, 1], 'model.width': [8] }, concurrency: 2 });
+    expect(parseSpec({ sweep: { grid: { seed: [0, 1], 'model.width': [8] } } }).sweep).toEqual({
+      grid: { seed: [0, 1], 'model.width': [8] },
+      concurrency: 2,
+    });
   });
 
   it('distribution defaults depend on dim and land in the canonical spec; bad parameters are named', () => {
@@ -91,7 +102,9 @@ describe('pipeline spec', () => {
       { degree: 2, amplitude: 1 },
       { degree: 2, amplitude: 3 },
     ];
-    expect(specErrorOf(() => parseSpec({ data: { target: { kind: 'harmonics', components: comps } } })).field).toBe('data.target.components');
+    expect(specErrorOf(() => parseSpec({ data: { target: { kind: 'harmonics', components: comps } } })).field).toBe(
+      'data.target.components',
+    );
   });
 });
 
@@ -104,7 +117,11 @@ describe('spec files and --set', () => {
 
   it('--set parses JSON values and falls back to strings', async () => {
     const y = file('b.yaml', 'name: b\n');
-    const spec = await loadSpec(y, ['model.width=128', 'training.engine=tfjs-cpu', 'data.target={"kind":"harmonics","components":[{"degree":3,"amplitude":2}]}']);
+    const spec = await loadSpec(y, [
+      'model.width=128',
+      'training.engine=tfjs-cpu',
+      'data.target={"kind":"harmonics","components":[{"degree":3,"amplitude":2}]}',
+    ]);
     expect(spec.model.width).toBe(128);
     expect(spec.training.engine).toBe('tfjs-cpu');
     expect(spec.data.target).toEqual({ kind: 'harmonics', components: [{ degree: 3, amplitude: 2 }] });
@@ -116,8 +133,12 @@ describe('spec files and --set', () => {
   it('names the file for missing, empty and malformed files', async () => {
     await expect(loadSpec(join(dir, 'nope.yaml'))).rejects.toThrow(`${join(dir, 'nope.yaml')}: invalid spec: no such file`);
     await expect(loadSpec(file('empty.yaml', '  \n'))).rejects.toThrow('the file is empty');
-    await expect(loadSpec(file('bad.yaml', 'name: [unclosed\n'))).rejects.toThrow(/bad\.yaml: invalid spec: malformed YAML\/JSON \(line \d+, column \d+\)/);
-    await expect(loadSpec(file('typo.yaml', 'name: t\nmodle: {}\n'))).rejects.toThrow('typo.yaml: invalid spec at modle: unknown field "modle"');
+    await expect(loadSpec(file('bad.yaml', 'name: [unclosed\n'))).rejects.toThrow(
+      /bad\.yaml: invalid spec: malformed YAML\/JSON \(line \d+, column \d+\)/,
+    );
+    await expect(loadSpec(file('typo.yaml', 'name: t\nmodle: {}\n'))).rejects.toThrow(
+      'typo.yaml: invalid spec at modle: unknown field "modle"',
+    );
   });
 
   it('the shipped quickstart YAML and JSON twin are the same spec', async () => {

@@ -15,13 +15,7 @@ import {
   vectorFromArray,
 } from 'apache-arrow';
 import { describe, expect, it } from 'vitest';
-import {
-  ArtifactCorruptError,
-  ArtifactMissingError,
-  ArtifactPathError,
-  ArtifactStore,
-  writeJsonAtomic,
-} from '../../src/store/index.js';
+import { ArtifactCorruptError, ArtifactMissingError, ArtifactPathError, ArtifactStore, writeJsonAtomic } from '../../src/store/index.js';
 import { useTempDir } from './temp-dir.js';
 
 const KEY = 'ab12cd34ef56';
@@ -34,8 +28,17 @@ function spectrumTable(): Table {
     split: vectorFromArray(['train', 'test', null, 'train'], new Utf8()),
     cluster: vectorFromArray([1, null, 3, null], new Int32()),
   });
-  const schema = new Schema(base.schema.fields, new Map([['specbias.step', 'spectrum'], ['specbias.version', '1']]));
-  return new Table(schema, base.batches.map((batch) => new RecordBatch(schema, batch.data)));
+  const schema = new Schema(
+    base.schema.fields,
+    new Map([
+      ['specbias.step', 'spectrum'],
+      ['specbias.version', '1'],
+    ]),
+  );
+  return new Table(
+    schema,
+    base.batches.map((batch) => new RecordBatch(schema, batch.data)),
+  );
 }
 
 async function newStore(root: string, warnings: string[] = []): Promise<ArtifactStore> {
@@ -58,7 +61,12 @@ describe('ArtifactStore', () => {
     expect(ref).toEqual({ path: `artifacts/spectrum/${KEY}/spectrum.arrow`, sha256: expect.stringMatching(/^[0-9a-f]{64}$/), rows: 4 });
 
     const back = await store.readTable(ref);
-    expect(back.schema.metadata).toEqual(new Map([['specbias.step', 'spectrum'], ['specbias.version', '1']]));
+    expect(back.schema.metadata).toEqual(
+      new Map([
+        ['specbias.step', 'spectrum'],
+        ['specbias.version', '1'],
+      ]),
+    );
     expect(back.schema.fields.map((f: Field) => `${f.name}:${String(f.type)}`)).toEqual([
       'degree:Int32',
       'mu:Float64',
@@ -111,7 +119,11 @@ describe('ArtifactStore', () => {
     const corrupt = error as ArtifactCorruptError;
     expect(corrupt.path.endsWith(`artifacts/train/${KEY}/trajectory.arrow`)).toBe(true);
     expect(corrupt.expected).toBe(ref.sha256);
-    expect(corrupt.actual).toBe(createHash('sha256').update(await readFile(file)).digest('hex'));
+    expect(corrupt.actual).toBe(
+      createHash('sha256')
+        .update(await readFile(file))
+        .digest('hex'),
+    );
     expect(corrupt.message).toBe(`artifact ${corrupt.path} is corrupt: sha256 expected ${ref.sha256}, got ${corrupt.actual}`);
 
     expect(await store.find('train', KEY, 'trajectory.arrow')).toBeNull();
@@ -163,7 +175,10 @@ describe('ArtifactStore', () => {
   it('concurrent writers of one path with different bytes agree on the first complete file, never a mix', async () => {
     // Two workers computing one key with not bit-deterministic math (a threaded eigensolver).
     const store = await newStore(tmp());
-    const variants = Array.from({ length: 6 }, (_, v) => new Uint8Array(Float64Array.from({ length: 50_000 }, (_, i) => i + v / 10).buffer));
+    const variants = Array.from(
+      { length: 6 },
+      (_, v) => new Uint8Array(Float64Array.from({ length: 50_000 }, (_, i) => i + v / 10).buffer),
+    );
     const refs = await Promise.all(variants.map((bytes) => store.writeBytes('spectrum', KEY, 'gram-vectors.f64', bytes, 100)));
     expect(new Set(refs.map((r) => r.sha256)).size).toBe(1);
     const winner = await store.readBytes(refs[0]!); // verifies the sidecar's checksum
@@ -195,7 +210,9 @@ describe('ArtifactStore', () => {
     const store = await newStore(tmp());
     const sha256 = '0'.repeat(64);
     expect(() => store.resolve({ path: '../x', sha256, rows: 0 })).toThrow(ArtifactPathError);
-    expect(() => store.resolve({ path: '../x', sha256, rows: 0 })).toThrow(`artifact path "../x" is refused: '..' would escape the data root ${store.root}`);
+    expect(() => store.resolve({ path: '../x', sha256, rows: 0 })).toThrow(
+      `artifact path "../x" is refused: '..' would escape the data root ${store.root}`,
+    );
     expect(() => store.resolve({ path: 'artifacts/../../x', sha256, rows: 0 })).toThrow(/escape the data root/);
     expect(() => store.resolve({ path: '/etc/passwd', sha256, rows: 0 })).toThrow(/must be relative to the data root/);
     expect(() => store.resolve({ path: 'C:/x', sha256, rows: 0 })).toThrow(/must be relative/);

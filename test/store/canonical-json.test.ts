@@ -27,7 +27,9 @@ describe('canonicalJson', () => {
 
   it('canonicalJson rejects NaN, Infinity, undefined in arrays, bigints, cycles and non-plain objects, naming the location', () => {
     expect(() => canonicalJson({ training: { learningRate: Number.NaN } })).toThrow(CanonicalJsonError);
-    expect(() => canonicalJson({ training: { learningRate: Number.NaN } })).toThrow('cannot canonicalize $.training.learningRate: NaN has no JSON form');
+    expect(() => canonicalJson({ training: { learningRate: Number.NaN } })).toThrow(
+      'cannot canonicalize $.training.learningRate: NaN has no JSON form',
+    );
     expect(() => canonicalJson([1, Number.POSITIVE_INFINITY])).toThrow('$[1]: Infinity has no JSON form');
     expect(() => canonicalJson({ xs: [1, undefined] })).toThrow('$.xs[1]: undefined has no JSON form');
     expect(() => canonicalJson({ n: 1n })).toThrow(/bigint/);

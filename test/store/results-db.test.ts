@@ -42,38 +42,83 @@ function runRow(runId: string, learningRate = 0.5): RunRow {
 
 function spectrumTable(mu: number[]): Table {
   return new Table({
-    degree: vectorFromArray(mu.map((_, k) => k), new Int32()),
+    degree: vectorFromArray(
+      mu.map((_, k) => k),
+      new Int32(),
+    ),
     mu: vectorFromArray(mu, new Float64()),
-    multiplicity: vectorFromArray(mu.map((_, k) => k + 1), new Float64()),
-    numerical_zero: vectorFromArray(mu.map((m) => m === 0), new Bool()),
-    theory_rate: vectorFromArray(mu.map(() => Number.NaN), new Float64()),
+    multiplicity: vectorFromArray(
+      mu.map((_, k) => k + 1),
+      new Float64(),
+    ),
+    numerical_zero: vectorFromArray(
+      mu.map((m) => m === 0),
+      new Bool(),
+    ),
+    theory_rate: vectorFromArray(
+      mu.map(() => Number.NaN),
+      new Float64(),
+    ),
   });
 }
 
 function gramTable(n: number): Table {
   return new Table({
-    idx: vectorFromArray(Array.from({ length: n }, (_, i) => i), new Int32()),
-    eigenvalue: vectorFromArray(Array.from({ length: n }, (_, i) => 1 / (i + 1)), new Float64()),
-    cluster: vectorFromArray(Array.from({ length: n }, (_, i) => (i % 3 === 2 ? null : i % 3)), new Int32()),
+    idx: vectorFromArray(
+      Array.from({ length: n }, (_, i) => i),
+      new Int32(),
+    ),
+    eigenvalue: vectorFromArray(
+      Array.from({ length: n }, (_, i) => 1 / (i + 1)),
+      new Float64(),
+    ),
+    cluster: vectorFromArray(
+      Array.from({ length: n }, (_, i) => (i % 3 === 2 ? null : i % 3)),
+      new Int32(),
+    ),
   });
 }
 
 function lossesTable(steps: number[]): Table {
   return new Table({
-    split: vectorFromArray(steps.map(() => 'train'), new Utf8()),
+    split: vectorFromArray(
+      steps.map(() => 'train'),
+      new Utf8(),
+    ),
     step: vectorFromArray(steps, new Int32()),
-    loss: vectorFromArray(steps.map((s) => Math.exp(-s / 100)), new Float64()),
+    loss: vectorFromArray(
+      steps.map((s) => Math.exp(-s / 100)),
+      new Float64(),
+    ),
   });
 }
 
 function projectionsTable(rows: ProjectionRow[]): Table {
   return new Table({
-    split: vectorFromArray(rows.map((r) => r.split), new Utf8()),
-    step: vectorFromArray(rows.map((r) => r.step), new Int32()),
-    degree: vectorFromArray(rows.map((r) => r.degree), new Int32()),
-    kind: vectorFromArray(rows.map((r) => r.kind), new Utf8()),
-    source: vectorFromArray(rows.map((r) => r.source), new Utf8()),
-    value: vectorFromArray(rows.map((r) => r.value), new Float64()),
+    split: vectorFromArray(
+      rows.map((r) => r.split),
+      new Utf8(),
+    ),
+    step: vectorFromArray(
+      rows.map((r) => r.step),
+      new Int32(),
+    ),
+    degree: vectorFromArray(
+      rows.map((r) => r.degree),
+      new Int32(),
+    ),
+    kind: vectorFromArray(
+      rows.map((r) => r.kind),
+      new Utf8(),
+    ),
+    source: vectorFromArray(
+      rows.map((r) => r.source),
+      new Utf8(),
+    ),
+    value: vectorFromArray(
+      rows.map((r) => r.value),
+      new Float64(),
+    ),
   });
 }
 
@@ -176,7 +221,7 @@ describe('ResultsDb', () => {
       await db.ingestRun(smallRun('run-a'));
       expect(await counts(db, 'run-a')).toEqual(first);
 
-      const [run] = await db.query('SELECT *, json_extract(spec, \'$.training.learningRate\')::DOUBLE AS lr FROM runs');
+      const [run] = await db.query("SELECT *, json_extract(spec, '$.training.learningRate')::DOUBLE AS lr FROM runs");
       expect(run).toEqual({
         run_id: 'run-a',
         name: 'quickstart',
@@ -235,7 +280,9 @@ describe('ResultsDb', () => {
         step: vectorFromArray(['0'], new Utf8()),
         loss: vectorFromArray([1], new Float64()),
       });
-      await expect(db.ingestRun({ ...smallRun('run-a'), losses: textStep })).rejects.toThrow('losses table: column "step" must be int32, got Utf8');
+      await expect(db.ingestRun({ ...smallRun('run-a'), losses: textStep })).rejects.toThrow(
+        'losses table: column "step" must be int32, got Utf8',
+      );
       expect(await counts(db, 'run-a')).toEqual(before);
     });
   });
@@ -272,10 +319,22 @@ describe('ResultsDb', () => {
       ...series(2, (s) => Math.exp(-0.03 * s), { kind: 'eigenspace' }),
     ];
     const pick = (degree: number, extra: Partial<ProjectionRow> = {}) =>
-      rows.filter((r) => r.degree === degree && r.split === (extra.split ?? 'train') && r.kind === (extra.kind ?? 'target') && r.source === (extra.source ?? 'network'));
+      rows.filter(
+        (r) =>
+          r.degree === degree &&
+          r.split === (extra.split ?? 'train') &&
+          r.kind === (extra.kind ?? 'target') &&
+          r.source === (extra.source ?? 'network'),
+      );
 
     await withResultsDb(dbPath(), {}, async (db) => {
-      await db.ingestRun({ run: runRow('run-fit', lr), spectrum: spectrumTable(mu), gram: null, losses: lossesTable([0]), projections: projectionsTable(rows) });
+      await db.ingestRun({
+        run: runRow('run-fit', lr),
+        spectrum: spectrumTable(mu),
+        gram: null,
+        losses: lossesTable([0]),
+        projections: projectionsTable(rows),
+      });
       // a second run with other data must not disturb this one
       await db.ingestRun(smallRun('run-other'));
       await db.fitRates('run-other');
@@ -286,7 +345,8 @@ describe('ResultsDb', () => {
         'train/eigenspace/2',
         ...[0, 1, 2, 3, 4, 5, 6, 7, 8].map((k) => `train/target/${k}`),
       ]);
-      const rate = (split: string, kind: string, degree: number) => rates.find((r) => r.split === split && r.kind === kind && r.degree === degree)!;
+      const rate = (split: string, kind: string, degree: number) =>
+        rates.find((r) => r.split === split && r.kind === kind && r.degree === degree)!;
       const theory = (k: number) => -Math.log(1 - lr * mu[k]!);
 
       // pure exponentials: the true rate to 1e-6, and the window the rule prescribes
@@ -395,8 +455,21 @@ describe('ResultsDb', () => {
       const one = await db.query(`SET VARIABLE run_id = 'run-b';\n${sql}`);
       expect(one.map((r) => r.run_id)).toEqual(['run-b']);
       expect(Object.keys(one[0]!)).toEqual([
-        'run_id', 'split', 'kind', 'degree', 'fitted_rate', 'theory_rate', 'kernel_rate', 'init_kernel_rate', 'ratio', 'r2',
-        'stderr', 'window_start', 'window_end', 'n_points', 'note',
+        'run_id',
+        'split',
+        'kind',
+        'degree',
+        'fitted_rate',
+        'theory_rate',
+        'kernel_rate',
+        'init_kernel_rate',
+        'ratio',
+        'r2',
+        'stderr',
+        'window_start',
+        'window_end',
+        'n_points',
+        'note',
       ]);
     });
   });
@@ -457,7 +530,7 @@ describe('ResultsDb', () => {
     }
   });
 
-  it('a read-write open waits for this process\'s read-only handles to close, or gives up with ResultsLockedError', async () => {
+  it("a read-write open waits for this process's read-only handles to close, or gives up with ResultsLockedError", async () => {
     await withResultsDb(dbPath(), {}, (db) => db.ingestRun(smallRun('run-a')));
     const reader = await ResultsDb.open(dbPath(), { readOnly: true });
     const refused = await ResultsDb.open(dbPath(), { lockTimeoutMs: 150 }).catch((e: unknown) => e);

@@ -26,10 +26,22 @@ const STEPS = Array.from({ length: 60 }, (_, i) => i * 5);
 async function writeArtifacts(store: ArtifactStore, key: string, rates: number[]) {
   const rows = rates.flatMap((rate, degree) => STEPS.map((step) => ({ degree, step, value: Math.exp(-rate * step) })));
   const spectrum = new Table({
-    degree: vectorFromArray(rates.map((_, k) => k), new Int32()),
-    mu: vectorFromArray(rates.map((r) => r / 2), new Float64()),
-    multiplicity: vectorFromArray(rates.map(() => 1), new Float64()),
-    numerical_zero: vectorFromArray(rates.map(() => false), new Bool()),
+    degree: vectorFromArray(
+      rates.map((_, k) => k),
+      new Int32(),
+    ),
+    mu: vectorFromArray(
+      rates.map((r) => r / 2),
+      new Float64(),
+    ),
+    multiplicity: vectorFromArray(
+      rates.map(() => 1),
+      new Float64(),
+    ),
+    numerical_zero: vectorFromArray(
+      rates.map(() => false),
+      new Bool(),
+    ),
     theory_rate: vectorFromArray(rates, new Float64()),
   });
   const gram = new Table({
@@ -43,17 +55,41 @@ async function writeArtifacts(store: ArtifactStore, key: string, rates: number[]
     rel_error: vectorFromArray([0.125], new Float64()),
   });
   const losses = new Table({
-    split: vectorFromArray(STEPS.map(() => 'train'), new Utf8()),
+    split: vectorFromArray(
+      STEPS.map(() => 'train'),
+      new Utf8(),
+    ),
     step: vectorFromArray(STEPS, new Int32()),
-    loss: vectorFromArray(STEPS.map((s) => 1 / (1 + s)), new Float64()),
+    loss: vectorFromArray(
+      STEPS.map((s) => 1 / (1 + s)),
+      new Float64(),
+    ),
   });
   const projections = new Table({
-    split: vectorFromArray(rows.map(() => 'train'), new Utf8()),
-    step: vectorFromArray(rows.map((r) => r.step), new Int32()),
-    degree: vectorFromArray(rows.map((r) => r.degree), new Int32()),
-    kind: vectorFromArray(rows.map(() => 'target'), new Utf8()),
-    source: vectorFromArray(rows.map(() => 'network'), new Utf8()),
-    value: vectorFromArray(rows.map((r) => r.value), new Float64()),
+    split: vectorFromArray(
+      rows.map(() => 'train'),
+      new Utf8(),
+    ),
+    step: vectorFromArray(
+      rows.map((r) => r.step),
+      new Int32(),
+    ),
+    degree: vectorFromArray(
+      rows.map((r) => r.degree),
+      new Int32(),
+    ),
+    kind: vectorFromArray(
+      rows.map(() => 'target'),
+      new Utf8(),
+    ),
+    source: vectorFromArray(
+      rows.map(() => 'network'),
+      new Utf8(),
+    ),
+    value: vectorFromArray(
+      rows.map((r) => r.value),
+      new Float64(),
+    ),
   });
   return {
     spectrum: await store.writeTable('spectrum', key, 'spectrum.arrow', spectrum),
@@ -85,7 +121,11 @@ async function recordRuns(dataRoot: string): Promise<void> {
   const store = await ArtifactStore.create(dataRoot);
   const manifests = [
     manifest('alpha-1', { status: 'completed', artifacts: await writeArtifacts(store, 'a', [0.1, 0.02]) }),
-    manifest('beta-2', { status: 'completed', artifacts: await writeArtifacts(store, 'b', [0.05, 0.01, 0.03]), reruns: [{ startedAt: '2026-02-01T00:00:00.000Z', finishedAt: '2026-02-01T00:00:02.000Z', codeVersion: 'test', timings: [] }] }),
+    manifest('beta-2', {
+      status: 'completed',
+      artifacts: await writeArtifacts(store, 'b', [0.05, 0.01, 0.03]),
+      reruns: [{ startedAt: '2026-02-01T00:00:00.000Z', finishedAt: '2026-02-01T00:00:02.000Z', codeVersion: 'test', timings: [] }],
+    }),
     manifest('gamma-3', { status: 'failed', error: 'training diverged at step 7 (loss is NaN/inf)', engine: null, backend: null }),
   ];
   for (const m of manifests) await writeJsonAtomic(path.join(dataRoot, manifestPath(m.runId)), m);
@@ -97,7 +137,14 @@ async function recordRuns(dataRoot: string): Promise<void> {
       }
       const read = (ref: unknown) => store.readTable(ref as Parameters<ArtifactStore['readTable']>[0]);
       const a = m.artifacts!;
-      await db.ingestRun({ run: runRowFromManifest(m), spectrum: await read(a.spectrum), gram: await read(a.gram), ntkCheck: await read(a.ntkCheck), losses: await read(a.losses), projections: await read(a.projections) });
+      await db.ingestRun({
+        run: runRowFromManifest(m),
+        spectrum: await read(a.spectrum),
+        gram: await read(a.gram),
+        ntkCheck: await read(a.ntkCheck),
+        losses: await read(a.losses),
+        projections: await read(a.projections),
+      });
       await db.fitRates(m.runId);
     }
   });
@@ -191,7 +238,9 @@ describe('the results database heals itself', () => {
     const log = logger();
     expect(await withResultsDb(dbFile(), { logger: log }, (db) => db.query(SNAPSHOT))).toEqual(before);
     expect(log.lines).toHaveLength(1);
-    expect(log.lines[0]).toMatch(/was incompatible \(table runs has columns \(run_id VARCHAR, .*code_version VARCHAR\), this specbias expects \(.*error VARCHAR, reruns INTEGER, last_rerun_at TIMESTAMP\)\); moved it to .*results\.duckdb\.incompatible-/);
+    expect(log.lines[0]).toMatch(
+      /was incompatible \(table runs has columns \(run_id VARCHAR, .*code_version VARCHAR\), this specbias expects \(.*error VARCHAR, reruns INTEGER, last_rerun_at TIMESTAMP\)\); moved it to .*results\.duckdb\.incompatible-/,
+    );
     expect(asides('incompatible')).toHaveLength(1);
   });
 
@@ -211,7 +260,9 @@ describe('the results database heals itself', () => {
     await rm(path.join(root(), beta.artifacts!.projections!.path));
     const second = await rebuildResultsDb(dbFile(), { logger: logger() });
     expect(second.completed).toBe(1);
-    expect(second.skipped).toEqual([{ runId: 'beta-2', reason: expect.stringMatching(/^artifact .*projections\.arrow is missing/) as unknown }]);
+    expect(second.skipped).toEqual([
+      { runId: 'beta-2', reason: expect.stringMatching(/^artifact .*projections\.arrow is missing/) as unknown },
+    ]);
     const runs = await withResultsDb(dbFile(), { readOnly: true }, (db) => db.query('SELECT run_id FROM runs ORDER BY run_id'));
     expect(runs).toEqual([{ run_id: 'alpha-1' }, { run_id: 'gamma-3' }]);
     expect(asides('replaced')).toHaveLength(2);
@@ -286,16 +337,24 @@ describe('runRecord: a cached rerun keeps the record of the run that did the wor
     expect(second.reruns!.map((r) => r.startedAt)).toEqual(['2026-03-01T00:00:00.000Z', '2026-03-02T00:00:00.000Z']);
     // the same rerun recorded twice (a retried activity) is one rerun
     expect(runRecord({ ...computed, ...second }, cached('2026-03-02T00:00:00.000Z')).reruns).toHaveLength(2);
-    expect(runRowFromManifest({ ...computed, ...second })).toMatchObject({ startedAt: new Date(computed.startedAt), reruns: 2, lastRerunAt: new Date('2026-03-02T00:00:01.000Z') });
+    expect(runRowFromManifest({ ...computed, ...second })).toMatchObject({
+      startedAt: new Date(computed.startedAt),
+      reruns: 2,
+      lastRerunAt: new Date('2026-03-02T00:00:01.000Z'),
+    });
   });
 
   it('an execution that computed a step, or used other artifacts, or follows a failure, starts a fresh record', () => {
     const recomputed = { ...cached('2026-03-01T00:00:00.000Z'), timings: [{ step: 'train', seconds: 40, cached: false }] };
-    expect(runRecord(computed, recomputed)).toEqual({ startedAt: recomputed.startedAt, finishedAt: recomputed.finishedAt, timings: recomputed.timings, reruns: [] });
+    expect(runRecord(computed, recomputed)).toEqual({
+      startedAt: recomputed.startedAt,
+      finishedAt: recomputed.finishedAt,
+      timings: recomputed.timings,
+      reruns: [],
+    });
     const other = { ...cached('2026-03-01T00:00:00.000Z'), artifacts: { spectrum: { ...refs.spectrum, sha256: 'bb' } } };
     expect(runRecord(computed, other).startedAt).toBe(other.startedAt);
     expect(runRecord({ ...computed, status: 'failed' }, cached('2026-03-01T00:00:00.000Z')).startedAt).toBe('2026-03-01T00:00:00.000Z');
     expect(runRecord(null, cached('2026-03-01T00:00:00.000Z')).reruns).toEqual([]);
   });
 });
-

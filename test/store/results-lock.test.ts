@@ -108,7 +108,9 @@ describe('results database locking across processes', () => {
       expect(locked.path).toContain('results.duckdb');
       expect(locked.waitedMs).toBeGreaterThanOrEqual(300);
       expect(locked.holder).toMatch(new RegExp(`^another process \\(.+, PID ${child.pid}\\)$`));
-      expect(locked.message).toMatch(/^results database .*results\.duckdb is locked by another process \(.*PID \d+\); waited 0\.\d s\. DuckDB allows one writer/);
+      expect(locked.message).toMatch(
+        /^results database .*results\.duckdb is locked by another process \(.*PID \d+\); waited 0\.\d s\. DuckDB allows one writer/,
+      );
     } finally {
       child.kill();
       await exited(child);

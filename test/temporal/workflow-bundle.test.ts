@@ -11,20 +11,27 @@ const tmp = mkdtempSync(join(tmpdir(), 'specbias-bundle-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 const built = spawnSync(process.execPath, [join(root, 'scripts', 'bundle-workflows.mjs')], { encoding: 'utf8', timeout: 120_000 });
-const bundle = (await import(join(root, 'dist', 'src', 'temporal', 'workflow-bundle.js'))) as typeof import('../../src/temporal/workflow-bundle.js');
+const bundle = (await import(
+  join(root, 'dist', 'src', 'temporal', 'workflow-bundle.js')
+)) as typeof import('../../src/temporal/workflow-bundle.js');
 
 describe('the prebuilt workflow bundle', () => {
   it('is written by the build script, is current, and is what a worker loads', async () => {
     expect(built.status, built.stderr).toBe(0);
     expect(bundle.currentBundlePath(entry)).toBe(join(root, 'dist', 'workflow-bundle.js'));
-    const { workflowBundle } = (await import(join(root, 'dist', 'src', 'temporal', 'worker.js'))) as typeof import('../../src/temporal/worker.js');
+    const { workflowBundle } = (await import(
+      join(root, 'dist', 'src', 'temporal', 'worker.js')
+    )) as typeof import('../../src/temporal/worker.js');
     expect(await workflowBundle()).toEqual({ codePath: join(root, 'dist', 'workflow-bundle.js') });
   });
 
   it('its stamp covers exactly the modules webpack put in it', () => {
     const code = readFileSync(join(root, 'dist', 'workflow-bundle.js'), 'utf8');
     const inBundle = [...new Set([...code.matchAll(/"\.\/(dist\/[\w/.-]+\.js)"/g)].map((m) => m[1]!))].sort();
-    const stamped = bundle.workflowSources(entry).map((f) => relative(root, f)).sort();
+    const stamped = bundle
+      .workflowSources(entry)
+      .map((f) => relative(root, f))
+      .sort();
     expect(stamped).toEqual(inBundle);
     expect(stamped).toContain('dist/src/spec/grid.js'); // reached through workflows/sweep.js
   });
