@@ -55,15 +55,17 @@ const serverProcesses = (data: string) => spawnSync('pgrep', ['-f', `db-filename
 afterAll(async () => {
   for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
   // Any server a failed test left: stopped only once proven to be the one recorded.
-  for (const name of ['stale', 'user', 'two', 'killed', 'corrupt']) {
+  for (const name of ['stale', 'user', 'two', 'killed', 'corrupt', 'full']) {
     const file = join(dir, name, 'temporal', 'server.json');
     if (!existsSync(file)) continue;
     const s = JSON.parse(readFileSync(file, 'utf8')) as Partial<State>;
     if (s.supervisor) await stopProcess(s.supervisor, 5000);
     if (s.server) await stopProcess(s.server, 5000);
   }
+  if (fullMounted) spawnSync('umount', ['-l', fullMounted]);
   rmSync(dir, { recursive: true, force: true });
 });
+let fullMounted: string | null = null;
 
 describe('the dev server lifecycle', () => {
   it('a stale server.json naming a live unrelated process never harms it', async () => {
@@ -174,6 +176,24 @@ describe('the dev server lifecycle', () => {
     expect(lines[0]).toMatch(/^specbias: the Temporal dev server exited during start-up: .*file is not a database/);
     expect(serverProcesses(data)).toBe(false);
   }, 120_000);
+
+  it('a full disk under the dev server is one line, with stdout empty under --json', async (ctx) => {
+    const temporal = join(dir, 'full', 'temporal');
+    mkdirSync(temporal, { recursive: true });
+    // A 160 KiB tmpfs holds the server's state; mounting needs root, so elsewhere this case is skipped.
+    if (process.getuid?.() !== 0 || spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=160k', 'tmpfs', temporal]).status !== 0) {
+      ctx.skip();
+      return;
+    }
+    fullMounted = temporal;
+    const r = await runAsync(['run', spec, '--json', '--data', join(dir, 'full')]);
+    expect(r.status).not.toBe(0);
+    expect(r.stdout).toBe('');
+    const lines = r.stderr.trim().split('\n');
+    expect(lines, r.stderr).toHaveLength(1);
+    expect(lines[0]).toMatch(/disk is full|no space left/i);
+    expect(serverProcesses(join(dir, 'full'))).toBe(false);
+  }, 180_000);
 
   it('a read-only data root is one line naming the directory', async () => {
     const data = join(dir, 'readonly');
