@@ -61,7 +61,7 @@ export async function runCommand({ positionals, values }: CommandArgs): Promise<
       memo: runMemo(spec, null),
     });
     say(`run ${runId} (workflow ${handle.workflowId}) on ${session.address}`);
-    if (session.server && !session.server.foreground)
+    if (session.server?.uiUrl && !session.server.foreground)
       say(
         `Web UI ${session.server.uiUrl} until the dev server idles out (SPECBIAS_SERVER_IDLE_S, default 300 s); to keep it, run \`specbias server\` in another terminal first`,
       );
