@@ -241,22 +241,24 @@ const READ_STATEMENTS = new Set<StatementType>([
 ]);
 
 /**
- * Runs `sql` statement by statement on a read-write instance's connection, refusing anything
- * but SELECT, EXPLAIN and SET; returns the last statement's result.
+ * Runs `sql` statement by statement and returns the last statement's result (runAndReadAll
+ * alone reads the first's). With `readOnlyFile` set (a read-only handle on a read-write
+ * instance), anything but SELECT, EXPLAIN and SET is refused, naming that file.
  */
-export async function runReadStatements(
+export async function runStatements(
   connection: DuckDBConnection,
-  file: string,
   sql: string,
   params?: QueryParams,
+  readOnlyFile?: string,
 ): Promise<DuckDBResultReader> {
   const extracted = await connection.extractStatements(sql);
+  if (extracted.count <= 1 && readOnlyFile === undefined) return connection.runAndReadAll(sql, params);
   for (let i = 0; ; i += 1) {
     const prepared = await extracted.prepare(i);
     try {
-      if (!READ_STATEMENTS.has(prepared.statementType)) {
+      if (readOnlyFile !== undefined && !READ_STATEMENTS.has(prepared.statementType)) {
         throw new Error(
-          `results database ${displayPath(file)} is open read-only; statement ${i + 1} (${StatementType[prepared.statementType]}) would write`,
+          `results database ${displayPath(readOnlyFile)} is open read-only; statement ${i + 1} (${StatementType[prepared.statementType]}) would write`,
         );
       }
       if (i === extracted.count - 1) {

@@ -28,7 +28,7 @@ import path from 'node:path';
 import { DuckDBTypeId, JSDuckDBValueConverter, type DuckDBConnection, type DuckDBValueConverter, type JS } from '@duckdb/node-api';
 import type { StoreLogger } from './artifact-store.js';
 import { displayPath, ResultsCorruptError, ResultsMissingError } from './errors.js';
-import { acquireInstance, releaseInstance, runReadStatements, type QueryParams, type SharedInstance } from './results-connection.js';
+import { acquireInstance, releaseInstance, runStatements, type QueryParams, type SharedInstance } from './results-connection.js';
 import {
   artifactColumns,
   RATE_COLUMNS,
@@ -193,7 +193,7 @@ export class ResultsDb {
 
   private async read(sql: string, params?: QueryParams): Promise<Record<string, unknown>[]> {
     try {
-      const reader = this.guardWrites ? await runReadStatements(this.connection, this.path, sql, params) : await this.runEach(sql, params);
+      const reader = await runStatements(this.connection, sql, params, this.guardWrites ? this.path : undefined);
       return reader.convertRowObjects(plainValue);
     } catch (err) {
       const refused =
@@ -203,24 +203,6 @@ export class ResultsDb {
       if (refused)
         throw new Error(`file access is disabled: SQL on the results database cannot read or write files (${refused[1]})`, { cause: err });
       throw err;
-    }
-  }
-
-  /** Runs statement by statement and reads the last one's rows (runAndReadAll alone reads the first's). */
-  private async runEach(sql: string, params?: QueryParams) {
-    const extracted = await this.connection.extractStatements(sql);
-    if (extracted.count <= 1) return this.connection.runAndReadAll(sql, params);
-    for (let i = 0; ; i += 1) {
-      const prepared = await extracted.prepare(i);
-      try {
-        if (i === extracted.count - 1) {
-          if (params) prepared.bind(params);
-          return await prepared.runAndReadAll();
-        }
-        await prepared.run();
-      } finally {
-        prepared.destroySync();
-      }
     }
   }
 
