@@ -35,20 +35,7 @@ export function empiricalNtk(w1: Float64Array, w2: Float64Array, width: number, 
   if (w2.length !== m) throw new RangeError(`empiricalNtk: w2 has length ${w2.length}, expected width = ${m}`);
   if (x.length < n * dim) throw new RangeError(`empiricalNtk: x has length ${x.length}, need n*dim = ${n * dim}`);
   // Per point: the relu features a_j = relu(w_j . x) and the gated second-layer weights s_j = W2_j 1(w_j . x > 0).
-  const act = new Float64Array(n * m);
-  const gate = new Float64Array(n * m);
-  for (let a = 0; a < n; a++) {
-    const oa = a * dim;
-    for (let j = 0; j < m; j++) {
-      const oj = j * dim;
-      let h = 0;
-      for (let d = 0; d < dim; d++) h += w1[oj + d] * x[oa + d];
-      if (h > 0) {
-        act[a * m + j] = h;
-        gate[a * m + j] = w2[j];
-      }
-    }
-  }
+  const { act, gate } = reluFeatures(w1, w2, m, dim, x, n);
   const out = new Float64Array(n * n);
   for (let a = 0; a < n; a++) {
     for (let b = a; b < n; b++) {
