@@ -178,7 +178,7 @@ function samplePiecewiseUniform(rng: Prng, dist: PiecewiseUniformDistribution, c
   const u = new Float64Array(dim);
   if (dist.direction) {
     const inv = 1 / norm(dist.direction);
-    for (let d = 0; d < dim; d++) u[d] = dist.direction[d] * inv;
+    for (let d = 0; d < dim; d++) u[d] = dist.direction[d]! * inv;
   } else {
     u[0] = 1;
   }
@@ -200,7 +200,7 @@ function samplePiecewiseUniform(rng: Prng, dist: PiecewiseUniformDistribution, c
       }
       unitGaussianRow(rng, row, dim);
       let t = 0;
-      for (let d = 0; d < dim; d++) t += u[d] * row[d];
+      for (let d = 0; d < dim; d++) t += u[d]! * row[d]!;
       if (t >= h === inA) break;
     }
     x.set(row, i * dim);
@@ -215,7 +215,7 @@ function sampleAnisotropic(rng: Prng, scales: number[], count: number, dim: numb
     let norm2 = 0;
     while (norm2 === 0) {
       for (let d = 0; d < dim; d++) {
-        const z = scales[d] * rng.normal();
+        const z = scales[d]! * rng.normal();
         x[o + d] = z;
         norm2 += z * z;
       }
@@ -238,13 +238,13 @@ function sampleMixture(rng: Prng, components: MixtureComponent[], count: number,
   for (let i = 0; i < count; i++) {
     const v = rng.uniform() * total;
     let j = 0;
-    while (j < lastPositive && !(v < cumulative[j])) j++;
-    const { mean, scale } = components[j];
+    while (j < lastPositive && !(v < cumulative[j]!)) j++;
+    const { mean, scale } = components[j]!;
     const o = i * dim;
     let norm2 = 0;
     while (norm2 === 0) {
       for (let d = 0; d < dim; d++) {
-        const z = mean[d] + scale * rng.normal();
+        const z = mean[d]! + scale * rng.normal();
         x[o + d] = z;
         norm2 += z * z;
       }
@@ -267,7 +267,7 @@ export function capFraction(dim: number, threshold: number): number {
   const top = Math.acos(threshold);
   const { nodes, weights } = gaussLegendre(64 + dim);
   let s = 0;
-  for (let i = 0; i < nodes.length; i++) s += weights[i] * Math.pow(Math.sin((top / 2) * (1 + nodes[i])), dim - 2);
+  for (let i = 0; i < nodes.length; i++) s += weights[i]! * Math.pow(Math.sin((top / 2) * (1 + nodes[i]!)), dim - 2);
   return sphereAreaRatio(dim) * s * (top / 2);
 }
 
@@ -290,11 +290,11 @@ function unitGaussianRow(rng: Prng, row: Float64Array, dim: number): void {
 
 function normalizeRow(x: Float64Array, o: number, dim: number, norm2: number): void {
   const inv = 1 / Math.sqrt(norm2);
-  for (let d = 0; d < dim; d++) x[o + d] *= inv;
+  for (let d = 0; d < dim; d++) x[o + d]! *= inv;
 }
 
 function norm(v: ArrayLike<number>): number {
   let s = 0;
-  for (let i = 0; i < v.length; i++) s += v[i] * v[i];
+  for (let i = 0; i < v.length; i++) s += v[i]! * v[i]!;
   return Math.sqrt(s);
 }

@@ -157,13 +157,13 @@ function mlMatrixUrl(): string {
 
 /** Reorder eigenpairs by descending eigenvalue (ties keep their order) and permute columns to match. */
 function sortDescending(values: Float64Array, vectors: Float64Array | undefined, n: number): SymmetricEigenResult {
-  const order = Array.from({ length: n }, (_, i) => i).sort((i, j) => values[j] - values[i] || i - j);
-  const sorted = Float64Array.from(order, (i) => values[i]);
+  const order = Array.from({ length: n }, (_, i) => i).sort((i, j) => values[j]! - values[i]! || i - j);
+  const sorted = Float64Array.from(order, (i) => values[i]!);
   if (!vectors) return { values: sorted };
   const out = new Float64Array(n * n);
   for (let r = 0; r < n; r++) {
     const row = r * n;
-    for (let j = 0; j < n; j++) out[row + j] = vectors[row + order[j]];
+    for (let j = 0; j < n; j++) out[row + j] = vectors[row + order[j]!]!;
   }
   return { values: sorted, vectors: out };
 }

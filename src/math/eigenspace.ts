@@ -63,21 +63,21 @@ export const GAP_CLUSTER_FLOOR = 1e-12;
 export function clusterByGaps(values: Float64Array, count: number): Int32Array {
   if (!Number.isInteger(count) || count < 1) throw new RangeError(`clusterByGaps: count must be an integer >= 1, got ${count}`);
   for (let j = 1; j < values.length; j++) {
-    if (!(values[j] <= values[j - 1]))
+    if (!(values[j]! <= values[j - 1]!))
       throw new RangeError(
         `clusterByGaps: values must be sorted descending; values[${j}] = ${values[j]} > values[${j - 1}] = ${values[j - 1]}`,
       );
   }
   const out = new Int32Array(values.length).fill(-1);
-  const floor = values.length > 0 ? GAP_CLUSTER_FLOOR * values[0] : 0;
+  const floor = values.length > 0 ? GAP_CLUSTER_FLOOR * values[0]! : 0;
   let m = 0;
-  while (m < values.length && values[m] > floor) m++;
+  while (m < values.length && values[m]! > floor) m++;
   if (m < count) {
     throw new RangeError(
       `clusterByGaps: ${count} clusters need at least ${count} eigenvalues above ${GAP_CLUSTER_FLOOR} x the largest, got ${m}`,
     );
   }
-  const gaps = Array.from({ length: m - 1 }, (_, j) => ({ j, gap: Math.log(values[j]) - Math.log(values[j + 1]) }));
+  const gaps = Array.from({ length: m - 1 }, (_, j) => ({ j, gap: Math.log(values[j]!) - Math.log(values[j + 1]!) }));
   const cuts = gaps
     .sort((a, b) => b.gap - a.gap || a.j - b.j)
     .slice(0, count - 1)
@@ -108,7 +108,7 @@ export function eigenspaceProjection(residual: Float64Array, vectors: Float64Arr
     if (!Number.isInteger(j) || j < 0 || j >= n)
       throw new RangeError(`eigenspaceProjection: index ${j} is not a column of an ${n} x ${n} matrix`);
     let s = 0;
-    for (let i = 0; i < n; i++) s += vectors[i * n + j] * residual[i];
+    for (let i = 0; i < n; i++) s += vectors[i * n + j]! * residual[i]!;
     total += s * s;
   }
   return Math.sqrt(total);
@@ -128,15 +128,15 @@ export function harmonicEnergy(residual: Float64Array, x: Float64Array, n: numbe
   let off = 0;
   let diag = 0;
   for (let i = 0; i < n; i++) {
-    const ri = residual[i];
+    const ri = residual[i]!;
     diag += ri * ri;
     const oi = i * dim;
     let row = 0;
     for (let j = i + 1; j < n; j++) {
       const oj = j * dim;
       let t = 0;
-      for (let d = 0; d < dim; d++) t += x[oi + d] * x[oj + d];
-      row += residual[j] * gegenbauer(dim, k, t);
+      for (let d = 0; d < dim; d++) t += x[oi + d]! * x[oj + d]!;
+      row += residual[j]! * gegenbauer(dim, k, t);
     }
     off += ri * row;
   }

@@ -42,11 +42,11 @@ export function empiricalNtk(w1: Float64Array, w2: Float64Array, width: number, 
       let first = 0;
       let second = 0;
       for (let j = 0; j < m; j++) {
-        first += act[a * m + j] * act[b * m + j];
-        second += gate[a * m + j] * gate[b * m + j];
+        first += act[a * m + j]! * act[b * m + j]!;
+        second += gate[a * m + j]! * gate[b * m + j]!;
       }
       let xx = 0;
-      for (let d = 0; d < dim; d++) xx += x[a * dim + d] * x[b * dim + d];
+      for (let d = 0; d < dim; d++) xx += x[a * dim + d]! * x[b * dim + d]!;
       // The sqrt(m)^2 of the two gradients cancels the 1/m.
       const v = first + xx * second;
       out[a * n + b] = v;
@@ -86,11 +86,11 @@ export function empiricalNtkCross(
       let first = 0;
       let second = 0;
       for (let j = 0; j < m; j++) {
-        first += fa.act[a * m + j] * fb.act[b * m + j];
-        second += fa.gate[a * m + j] * fb.gate[b * m + j];
+        first += fa.act[a * m + j]! * fb.act[b * m + j]!;
+        second += fa.gate[a * m + j]! * fb.gate[b * m + j]!;
       }
       let xx = 0;
-      for (let d = 0; d < dim; d++) xx += xA[a * dim + d] * xB[b * dim + d];
+      for (let d = 0; d < dim; d++) xx += xA[a * dim + d]! * xB[b * dim + d]!;
       out[a * nB + b] = first + xx * second;
     }
   }
@@ -106,10 +106,10 @@ function reluFeatures(w1: Float64Array, w2: Float64Array, m: number, dim: number
     for (let j = 0; j < m; j++) {
       const oj = j * dim;
       let h = 0;
-      for (let d = 0; d < dim; d++) h += w1[oj + d] * x[oa + d];
+      for (let d = 0; d < dim; d++) h += w1[oj + d]! * x[oa + d]!;
       if (h > 0) {
         act[a * m + j] = h;
-        gate[a * m + j] = w2[j];
+        gate[a * m + j] = w2[j]!;
       }
     }
   }
@@ -153,11 +153,11 @@ export function directionalRelativeDifference(a: Float64Array, b: Float64Array, 
     let sa = 0;
     let sb = 0;
     for (let j = 0; j < n; j++) {
-      sa += a[i * n + j] * v[j];
-      sb += b[i * n + j] * v[j];
+      sa += a[i * n + j]! * v[j]!;
+      sb += b[i * n + j]! * v[j]!;
     }
-    qa += v[i] * sa;
-    qb += v[i] * sb;
+    qa += v[i]! * sa;
+    qb += v[i]! * sb;
   }
   return qa / qb - 1;
 }
@@ -168,9 +168,9 @@ export function relativeFrobeniusError(a: Float64Array, b: Float64Array): number
   let diff = 0;
   let ref = 0;
   for (let i = 0; i < a.length; i++) {
-    const e = a[i] - b[i];
+    const e = a[i]! - b[i]!;
     diff += e * e;
-    ref += b[i] * b[i];
+    ref += b[i]! * b[i]!;
   }
   return Math.sqrt(diff / ref);
 }

@@ -37,8 +37,8 @@ export function lgamma(x: number): number {
   // Exact small factorials avoid the Lanczos error exactly where lgamma crosses zero (x = 1, 2).
   if (x === 1 || x === 2) return 0;
   const z = x - 1;
-  let sum = LANCZOS_C[0];
-  for (let i = 1; i < LANCZOS_C.length; i++) sum += LANCZOS_C[i] / (z + i);
+  let sum = LANCZOS_C[0]!;
+  for (let i = 1; i < LANCZOS_C.length; i++) sum += LANCZOS_C[i]! / (z + i);
   const t = z + LANCZOS_G + 0.5;
   return LOG_SQRT_2PI + (z + 0.5) * Math.log(t) - t + Math.log(sum);
 }

@@ -50,7 +50,7 @@ export function gegenbauerAll(dim: number, maxK: number, t: number, out?: Float6
   p[0] = 1;
   if (maxK >= 1) p[1] = t;
   for (let j = 1; j < maxK; j++) {
-    p[j + 1] = ((2 * j + dim - 2) * t * p[j] - j * p[j - 1]) / (j + dim - 2);
+    p[j + 1] = ((2 * j + dim - 2) * t * p[j]! - j * p[j - 1]!) / (j + dim - 2);
   }
   return p;
 }

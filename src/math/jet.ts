@@ -31,20 +31,20 @@ export class Jet {
   }
 
   get value(): number {
-    return this.c[0];
+    return this.c[0]!;
   }
 
   add(o: Jet | number): Jet {
     const out = Float64Array.from(this.c);
-    if (typeof o === 'number') out[0] += o;
-    else for (let j = 0; j < out.length; j++) out[j] += o.c[j];
+    if (typeof o === 'number') out[0]! += o;
+    else for (let j = 0; j < out.length; j++) out[j]! += o.c[j]!;
     return new Jet(out);
   }
 
   sub(o: Jet | number): Jet {
     const out = Float64Array.from(this.c);
-    if (typeof o === 'number') out[0] -= o;
-    else for (let j = 0; j < out.length; j++) out[j] -= o.c[j];
+    if (typeof o === 'number') out[0]! -= o;
+    else for (let j = 0; j < out.length; j++) out[j]! -= o.c[j]!;
     return new Jet(out);
   }
 
@@ -65,7 +65,7 @@ export class Jet {
     const out = new Float64Array(a.length);
     for (let n = 0; n < a.length; n++) {
       let s = 0;
-      for (let j = 0; j <= n; j++) s += a[j] * b[n - j];
+      for (let j = 0; j <= n; j++) s += a[j]! * b[n - j]!;
       out[n] = s;
     }
     return new Jet(out);
@@ -76,9 +76,9 @@ export class Jet {
     const b = o.c;
     const q = new Float64Array(a.length);
     for (let n = 0; n < a.length; n++) {
-      let s = a[n];
-      for (let j = 0; j < n; j++) s -= q[j] * b[n - j];
-      q[n] = s / b[0];
+      let s = a[n]!;
+      for (let j = 0; j < n; j++) s -= q[j]! * b[n - j]!;
+      q[n] = s / b[0]!;
     }
     return new Jet(q);
   }
@@ -87,10 +87,10 @@ export class Jet {
   sqrt(): Jet {
     const a = this.c;
     const s = new Float64Array(a.length);
-    s[0] = Math.sqrt(a[0]);
+    s[0] = Math.sqrt(a[0]!);
     for (let n = 1; n < a.length; n++) {
-      let r = a[n];
-      for (let j = 1; j < n; j++) r -= s[j] * s[n - j];
+      let r = a[n]!;
+      for (let j = 1; j < n; j++) r -= s[j]! * s[n - j]!;
       s[n] = r / (2 * s[0]);
     }
     return new Jet(s);
@@ -100,7 +100,7 @@ export class Jet {
   derivative(): Jet {
     const a = this.c;
     const out = new Float64Array(a.length);
-    for (let n = 0; n + 1 < a.length; n++) out[n] = (n + 1) * a[n + 1];
+    for (let n = 0; n + 1 < a.length; n++) out[n] = (n + 1) * a[n + 1]!;
     return new Jet(out);
   }
 
@@ -109,7 +109,7 @@ export class Jet {
     const a = this.c;
     const out = new Float64Array(a.length);
     out[0] = value;
-    for (let n = 1; n < a.length; n++) out[n] = a[n - 1] / n;
+    for (let n = 1; n < a.length; n++) out[n] = a[n - 1]! / n;
     return new Jet(out);
   }
 }

@@ -111,8 +111,8 @@ export function kernelTestResiduals(
     for (let a = 0; a < nTest; a++) {
       const row = a * n;
       let s = 0;
-      for (let i = 0; i < n; i++) s += kTestTrain[row + i] * w[i];
-      out[a] = r0Test[a] - s / n;
+      for (let i = 0; i < n; i++) s += kTestTrain[row + i]! * w[i]!;
+      out[a] = r0Test[a]! - s / n;
     }
     return out;
   });
@@ -132,7 +132,7 @@ export function ntkCross(xA: Float64Array, nA: number, xB: Float64Array, nB: num
     for (let j = 0; j < nB; j++) {
       const oj = j * dim;
       let s = 0;
-      for (let d = 0; d < dim; d++) s += xA[oi + d] * xB[oj + d];
+      for (let d = 0; d < dim; d++) s += xA[oi + d]! * xB[oj + d]!;
       k[i * nB + j] = kappa(s);
     }
   }
@@ -147,9 +147,9 @@ export function ntkCross(xA: Float64Array, nA: number, xB: Float64Array, nB: num
 function toEigenbasis(vectors: Float64Array, n: number, v: Float64Array): Float64Array {
   const c = new Float64Array(n);
   for (let i = 0; i < n; i++) {
-    const vi = v[i];
+    const vi = v[i]!;
     const row = i * n;
-    for (let j = 0; j < n; j++) c[j] += vectors[row + j] * vi;
+    for (let j = 0; j < n; j++) c[j]! += vectors[row + j]! * vi;
   }
   return c;
 }
@@ -157,12 +157,12 @@ function toEigenbasis(vectors: Float64Array, n: number, v: Float64Array): Float6
 /** U diag(fn(lambda)) c. */
 function fromEigenbasis(vectors: Float64Array, n: number, c: Float64Array, lambda: Float64Array, fn: EigenFn): Float64Array {
   const scaled = new Float64Array(n);
-  for (let j = 0; j < n; j++) scaled[j] = fn(lambda[j]) * c[j];
+  for (let j = 0; j < n; j++) scaled[j] = fn(lambda[j]!) * c[j]!;
   const out = new Float64Array(n);
   for (let i = 0; i < n; i++) {
     const row = i * n;
     let s = 0;
-    for (let j = 0; j < n; j++) s += vectors[row + j] * scaled[j];
+    for (let j = 0; j < n; j++) s += vectors[row + j]! * scaled[j]!;
     out[i] = s;
   }
   return out;

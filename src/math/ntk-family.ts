@@ -217,7 +217,7 @@ function quadratureLayer(activation: 'tanh' | 'gelu', prev: Layer, b2: number): 
   const { both, derivatives } = gaussianPairExpectations(f, df, p, q, rule);
   const sqrtA = Math.sqrt(a);
   let square = 0;
-  for (let i = 0; i < rule.nodes.length; i++) square += rule.weights[i] * f(sqrtA * rule.nodes[i]) ** 2;
+  for (let i = 0; i < rule.nodes.length; i++) square += rule.weights[i]! * f(sqrtA * rule.nodes[i]!) ** 2;
   const diag = c * square + b2;
   const sigma = Jet.constant(c * both + b2, 0);
   return {
@@ -258,18 +258,18 @@ export function gaussianPairExpectations(
   let derivatives = 0;
   for (let i = 0; i < n; i++) {
     for (let j = 0; j < n; j++) {
-      const x = p * nodes[i] + q * nodes[j];
+      const x = p * nodes[i]! + q * nodes[j]!;
       fu[j] = f(x);
       du[j] = df(x);
     }
     let s = 0;
     let d = 0;
     for (let j = 0; j < n; j++) {
-      s += weights[j] * fu[j] * fu[n - 1 - j];
-      d += weights[j] * du[j] * du[n - 1 - j];
+      s += weights[j]! * fu[j]! * fu[n - 1 - j]!;
+      d += weights[j]! * du[j]! * du[n - 1 - j]!;
     }
-    both += weights[i] * s;
-    derivatives += weights[i] * d;
+    both += weights[i]! * s;
+    derivatives += weights[i]! * d;
   }
   return { both, derivatives };
 }
@@ -316,7 +316,7 @@ export function familySpectrum(dim: number, maxDegree: number, model: ModelFamil
     integrals = integrateDegreesInAngle(maxDegree + dim, maxDegree, (theta, out) => {
       const c = familyKernelJet(model, theta, maxDegree).c;
       const w = Math.pow(Math.sin(theta), dim - 2);
-      for (let k = 0; k <= maxDegree; k++) out[k] = scale[k] * c[k] * w;
+      for (let k = 0; k <= maxDegree; k++) out[k] = scale[k]! * c[k]! * w;
     });
   } else {
     const p = new Float64Array(maxDegree + 1);
@@ -326,15 +326,15 @@ export function familySpectrum(dim: number, maxDegree: number, model: ModelFamil
       const kappa = interpolant.at(Math.cos(theta));
       gegenbauerAll(dim, maxDegree, Math.cos(theta), p);
       const w = ratio * kappa * Math.pow(Math.sin(theta), dim - 2);
-      for (let k = 0; k <= maxDegree; k++) out[k] = w * p[k];
+      for (let k = 0; k <= maxDegree; k++) out[k] = w * p[k]!;
     });
     // |P_k| <= 1 and the weight integrates to 1, so a kernel error e moves mu_k by at most e.
     kernelError = kernelErrorBound(model) + interpolant.error;
   }
   const out: FamilySpectrumEntry[] = [];
   for (let k = 0; k <= maxDegree; k++) {
-    const value = integrals.values[k];
-    const errorBound = integrals.errors[k] + 1e-15 * integrals.absValues[k] + kernelError;
+    const value = integrals.values[k]!;
+    const errorBound = integrals.errors[k]! + 1e-15 * integrals.absValues[k]! + kernelError;
     out.push({ degree: k, mu: value, multiplicity: multiplicity(dim, k), numericalZero: Math.abs(value) <= 100 * errorBound, errorBound });
   }
   return out;
@@ -358,19 +358,19 @@ export function chebyshevInterpolant(
   for (; n <= maxPoints; n *= 2) {
     // The points for N are those for N/2 and the midpoints between them.
     const values = new Float64Array(n + 1);
-    for (let j = 0; j <= n; j++) values[j] = j % 2 === 0 && previous.length > 0 ? previous[j / 2] : fOfAngle((Math.PI * j) / n);
+    for (let j = 0; j <= n; j++) values[j] = j % 2 === 0 && previous.length > 0 ? previous[j / 2]! : fOfAngle((Math.PI * j) / n);
     previous = values;
     // c_k = (2/N) sum'' f_j cos(pi j k / N), halving the end terms (and c_0, c_N).
     coefficients = new Float64Array(n + 1);
     let largest = 0;
     for (let k = 0; k <= n; k++) {
       let sum = 0;
-      for (let j = 0; j <= n; j++) sum += (j === 0 || j === n ? 0.5 : 1) * values[j] * Math.cos((Math.PI * ((j * k) % (2 * n))) / n);
+      for (let j = 0; j <= n; j++) sum += (j === 0 || j === n ? 0.5 : 1) * values[j]! * Math.cos((Math.PI * ((j * k) % (2 * n))) / n);
       coefficients[k] = ((k === 0 || k === n ? 0.5 : 1) * 2 * sum) / n;
-      largest = Math.max(largest, Math.abs(coefficients[k]));
+      largest = Math.max(largest, Math.abs(coefficients[k]!));
     }
     error = 0;
-    for (let k = Math.floor((3 * n) / 4); k <= n; k++) error += Math.abs(coefficients[k]);
+    for (let k = Math.floor((3 * n) / 4); k <= n; k++) error += Math.abs(coefficients[k]!);
     if (error <= 1e-15 * largest * (n / 16)) break;
   }
   const c = coefficients;
@@ -378,11 +378,11 @@ export function chebyshevInterpolant(
     let b1 = 0;
     let b2 = 0;
     for (let k = c.length - 1; k >= 1; k--) {
-      const b0 = 2 * t * b1 - b2 + c[k];
+      const b0 = 2 * t * b1 - b2 + c[k]!;
       b2 = b1;
       b1 = b0;
     }
-    return t * b1 - b2 + c[0];
+    return t * b1 - b2 + c[0]!;
   };
   return { at, error, points: c.length };
 }

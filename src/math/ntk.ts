@@ -84,8 +84,8 @@ export function mu(dim: number, k: number): number {
   return integrateInAngle(k + dim, (theta) => {
     const t = Math.cos(theta);
     const sin = Math.sin(theta);
-    const g1 = scaledDerivatives(0.5, m, t, sin * sin, work)[m];
-    const g3 = scaledDerivatives(1.5, m, t, sin * sin, work)[m];
+    const g1 = scaledDerivatives(0.5, m, t, sin * sin, work)[m]!;
+    const g3 = scaledDerivatives(1.5, m, t, sin * sin, work)[m]!;
     const sinPow = Math.pow(sin, dim - 1); // sin^(D-1); D >= 2 keeps the exponent >= 1
     return c1 * g1 * sinPow * sin * sin + c3 * g3 * sinPow;
   });
@@ -109,7 +109,7 @@ function scaledDerivatives(s: number, m: number, t: number, u: number, work: Flo
   work[0] = 1;
   if (m >= 1) work[1] = t;
   for (let j = 1; j < m; j++) {
-    work[j + 1] = t * work[j] + ((j * (2 * s + j - 1)) / (4 * (s + j - 1) * (s + j))) * u * work[j - 1];
+    work[j + 1] = t * work[j]! + ((j * (2 * s + j - 1)) / (4 * (s + j - 1) * (s + j))) * u * work[j - 1]!;
   }
   return work;
 }
@@ -150,11 +150,11 @@ export function integrateDegreesInAngle(
     const absValues = new Float64Array(maxDegree + 1);
     const out = new Float64Array(maxDegree + 1);
     for (let i = 0; i < order; i++) {
-      f(half * (1 + nodes[i]), out);
+      f(half * (1 + nodes[i]!), out);
       for (let k = 0; k <= maxDegree; k++) {
-        const y = weights[i] * out[k] * half;
-        values[k] += y;
-        absValues[k] += Math.abs(y);
+        const y = weights[i]! * out[k]! * half;
+        values[k]! += y;
+        absValues[k]! += Math.abs(y);
       }
     }
     return { values, absValues };
@@ -167,11 +167,12 @@ export function integrateDegreesInAngle(
     const next = rule(order);
     let converged = true;
     for (let k = 0; k <= maxDegree; k++) {
-      const last = errors[k];
-      errors[k] = Math.abs(next.values[k] - prev.values[k]);
+      const last = errors[k]!;
+      const error = Math.abs(next.values[k]! - prev.values[k]!);
+      errors[k] = error;
       // Converged, or at the rounding floor (a few 1e-14 at D ~ 1000): the difference stopped falling.
-      const floor = errors[k] <= 1e-12 * next.absValues[k] && errors[k] >= last / 2;
-      if (!(errors[k] <= 1e-14 * next.absValues[k] || floor)) converged = false;
+      const floor = error <= 1e-12 * next.absValues[k]! && error >= last / 2;
+      if (!(error <= 1e-14 * next.absValues[k]! || floor)) converged = false;
     }
     prev = next;
     if (converged) break;
@@ -185,7 +186,7 @@ function ruleInAngle(order: number, f: (theta: number) => number): { value: numb
   let value = 0;
   let absValue = 0;
   for (let i = 0; i < order; i++) {
-    const y = weights[i] * f(half * (1 + nodes[i]));
+    const y = weights[i]! * f(half * (1 + nodes[i]!));
     value += y;
     absValue += Math.abs(y);
   }
@@ -254,7 +255,7 @@ export function ntkGram(x: Float64Array, n: number, dim: number): Float64Array {
     for (let j = i + 1; j < n; j++) {
       const oj = j * dim;
       let s = 0;
-      for (let d = 0; d < dim; d++) s += x[oi + d] * x[oj + d];
+      for (let d = 0; d < dim; d++) s += x[oi + d]! * x[oj + d]!;
       const v = kappa(s);
       k[i * n + j] = v;
       k[j * n + i] = v;

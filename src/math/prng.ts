@@ -94,7 +94,11 @@ export class Prng {
 
   static fromState(state: PrngState): Prng {
     const p = new Prng(0);
-    [p.s0, p.s1, p.s2, p.s3] = state.s.map((v) => v | 0);
+    const [s0, s1, s2, s3] = state.s;
+    if (s0 === undefined || s1 === undefined || s2 === undefined || s3 === undefined) {
+      throw new RangeError(`Prng.fromState: state.s must hold 4 words, got ${state.s.length}`);
+    }
+    [p.s0, p.s1, p.s2, p.s3] = [s0 | 0, s1 | 0, s2 | 0, s3 | 0];
     p.spare = state.spare;
     return p;
   }

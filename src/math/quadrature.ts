@@ -103,9 +103,9 @@ export function gaussHermite(order: number): QuadratureRule {
     // Largest root first; each guess extrapolates from the previous roots.
     if (i === 0) z = Math.sqrt(2 * n + 1) - 1.85575 * Math.pow(2 * n + 1, -1 / 6);
     else if (i === 1) z -= (1.14 * Math.pow(n, 0.426)) / z;
-    else if (i === 2) z = 1.86 * z - 0.86 * roots[0];
-    else if (i === 3) z = 1.91 * z - 0.91 * roots[1];
-    else z = 2 * z - roots[i - 2];
+    else if (i === 2) z = 1.86 * z - 0.86 * roots[0]!;
+    else if (i === 3) z = 1.91 * z - 0.91 * roots[1]!;
+    else z = 2 * z - roots[i - 2]!;
     let dp = 0;
     for (let iter = 0; iter < 100; iter++) {
       const [p, d] = hermiteWithDerivative(n, z);

@@ -32,7 +32,7 @@ export function sampleSphere(rng: Prng, count: number, dim: number): Float64Arra
       }
     }
     const inv = 1 / Math.sqrt(norm2);
-    for (let d = 0; d < dim; d++) x[o + d] *= inv;
+    for (let d = 0; d < dim; d++) x[o + d]! *= inv;
   }
   return x;
 }
@@ -45,6 +45,6 @@ export function randomUnitVector(rng: Prng, dim: number): Float64Array {
 /** <a[aOffset .. aOffset+dim), b[bOffset .. bOffset+dim)>, for rows of row-major matrices. */
 export function dot(a: Float64Array, aOffset: number, b: Float64Array, bOffset: number, dim: number): number {
   let s = 0;
-  for (let d = 0; d < dim; d++) s += a[aOffset + d] * b[bOffset + d];
+  for (let d = 0; d < dim; d++) s += a[aOffset + d]! * b[bOffset + d]!;
   return s;
 }

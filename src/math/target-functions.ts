@@ -44,7 +44,7 @@ export function evenPolyTarget(x: Float64Array, n: number, dim: number, zeta: Fl
     const t2 = t * t;
     // Horner in t^2.
     let s = 0;
-    for (let j = coefficients.length - 1; j >= 0; j--) s = s * t2 + coefficients[j];
+    for (let j = coefficients.length - 1; j >= 0; j--) s = s * t2 + coefficients[j]!;
     y[i] = s;
   }
   return y;
@@ -77,7 +77,7 @@ export function zonalDegreeCoefficients(g: (t: number) => number, dim: number, m
     const next = coefficientsByRule(g, dim, maxDegree, order);
     let converged = true;
     for (let k = 0; k <= maxDegree; k++) {
-      if (!(Math.abs(next.values[k] - prev.values[k]) <= 1e-12 * next.absValues[k])) converged = false;
+      if (!(Math.abs(next.values[k]! - prev.values[k]!) <= 1e-12 * next.absValues[k]!)) converged = false;
     }
     prev = next;
     if (converged) break;
@@ -104,20 +104,20 @@ function coefficientsByRule(
   const absValues = new Float64Array(maxDegree + 1);
   const p = new Float64Array(maxDegree + 1);
   for (let i = 0; i < order; i++) {
-    const theta = half * (1 + nodes[i]);
+    const theta = half * (1 + nodes[i]!);
     const t = Math.cos(theta);
-    const w = weights[i] * g(t) * Math.pow(Math.sin(theta), dim - 2);
+    const w = weights[i]! * g(t) * Math.pow(Math.sin(theta), dim - 2);
     gegenbauerAll(dim, maxDegree, t, p);
     for (let k = 0; k <= maxDegree; k++) {
-      values[k] += w * p[k];
-      absValues[k] += Math.abs(w * p[k]);
+      values[k]! += w * p[k]!;
+      absValues[k]! += Math.abs(w * p[k]!);
     }
   }
   const ratio = sphereAreaRatio(dim) * half;
   for (let k = 0; k <= maxDegree; k++) {
     const scale = multiplicity(dim, k) * ratio;
-    values[k] *= scale;
-    absValues[k] *= scale;
+    values[k]! *= scale;
+    absValues[k]! *= scale;
   }
   return { values, absValues };
 }
@@ -135,7 +135,7 @@ export function zonalDegreeParts(x: Float64Array, n: number, dim: number, zeta: 
   const p = new Float64Array(maxDegree + 1);
   for (let i = 0; i < n; i++) {
     gegenbauerAll(dim, maxDegree, dot(zeta, 0, x, i * dim, dim), p);
-    for (let k = 0; k <= maxDegree; k++) parts[k][i] = coefficients[k] * p[k];
+    for (let k = 0; k <= maxDegree; k++) parts[k]![i] = coefficients[k]! * p[k]!;
   }
   return parts;
 }

@@ -42,13 +42,13 @@ export function harmonicsTarget(
   if (x.length < n * dim) throw new RangeError(`harmonicsTarget: x has length ${x.length}, need n*dim = ${n * dim}`);
   const y = new Float64Array(n);
   const parts = components.map((comp, c) => {
-    const zeta = zetas[c];
+    const zeta = zetas[c]!;
     if (zeta.length !== dim) throw new RangeError(`harmonicsTarget: zeta ${c} has length ${zeta.length}, expected ${dim}`);
     const part = new Float64Array(n);
     for (let i = 0; i < n; i++) {
       // Rounding can push <zeta, x_i> a hair past +-1; P_k is a polynomial, so that is harmless.
       part[i] = gegenbauer(dim, comp.degree, dot(zeta, 0, x, i * dim, dim));
-      y[i] += comp.amplitude * part[i];
+      y[i]! += comp.amplitude * part[i]!;
     }
     return part;
   });
