@@ -300,7 +300,7 @@ function readAndDispose(t: Tensor): Float64Array {
 /** 1/(2n) sum r_i^2, summed in float64. */
 function halfMeanSquare(r: Float64Array): number {
   let s = 0;
-  for (let i = 0; i < r.length; i++) s += r[i] * r[i];
+  for (let i = 0; i < r.length; i++) s += r[i]! * r[i]!;
   return s / (2 * r.length);
 }
 

@@ -95,8 +95,8 @@ export function forwardReference(w: NetworkWeights, theta: number, x: Float64Arr
     for (let j = 0; j < m; j++) {
       const wo = j * d;
       let h = 0;
-      for (let k = 0; k < d; k++) h += w1[wo + k] * x[xo + k];
-      if (h > 0) s += w2[j] * h;
+      for (let k = 0; k < d; k++) h += w1[wo + k]! * x[xo + k]!;
+      if (h > 0) s += w2[j]! * h;
     }
     out[i] = c * s;
   }
@@ -125,7 +125,7 @@ export function gdStepReference(
   const { width: m, dim: d, w1, w2 } = w;
   const c = theta * Math.sqrt(m);
   const r = forwardReference(w, theta, x, n);
-  for (let i = 0; i < n; i++) r[i] = y[i] - r[i];
+  for (let i = 0; i < n; i++) r[i] = y[i]! - r[i]!;
   // W <- W - eta dL/dW = W + eta (c/n) sum_i r_i (...), folded into one factor.
   const scale = (weightStepSize(learningRate, m, theta) * c) / n;
   const nextW1 = Float64Array.from(w1);
@@ -136,14 +136,14 @@ export function gdStepReference(
     for (let i = 0; i < n; i++) {
       const xo = i * d;
       let h = 0;
-      for (let k = 0; k < d; k++) h += w1[wo + k] * x[xo + k];
+      for (let k = 0; k < d; k++) h += w1[wo + k]! * x[xo + k]!;
       if (h > 0) {
-        g2 += r[i] * h;
-        const a = scale * r[i] * w2[j];
-        for (let k = 0; k < d; k++) nextW1[wo + k] += a * x[xo + k];
+        g2 += r[i]! * h;
+        const a = scale * r[i]! * w2[j]!;
+        for (let k = 0; k < d; k++) nextW1[wo + k]! += a * x[xo + k]!;
       }
     }
-    nextW2[j] += scale * g2;
+    nextW2[j]! += scale * g2;
   }
   return { width: m, dim: d, w1: nextW1, w2: nextW2 };
 }

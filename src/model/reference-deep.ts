@@ -73,8 +73,8 @@ function forwardOne(w: DeepWeights, x: Float64Array, xo: number): { g: Float64Ar
   const g1 = new Float64Array(m);
   for (let j = 0; j < m; j++) {
     let s = 0;
-    for (let k = 0; k < d; k++) s += a[0][j * d + k] * x[xo + k];
-    g1[j] = s + model.bias * b[0][j];
+    for (let k = 0; k < d; k++) s += a[0]![j * d + k]! * x[xo + k]!;
+    g1[j] = s + model.bias * b[0]![j]!;
   }
   g.push(g1);
   let act = g1.map(f);
@@ -82,16 +82,16 @@ function forwardOne(w: DeepWeights, x: Float64Array, xo: number): { g: Float64Ar
     const gh = new Float64Array(m);
     for (let j = 0; j < m; j++) {
       let s = 0;
-      for (let k = 0; k < m; k++) s += a[h][j * m + k] * act[k];
-      gh[j] = scale * s + model.bias * b[h][j];
+      for (let k = 0; k < m; k++) s += a[h]![j * m + k]! * act[k]!;
+      gh[j] = scale * s + model.bias * b[h]![j]!;
     }
     g.push(gh);
     act = gh.map(f);
   }
   const last = model.depth - 1;
   let s = 0;
-  for (let k = 0; k < m; k++) s += a[last][k] * act[k];
-  return { g, out: scale * s + model.bias * b[last][0] };
+  for (let k = 0; k < m; k++) s += a[last]![k]! * act[k]!;
+  return { g, out: scale * s + model.bias * b[last]![0]! };
 }
 
 /** y_hat_i = theta f(x_i) for the n rows of x (n x D row-major). */
@@ -123,35 +123,35 @@ function backward(
     const { g, out } = forwardOne(w, x, xo);
     const ei = e(i, out);
     // Output layer: f = scale A_L s(g_(L-1)) + beta b_L.
-    const actLast = g[L - 2].map(f);
-    for (let k = 0; k < m; k++) ga[L - 1][k] += ei * scale * actLast[k];
-    gb[L - 1][0] += ei * model.bias;
+    const actLast = g[L - 2]!.map(f);
+    for (let k = 0; k < m; k++) ga[L - 1]![k]! += ei * scale * actLast[k]!;
+    gb[L - 1]![0]! += ei * model.bias;
     // delta = d(e_i f) / d g_(L-1).
     let delta = new Float64Array(m);
-    for (let k = 0; k < m; k++) delta[k] = ei * scale * a[L - 1][k] * df(g[L - 2][k]);
+    for (let k = 0; k < m; k++) delta[k] = ei * scale * a[L - 1]![k]! * df(g[L - 2]![k]!);
     for (let h = L - 2; h >= 1; h--) {
       // Layer h+1 (index h): g_(h+1) = scale A s(g_h) + beta b.
-      const act = g[h - 1].map(f);
+      const act = g[h - 1]!.map(f);
       for (let j = 0; j < m; j++) {
-        const dj = delta[j];
-        gb[h][j] += dj * model.bias;
+        const dj = delta[j]!;
+        gb[h]![j]! += dj * model.bias;
         if (dj === 0) continue;
         const row = j * m;
-        for (let k = 0; k < m; k++) ga[h][row + k] += dj * scale * act[k];
+        for (let k = 0; k < m; k++) ga[h]![row + k]! += dj * scale * act[k]!;
       }
       const next = new Float64Array(m);
       for (let j = 0; j < m; j++) {
-        const dj = delta[j];
+        const dj = delta[j]!;
         if (dj === 0) continue;
         const row = j * m;
-        for (let k = 0; k < m; k++) next[k] += dj * scale * a[h][row + k];
+        for (let k = 0; k < m; k++) next[k]! += dj * scale * a[h]![row + k]!;
       }
-      for (let k = 0; k < m; k++) next[k] *= df(g[h - 1][k]);
+      for (let k = 0; k < m; k++) next[k]! *= df(g[h - 1]![k]!);
       delta = next;
     }
     for (let j = 0; j < m; j++) {
-      gb[0][j] += delta[j] * model.bias;
-      for (let k = 0; k < d; k++) ga[0][j * d + k] += delta[j] * x[xo + k];
+      gb[0]![j]! += delta[j]! * model.bias;
+      for (let k = 0; k < d; k++) ga[0]![j * d + k]! += delta[j]! * x[xo + k]!;
     }
   }
   return { a: ga, b: gb };
@@ -169,7 +169,7 @@ export function gradientsDeep(
   if (y.length !== n) throw new RangeError(`y must have n = ${n} entries, got ${y.length}`);
   let loss = 0;
   const grads = backward(w, x, n, (i, out) => {
-    const r = y[i] - theta * out;
+    const r = y[i]! - theta * out;
     loss += (r * r) / (2 * n);
     return (-theta * r) / n;
   });
@@ -185,8 +185,8 @@ export function deepLayerStep(learningRate: number, theta: number, layer: number
 export function gdStepDeep(w: DeepWeights, theta: number, learningRate: number, x: Float64Array, y: Float64Array, n: number): DeepWeights {
   const g = gradientsDeep(w, theta, x, y, n);
   const L = w.model.depth;
-  const a = w.a.map((v, h) => v.map((val, k) => val - deepLayerStep(learningRate, theta, h, L) * g.a[h][k]));
-  const b = w.b.map((v, h) => v.map((val, k) => val - deepLayerStep(learningRate, theta, h, L) * g.b[h][k]));
+  const a = w.a.map((v, h) => v.map((val, k) => val - deepLayerStep(learningRate, theta, h, L) * g.a[h]![k]!));
+  const b = w.b.map((v, h) => v.map((val, k) => val - deepLayerStep(learningRate, theta, h, L) * g.b[h]![k]!));
   return { ...w, a, b };
 }
 
@@ -208,12 +208,12 @@ export function empiricalNtkDeep(w: DeepWeights, x: Float64Array, n: number): Fl
       let s = 0;
       for (let h = 0; h < L; h++) {
         let dot = 0;
-        const ai = per[i].a[h];
-        const aj = per[j].a[h];
-        for (let q = 0; q < ai.length; q++) dot += ai[q] * aj[q];
-        const bi = per[i].b[h];
-        const bj = per[j].b[h];
-        for (let q = 0; q < bi.length; q++) dot += bi[q] * bj[q];
+        const ai = per[i]!.a[h]!;
+        const aj = per[j]!.a[h]!;
+        for (let q = 0; q < ai.length; q++) dot += ai[q]! * aj[q]!;
+        const bi = per[i]!.b[h]!;
+        const bj = per[j]!.b[h]!;
+        for (let q = 0; q < bi.length; q++) dot += bi[q]! * bj[q]!;
         s += (h === L - 1 ? 1 : 0.5) * dot;
       }
       k[i * n + j] = s;
