@@ -58,7 +58,7 @@ function benchData(n: number, dim: number): { x: Float64Array; y: Float64Array }
   const y = new Float64Array(n);
   for (let i = 0; i < n; i++) {
     let t = 0;
-    for (let k = 0; k < dim; k++) t += zeta[k] * x[i * dim + k];
+    for (let k = 0; k < dim; k++) t += zeta[k]! * x[i * dim + k]!;
     y[i] = t + (dim > 1 ? (dim * t * t - 1) / (dim - 1) : 0);
   }
   return { x, y };
@@ -94,7 +94,10 @@ async function benchTrain(values: CommandArgs['values']): Promise<number> {
   await trainNetwork({ ...input, steps: Math.min(3, steps), logEvery: 1 }, { onLog: () => undefined });
   const at: number[] = [];
   const result = await trainNetwork({ ...input, steps }, { onLog: () => void at.push(performance.now()) });
-  const msPerStep = (at[at.length - 1] - at[0]) / steps;
+  const first = at[0];
+  const last = at[at.length - 1];
+  if (first === undefined || last === undefined) throw new Error('bench train: the run logged no step, so there is no time to measure');
+  const msPerStep = (last - first) / steps;
   const out = { engine: result.engine, msPerStep: Number(msPerStep.toPrecision(4)), n, dim, width, steps, blas: blasProvenance() };
   if (values.json) printJson(out);
   else
