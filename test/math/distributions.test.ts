@@ -16,8 +16,8 @@ function meanAndSe(values: ArrayLike<number>): { mean: number; se: number } {
   let s = 0;
   let s2 = 0;
   for (let i = 0; i < values.length; i++) {
-    s += values[i];
-    s2 += values[i] * values[i];
+    s += values[i]!;
+    s2 += values[i]! * values[i]!;
   }
   const mean = s / values.length;
   const variance = s2 / values.length - mean * mean;
@@ -102,7 +102,7 @@ describe('piecewise-uniform', () => {
     const count = 20000;
     const h = 0.2;
     const x = sampleDistribution(new Prng(5, 'test/pw'), { kind: 'piecewise-uniform', threshold: h, weights: [1, 0] }, count, 3);
-    const t = column(x, count, 3, (o) => x[o]);
+    const t = column(x, count, 3, (o) => x[o]!);
     expect(Math.min(...t)).toBeGreaterThanOrEqual(h);
     const { mean, se } = meanAndSe(t);
     expect(Math.abs(mean - (1 + h) / 2)).toBeLessThan(4 * se);
@@ -116,7 +116,7 @@ describe('piecewise-uniform', () => {
     const h = 0.25;
     const pA = capFraction(dim, h);
     const x = sampleDistribution(new Prng(6, 'test/pw'), { kind: 'piecewise-uniform', threshold: h, weights: [pA, 1 - pA] }, count, dim);
-    const t = column(x, count, dim, (o) => x[o]);
+    const t = column(x, count, dim, (o) => x[o]!);
     const m1 = meanAndSe(t);
     expect(Math.abs(m1.mean)).toBeLessThan(4 * m1.se);
     const m2 = meanAndSe(t.map((v) => v * v));
@@ -144,7 +144,7 @@ describe('anisotropic-gaussian', () => {
       const u = Math.exp(v);
       let p = 1;
       for (const s of scales) p /= Math.sqrt(1 + 2 * s * s * u);
-      sum += (scales[i] ** 2 / (1 + 2 * scales[i] ** 2 * u)) * p * u * h;
+      sum += (scales[i]! ** 2 / (1 + 2 * scales[i]! ** 2 * u)) * p * u * h;
     }
     return sum;
   }
@@ -162,7 +162,7 @@ describe('anisotropic-gaussian', () => {
     const x = sampleDistribution(new Prng(8, 'test/aniso'), { kind: 'anisotropic-gaussian', scales }, count, dim);
     let previous = Infinity;
     for (let d = 0; d < dim; d++) {
-      const { mean, se } = meanAndSe(column(x, count, dim, (o) => x[o + d] ** 2));
+      const { mean, se } = meanAndSe(column(x, count, dim, (o) => x[o + d]! ** 2));
       expect(mean).toBeLessThan(previous); // scales decrease, so do the second moments
       previous = mean;
       expect(Math.abs(mean - secondMoment(scales, d))).toBeLessThan(4 * se);
@@ -177,12 +177,12 @@ describe('gaussian-mixture', () => {
     const dist: Distribution = {
       kind: 'gaussian-mixture',
       components: [
-        { ...base.components[0], weight: 0.7 },
-        { ...base.components[1], weight: 0.3 },
+        { ...base.components[0]!, weight: 0.7 },
+        { ...base.components[1]!, weight: 0.3 },
       ],
     };
     const x = sampleDistribution(new Prng(9, 'test/mix'), dist, count, dim);
-    const positive = column(x, count, dim, (o) => (x[o] > 0 ? 1 : 0));
+    const positive = column(x, count, dim, (o) => (x[o]! > 0 ? 1 : 0));
     // A component at +2 e_1 with scale 0.5 lands on the wrong side with probability Phi(-4) = 3.17e-5.
     const leak = 3.167e-5;
     const p = 0.7 * (1 - leak) + 0.3 * leak;

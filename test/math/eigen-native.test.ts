@@ -23,8 +23,8 @@ function maxResidual(a: Float64Array, n: number, values: Float64Array, v: Float6
     let r2 = 0;
     for (let i = 0; i < n; i++) {
       let av = 0;
-      for (let l = 0; l < n; l++) av += a[i * n + l] * v[l * n + j];
-      r2 += (av - values[j] * v[i * n + j]) ** 2;
+      for (let l = 0; l < n; l++) av += a[i * n + l]! * v[l * n + j]!;
+      r2 += (av - values[j]! * v[i * n + j]!) ** 2;
     }
     worst = Math.max(worst, Math.sqrt(r2));
   }
@@ -37,7 +37,7 @@ function maxOrthogonalityError(v: Float64Array, n: number): number {
   for (let p = 0; p < n; p++) {
     for (let q = p; q < n; q++) {
       let s = 0;
-      for (let i = 0; i < n; i++) s += v[i * n + p] * v[i * n + q];
+      for (let i = 0; i < n; i++) s += v[i * n + p]! * v[i * n + q]!;
       worst = Math.max(worst, Math.abs(s - (p === q ? 1 : 0)));
     }
   }
@@ -63,19 +63,20 @@ describeLapack('symmetricEigen on LAPACK dsyevd', () => {
     const { values, vectors } = symmetricEigen(a, n, { vectors: true, method: 'lapack-dsyevd' });
     expect(maxResidual(a, n, values, vectors!)).toBeLessThan(1e-12 * n);
     expect(maxOrthogonalityError(vectors!, n)).toBeLessThan(1e-13);
-    for (let i = 1; i < n; i++) expect(values[i]).toBeLessThanOrEqual(values[i - 1]);
+    for (let i = 1; i < n; i++) expect(values[i]).toBeLessThanOrEqual(values[i - 1]!);
   });
 
   it('agrees with ml-matrix: values to 1e-12, vectors up to sign', () => {
     const fast = symmetricEigen(a, n, { vectors: true, method: 'lapack-dsyevd' });
     const js = symmetricEigen(a, n, { vectors: true, method: 'ml-matrix' });
-    for (let j = 0; j < n; j++) expect(Math.abs(fast.values[j] - js.values[j])).toBeLessThan(1e-12 * Math.max(1, Math.abs(js.values[j])));
+    for (let j = 0; j < n; j++)
+      expect(Math.abs(fast.values[j]! - js.values[j]!)).toBeLessThan(1e-12 * Math.max(1, Math.abs(js.values[j]!)));
     // A random matrix has simple eigenvalues, so each vector is fixed up to sign.
     for (let j = 0; j < n; j++) {
       let dot = 0;
-      for (let i = 0; i < n; i++) dot += fast.vectors![i * n + j] * js.vectors![i * n + j];
+      for (let i = 0; i < n; i++) dot += fast.vectors![i * n + j]! * js.vectors![i * n + j]!;
       const sign = Math.sign(dot);
-      for (let i = 0; i < n; i++) expect(Math.abs(fast.vectors![i * n + j] - sign * js.vectors![i * n + j])).toBeLessThan(1e-9);
+      for (let i = 0; i < n; i++) expect(Math.abs(fast.vectors![i * n + j]! - sign * js.vectors![i * n + j]!)).toBeLessThan(1e-9);
     }
   });
 
@@ -109,7 +110,7 @@ describeLapack('symmetricEigen on LAPACK dsyevd', () => {
     const k = ntkGram(x, m, dim);
     const fast = symmetricEigen(k, m);
     const js = symmetricEigen(k, m, { method: 'ml-matrix' });
-    for (let j = 0; j < m; j++) expect(Math.abs(fast.values[j] - js.values[j])).toBeLessThan(1e-11);
+    for (let j = 0; j < m; j++) expect(Math.abs(fast.values[j]! - js.values[j]!)).toBeLessThan(1e-11);
   });
 });
 
@@ -121,7 +122,7 @@ describe.runIf(addon !== null)('the native Gram matrix', () => {
     const js = ntkGram(x, m, dim);
     const native = addon!.gram(x, m, dim);
     let worst = 0;
-    for (let i = 0; i < m * m; i++) worst = Math.max(worst, Math.abs(native[i] - js[i]));
+    for (let i = 0; i < m * m; i++) worst = Math.max(worst, Math.abs(native[i]! - js[i]!));
     expect(worst).toBeLessThanOrEqual(4.5e-16);
     for (let i = 0; i < m; i++) expect(native[i * m + i]).toBe(1.5);
   });

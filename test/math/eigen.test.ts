@@ -27,8 +27,8 @@ describe('symmetricEigen', () => {
       let r2 = 0;
       for (let i = 0; i < n; i++) {
         let av = 0;
-        for (let l = 0; l < n; l++) av += a[i * n + l] * v[l * n + j];
-        r2 += (av - values[j] * v[i * n + j]) ** 2;
+        for (let l = 0; l < n; l++) av += a[i * n + l]! * v[l * n + j]!;
+        r2 += (av - values[j]! * v[i * n + j]!) ** 2;
       }
       expect(Math.sqrt(r2)).toBeLessThan(1e-12 * n);
     }
@@ -39,7 +39,7 @@ describe('symmetricEigen', () => {
     for (let p = 0; p < n; p++) {
       for (let q = 0; q < n; q++) {
         let s = 0;
-        for (let i = 0; i < n; i++) s += v[i * n + p] * v[i * n + q];
+        for (let i = 0; i < n; i++) s += v[i * n + p]! * v[i * n + q]!;
         expect(Math.abs(s - (p === q ? 1 : 0))).toBeLessThan(1e-13);
       }
     }
@@ -51,9 +51,9 @@ describe('symmetricEigen', () => {
     let trace = 0;
     let sum = 0;
     for (let i = 0; i < n; i++) {
-      trace += a[i * n + i];
-      sum += values[i];
-      if (i > 0) expect(values[i]).toBeLessThanOrEqual(values[i - 1]);
+      trace += a[i * n + i]!;
+      sum += values[i]!;
+      if (i > 0) expect(values[i]).toBeLessThanOrEqual(values[i - 1]!);
     }
     expect(sum).toBeCloseTo(trace, 10);
   });
@@ -64,9 +64,9 @@ describe('symmetricEigen', () => {
     const d = [2, -1, 7, 0.5, 3];
     const u = [1, 2, -1, 0.5, 3];
     const uu = u.reduce((s, x) => s + x * x, 0);
-    const q = (i: number, j: number) => (i === j ? 1 : 0) - (2 * u[i] * u[j]) / uu;
+    const q = (i: number, j: number) => (i === j ? 1 : 0) - (2 * u[i]! * u[j]!) / uu;
     const b = new Float64Array(m * m);
-    for (let i = 0; i < m; i++) for (let j = 0; j < m; j++) for (let l = 0; l < m; l++) b[i * m + j] += q(i, l) * d[l] * q(j, l);
+    for (let i = 0; i < m; i++) for (let j = 0; j < m; j++) for (let l = 0; l < m; l++) b[i * m + j]! += q(i, l) * d[l]! * q(j, l);
     const { values } = symmetricEigen(b, m);
     [7, 3, 2, 0.5, -1].forEach((expected, i) => expect(values[i]).toBeCloseTo(expected, 13));
   });

@@ -50,7 +50,7 @@ describe('clusterByMultiplicity', () => {
       let c = 0;
       for (let j = 0; j < n; j++) {
         if (cluster[j] !== k) continue;
-        s += values[j] / n;
+        s += values[j]! / n;
         c++;
       }
       expect(Math.abs(s / c - mu(dim, k)) / mu(dim, k)).toBeLessThan(0.05);
@@ -81,7 +81,7 @@ describe('eigenspaceProjection', () => {
 
   it('eigenspaceProjection of an eigenvector onto itself is 1 and onto the others 0', () => {
     for (const j of [0, 5, 39]) {
-      const v = Float64Array.from({ length: n }, (_, i) => u[i * n + j]);
+      const v = Float64Array.from({ length: n }, (_, i) => u[i * n + j]!);
       expect(Math.abs(eigenspaceProjection(v, u, n, [j]) - 1)).toBeLessThan(1e-12);
       const others = Array.from({ length: n }, (_, i) => i).filter((i) => i !== j);
       expect(eigenspaceProjection(v, u, n, others)).toBeLessThan(1e-12);
@@ -111,7 +111,7 @@ describe('harmonicEnergy', () => {
     let e1 = 0;
     for (let l = 0; l < dim; l++) {
       let s = 0;
-      for (let i = 0; i < n; i++) s += r[i] * x[i * dim + l];
+      for (let i = 0; i < n; i++) s += r[i]! * x[i * dim + l]!;
       e1 += s * s;
     }
     expect(Math.abs(harmonicEnergy(r, x, n, dim, 1) - (dim * e1) / (n * n))).toBeLessThan(1e-14);
@@ -125,7 +125,7 @@ describe('harmonicEnergy', () => {
     const zeta = randomUnitVector(rng, dim);
     const r = Float64Array.from({ length: n }, (_, i) => {
       let t = 0;
-      for (let d = 0; d < dim; d++) t += zeta[d] * x[i * dim + d];
+      for (let d = 0; d < dim; d++) t += zeta[d]! * x[i * dim + d]!;
       return gegenbauer(dim, 2, t);
     });
     const meanSquare = r.reduce((s, v) => s + v * v, 0) / n;
@@ -212,7 +212,7 @@ describe('clusterByZonalEnergy', () => {
     const zonal = (k: number) =>
       Float64Array.from({ length: n }, (_, i) => {
         let t = 0;
-        for (let d = 0; d < dim; d++) t += zeta[d] * x[i * dim + d];
+        for (let d = 0; d < dim; d++) t += zeta[d]! * x[i * dim + d]!;
         return gegenbauer(dim, k, t);
       });
     const unit = (v: Float64Array) => {

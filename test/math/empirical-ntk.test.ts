@@ -14,8 +14,8 @@ function network(w1: Float64Array, w2: Float64Array, m: number, dim: number, x: 
   let s = 0;
   for (let j = 0; j < m; j++) {
     let h = 0;
-    for (let d = 0; d < dim; d++) h += w1[j * dim + d] * x[o + d];
-    s += w2[j] * Math.max(h, 0);
+    for (let d = 0; d < dim; d++) h += w1[j * dim + d]! * x[o + d]!;
+    s += w2[j]! * Math.max(h, 0);
   }
   return Math.sqrt(m) * s;
 }
@@ -35,7 +35,7 @@ describe('empiricalNtk', () => {
       let p = 0;
       for (const w of params) {
         for (let q = 0; q < w.length; q++, p++) {
-          const keep = w[q];
+          const keep = w[q]!;
           w[q] = keep + h;
           const up = network(w1, w2, m, dim, x, a * dim);
           w[q] = keep - h;
@@ -49,7 +49,7 @@ describe('empiricalNtk', () => {
     for (let a = 0; a < n; a++) {
       for (let b = 0; b < n; b++) {
         let s = 0;
-        for (let p = 0; p < count; p++) s += jac[a * count + p] * jac[b * count + p];
+        for (let p = 0; p < count; p++) s += jac[a * count + p]! * jac[b * count + p]!;
         reference[a * n + b] = s / m;
       }
     }
@@ -79,13 +79,13 @@ describe('empiricalNtk', () => {
     let sxy = 0;
     let sxx = 0;
     for (let i = 0; i < logM.length; i++) {
-      sxy += (logM[i] - mx) * (logErr[i] - my);
-      sxx += (logM[i] - mx) ** 2;
+      sxy += (logM[i]! - mx) * (logErr[i]! - my);
+      sxx += (logM[i]! - mx) ** 2;
     }
     const slope = sxy / sxx;
     expect(slope).toBeGreaterThan(-0.7);
     expect(slope).toBeLessThan(-0.3);
-    expect(Math.exp(logErr[logErr.length - 1])).toBeLessThan(0.1); // m = 4096 is close to the kernel
+    expect(Math.exp(logErr[logErr.length - 1]!)).toBeLessThan(0.1); // m = 4096 is close to the kernel
   });
 
   it('empiricalNtk is symmetric with the squared-norm sum on its diagonal', () => {
@@ -101,10 +101,10 @@ describe('empiricalNtk', () => {
       let expected = 0;
       for (let j = 0; j < m; j++) {
         let hj = 0;
-        for (let d = 0; d < dim; d++) hj += w1[j * dim + d] * x[a * dim + d];
-        if (hj > 0) expected += hj * hj + w2[j] * w2[j];
+        for (let d = 0; d < dim; d++) hj += w1[j * dim + d]! * x[a * dim + d]!;
+        if (hj > 0) expected += hj * hj + w2[j]! * w2[j]!;
       }
-      expect(Math.abs(theta[a * n + a] - expected)).toBeLessThan(1e-14);
+      expect(Math.abs(theta[a * n + a]! - expected)).toBeLessThan(1e-14);
     }
   });
 

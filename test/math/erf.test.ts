@@ -6,8 +6,8 @@ function erfByQuadrature(x: number): number {
   const { nodes, weights } = gaussLegendre(64);
   let s = 0;
   for (let i = 0; i < nodes.length; i++) {
-    const u = (x / 2) * (1 + nodes[i]);
-    s += weights[i] * Math.exp(-u * u);
+    const u = (x / 2) * (1 + nodes[i]!);
+    s += weights[i]! * Math.exp(-u * u);
   }
   return (x / 2) * s * (2 / Math.sqrt(Math.PI));
 }

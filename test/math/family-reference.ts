@@ -43,13 +43,13 @@ function expectations(activation: ReferenceActivation, a: number, c: number): { 
   let dd = 0;
   let aa = 0;
   for (let i = 0; i < nodes.length; i++) {
-    const u = s * nodes[i];
+    const u = s * nodes[i]!;
     const fu = f(u);
     const du = df(u);
-    aa += weights[i] * fu * fu;
+    aa += weights[i]! * fu * fu;
     for (let j = 0; j < nodes.length; j++) {
-      const v = s * (rho * nodes[i] + r * nodes[j]);
-      const w = weights[i] * weights[j];
+      const v = s * (rho * nodes[i]! + r * nodes[j]!);
+      const w = weights[i]! * weights[j]!;
       ss += w * fu * f(v);
       dd += w * du * df(v);
     }
@@ -64,15 +64,15 @@ export function kernelReference(depth: number, bias: number, activation: Referen
   const diag: number[] = [1 + b2];
   const dot: number[] = [NaN];
   for (let h = 1; h < depth; h++) {
-    const e = expectations(activation, diag[h - 1], sigma[h - 1]);
+    const e = expectations(activation, diag[h - 1]!, sigma[h - 1]!);
     sigma.push(e.cs * e.ss + b2);
     dot.push(e.cs * e.dd);
     diag.push(e.cs * e.aa + b2);
   }
-  let kappa = sigma[depth - 1];
+  let kappa = sigma[depth - 1]!;
   for (let h = 1; h < depth; h++) {
-    let term = 0.5 * sigma[h - 1];
-    for (let g = h; g < depth; g++) term *= dot[g];
+    let term = 0.5 * sigma[h - 1]!;
+    for (let g = h; g < depth; g++) term *= dot[g]!;
     kappa += term;
   }
   return kappa;

@@ -22,9 +22,9 @@ function jacobianRow(w: NetworkWeights, x: Float64Array, o: number): Float64Arra
   const row = new Float64Array(m * dim + m);
   for (let j = 0; j < m; j++) {
     let h = 0;
-    for (let d = 0; d < dim; d++) h += w.w1[j * dim + d] * x[o + d];
+    for (let d = 0; d < dim; d++) h += w.w1[j * dim + d]! * x[o + d]!;
     if (h > 0) {
-      for (let d = 0; d < dim; d++) row[j * dim + d] = Math.sqrt(m) * w.w2[j] * x[o + d];
+      for (let d = 0; d < dim; d++) row[j * dim + d] = Math.sqrt(m) * w.w2[j]! * x[o + d]!;
       row[m * dim + j] = Math.sqrt(m) * h;
     }
   }

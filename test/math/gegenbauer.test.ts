@@ -59,9 +59,9 @@ describe('gegenbauer', () => {
       const inner = (j: number, k: number) => {
         let s = 0;
         for (let i = 0; i < nodes.length; i++) {
-          const theta = (Math.PI / 2) * (1 + nodes[i]);
+          const theta = (Math.PI / 2) * (1 + nodes[i]!);
           const c = Math.cos(theta);
-          s += weights[i] * gegenbauer(dim, j, c) * gegenbauer(dim, k, c) * Math.sin(theta) ** (dim - 2);
+          s += weights[i]! * gegenbauer(dim, j, c) * gegenbauer(dim, k, c) * Math.sin(theta) ** (dim - 2);
         }
         return (s * Math.PI) / 2;
       };

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { Jet } from '../../src/math/jet.js';
 
 const close = (a: Float64Array, b: number[], tol: number) =>
-  b.forEach((v, j) => expect(Math.abs(a[j] - v)).toBeLessThanOrEqual(tol * Math.max(1, Math.abs(v))));
+  b.forEach((v, j) => expect(Math.abs(a[j]! - v)).toBeLessThanOrEqual(tol * Math.max(1, Math.abs(v))));
 
 describe('Jet', () => {
   it('multiplies, divides and takes square roots as Taylor series do', () => {

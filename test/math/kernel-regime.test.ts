@@ -26,17 +26,17 @@ describe('kernel-regime twin', () => {
     const moved = new Float64Array(nTest); // f_s^test - f_0^test
     for (let s = 0; s <= 50; s++) {
       train.push(Float64Array.from(r));
-      test.push(Float64Array.from(r0Test, (v, a) => v - moved[a]));
+      test.push(Float64Array.from(r0Test, (v, a) => v - moved[a]!));
       const next = new Float64Array(n);
       for (let i = 0; i < n; i++) {
         let kr = 0;
-        for (let j = 0; j < n; j++) kr += k[i * n + j] * r[j];
-        next[i] = r[i] - (learningRate * kr) / n;
+        for (let j = 0; j < n; j++) kr += k[i * n + j]! * r[j]!;
+        next[i] = r[i]! - (learningRate * kr) / n;
       }
       for (let a = 0; a < nTest; a++) {
         let kr = 0;
-        for (let j = 0; j < n; j++) kr += kTx[a * n + j] * r[j];
-        moved[a] += (learningRate * kr) / n;
+        for (let j = 0; j < n; j++) kr += kTx[a * n + j]! * r[j]!;
+        moved[a]! += (learningRate * kr) / n;
       }
       r = next;
     }
@@ -47,14 +47,14 @@ describe('kernel-regime twin', () => {
     const ref = recursion().train;
     const got = kernelResiduals(lambda, vectors!, n, r0, learningRate, steps);
     expect(got.length).toBe(51);
-    for (let s = 0; s <= 50; s++) for (let i = 0; i < n; i++) expect(Math.abs(got[s][i] - ref[s][i])).toBeLessThan(1e-10);
+    for (let s = 0; s <= 50; s++) for (let i = 0; i < n; i++) expect(Math.abs(got[s]![i]! - ref[s]![i]!)).toBeLessThan(1e-10);
   });
 
   it('kernelTestResiduals agrees with the step-by-step recursion on held-out points to 1e-10', () => {
     const ref = recursion().test;
     const got = kernelTestResiduals(kTx, nTest, lambda, vectors!, n, r0, r0Test, learningRate, steps);
     expect(got.length).toBe(51);
-    for (let s = 0; s <= 50; s++) for (let a = 0; a < nTest; a++) expect(Math.abs(got[s][a] - ref[s][a])).toBeLessThan(1e-10);
+    for (let s = 0; s <= 50; s++) for (let a = 0; a < nTest; a++) expect(Math.abs(got[s]![a]! - ref[s]![a]!)).toBeLessThan(1e-10);
   });
 
   it('kernelTestResiduals on the training points themselves reproduces kernelResiduals', () => {
@@ -63,7 +63,7 @@ describe('kernel-regime twin', () => {
     const a = kernelTestResiduals(kSelf, n, lambda, vectors!, n, r0, r0, learningRate, [0, 7, 300]);
     const b = kernelResiduals(lambda, vectors!, n, r0, learningRate, [0, 7, 300]);
     // kSelf's diagonal is kappa of a rounded 1, off by ~3e-9 from ntkGram's exact 3/2.
-    for (let s = 0; s < 3; s++) for (let i = 0; i < n; i++) expect(Math.abs(a[s][i] - b[s][i])).toBeLessThan(1e-6);
+    for (let s = 0; s < 3; s++) for (let i = 0; i < n; i++) expect(Math.abs(a[s]![i]! - b[s]![i]!)).toBeLessThan(1e-6);
   });
 
   it("a zero (or rounding-negative) eigenvalue keeps its residual and moves test predictions by t eta' per step", () => {
@@ -73,12 +73,12 @@ describe('kernel-regime twin', () => {
     const eta = 0.5;
     for (const zero of [0, -1e-17, 1e-300]) {
       const vals = new Float64Array([0.5, zero]);
-      const [train] = kernelResiduals(vals, eye, 2, r, eta, [10]);
-      expect(Math.abs(train[0] - (1 - eta * 0.5) ** 10)).toBeLessThan(1e-15);
+      const train = kernelResiduals(vals, eye, 2, r, eta, [10])[0]!;
+      expect(Math.abs(train[0]! - (1 - eta * 0.5) ** 10)).toBeLessThan(1e-15);
       expect(train[1]).toBe(2);
-      const [test] = kernelTestResiduals(new Float64Array([0.3, 0.7]), 1, vals, eye, 2, r, new Float64Array([5]), eta, [10]);
+      const test = kernelTestResiduals(new Float64Array([0.3, 0.7]), 1, vals, eye, 2, r, new Float64Array([5]), eta, [10])[0]!;
       const expected = 5 - (0.3 * ((1 - (1 - eta * 0.5) ** 10) / 0.5) * 1 + 0.7 * (10 * eta) * 2) / 2;
-      expect(Math.abs(test[0] - expected)).toBeLessThan(1e-14);
+      expect(Math.abs(test[0]! - expected)).toBeLessThan(1e-14);
     }
   });
 
@@ -86,7 +86,7 @@ describe('kernel-regime twin', () => {
     const cross = ntkCross(x, n, x, n, dim);
     for (let i = 0; i < n; i++) {
       for (let j = 0; j < n; j++) {
-        if (i === j) expect(Math.abs(cross[i * n + j] - k[i * n + j])).toBeLessThan(1e-7);
+        if (i === j) expect(Math.abs(cross[i * n + j]! - k[i * n + j]!)).toBeLessThan(1e-7);
         else expect(cross[i * n + j]).toBe(k[i * n + j]);
       }
     }

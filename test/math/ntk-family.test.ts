@@ -144,7 +144,7 @@ describe('expectations', () => {
 
   it('Gauss–Hermite is too slow for tanh at variance 2 (beta = 1), which is why the trapezoid rule is used', () => {
     const a = 2;
-    const { p, q } = pairs(a)[3];
+    const { p, q } = pairs(a)[3]!;
     const gh = gaussianPairExpectations(Math.tanh, tanhPrime, p, q, gaussHermite(180));
     const used = gaussianPairExpectations(Math.tanh, tanhPrime, p, q, expectationRule(a));
     expect(Math.abs(gh.derivatives - used.derivatives)).toBeGreaterThan(1e-11);
@@ -181,7 +181,8 @@ function muLegendreInT(dims: number[], maxK: number, m: ModelFamily, order = 40)
     const mus: number[] = [];
     for (let k = 0; k <= maxK; k++) {
       let s = 0;
-      for (let i = 0; i < order; i++) s += weights[i] * kernel[i] * gegenbauer(dim, k, nodes[i]) * (1 - nodes[i] ** 2) ** ((dim - 3) / 2);
+      for (let i = 0; i < order; i++)
+        s += weights[i]! * kernel[i]! * gegenbauer(dim, k, nodes[i]!) * (1 - nodes[i]! ** 2) ** ((dim - 3) / 2);
       mus.push(sphereRatioByRecurrence(dim) * s);
     }
     out.set(dim, mus);
@@ -246,7 +247,7 @@ describe('mu_k of the family', () => {
         const refs = muLegendreInT([5, 7], 6, m);
         for (const dim of [5, 7]) {
           for (const e of familySpectrum(dim, 6, m)) {
-            const ref = refs.get(dim)![e.degree];
+            const ref = refs.get(dim)![e.degree]!;
             if (activation === 'tanh' && bias === 0 && e.degree % 2 === 0) {
               expect(e.numericalZero).toBe(true);
               expect(Math.abs(ref)).toBeLessThan(1e-13);
@@ -303,9 +304,9 @@ describe('kappa(1) = sum_k N(D,k) mu_k', () => {
       const sum = terms.reduce((acc, v) => acc + v, 0);
       const sumError = resolved.reduce((acc, e) => acc + e.errorBound * e.multiplicity, 0);
       let q = 0;
-      for (let k = big - 9; k <= big; k++) q = Math.max(q, terms[k] / terms[k - 1]);
+      for (let k = big - 9; k <= big; k++) q = Math.max(q, terms[k]! / terms[k - 1]!);
       expect(q).toBeLessThan(1);
-      const tail = (terms[big] * q) / (1 - q);
+      const tail = (terms[big]! * q) / (1 - q);
       const gap = familyKernelAtOne(m) - sum;
       expect(gap).toBeGreaterThan(-sumError);
       expect(gap).toBeLessThan(tail + sumError);
@@ -324,7 +325,7 @@ describe('kappa(1) = sum_k N(D,k) mu_k', () => {
       const spectrum = familySpectrum(dim, 50, m);
       const sum = spectrum.reduce((s, e) => s + e.mu * e.multiplicity, 0);
       let c = 0;
-      for (let k = 41; k <= 50; k++) c += (spectrum[k].mu * spectrum[k].multiplicity * k * k) / 10;
+      for (let k = 41; k <= 50; k++) c += (spectrum[k]!.mu * spectrum[k]!.multiplicity * k * k) / 10;
       const tail = c / 50.5;
       const remainder = familyKernelAtOne(m) - sum;
       expect(remainder).toBeGreaterThan(0);
@@ -347,7 +348,7 @@ describe('odd degrees', () => {
     const paper = familySpectrum(10, 15, PAPER_MODEL);
     for (const e of paper.filter((x) => x.degree >= 3 && x.degree % 2 === 1)) {
       expect(e.numericalZero).toBe(true);
-      expect(Math.abs(e.mu)).toBeLessThan(1e-15 * paper[0].mu);
+      expect(Math.abs(e.mu)).toBeLessThan(1e-15 * paper[0]!.mu);
     }
   });
 

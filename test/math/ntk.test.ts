@@ -60,10 +60,10 @@ describe('mu', () => {
   it('mu_k for odd k >= 3 is zero to rounding and flagged as a numerical zero', () => {
     const spectrum = ntkSpectrum(10, 9);
     for (const k of [3, 5, 7, 9]) {
-      expect(Math.abs(spectrum[k].mu)).toBeLessThan(1e-15);
-      expect(spectrum[k].numericalZero).toBe(true);
+      expect(Math.abs(spectrum[k]!.mu)).toBeLessThan(1e-15);
+      expect(spectrum[k]!.numericalZero).toBe(true);
     }
-    for (const k of [0, 1, 2, 4, 6, 8]) expect(spectrum[k].numericalZero).toBe(false);
+    for (const k of [0, 1, 2, 4, 6, 8]) expect(spectrum[k]!.numericalZero).toBe(false);
   });
 
   it('mu agrees with the closed form of the arc-cosine kernels to 1e-10 for k <= 50, D <= 100', () => {
@@ -130,8 +130,8 @@ describe('ntkSpectrum', () => {
       if (e.degree % 2 === 0 || e.degree === 1) expect(e.numericalZero).toBe(false);
       else expect(e.numericalZero).toBe(true);
     }
-    expect(spectrum[20].mu).toBeLessThan(NUMERICAL_ZERO_TOLERANCE * spectrum[0].mu);
-    expect(spectrum[20].mu).toBeGreaterThan(0);
+    expect(spectrum[20]!.mu).toBeLessThan(NUMERICAL_ZERO_TOLERANCE * spectrum[0]!.mu);
+    expect(spectrum[20]!.mu).toBeGreaterThan(0);
   });
 });
 
@@ -162,7 +162,7 @@ describe('ntkGram', () => {
       [kappa(s), kappa(s), 1.5, kappa(-s)],
       [0, kappa(0), kappa(-s), 1.5],
     ];
-    for (let i = 0; i < 4; i++) for (let j = 0; j < 4; j++) expect(k[i * 4 + j]).toBeCloseTo(expected[i][j], 15);
+    for (let i = 0; i < 4; i++) for (let j = 0; j < 4; j++) expect(k[i * 4 + j]).toBeCloseTo(expected[i]![j]!, 15);
   });
 
   it('ntkGram on random points is symmetric with diagonal exactly 3/2', () => {
@@ -189,7 +189,7 @@ describe('ntkGram', () => {
       for (const k of degrees) {
         const count = multiplicity(dim, k);
         let sum = 0;
-        for (let i = start; i < start + count; i++) sum += values[i] / n;
+        for (let i = start; i < start + count; i++) sum += values[i]! / n;
         start += count;
         expect(relErr(sum / count, mu(dim, k))).toBeLessThan(0.1);
       }

@@ -8,7 +8,7 @@ describe('gaussLegendre', () => {
       const { nodes, weights } = gaussLegendre(n);
       for (let p = 0; p <= 2 * n - 1; p++) {
         let s = 0;
-        for (let i = 0; i < n; i++) s += weights[i] * nodes[i] ** p;
+        for (let i = 0; i < n; i++) s += weights[i]! * nodes[i]! ** p;
         const exact = p % 2 === 1 ? 0 : 2 / (p + 1);
         expect(Math.abs(s - exact)).toBeLessThan(2e-15 * n);
       }
@@ -19,7 +19,7 @@ describe('gaussLegendre', () => {
     const n = 4;
     const { nodes, weights } = gaussLegendre(n);
     let s = 0;
-    for (let i = 0; i < n; i++) s += weights[i] * nodes[i] ** (2 * n);
+    for (let i = 0; i < n; i++) s += weights[i]! * nodes[i]! ** (2 * n);
     expect(Math.abs(s - 2 / (2 * n + 1))).toBeGreaterThan(1e-6);
   });
 
@@ -28,9 +28,9 @@ describe('gaussLegendre', () => {
       const { nodes, weights } = gaussLegendre(n);
       let sum = 0;
       for (let i = 0; i < n; i++) {
-        sum += weights[i];
-        if (i > 0) expect(nodes[i]).toBeGreaterThan(nodes[i - 1]);
-        expect(nodes[i]).toBeCloseTo(-nodes[n - 1 - i], 15);
+        sum += weights[i]!;
+        if (i > 0) expect(nodes[i]).toBeGreaterThan(nodes[i - 1]!);
+        expect(nodes[i]).toBeCloseTo(-nodes[n - 1 - i]!, 15);
       }
       expect(sum).toBeCloseTo(2, 13);
     }
@@ -43,7 +43,7 @@ describe('gaussLegendre', () => {
   it('gaussLegendre integrates an analytic function to rounding', () => {
     const { nodes, weights } = gaussLegendre(30);
     let s = 0;
-    for (let i = 0; i < nodes.length; i++) s += weights[i] * Math.exp(nodes[i]);
+    for (let i = 0; i < nodes.length; i++) s += weights[i]! * Math.exp(nodes[i]!);
     expect(s).toBeCloseTo(Math.E - 1 / Math.E, 14);
   });
 });
@@ -59,8 +59,8 @@ describe('gaussHermite', () => {
         let s = 0;
         let abs = 0; // odd moments cancel: judge them against sum w |z|^p
         for (let i = 0; i < n; i++) {
-          s += weights[i] * nodes[i] ** p;
-          abs += weights[i] * Math.abs(nodes[i]) ** p;
+          s += weights[i]! * nodes[i]! ** p;
+          abs += weights[i]! * Math.abs(nodes[i]!) ** p;
         }
         expect(Math.abs(s - moment(p))).toBeLessThanOrEqual(1e-13 * abs);
       }
@@ -73,10 +73,10 @@ describe('gaussHermite', () => {
       let sum = 0;
       let second = 0;
       for (let i = 0; i < n; i++) {
-        sum += weights[i];
-        second += weights[i] * nodes[i] ** 2;
-        if (i > 0) expect(nodes[i]).toBeGreaterThan(nodes[i - 1]);
-        expect(nodes[i]).toBeCloseTo(-nodes[n - 1 - i], 12);
+        sum += weights[i]!;
+        second += weights[i]! * nodes[i]! ** 2;
+        if (i > 0) expect(nodes[i]).toBeGreaterThan(nodes[i - 1]!);
+        expect(nodes[i]).toBeCloseTo(-nodes[n - 1 - i]!, 12);
       }
       expect(Math.abs(sum - 1)).toBeLessThan(1e-14);
       expect(Math.abs(second - 1)).toBeLessThan(1e-13);
@@ -90,7 +90,7 @@ describe('normalTrapezoid', () => {
     const { nodes, weights } = normalTrapezoid(1);
     for (const w of [0.5, 1, 2]) {
       let s = 0;
-      for (let i = 0; i < nodes.length; i++) s += weights[i] * Math.cos(w * nodes[i]);
+      for (let i = 0; i < nodes.length; i++) s += weights[i]! * Math.cos(w * nodes[i]!);
       expect(Math.abs(s - Math.exp(-0.5 * w * w))).toBeLessThan(1e-15);
     }
     for (const [p, exact] of [
@@ -99,7 +99,7 @@ describe('normalTrapezoid', () => {
       [4, 3],
     ] as const) {
       let s = 0;
-      for (let i = 0; i < nodes.length; i++) s += weights[i] * nodes[i] ** p;
+      for (let i = 0; i < nodes.length; i++) s += weights[i]! * nodes[i]! ** p;
       expect(Math.abs(s - exact)).toBeLessThan(1e-12 * exact);
     }
   });

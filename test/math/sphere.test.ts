@@ -25,8 +25,8 @@ describe('sampleSphere', () => {
       let s = 0;
       let s2 = 0;
       for (let i = 0; i < count; i++) {
-        s += x[i * dim + d];
-        s2 += x[i * dim + d] ** 2;
+        s += x[i * dim + d]!;
+        s2 += x[i * dim + d]! ** 2;
       }
       // Var(x_d) = 1/D; Var(x_d^2) = E[x_d^4] - 1/D^2 = 3/(D(D+2)) - 1/D^2.
       expect(Math.abs(s / count)).toBeLessThan(4 * Math.sqrt(1 / dim / count));

@@ -20,19 +20,19 @@ const x = sampleSphere(rng, n, dim);
 const zeta = randomUnitVector(rng, dim);
 const t = Float64Array.from({ length: n }, (_, i) => {
   let s = 0;
-  for (let d = 0; d < dim; d++) s += zeta[d] * x[i * dim + d];
+  for (let d = 0; d < dim; d++) s += zeta[d]! * x[i * dim + d]!;
   return s;
 });
 
 describe('cosineTarget and evenPolyTarget', () => {
   it('cosineTarget is cos(omega <zeta, x_i>)', () => {
     const y = cosineTarget(x, n, dim, zeta, 3);
-    for (let i = 0; i < n; i++) expect(Math.abs(y[i] - Math.cos(3 * t[i]))).toBeLessThan(1e-15);
+    for (let i = 0; i < n; i++) expect(Math.abs(y[i]! - Math.cos(3 * t[i]!))).toBeLessThan(1e-15);
   });
 
   it('evenPolyTarget puts coefficients[j] on t^(2j)', () => {
     const y = evenPolyTarget(x, n, dim, zeta, [0.5, -2, 3]);
-    for (let i = 0; i < n; i++) expect(Math.abs(y[i] - (0.5 - 2 * t[i] ** 2 + 3 * t[i] ** 4))).toBeLessThan(1e-14);
+    for (let i = 0; i < n; i++) expect(Math.abs(y[i]! - (0.5 - 2 * t[i]! ** 2 + 3 * t[i]! ** 4))).toBeLessThan(1e-14);
   });
 
   it('the targets reject a zeta of the wrong length and bad coefficients', () => {
@@ -45,7 +45,7 @@ describe('cosineTarget and evenPolyTarget', () => {
 describe('zonalDegreeCoefficients', () => {
   it('the coefficients of g = P_3 on S^4 are delta_k3', () => {
     const c = zonalDegreeCoefficients((s) => gegenbauer(5, 3, s), 5, 8);
-    for (let k = 0; k <= 8; k++) expect(Math.abs(c[k] - (k === 3 ? 1 : 0))).toBeLessThan(1e-12);
+    for (let k = 0; k <= 8; k++) expect(Math.abs(c[k]! - (k === 3 ? 1 : 0))).toBeLessThan(1e-12);
   });
 
   it('the coefficients of t^2 are c_0 = 1/D, c_2 = 1 - 1/D and zero elsewhere', () => {
@@ -54,7 +54,7 @@ describe('zonalDegreeCoefficients', () => {
       const c = zonalDegreeCoefficients((s) => s * s, D, 6);
       for (let k = 0; k <= 6; k++) {
         const expected = k === 0 ? 1 / D : k === 2 ? 1 - 1 / D : 0;
-        expect(Math.abs(c[k] - expected)).toBeLessThan(1e-13);
+        expect(Math.abs(c[k]! - expected)).toBeLessThan(1e-13);
       }
     }
   });
@@ -63,7 +63,7 @@ describe('zonalDegreeCoefficients', () => {
     const c = zonalDegreeCoefficients(kappa, 10, 6);
     for (const k of [0, 1, 2, 4, 6]) {
       const expected = multiplicity(10, k) * mu(10, k);
-      expect(Math.abs(c[k] - expected) / expected).toBeLessThan(1e-8);
+      expect(Math.abs(c[k]! - expected) / expected).toBeLessThan(1e-8);
     }
   });
 
@@ -71,10 +71,10 @@ describe('zonalDegreeCoefficients', () => {
     for (const D of [3, 5, 10]) {
       const c = zonalDegreeCoefficients((s) => Math.cos(3 * s), D, 30);
       // cos is even: no odd part. c_k / sqrt(N(D,k)) is the RMS size of the part c_k P_k under uniform x.
-      for (let k = 1; k <= 30; k += 2) expect(Math.abs(c[k]) / Math.sqrt(multiplicity(D, k))).toBeLessThan(1e-14);
+      for (let k = 1; k <= 30; k += 2) expect(Math.abs(c[k]!) / Math.sqrt(multiplicity(D, k))).toBeLessThan(1e-14);
       for (const s of [-1, -0.83, -0.4, 0, 0.1, 0.57, 0.99, 1]) {
         let sum = 0;
-        for (let k = 0; k <= 30; k++) sum += c[k] * gegenbauer(D, k, s);
+        for (let k = 0; k <= 30; k++) sum += c[k]! * gegenbauer(D, k, s);
         expect(Math.abs(sum - Math.cos(3 * s))).toBeLessThan(1e-10);
       }
     }
@@ -86,19 +86,19 @@ describe('zonalDegreeCoefficients', () => {
     expect(parts.length).toBe(31);
     const y = cosineTarget(x, n, dim, zeta, 3);
     for (let i = 0; i < n; i++) {
-      expect(Math.abs(parts[4][i] - c[4] * gegenbauer(dim, 4, t[i]))).toBeLessThan(1e-14);
+      expect(Math.abs(parts[4]![i]! - c[4]! * gegenbauer(dim, 4, t[i]!))).toBeLessThan(1e-14);
       let sum = 0;
-      for (const part of parts) sum += part[i];
-      expect(Math.abs(sum - y[i])).toBeLessThan(1e-10);
+      for (const part of parts) sum += part[i]!;
+      expect(Math.abs(sum - y[i]!)).toBeLessThan(1e-10);
     }
   });
 
   it('the per-degree parts of an even polynomial vanish at odd degrees and above its degree', () => {
     const coefficients = [0.5, -2, 3];
     const c = zonalDegreeCoefficients((s) => 0.5 - 2 * s * s + 3 * s ** 4, dim, 8);
-    for (const k of [1, 3, 5, 6, 7, 8]) expect(Math.abs(c[k])).toBeLessThan(1e-13);
+    for (const k of [1, 3, 5, 6, 7, 8]) expect(Math.abs(c[k]!)).toBeLessThan(1e-13);
     const parts = zonalDegreeParts(x, n, dim, zeta, c);
     const y = evenPolyTarget(x, n, dim, zeta, coefficients);
-    for (let i = 0; i < n; i++) expect(Math.abs(parts[0][i] + parts[2][i] + parts[4][i] - y[i])).toBeLessThan(1e-13);
+    for (let i = 0; i < n; i++) expect(Math.abs(parts[0]![i]! + parts[2]![i]! + parts[4]![i]! - y[i]!)).toBeLessThan(1e-13);
   });
 });

@@ -20,9 +20,9 @@ describe('harmonicsTarget', () => {
       let expected = 0;
       components.forEach((comp, c) => {
         let t = 0;
-        for (let d = 0; d < dim; d++) t += zetas[c][d] * x[i * dim + d];
+        for (let d = 0; d < dim; d++) t += zetas[c]![d]! * x[i * dim + d]!;
         const p = gegenbauer(dim, comp.degree, t);
-        expect(parts[c][i]).toBeCloseTo(p, 14);
+        expect(parts[c]![i]).toBeCloseTo(p, 14);
         expected += comp.amplitude * p;
       });
       expect(y[i]).toBeCloseTo(expected, 13);
@@ -30,17 +30,17 @@ describe('harmonicsTarget', () => {
   });
 
   it('the degree-1 part is the inner product with zeta', () => {
-    const { parts } = harmonicsTarget(x, n, dim, [{ degree: 1, amplitude: 2 }], [zetas[0]]);
+    const { parts } = harmonicsTarget(x, n, dim, [{ degree: 1, amplitude: 2 }], [zetas[0]!]);
     for (let i = 0; i < n; i++) {
       let t = 0;
-      for (let d = 0; d < dim; d++) t += zetas[0][d] * x[i * dim + d];
-      expect(parts[0][i]).toBe(t);
+      for (let d = 0; d < dim; d++) t += zetas[0]![d]! * x[i * dim + d]!;
+      expect(parts[0]![i]).toBe(t);
     }
   });
 
   it('harmonicsTarget rejects mismatched components, zetas and dimensions', () => {
     expect(() => harmonicsTarget(x, n, dim, components, zetas.slice(0, 2))).toThrow(RangeError);
-    expect(() => harmonicsTarget(x, n, dim, [components[0]], [new Float64Array(3)])).toThrow(RangeError);
+    expect(() => harmonicsTarget(x, n, dim, [components[0]!], [new Float64Array(3)])).toThrow(RangeError);
     expect(() => harmonicsTarget(x, n + 1, dim, components, zetas)).toThrow(RangeError);
   });
 });

@@ -35,8 +35,8 @@ describe.each(engines)('trainNetwork on %s', (engine) => {
       if (log.step > 0) w = gdStepReference(w, input.theta, input.learningRate, input.xTrain, input.yTrain, input.nTrain);
       const yHat = forwardReference(w, input.theta, input.xTrain, input.nTrain);
       const yHatTest = forwardReference(w, input.theta, input.xTest, input.nTest);
-      const rTrain = input.yTrain.map((y, i) => y - yHat[i]);
-      const rTest = input.yTest.map((y, i) => y - yHatTest[i]);
+      const rTrain = input.yTrain.map((y, i) => y - yHat[i]!);
+      const rTest = input.yTest.map((y, i) => y - yHatTest[i]!);
       expect(maxScaledError(log.residualTrain, rTrain)).toBeLessThan(1e-5);
       expect(maxScaledError(log.residualTest, rTest)).toBeLessThan(1e-5);
       const half = (r: Float64Array) => r.reduce((s, z) => s + z * z, 0) / (2 * r.length);
@@ -51,11 +51,11 @@ describe.each(engines)('trainNetwork on %s', (engine) => {
     const b = await collect(input);
     expect(a.length).toBe(5);
     for (let i = 0; i < a.length; i++) {
-      expect(Buffer.from(b[i].residualTrain.buffer).equals(Buffer.from(a[i].residualTrain.buffer))).toBe(true);
-      expect(Buffer.from(b[i].residualTest.buffer).equals(Buffer.from(a[i].residualTest.buffer))).toBe(true);
+      expect(Buffer.from(b[i]!.residualTrain.buffer).equals(Buffer.from(a[i]!.residualTrain.buffer))).toBe(true);
+      expect(Buffer.from(b[i]!.residualTest.buffer).equals(Buffer.from(a[i]!.residualTest.buffer))).toBe(true);
     }
     const other = await collect({ ...input, seed: 1 });
-    expect(other[0].residualTrain).not.toEqual(a[0].residualTrain);
+    expect(other[0]!.residualTrain).not.toEqual(a[0]!.residualTrain);
   });
 
   it('leaves no tensors behind, after success, divergence and abort', async () => {
@@ -83,24 +83,24 @@ describe('trainNetwork', () => {
     const yHat = forwardReference(initWeights(input.seed, input.width, input.dim), input.theta, input.xTrain, input.nTrain);
     expect(
       maxScaledError(
-        logs[0].residualTrain,
-        input.yTrain.map((y, i) => y - yHat[i]),
+        logs[0]!.residualTrain,
+        input.yTrain.map((y, i) => y - yHat[i]!),
       ),
     ).toBeLessThan(1e-5);
     const losses = logs.map((l) => l.lossTrain);
-    for (let i = 1; i < losses.length; i++) expect(losses[i]).toBeLessThan(losses[i - 1]);
-    expect(losses[losses.length - 1]).toBeLessThan(0.1 * losses[0]);
+    for (let i = 1; i < losses.length; i++) expect(losses[i]).toBeLessThan(losses[i - 1]!);
+    expect(losses[losses.length - 1]).toBeLessThan(0.1 * losses[0]!);
   });
 
   it('starts from the given initial weights instead of the seed', async () => {
     const input = problem({ nTrain: 10, nTest: 3, dim: 3, width: 8, steps: 0 });
     const initial = initWeights(42, 8, 3);
-    const [log] = await collect({ ...input, initial });
+    const log = (await collect({ ...input, initial }))[0]!;
     const yHat = forwardReference(initial, input.theta, input.xTrain, input.nTrain);
     expect(
       maxScaledError(
         log.residualTrain,
-        input.yTrain.map((y, i) => y - yHat[i]),
+        input.yTrain.map((y, i) => y - yHat[i]!),
       ),
     ).toBeLessThan(1e-5);
   });
@@ -112,7 +112,7 @@ describe('trainNetwork', () => {
     expect(await steps(20, 10)).toEqual([0, 10, 20]);
     expect(await steps(3, 10)).toEqual([0, 3]);
     expect(await steps(0, 10)).toEqual([0]);
-    const [log] = await collect({ ...base, steps: 0 });
+    const log = (await collect({ ...base, steps: 0 }))[0]!;
     expect(log.residualTest.length).toBe(0);
     expect(log.lossTest).toBe(0);
   });

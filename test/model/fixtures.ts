@@ -8,9 +8,9 @@ export function spherePoints(seed: number, stream: string, n: number, d: number)
   const x = new Prng(seed, stream).normals(n * d);
   for (let i = 0; i < n; i++) {
     let s = 0;
-    for (let k = 0; k < d; k++) s += x[i * d + k] ** 2;
+    for (let k = 0; k < d; k++) s += x[i * d + k]! ** 2;
     const inv = 1 / Math.sqrt(s);
-    for (let k = 0; k < d; k++) x[i * d + k] *= inv;
+    for (let k = 0; k < d; k++) x[i * d + k]! *= inv;
   }
   return x;
 }
@@ -21,7 +21,7 @@ export function harmonicTarget(x: Float64Array, n: number, d: number): Float64Ar
   const y = new Float64Array(n);
   for (let i = 0; i < n; i++) {
     let t = 0;
-    for (let k = 0; k < d; k++) t += zeta[k] * x[i * d + k];
+    for (let k = 0; k < d; k++) t += zeta[k]! * x[i * d + k]!;
     y[i] = t + (d * t * t - 1) / (d - 1);
   }
   return y;
@@ -55,6 +55,6 @@ export function trainingProblem(
 export function maxScaledError(got: Float64Array, want: Float64Array): number {
   expect(got.length).toBe(want.length);
   let worst = 0;
-  for (let i = 0; i < got.length; i++) worst = Math.max(worst, Math.abs(got[i] - want[i]) / (1 + Math.abs(want[i])));
+  for (let i = 0; i < got.length; i++) worst = Math.max(worst, Math.abs(got[i]! - want[i]!) / (1 + Math.abs(want[i]!)));
   return worst;
 }

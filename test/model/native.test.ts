@@ -38,7 +38,7 @@ function referenceLogs(input: TrainInput, start: NetworkWeights = initWeights(in
     if (s > 0) w = gdStepReference(w, input.theta, input.learningRate, input.xTrain, input.yTrain, input.nTrain);
     const yHat = forwardReference(w, input.theta, input.xTrain, input.nTrain);
     const yHatTest = forwardReference(w, input.theta, input.xTest, input.nTest);
-    out.push({ rTrain: input.yTrain.map((y, i) => y - yHat[i]), rTest: input.yTest.map((y, i) => y - yHatTest[i]), w });
+    out.push({ rTrain: input.yTrain.map((y, i) => y - yHat[i]!), rTest: input.yTest.map((y, i) => y - yHatTest[i]!), w });
   }
   return out;
 }
@@ -59,15 +59,15 @@ describeNative('the native engine', () => {
     const ref = referenceLogs(input);
     const half = (r: Float64Array) => r.reduce((s, z) => s + z * z, 0) / (2 * r.length);
     for (const log of logs) {
-      const want = ref[log.step];
+      const want = ref[log.step]!;
       expect(maxScaledError(log.residualTrain, want.rTrain)).toBeLessThan(1e-5);
       expect(maxScaledError(log.residualTest, want.rTest)).toBeLessThan(1e-5);
       // The losses are computed from the logged residuals, so they match them to rounding.
       expect(log.lossTrain).toBeCloseTo(half(log.residualTrain), 14);
       expect(log.lossTest).toBeCloseTo(half(log.residualTest), 14);
     }
-    expect(maxScaledError(result.final.w1, ref[10].w.w1)).toBeLessThan(1e-6);
-    expect(maxScaledError(result.final.w2, ref[10].w.w2)).toBeLessThan(1e-6);
+    expect(maxScaledError(result.final.w1, ref[10]!.w.w1)).toBeLessThan(1e-6);
+    expect(maxScaledError(result.final.w2, ref[10]!.w.w2)).toBeLessThan(1e-6);
   });
 
   it.each(kernels)('computes in float64 on the %s kernel to 1e-12 of gdStepReference, step by step', async (isa) => {
@@ -77,11 +77,11 @@ describeNative('the native engine', () => {
     const { logs, result } = await collect(input, { precision: 'f64', isa });
     const ref = referenceLogs(input);
     for (const log of logs) {
-      expect(maxScaledError(log.residualTrain, ref[log.step].rTrain)).toBeLessThan(1e-12);
-      expect(maxScaledError(log.residualTest, ref[log.step].rTest)).toBeLessThan(1e-12);
+      expect(maxScaledError(log.residualTrain, ref[log.step]!.rTrain)).toBeLessThan(1e-12);
+      expect(maxScaledError(log.residualTest, ref[log.step]!.rTest)).toBeLessThan(1e-12);
     }
-    expect(maxScaledError(result.final.w1, ref[6].w.w1)).toBeLessThan(1e-13);
-    expect(maxScaledError(result.final.w2, ref[6].w.w2)).toBeLessThan(1e-13);
+    expect(maxScaledError(result.final.w1, ref[6]!.w.w1)).toBeLessThan(1e-13);
+    expect(maxScaledError(result.final.w2, ref[6]!.w.w2)).toBeLessThan(1e-13);
   });
 
   it('takes one GD step equal to gdStepReference from arbitrary initial weights, for every input dimension 2..13', async () => {
@@ -101,8 +101,8 @@ describeNative('the native engine', () => {
     const wasm = await collect({ ...input, engine: 'tfjs-wasm' });
     expect(native.logs.map((l) => l.step)).toEqual(wasm.logs.map((l) => l.step));
     for (let i = 0; i < native.logs.length; i++) {
-      expect(maxScaledError(native.logs[i].residualTrain, wasm.logs[i].residualTrain)).toBeLessThan(1e-4);
-      expect(maxScaledError(native.logs[i].residualTest, wasm.logs[i].residualTest)).toBeLessThan(1e-4);
+      expect(maxScaledError(native.logs[i]!.residualTrain, wasm.logs[i]!.residualTrain)).toBeLessThan(1e-4);
+      expect(maxScaledError(native.logs[i]!.residualTest, wasm.logs[i]!.residualTest)).toBeLessThan(1e-4);
     }
   });
 
@@ -110,8 +110,8 @@ describeNative('the native engine', () => {
     const input = problem({ nTrain: 60, nTest: 30, dim: 5, width: 256, learningRate: 1, steps: 300, logEvery: 50 });
     const { logs } = await collect(input);
     const losses = logs.map((l) => l.lossTrain);
-    for (let i = 1; i < losses.length; i++) expect(losses[i]).toBeLessThan(losses[i - 1]);
-    expect(losses[losses.length - 1]).toBeLessThan(0.1 * losses[0]);
+    for (let i = 1; i < losses.length; i++) expect(losses[i]).toBeLessThan(losses[i - 1]!);
+    expect(losses[losses.length - 1]).toBeLessThan(0.1 * losses[0]!);
   });
 
   it('resumes from a checkpoint bit for bit: 12 steps, then 8 from its final weights, equal 20 uninterrupted', async () => {
@@ -121,7 +121,7 @@ describeNative('the native engine', () => {
     const rest = await collect({ ...input, steps: 8, logEvery: 1, initial: first.result.final });
     expect(rest.logs.map((l) => l.step)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8]);
     for (const log of rest.logs) {
-      const same = whole.logs[12 + log.step];
+      const same = whole.logs[12 + log.step]!;
       expect(sameBits(log.residualTrain, same.residualTrain)).toBe(true);
       expect(sameBits(log.residualTest, same.residualTest)).toBe(true);
       expect(log.lossTrain).toBe(same.lossTrain);
@@ -141,8 +141,8 @@ describeNative('the native engine', () => {
     expect(two.result.backend).toMatch(/, 2 threads \(/);
     for (let i = 0; i < one.logs.length; i++) {
       for (const other of [two, again]) {
-        expect(sameBits(other.logs[i].residualTrain, one.logs[i].residualTrain)).toBe(true);
-        expect(sameBits(other.logs[i].residualTest, one.logs[i].residualTest)).toBe(true);
+        expect(sameBits(other.logs[i]!.residualTrain, one.logs[i]!.residualTrain)).toBe(true);
+        expect(sameBits(other.logs[i]!.residualTest, one.logs[i]!.residualTest)).toBe(true);
       }
     }
     for (const other of [two, again, sparse]) {
@@ -150,7 +150,7 @@ describeNative('the native engine', () => {
       expect(sameBits(other.result.final.w2, one.result.final.w2)).toBe(true);
     }
     const seed1 = await collect({ ...input, seed: 1 });
-    expect(sameBits(seed1.logs[0].residualTrain, one.logs[0].residualTrain)).toBe(false);
+    expect(sameBits(seed1.logs[0]!.residualTrain, one.logs[0]!.residualTrain)).toBe(false);
   });
 
   it('throws TrainingDivergedError at the first non-finite loss and stops on abort', async () => {
@@ -199,7 +199,7 @@ describeNative('the native engine', () => {
     expect(await steps(20, 10)).toEqual([0, 10, 20]);
     expect(await steps(3, 10)).toEqual([0, 3]);
     expect(await steps(0, 10)).toEqual([0]);
-    const [log] = (await collect({ ...base, steps: 0 })).logs;
+    const log = (await collect({ ...base, steps: 0 })).logs[0]!;
     expect(log.residualTest.length).toBe(0);
     expect(log.lossTest).toBe(0);
   });

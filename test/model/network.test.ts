@@ -7,7 +7,7 @@ import { spherePoints } from './fixtures.js';
 function loss(w: NetworkWeights, theta: number, x: Float64Array, y: Float64Array, n: number): number {
   const yHat = forwardReference(w, theta, x, n);
   let s = 0;
-  for (let i = 0; i < n; i++) s += (y[i] - yHat[i]) ** 2;
+  for (let i = 0; i < n; i++) s += (y[i]! - yHat[i]!) ** 2;
   return s / (2 * n);
 }
 
@@ -43,10 +43,10 @@ describe('float64 reference network', () => {
       for (let p = 0; p < w[key].length; p++) {
         const plus = { ...w, [key]: Float64Array.from(w[key]) };
         const minus = { ...w, [key]: Float64Array.from(w[key]) };
-        plus[key][p] += h;
-        minus[key][p] -= h;
+        plus[key][p]! += h;
+        minus[key][p]! -= h;
         const fd = (loss(plus, theta, x, y, n) - loss(minus, theta, x, y, n)) / (2 * h);
-        const fromStep = (w[key][p] - next[key][p]) / eta;
+        const fromStep = (w[key][p]! - next[key][p]!) / eta;
         expect(Math.abs(fromStep - fd)).toBeLessThanOrEqual(1e-6 * Math.max(1, Math.abs(fd)));
       }
     };
@@ -79,10 +79,10 @@ describe('float64 reference network', () => {
         const s = Math.sqrt(1 - t * t);
         let sum = 0;
         for (let j = 0; j < m; j++) {
-          const h = w1[j * d];
-          const hp = t * w1[j * d] + s * w1[j * d + 1];
+          const h = w1[j * d]!;
+          const hp = t * w1[j * d]! + s * w1[j * d + 1]!;
           // Per neuron: df/dW2_j = sqrt(m) relu(h_j), df/dW1_j = sqrt(m) W2_j 1(h_j > 0) x.
-          if (h > 0 && hp > 0) sum += h * hp + w2[j] * w2[j] * t;
+          if (h > 0 && hp > 0) sum += h * hp + w2[j]! * w2[j]! * t;
         }
         return sum; // (1/m) * m * sum over neurons
       };

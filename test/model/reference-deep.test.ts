@@ -21,12 +21,12 @@ describe('the deep reference network', () => {
     const paper = initWeights(3, m, d);
     const a = forwardDeep(deep, theta, x, n);
     const b = forwardReference(paper, theta, x, n);
-    for (let i = 0; i < n; i++) expect(relErr(a[i], b[i])).toBeLessThan(1e-12);
+    for (let i = 0; i < n; i++) expect(relErr(a[i]!, b[i]!)).toBeLessThan(1e-12);
     // After one step the raw weights are W1 = sqrt(2/m) A1, W2 = A2 / sqrt(m).
     const deepNext = gdStepDeep(deep, theta, lr, x, y, n);
     const paperNext = gdStepReference(paper, theta, lr, x, y, n);
-    for (let q = 0; q < m * d; q++) expect(Math.abs(Math.sqrt(2 / m) * deepNext.a[0][q] - paperNext.w1[q])).toBeLessThan(1e-13);
-    for (let q = 0; q < m; q++) expect(Math.abs(deepNext.a[1][q] / Math.sqrt(m) - paperNext.w2[q])).toBeLessThan(1e-13);
+    for (let q = 0; q < m * d; q++) expect(Math.abs(Math.sqrt(2 / m) * deepNext.a[0]![q]! - paperNext.w1[q]!)).toBeLessThan(1e-13);
+    for (let q = 0; q < m; q++) expect(Math.abs(deepNext.a[1]![q]! / Math.sqrt(m) - paperNext.w2[q]!)).toBeLessThan(1e-13);
   });
 
   it('gradients match central finite differences for every layer, L = 3 and 4, every activation', () => {
@@ -41,16 +41,16 @@ describe('the deep reference network', () => {
         const eps = 1e-6;
         for (const kind of ['a', 'b'] as const) {
           for (let h = 0; h < depth; h++) {
-            const params = w[kind][h];
+            const params = w[kind][h]!;
             for (let q = 0; q < params.length; q += 3) {
-              const saved = params[q];
+              const saved = params[q]!;
               params[q] = saved + eps;
               const up = loss(w);
               params[q] = saved - eps;
               const down = loss(w);
               params[q] = saved;
               const fd = (up - down) / (2 * eps);
-              expect(Math.abs(g[kind][h][q] - fd)).toBeLessThan(1e-7 * Math.max(1, Math.abs(fd)));
+              expect(Math.abs(g[kind][h]![q]! - fd)).toBeLessThan(1e-7 * Math.max(1, Math.abs(fd)));
             }
           }
         }
@@ -63,10 +63,10 @@ describe('the deep reference network', () => {
     const x = sampleSphere(new Prng(4, 'test/x'), n, d);
     const y = new Prng(4, 'test/y').normals(n);
     const w = initDeepWeights(6, { depth: 3, bias: 1, activation: 'tanh' }, m, d);
-    const before = Float64Array.from(w.a[1]);
+    const before = Float64Array.from(w.a[1]!);
     const next = gdStepDeep(w, 1, 0.05, x, y, n);
     expect(gradientsDeep(next, 1, x, y, n).loss).toBeLessThan(gradientsDeep(w, 1, x, y, n).loss);
-    expect(Array.from(w.a[1])).toEqual(Array.from(before));
+    expect(Array.from(w.a[1]!)).toEqual(Array.from(before));
   });
 
   it('the empirical NTK at init approaches the family kernel as m grows (depth 3 with bias)', () => {
@@ -81,7 +81,7 @@ describe('the deep reference network', () => {
       for (let i = 0; i < n; i++) {
         for (let j = 0; j < n; j++) {
           let t = 0;
-          for (let k = 0; k < d; k++) t += x[i * d + k] * x[j * d + k];
+          for (let k = 0; k < d; k++) t += x[i * d + k]! * x[j * d + k]!;
           target[i * n + j] = familyKernel(model, i === j ? 1 : t);
         }
       }
@@ -91,7 +91,7 @@ describe('the deep reference network', () => {
         return e;
       });
       // Fluctuations fall like m^(-1/2): 16x the width should cut the error about 4x.
-      expect(errors[1]).toBeLessThan(errors[0] / 2.5);
+      expect(errors[1]).toBeLessThan(errors[0]! / 2.5);
       expect(errors[1]).toBeLessThan(0.1);
     }
   });

@@ -71,9 +71,9 @@ function maxVectorDistance(u: Float64Array, v: Float64Array, n: number): number 
   let worst = 0;
   for (let j = 0; j < n; j++) {
     let dot = 0;
-    for (let i = 0; i < n; i++) dot += u[i * n + j] * v[i * n + j];
+    for (let i = 0; i < n; i++) dot += u[i * n + j]! * v[i * n + j]!;
     const s = Math.sign(dot);
-    for (let i = 0; i < n; i++) worst = Math.max(worst, Math.abs(u[i * n + j] - s * v[i * n + j]));
+    for (let i = 0; i < n; i++) worst = Math.max(worst, Math.abs(u[i * n + j]! - s * v[i * n + j]!));
   }
   return worst;
 }
@@ -94,7 +94,7 @@ describe.skipIf(Boolean(wheelInstall.error))('the addon built against the scipy-
 
   beforeAll(() => {
     dirs.push(mkdtempSync(join(tmpdir(), 'specbias-blas-')));
-    built = build(dirs[0], 'wheel');
+    built = build(dirs[0]!, 'wheel');
   }, 300_000);
   afterAll(() => {
     for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
@@ -159,12 +159,12 @@ describe.skipIf(Boolean(wheelInstall.error))('the addon built against the scipy-
     const a = randomSymmetric(n);
     const fromWheel = await built.addon.eigh(a, n, true);
     const js = symmetricEigen(a, n, { vectors: true, method: 'ml-matrix' });
-    const scale = Math.abs(js.values[0]);
-    for (let j = 0; j < n; j++) expect(Math.abs(fromWheel.values[j] - js.values[j])).toBeLessThan(1e-12 * scale);
+    const scale = Math.abs(js.values[0]!);
+    for (let j = 0; j < n; j++) expect(Math.abs(fromWheel.values[j]! - js.values[j]!)).toBeLessThan(1e-12 * scale);
     expect(maxVectorDistance(fromWheel.vectors!, js.vectors!, n)).toBeLessThan(1e-9);
     if (defaultAddon?.info().lapack) {
       const fromDefault = defaultAddon.eighSync(a, n, true);
-      for (let j = 0; j < n; j++) expect(Math.abs(fromWheel.values[j] - fromDefault.values[j])).toBeLessThan(1e-12 * scale);
+      for (let j = 0; j < n; j++) expect(Math.abs(fromWheel.values[j]! - fromDefault.values[j]!)).toBeLessThan(1e-12 * scale);
       expect(maxVectorDistance(fromWheel.vectors!, fromDefault.vectors!, n)).toBeLessThan(1e-9);
     }
   });
@@ -178,8 +178,8 @@ describe.skipIf(Boolean(wheelInstall.error))('the addon built against the scipy-
       const yHat = forwardReference(w, input.theta, input.xTrain, input.nTrain);
       expect(
         maxScaledError(
-          f64[s].residualTrain,
-          input.yTrain.map((y, i) => y - yHat[i]),
+          f64[s]!.residualTrain,
+          input.yTrain.map((y, i) => y - yHat[i]!),
         ),
       ).toBeLessThan(1e-12);
     }
@@ -187,8 +187,8 @@ describe.skipIf(Boolean(wheelInstall.error))('the addon built against the scipy-
       const f32 = await trainLogs(input, built.addon, 'f32');
       const f32Default = await trainLogs(input, defaultAddon, 'f32');
       for (let s = 0; s <= input.steps; s++) {
-        expect(maxScaledError(f32[s].residualTrain, f32Default[s].residualTrain)).toBeLessThan(1e-6);
-        expect(maxScaledError(f32[s].residualTest, f32Default[s].residualTest)).toBeLessThan(1e-6);
+        expect(maxScaledError(f32[s]!.residualTrain, f32Default[s]!.residualTrain)).toBeLessThan(1e-6);
+        expect(maxScaledError(f32[s]!.residualTest, f32Default[s]!.residualTest)).toBeLessThan(1e-6);
       }
     }
   });
