@@ -16,6 +16,7 @@
 //   eighSync(a, n, wantVectors)              -> the same, blocking
 //   empiricalNtk(w1, w2, m, dim, xa, na, xb|null, nb, threads)
 //                                            -> Promise<Float64Array na*nb> (ntk_gram.h; xb null: xa)
+//   matmul(a, b, m, k, n, transA, transB)    -> Float64Array m*n = op(a) op(b), row-major (dgemm)
 #include <napi.h>
 
 #include <algorithm>
@@ -392,6 +393,36 @@ Napi::Value EighSync(const Napi::CallbackInfo& info) {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Matrix product (linalg.h): blocking, for the projections' products of a few hundred ms at most
+
+Napi::Value Matmul(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 5) throw Napi::TypeError::New(env, "matmul(a, b, m, k, n, transA, transB)");
+  auto dimArg = [&](int i, const char* name) {
+    const double d = info[i].IsNumber() ? info[i].As<Napi::Number>().DoubleValue() : NAN;
+    if (!(d >= 0) || d != std::floor(d) || d > 2147483647.0)
+      throw Napi::RangeError::New(env, std::string("matmul: ") + name + " must be an integer >= 0");
+    return static_cast<int>(d);
+  };
+  const int m = dimArg(2, "m"), k = dimArg(3, "k"), n = dimArg(4, "n");
+  const bool transA = info.Length() > 5 && info[5].ToBoolean().Value();
+  const bool transB = info.Length() > 6 && info[6].ToBoolean().Value();
+  auto matrix = [&](int i, const char* name, size_t want) {
+    if (!info[i].IsTypedArray() || info[i].As<Napi::TypedArray>().TypedArrayType() != napi_float64_array)
+      throw Napi::TypeError::New(env, std::string("matmul: ") + name + " must be a Float64Array");
+    Napi::Float64Array a = info[i].As<Napi::Float64Array>();
+    if (a.ElementLength() < want)
+      throw Napi::RangeError::New(env, std::string("matmul: ") + name + " must hold " + std::to_string(want) + " entries");
+    return a;
+  };
+  Napi::Float64Array a = matrix(0, "a", static_cast<size_t>(m) * k);
+  Napi::Float64Array b = matrix(1, "b", static_cast<size_t>(k) * n);
+  Napi::Float64Array c = Napi::Float64Array::New(env, static_cast<size_t>(m) * n);
+  matmul(a.Data(), b.Data(), c.Data(), m, k, n, transA, transB);
+  return c;
+}
+
+// ---------------------------------------------------------------------------------------------
 // Empirical NTK Gram at given weights (ntk_gram.h), off the JS thread
 
 std::vector<double> float64Arg(const Napi::CallbackInfo& info, int i, const char* name, size_t want) {
@@ -503,6 +534,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("eighSync", Napi::Function::New(env, EighSync));
   exports.Set("info", Napi::Function::New(env, Info));
   exports.Set("empiricalNtk", Napi::Function::New(env, EmpiricalNtk));
+  exports.Set("matmul", Napi::Function::New(env, Matmul));
   exports.Set("setBlasThreads", Napi::Function::New(env, SetBlasThreads));
   return exports;
 }

@@ -21,6 +21,9 @@
 extern "C" void SB_BLAS(dsyevd_)(const char* jobz, const char* uplo, const int* n, double* a, const int* lda,
                                  double* w, double* work, const int* lwork, int* iwork, const int* liwork, int* info,
                                  size_t jobzLen, size_t uploLen);
+extern "C" void SB_BLAS(dgemm_)(const char* transa, const char* transb, const int* m, const int* n, const int* k,
+                                const double* alpha, const double* a, const int* lda, const double* b, const int* ldb,
+                                const double* beta, double* c, const int* ldc, size_t transaLen, size_t transbLen);
 #endif
 
 namespace specbias {

@@ -92,4 +92,34 @@ std::string symmetricEigenLapack(std::vector<double>& a, int n, bool wantVectors
 #endif
 }
 
+void matmul(const double* a, const double* b, double* c, int m, int k, int n, bool transA, bool transB) {
+  if (m <= 0 || n <= 0) return;
+#ifdef SPECBIAS_HAVE_LAPACK
+  // Row-major C = op(A) op(B) is column-major Cᵀ = op(B)ᵀ op(A)ᵀ: hand BLAS the operands swapped.
+  const char ta = transB ? 'T' : 'N';
+  const char tb = transA ? 'T' : 'N';
+  const int lda = transB ? (k > 0 ? k : 1) : n;
+  const int ldb = transA ? m : (k > 0 ? k : 1);
+  const int ldc = n;
+  const double one = 1.0, zero = 0.0;
+  BlasCall call;
+  SB_BLAS(dgemm_)(&ta, &tb, &n, &m, &k, &one, b, &lda, a, &ldb, &zero, c, &ldc, 1, 1);
+#else
+  const size_t N = static_cast<size_t>(n), M = static_cast<size_t>(m), K = static_cast<size_t>(k);
+  for (size_t i = 0; i < M * N; ++i) c[i] = 0.0;
+  for (size_t i = 0; i < M; ++i) {
+    double* ci = c + i * N;
+    for (size_t p = 0; p < K; ++p) {
+      const double aip = transA ? a[p * M + i] : a[i * K + p];
+      if (transB) {
+        for (size_t j = 0; j < N; ++j) ci[j] += aip * b[j * K + p];
+      } else {
+        const double* bp = b + p * N;
+        for (size_t j = 0; j < N; ++j) ci[j] += aip * bp[j];
+      }
+    }
+  }
+#endif
+}
+
 }  // namespace specbias

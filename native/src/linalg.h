@@ -26,4 +26,11 @@ bool haveLapack();
 std::string symmetricEigenLapack(std::vector<double>& a, int n, bool wantVectors, std::vector<double>& values,
                                  std::vector<double>& vectors);
 
+/**
+ * C = op(A) op(B), all row-major: op(A) is m x k (A stored k x m when transA), op(B) is k x n (B
+ * stored n x k when transB), C is m x n. BLAS dgemm where the build linked one (threads from the
+ * shared budget, blas.h), else plain loops.
+ */
+void matmul(const double* a, const double* b, double* c, int m, int k, int n, bool transA, bool transB);
+
 }  // namespace specbias

@@ -17,6 +17,7 @@
  * https://arxiv.org/abs/1912.01198 (Theorem 4.2).
  */
 import { gegenbauer, multiplicity } from './gegenbauer.js';
+import { matmul } from './matmul.js';
 import { ntkSpectrum } from './ntk.js';
 
 /**
@@ -102,16 +103,38 @@ export function clusterByGaps(values: Float64Array, count: number): Int32Array {
  */
 export function eigenspaceProjection(residual: Float64Array, vectors: Float64Array, n: number, indices: Int32Array | number[]): number {
   if (residual.length !== n) throw new RangeError(`eigenspaceProjection: residual has length ${residual.length}, expected n = ${n}`);
+  return eigenspaceProjections(residual, 1, vectors, n, indices)[0]!;
+}
+
+/**
+ * {@link eigenspaceProjection} of every row of `residuals` (rows x n, row-major) at once: one
+ * product of the residuals with the selected eigenvector columns.
+ */
+export function eigenspaceProjections(
+  residuals: Float64Array,
+  rows: number,
+  vectors: Float64Array,
+  n: number,
+  indices: Int32Array | number[],
+): Float64Array {
+  if (residuals.length !== rows * n)
+    throw new RangeError(`eigenspaceProjections: residuals hold ${residuals.length} entries, not rows*n = ${rows * n}`);
   if (vectors.length !== n * n) throw new RangeError(`eigenspaceProjection: vectors has length ${vectors.length}, expected n*n = ${n * n}`);
-  let total = 0;
-  for (const j of indices) {
+  const cols = indices.length;
+  const selected = new Float64Array(n * cols);
+  for (const [c, j] of [...indices].entries()) {
     if (!Number.isInteger(j) || j < 0 || j >= n)
       throw new RangeError(`eigenspaceProjection: index ${j} is not a column of an ${n} x ${n} matrix`);
-    let s = 0;
-    for (let i = 0; i < n; i++) s += vectors[i * n + j]! * residual[i]!;
-    total += s * s;
+    for (let i = 0; i < n; i++) selected[i * cols + c] = vectors[i * n + j]!;
   }
-  return Math.sqrt(total);
+  const coords = matmul(residuals, selected, rows, n, cols);
+  const out = new Float64Array(rows);
+  for (let t = 0; t < rows; t++) {
+    let total = 0;
+    for (let c = 0; c < cols; c++) total += coords[t * cols + c]! ** 2;
+    out[t] = Math.sqrt(total);
+  }
+  return out;
 }
 
 /**
@@ -188,17 +211,41 @@ export function harmonicEnergyWithKernel(residual: Float64Array, kernel: Float64
  * U_k can be negative when the true energy is near 0. `kernel` is the {@link zonalKernel}.
  */
 export function harmonicEnergyOffDiagonal(residual: Float64Array, kernel: Float64Array, n: number, dim: number, k: number): number {
-  if (residual.length !== n || kernel.length !== n * n || n < 2) {
-    throw new RangeError(`harmonicEnergyOffDiagonal: residual ${residual.length} and kernel ${kernel.length} do not fit n = ${n} >= 2`);
+  if (residual.length !== n) throw new RangeError(`harmonicEnergyOffDiagonal: residual ${residual.length} does not fit n = ${n}`);
+  return harmonicEnergiesOffDiagonal(residual, 1, kernel, n, dim, k)[0]!;
+}
+
+/**
+ * {@link harmonicEnergyOffDiagonal} of every row of `residuals` (rows x n, row-major) at once:
+ * the zonal kernel, built once, meets all residuals in one product R P_k, and each row's
+ * quadratic form less its diagonal is read off that.
+ */
+export function harmonicEnergiesOffDiagonal(
+  residuals: Float64Array,
+  rows: number,
+  kernel: Float64Array,
+  n: number,
+  dim: number,
+  k: number,
+): Float64Array {
+  if (residuals.length !== rows * n || kernel.length !== n * n || n < 2) {
+    throw new RangeError(
+      `harmonicEnergyOffDiagonal: residuals ${residuals.length} (${rows} rows) and kernel ${kernel.length} do not fit n = ${n} >= 2`,
+    );
   }
-  let s = 0;
-  for (let i = 0; i < n; i++) {
-    let row = 0;
-    const o = i * n;
-    for (let j = 0; j < n; j++) if (j !== i) row += kernel[o + j]! * residual[j]!;
-    s += residual[i]! * row;
+  const product = matmul(residuals, kernel, rows, n, n);
+  const scale = multiplicity(dim, k) / (n * (n - 1));
+  const out = new Float64Array(rows);
+  for (let t = 0; t < rows; t++) {
+    const o = t * n;
+    let s = 0;
+    for (let i = 0; i < n; i++) {
+      const ri = residuals[o + i]!;
+      s += ri * (product[o + i]! - kernel[i * n + i]! * ri);
+    }
+    out[t] = scale * s;
   }
-  return (multiplicity(dim, k) / (n * (n - 1))) * s;
+  return out;
 }
 
 /**

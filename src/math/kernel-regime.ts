@@ -23,6 +23,7 @@
  * Paper: Cao et al., "Towards Understanding the Spectral Bias of Deep Learning", IJCAI 2021,
  * https://arxiv.org/abs/1912.01198 (Section 4).
  */
+import { matmul } from './matmul.js';
 import { kappa } from './ntk.js';
 
 /** A function of one eigenvalue lambda of K/n, applied to the spectrum in the eigenbasis. */
@@ -69,11 +70,26 @@ export function kernelResiduals(
   learningRate: number,
   steps: number[],
 ): Float64Array[] {
+  return rowsOf(kernelResidualMatrix(values, vectors, n, r0, learningRate, steps), steps.length, n);
+}
+
+/**
+ * {@link kernelResiduals} as one steps.length x n row-major matrix (row s: r at steps[s]): the
+ * coefficients (1 - eta' lambda)^t Uᵀ r_0 of every step, then one product with Uᵀ.
+ */
+export function kernelResidualMatrix(
+  values: Float64Array,
+  vectors: Float64Array,
+  n: number,
+  r0: Float64Array,
+  learningRate: number,
+  steps: number[],
+): Float64Array {
   checkEigen(values, vectors, n);
   checkRun(r0, n, 'r0', learningRate, steps);
   const lambda = clampSpectrum(values);
-  const coeffs = toEigenbasis(vectors, n, r0);
-  return steps.map((t) => fromEigenbasis(vectors, n, coeffs, lambda, decayFn(learningRate, t)));
+  const coeffs = inEigenbasis(vectors, n, r0, lambda, steps, (t) => decayFn(learningRate, t));
+  return matmul(coeffs, vectors, steps.length, n, n, { transB: true });
 }
 
 /**
@@ -95,6 +111,24 @@ export function kernelTestResiduals(
   learningRate: number,
   steps: number[],
 ): Float64Array[] {
+  return rowsOf(kernelTestResidualMatrix(kTestTrain, nTest, values, vectors, n, r0Train, r0Test, learningRate, steps), steps.length, nTest);
+}
+
+/**
+ * {@link kernelTestResiduals} as one steps.length x nTest row-major matrix: K_test,train U once,
+ * then one product with the gains g_t(lambda) Uᵀ r_0 / n of every step.
+ */
+export function kernelTestResidualMatrix(
+  kTestTrain: Float64Array,
+  nTest: number,
+  values: Float64Array,
+  vectors: Float64Array,
+  n: number,
+  r0Train: Float64Array,
+  r0Test: Float64Array,
+  learningRate: number,
+  steps: number[],
+): Float64Array {
   checkEigen(values, vectors, n);
   checkRun(r0Train, n, 'r0Train', learningRate, steps);
   if (!Number.isInteger(nTest) || nTest < 0) throw new RangeError(`kernelTestResiduals: nTest must be an integer >= 0, got ${nTest}`);
@@ -103,19 +137,18 @@ export function kernelTestResiduals(
   }
   if (r0Test.length !== nTest) throw new RangeError(`kernelTestResiduals: r0Test has length ${r0Test.length}, expected nTest = ${nTest}`);
   const lambda = clampSpectrum(values);
-  const coeffs = toEigenbasis(vectors, n, r0Train);
-  return steps.map((t) => {
-    // w = U diag(g_t) Uᵀ r_0 is the accumulated eta' sum_{s<t} r_s; predictions moved by K_tx w / n.
-    const w = fromEigenbasis(vectors, n, coeffs, lambda, accumulatedFn(learningRate, t));
-    const out = new Float64Array(nTest);
-    for (let a = 0; a < nTest; a++) {
-      const row = a * n;
-      let s = 0;
-      for (let i = 0; i < n; i++) s += kTestTrain[row + i]! * w[i]!;
-      out[a] = r0Test[a]! - s / n;
-    }
-    return out;
+  // Predictions move by K_tx w / n with w = U diag(g_t) Uᵀ r_0, the accumulated eta' sum_{s<t} r_s.
+  const gains = inEigenbasis(vectors, n, r0Train, lambda, steps, (t) => {
+    const g = accumulatedFn(learningRate, t);
+    return (l) => g(l) / n;
   });
+  const kU = matmul(kTestTrain, vectors, nTest, n, n);
+  const moved = matmul(gains, kU, steps.length, n, nTest, { transB: true });
+  for (let s = 0; s < steps.length; s++) {
+    const o = s * nTest;
+    for (let a = 0; a < nTest; a++) moved[o + a] = r0Test[a]! - moved[o + a]!;
+  }
+  return moved;
 }
 
 /**
@@ -143,29 +176,28 @@ export function ntkCross(xA: Float64Array, nA: number, xB: Float64Array, nB: num
 // In the eigenbasis
 // ---------------------------------------------------------------------------------------------
 
-/** Uᵀ v. */
-function toEigenbasis(vectors: Float64Array, n: number, v: Float64Array): Float64Array {
-  const c = new Float64Array(n);
-  for (let i = 0; i < n; i++) {
-    const vi = v[i]!;
-    const row = i * n;
-    for (let j = 0; j < n; j++) c[j]! += vectors[row + j]! * vi;
-  }
-  return c;
-}
-
-/** U diag(fn(lambda)) c. */
-function fromEigenbasis(vectors: Float64Array, n: number, c: Float64Array, lambda: Float64Array, fn: EigenFn): Float64Array {
-  const scaled = new Float64Array(n);
-  for (let j = 0; j < n; j++) scaled[j] = fn(lambda[j]!) * c[j]!;
-  const out = new Float64Array(n);
-  for (let i = 0; i < n; i++) {
-    const row = i * n;
-    let s = 0;
-    for (let j = 0; j < n; j++) s += vectors[row + j]! * scaled[j]!;
-    out[i] = s;
+/** Row s: fnAt(steps[s]) applied to lambda, times the coefficients Uᵀ r of r in the eigenbasis (steps.length x n). */
+function inEigenbasis(
+  vectors: Float64Array,
+  n: number,
+  r: Float64Array,
+  lambda: Float64Array,
+  steps: number[],
+  fnAt: (t: number) => EigenFn,
+): Float64Array {
+  const coeffs = matmul(r, vectors, 1, n, n);
+  const out = new Float64Array(steps.length * n);
+  for (const [s, t] of steps.entries()) {
+    const fn = fnAt(t);
+    const o = s * n;
+    for (let j = 0; j < n; j++) out[o + j] = fn(lambda[j]!) * coeffs[j]!;
   }
   return out;
+}
+
+/** The rows of a row-major matrix with `cols` columns, as copies. */
+function rowsOf(matrix: Float64Array, rows: number, cols: number): Float64Array[] {
+  return Array.from({ length: rows }, (_, s) => matrix.slice(s * cols, (s + 1) * cols));
 }
 
 /**

@@ -117,6 +117,8 @@ export interface NativeAddon {
     nb: number,
     threads: number,
   ): Promise<Float64Array>;
+  /** op(a) op(b), m x n row-major, by BLAS dgemm (src/math/matmul.ts); absent in addons built before it. */
+  matmul?(a: Float64Array, b: Float64Array, m: number, k: number, n: number, transA: boolean, transB: boolean): Float64Array;
   /** The thread budget BLAS shares with training runs; 0 = one per hardware thread. */
   setBlasThreads(threads: number): void;
 }

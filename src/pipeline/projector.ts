@@ -16,19 +16,18 @@
  * `analysis.twins` picks the twins (absent: both).
  */
 import type * as arrow from 'apache-arrow';
-import { kernelResiduals, kernelTestResiduals, ntkCross } from '../math/kernel-regime.js';
-import { eigenspaceProjection, harmonicEnergyOffDiagonal, zonalKernel } from '../math/eigenspace.js';
+import { kernelResidualMatrix, kernelTestResidualMatrix, ntkCross } from '../math/kernel-regime.js';
+import { eigenspaceProjections, harmonicEnergiesOffDiagonal, zonalKernel } from '../math/eigenspace.js';
 import { finiteWidthTwin } from '../math/finite-width-twin.js';
+import { matmul } from '../math/matmul.js';
 import type { NetworkWeights } from '../model/network.js';
-import { targetProjection, unitVector } from '../math/projection.js';
+import { unitVector } from '../math/projection.js';
 import { tableFromColumns } from '../store/arrow-columns.js';
 import type { Samples } from './samples.js';
 import type { GramEigen } from './spectrum.js';
+import type { Residuals } from './trajectory.js';
 
-/** Kernel-twin steps computed between two turns of the event loop. */
-const KERNEL_BATCH = 20;
-/** The projection loops are long synchronous math: hand the event loop a turn this often (ms) so heartbeats go out. */
-const YIELD_EVERY_MS = 20;
+/** The products are long synchronous math: hand the event loop a turn between them so heartbeats go out. */
 const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 type Split = 'train' | 'test';
@@ -53,17 +52,11 @@ interface Rows {
   value: number[];
 }
 
-/** The residual trajectory: residuals per logged step, per split. */
-export interface Residuals {
-  steps: number[];
-  train: Float64Array[];
-  test: Float64Array[];
-}
-
 /**
  * The projections table of a run: the network's residuals and those of its kernel-regime twins
  * at learning rate eta': the infinite-width one with the Gram eigenpairs, the finite-width one
- * with the initial weights. Yields to the event loop as it goes.
+ * with the initial weights. Every projection of a whole trajectory is a matrix product
+ * (src/math/matmul.ts); the event loop gets a turn between products.
  */
 export async function projectionsTable(s: Samples, network: Residuals, eigen: GramEigen | null, twins: TwinOptions): Promise<arrow.Table> {
   const projector = new Projector(s, eigen);
@@ -72,12 +65,13 @@ export async function projectionsTable(s: Samples, network: Residuals, eigen: Gr
   await projector.add(rows, 'network', network);
   if (eigen && twins.infinite) {
     const kTestTrain = s.nTest > 0 ? ntkCross(s.xTest, s.nTest, s.xTrain, s.n, s.dim) : null;
-    await projector.add(rows, 'kernel', await kernelTwin(s, network, eigen.values, eigen.vectors, kTestTrain, learningRate));
+    await projector.add(rows, 'kernel', kernelTwin(s, network, eigen.values, eigen.vectors, kTestTrain, learningRate));
   }
   if (twins.init) {
     const { w1, w2, width } = twins.init;
     const twin = await finiteWidthTwin({ w1, w2, width, dim: s.dim, xTrain: s.xTrain, n: s.n, xTest: s.xTest, nTest: s.nTest });
-    await projector.add(rows, 'init', await kernelTwin(s, network, twin.values, twin.vectors, twin.testTrain, learningRate));
+    await yieldToEventLoop();
+    await projector.add(rows, 'init', kernelTwin(s, network, twin.values, twin.vectors, twin.testTrain, learningRate));
   }
   return tableFromColumns({
     split: rows.split,
@@ -93,41 +87,48 @@ export async function projectionsTable(s: Samples, network: Residuals, eigen: Gr
  * The linearized (kernel-regime) residuals at the network's logged steps, from the network's r_0,
  * for a kernel with eigenpairs (values, u) of its Gram / n and test-train block kTestTrain.
  */
-async function kernelTwin(
+function kernelTwin(
   s: Samples,
   network: Residuals,
   values: Float64Array,
   u: Float64Array,
   kTestTrain: Float64Array | null,
   learningRate: number,
-): Promise<Residuals> {
+): Residuals {
   const { steps } = network;
-  const r0 = network.train[0]!;
-  const train: Float64Array[] = [];
-  const test: Float64Array[] = [];
-  for (let b = 0; b < steps.length; b += KERNEL_BATCH) {
-    const batch = steps.slice(b, b + KERNEL_BATCH);
-    train.push(...kernelResiduals(values, u, s.n, r0, learningRate, batch));
-    if (kTestTrain) test.push(...kernelTestResiduals(kTestTrain, s.nTest, values, u, s.n, r0, network.test[0]!, learningRate, batch));
-    await yieldToEventLoop();
-  }
+  const r0 = network.train.subarray(0, s.n);
+  const train = kernelResidualMatrix(values, u, s.n, r0, learningRate, steps);
+  const test = kTestTrain
+    ? kernelTestResidualMatrix(kTestTrain, s.nTest, values, u, s.n, r0, network.test.subarray(0, s.nTest), learningRate, steps)
+    : new Float64Array(0);
   return { steps, train, test };
 }
 
 /** Everything fixed per run that the projections need, computed once. */
 class Projector {
-  private readonly units: { degree: number; train: Float64Array; test: Float64Array }[];
-  /** The zonal kernels cost n^2 memory per degree and split; computed once, used at every step. */
+  private readonly degrees: number[];
+  /** Per split, the degrees' unit target vectors as the columns of an n x degrees matrix. */
+  private readonly units: Record<Split, Float64Array>;
+  /** The zonal kernels cost n^2 memory per degree and split; computed once, used for every source. */
   private readonly zonal = new Map<string, Float64Array>();
 
   constructor(
     private readonly s: Samples,
     private readonly eigen: GramEigen | null,
   ) {
-    this.units = s.degrees.map((degree) => {
-      const p = s.parts.get(degree)!;
-      return { degree, train: unitVector(p.train), test: unitVector(p.test) };
-    });
+    this.degrees = s.degrees;
+    const columns = (split: Split, n: number) => {
+      const d = this.degrees.length;
+      const out = new Float64Array(n * d);
+      this.degrees.forEach((degree, c) => {
+        const p = s.parts.get(degree);
+        if (!p) throw new Error(`samples: no target part for degree ${degree}`);
+        const v = unitVector(p[split]);
+        for (let i = 0; i < n; i++) out[i * d + c] = v[i]!;
+      });
+      return out;
+    };
+    this.units = { train: columns('train', s.n), test: columns('test', s.nTest) };
     if (s.distribution.kind === 'uniform') {
       for (const degree of s.degrees) {
         this.zonal.set(`train/${degree}`, zonalKernel(s.xTrain, s.n, s.dim, degree));
@@ -136,31 +137,53 @@ class Projector {
     }
   }
 
-  async add(rows: Rows, source: Source, { steps, train, test }: Residuals): Promise<void> {
-    const push = (split: Split, step: number, degree: number, kind: string, value: number) => {
-      rows.split.push(split);
-      rows.step.push(step);
-      rows.degree.push(degree);
-      rows.kind.push(kind);
-      rows.source.push(source);
-      rows.value.push(value);
-    };
-    let lastYield = performance.now();
-    for (const [t, step] of steps.entries()) {
-      if (performance.now() - lastYield > YIELD_EVERY_MS) {
+  /** One split's projections of a whole trajectory: per degree and kind, one value per logged step. */
+  private async project(split: Split, residuals: Float64Array, count: number): Promise<Map<string, Float64Array>> {
+    const n = split === 'train' ? this.s.n : this.s.nTest;
+    const d = this.degrees.length;
+    const out = new Map<string, Float64Array>();
+    const targets = matmul(residuals, this.units[split], count, n, d);
+    for (const [c, degree] of this.degrees.entries()) {
+      out.set(
+        `${degree}/target`,
+        Float64Array.from({ length: count }, (_, t) => Math.abs(targets[t * d + c]!)),
+      );
+      const z = this.zonal.get(`${split}/${degree}`);
+      if (z) {
         await yieldToEventLoop();
-        lastYield = performance.now();
+        const energy = harmonicEnergiesOffDiagonal(residuals, count, z, n, this.s.dim, degree);
+        out.set(
+          `${degree}/harmonic`,
+          energy.map((e) => Math.sqrt(Math.max(0, e))),
+        );
       }
-      for (const split of ['train', 'test'] as const) {
-        const r = split === 'train' ? train[t]! : test[t];
-        const n = split === 'train' ? this.s.n : this.s.nTest;
-        if (!r || n === 0) continue;
-        for (const u of this.units) {
-          push(split, step, u.degree, 'target', targetProjection(r, u[split]));
-          const z = this.zonal.get(`${split}/${u.degree}`);
-          if (z) push(split, step, u.degree, 'harmonic', Math.sqrt(Math.max(0, harmonicEnergyOffDiagonal(r, z, n, this.s.dim, u.degree))));
-          const members = split === 'train' ? this.eigen?.clusters.get(u.degree) : undefined;
-          if (members) push(split, step, u.degree, 'eigenspace', eigenspaceProjection(r, this.eigen!.vectors, n, members));
+      const members = split === 'train' ? this.eigen?.clusters.get(degree) : undefined;
+      if (members && this.eigen) {
+        await yieldToEventLoop();
+        out.set(`${degree}/eigenspace`, eigenspaceProjections(residuals, count, this.eigen.vectors, n, members));
+      }
+    }
+    return out;
+  }
+
+  async add(rows: Rows, source: Source, { steps, train, test }: Residuals): Promise<void> {
+    const count = steps.length;
+    const bySplit: [Split, Map<string, Float64Array>][] = [['train', await this.project('train', train, count)]];
+    if (this.s.nTest > 0 && test.length === count * this.s.nTest) bySplit.push(['test', await this.project('test', test, count)]);
+    // Rows step-major, then split, degree and kind, as the table has always been laid out.
+    for (const [t, step] of steps.entries()) {
+      for (const [split, values] of bySplit) {
+        for (const degree of this.degrees) {
+          for (const kind of ['target', 'harmonic', 'eigenspace']) {
+            const v = values.get(`${degree}/${kind}`);
+            if (!v) continue;
+            rows.split.push(split);
+            rows.step.push(step);
+            rows.degree.push(degree);
+            rows.kind.push(kind);
+            rows.source.push(source);
+            rows.value.push(v[t]!);
+          }
         }
       }
     }

@@ -9,6 +9,15 @@ import type { TrainLog } from '../model/engine.js';
 import { readFloat64, readInt32, readMetadata, readStrings, tableFromColumns } from '../store/arrow-columns.js';
 import type { ArtifactRef, ArtifactStore } from '../store/artifact-store.js';
 
+/** A residual trajectory: the logged steps and, per split, one row-major matrix with a row per step. */
+export interface Residuals {
+  steps: number[];
+  /** steps.length x n. */
+  train: Float64Array;
+  /** steps.length x nTest. */
+  test: Float64Array;
+}
+
 export interface EngineInfo {
   engine: string;
   backend: string;
@@ -67,8 +76,11 @@ export async function readEngine(store: ArtifactStore, losses: ArtifactRef): Pro
   return { engine: readMetadata(table, 'engine'), backend: readMetadata(table, 'backend') };
 }
 
-/** Residuals per logged step, checked to be laid out as written. */
-export async function readTrajectory(store: ArtifactStore, ref: ArtifactRef, n: number, nTest: number) {
+/**
+ * The residuals of every logged step, as two row-major matrices (steps x n for train, steps x
+ * nTest for test), checked to be laid out as written.
+ */
+export async function readTrajectory(store: ArtifactStore, ref: ArtifactRef, n: number, nTest: number): Promise<Residuals> {
   const traj = await store.readTable(ref);
   const step = readInt32(traj, 'step');
   const split = readStrings(traj, 'split');
@@ -76,16 +88,18 @@ export async function readTrajectory(store: ArtifactStore, ref: ArtifactRef, n: 
   const per = n + nTest;
   if (residual.length % per !== 0)
     throw new Error(`trajectory ${ref.path} has ${residual.length} rows, not a multiple of n + nTest = ${per}`);
+  const count = residual.length / per;
   const steps: number[] = [];
-  const train: Float64Array[] = [];
-  const test: Float64Array[] = [];
-  for (let o = 0; o < residual.length; o += per) {
+  const train = new Float64Array(count * n);
+  const test = new Float64Array(count * nTest);
+  for (let s = 0; s < count; s++) {
+    const o = s * per;
     if (split[o] !== 'train' || (nTest > 0 && split[o + n] !== 'test') || step[o + per - 1] !== step[o]) {
       throw new Error(`trajectory ${ref.path} is not laid out step-major by split at row ${o}`);
     }
     steps.push(step[o]!);
-    train.push(residual.slice(o, o + n));
-    test.push(residual.slice(o + n, o + per));
+    train.set(residual.subarray(o, o + n), s * n);
+    test.set(residual.subarray(o + n, o + per), s * nTest);
   }
   return { steps, train, test };
 }

@@ -1,0 +1,68 @@
+import { describe, expect, it } from 'vitest';
+import { matmul, transpose } from '../../src/math/matmul.js';
+import { Prng } from '../../src/math/prng.js';
+import { loadNative } from '../../src/native/index.js';
+
+/** The textbook triple loop, entry by entry. */
+function naive(a: Float64Array, b: Float64Array, m: number, k: number, n: number): Float64Array {
+  const c = new Float64Array(m * n);
+  for (let i = 0; i < m; i++)
+    for (let j = 0; j < n; j++) {
+      let s = 0;
+      for (let p = 0; p < k; p++) s += a[i * k + p]! * b[p * n + j]!;
+      c[i * n + j] = s;
+    }
+  return c;
+}
+
+function maxAbsDiff(x: Float64Array, y: Float64Array): number {
+  expect(x.length).toBe(y.length);
+  let d = 0;
+  for (let i = 0; i < x.length; i++) d = Math.max(d, Math.abs(x[i]! - y[i]!));
+  return d;
+}
+
+describe('matmul', () => {
+  const rng = new Prng(7, 'test/matmul');
+  // Odd sizes, past the row block, and degenerate ones.
+  const shapes: [number, number, number][] = [
+    [1, 1, 1],
+    [3, 5, 2],
+    [37, 19, 23],
+    [1, 64, 9],
+    [40, 1, 17],
+    [0, 4, 3],
+    [5, 0, 4],
+  ];
+  const engines = [
+    { name: 'loops', js: true },
+    ...(loadNative()?.matmul && loadNative()?.info().lapack ? [{ name: 'BLAS dgemm', js: false }] : []),
+  ];
+
+  for (const { name, js } of engines) {
+    it(`${name}: op(A) op(B) for every transpose, against the triple loop`, () => {
+      for (const [m, k, n] of shapes) {
+        const a = rng.normals(m * k);
+        const b = rng.normals(k * n);
+        const want = naive(a, b, m, k, n);
+        const at = transpose(a, m, k);
+        const bt = transpose(b, k, n);
+        expect(maxAbsDiff(matmul(a, b, m, k, n, { js }), want)).toBeLessThan(1e-12);
+        expect(maxAbsDiff(matmul(at, b, m, k, n, { js, transA: true }), want)).toBeLessThan(1e-12);
+        expect(maxAbsDiff(matmul(a, bt, m, k, n, { js, transB: true }), want)).toBeLessThan(1e-12);
+        expect(maxAbsDiff(matmul(at, bt, m, k, n, { js, transA: true, transB: true }), want)).toBeLessThan(1e-12);
+      }
+    });
+  }
+
+  it('a known product', () => {
+    const c = matmul(Float64Array.of(1, 2, 3, 4, 5, 6), Float64Array.of(7, 8, 9, 10, 11, 12), 2, 3, 2);
+    expect([...c]).toEqual([58, 64, 139, 154]);
+  });
+
+  it('refuses operands too short for their shape', () => {
+    expect(() => matmul(new Float64Array(5), new Float64Array(6), 2, 3, 2)).toThrow(/a has 5 entries, needs m\*k = 6/);
+    expect(() => matmul(new Float64Array(6), new Float64Array(6), 2, 3, 3)).toThrow(/b has 6 entries/);
+    expect(() => matmul(new Float64Array(6), new Float64Array(6), 2.5, 3, 2)).toThrow(/m must be an integer/);
+  });
+});
