@@ -74,6 +74,8 @@ export {
   empiricalNtk,
   empiricalNtkCross,
   empiricalNtkGram,
+  empiricalNtkByProducts,
+  leadingBlock,
   directionalRelativeDifference,
   relativeFrobeniusError,
 } from './empirical-ntk.js';

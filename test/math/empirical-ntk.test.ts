@@ -1,5 +1,14 @@
 import { describe, it, expect } from 'vitest';
-import { empiricalNtk, ntkGram, Prng, relativeFrobeniusError, sampleSphere } from '../../src/math/index.js';
+import {
+  empiricalNtk,
+  empiricalNtkByProducts,
+  empiricalNtkCross,
+  leadingBlock,
+  ntkGram,
+  Prng,
+  relativeFrobeniusError,
+  sampleSphere,
+} from '../../src/math/index.js';
 
 /** The paper's initialization: W1 ~ N(0, 2/m) (m x D), W2 ~ N(0, 1/m). */
 function init(seed: number, m: number, dim: number): { w1: Float64Array; w2: Float64Array } {
@@ -111,5 +120,26 @@ describe('empiricalNtk', () => {
   it('relativeFrobeniusError is ||a - b||_F / ||b||_F and rejects length mismatches', () => {
     expect(relativeFrobeniusError(new Float64Array([3, 4]), new Float64Array([0, 4]))).toBeCloseTo(3 / 4, 15);
     expect(() => relativeFrobeniusError(new Float64Array(2), new Float64Array(3))).toThrow(RangeError);
+  });
+
+  it('the product form (chunks of neurons, matrix products) equals the pairwise sums, on one set and across two', () => {
+    // m spans more than one neuron chunk (1024), with a ragged last chunk.
+    const m = 2500;
+    const dim = 4;
+    const rng = new Prng(44, 'test/entk-products');
+    const x = sampleSphere(rng, 20, dim);
+    const y = sampleSphere(rng, 7, dim);
+    const { w1, w2 } = init(44, m, dim);
+    const same = empiricalNtkByProducts(w1, w2, m, dim, x, 20);
+    expect(relativeFrobeniusError(same, empiricalNtk(w1, w2, m, dim, x, 20))).toBeLessThan(1e-14);
+    const cross = empiricalNtkByProducts(w1, w2, m, dim, x, 20, { x: y, n: 7 });
+    expect(cross.length).toBe(20 * 7);
+    expect(relativeFrobeniusError(cross, empiricalNtkCross(w1, w2, m, dim, x, 20, y, 7))).toBeLessThan(1e-14);
+  });
+
+  it('leadingBlock is the Gram of the first k points', () => {
+    const x = sampleSphere(new Prng(45, 'test/entk-block'), 9, 3);
+    expect([...leadingBlock(ntkGram(x, 9, 3), 9, 4)]).toEqual([...ntkGram(x, 4, 3)]);
+    expect(() => leadingBlock(new Float64Array(9), 3, 4)).toThrow(RangeError);
   });
 });
