@@ -36,8 +36,10 @@ export interface RateSummaryRow {
   fitted_rate: number;
   theory_rate: number | null;
   kernel_rate: number | null;
+  init_kernel_rate: number | null;
   fitted_over_theory: number | null;
   fitted_over_kernel: number | null;
+  fitted_over_init_kernel: number | null;
   r2: number | null;
   n_points: number | null;
   window_start: number | null;

@@ -1,7 +1,8 @@
 /**
  * The report of one sweep (the runs sharing a sweep_id): which knobs the grid
  * varies, the sweep_summary table (seeds pooled), the per-run rates of kind
- * target, figures (c) fitted rate against the varied knob, (d) the
+ * target, figures (c) fitted rate against the varied knob, (e) for width
+ * sweeps, the fitted rate's distance from its twins against width, (d) the
  * empirical-NTK error against width, (a) the log-scale projections of each
  * run, (b) the spectrum of the first run, then the spec of the first run and
  * the provenance of every run.
@@ -25,6 +26,7 @@ import type { ReportDocument, ReportInput } from './run-report.js';
 import { RATES_LEGEND, ratesTable, specSection, sweepTable } from './sections.js';
 import { spectrumFigure } from './spectrum-figure.js';
 import { sweepAxis, sweepRateFigure } from './sweep-rate-figure.js';
+import { twinGapFigure } from './twin-gap-figure.js';
 
 /** Runs drawn in the per-run projection figure; beyond that the panels get too small to read. */
 const MAX_PROJECTION_RUNS = 8;
@@ -44,6 +46,9 @@ export async function buildSweepReport(input: ReportInput): Promise<ReportDocume
   if (rateKind !== undefined) {
     figures.push(sweepRateFigure({ rows: summary, axis: sweepAxis(summary), kind: rateKind, subject: target.id }));
   }
+  const gaps =
+    sweepAxis(summary).field === 'width' ? twinGapFigure({ rows: rates.filter((r) => r.split === 'train'), subject: target.id }) : null;
+  if (gaps) figures.push(gaps);
   const ntk = await queries.ntkChecks(target);
   if (ntk.length) figures.push(ntkFigure({ rows: ntk, subject: target.id }));
   const shown = runs.slice(0, MAX_PROJECTION_RUNS);

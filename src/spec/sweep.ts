@@ -36,6 +36,7 @@ export function sweepPoints(spec: PipelineSpec): SweepPoint[] {
  * `seed: [seed, seed + 1, ..., seed + N - 1]`, so every point runs N independent seeds (the
  * sample, the target directions and the initial weights all come from the seed). Null when
  * there is nothing to replicate. A grid that already varies the seed cannot also be replicated.
+ * The result has no `replicates` field: its seed grid is the replication.
  */
 export function replicatesAsSweep(spec: Record<string, unknown>): Record<string, unknown> | null {
   const n = typeof spec.replicates === 'number' ? spec.replicates : 1;
@@ -44,6 +45,8 @@ export function replicatesAsSweep(spec: Record<string, unknown>): Record<string,
   if (sweep.grid && 'seed' in sweep.grid) throw new Error('replicates: the sweep grid already varies seed; use one or the other');
   const seed = typeof spec.seed === 'number' ? spec.seed : 0;
   const copy = JSON.parse(JSON.stringify(spec)) as Record<string, unknown>;
+  // The seed grid now says it: left in, replicates would read as a grid that varies seed.
+  delete copy.replicates;
   copy.sweep = { ...sweep, grid: { ...(sweep.grid ?? {}), seed: Array.from({ length: n }, (_, i) => seed + i) } };
   return copy;
 }

@@ -30,6 +30,11 @@ describe('replicates', () => {
     expect(children.every((c) => c.replicates === undefined && c.sweep === undefined)).toBe(true);
     expect(replicatesAsSweep(parseSpec({ replicates: 1 }) as unknown as Record<string, unknown>)).toBeNull();
     expect(() => replicatesAsSweep({ replicates: 2, sweep: { grid: { seed: [0, 1] } } })).toThrow('already varies seed');
+    // With a grid of its own: every point gets every seed, and the result is a valid sweep spec.
+    const widths = parseSpec({ seed: 0, replicates: 3, sweep: { grid: { 'model.width': [64, 128] } } });
+    const replicated = parseSpec(replicatesAsSweep(widths as unknown as Record<string, unknown>)!);
+    expect(replicated.replicates ?? 1).toBe(1);
+    expect(expandGrid(replicated.sweep!.grid)).toHaveLength(6);
   });
 
   it('summarizes each degree: the mean, its 95% t-interval over the fitted replicates, refused ones noted', () => {
