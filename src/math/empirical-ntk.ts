@@ -185,34 +185,42 @@ function addInto(sum: Float64Array, part: Float64Array): void {
 }
 
 /**
- * vᵀ A v / vᵀ B v − 1 for a direction v (its length cancels): how much larger kernel A is than B
- * along v. With A = Θ̂₀ and B the analytic Gram and v a target part, the relative mismatch of the
- * rate along that part.
+ * vᵀ Θ̂ v for the empirical NTK at (w1, w2) on x without forming Θ̂ (O(n m D) time, O(m D) memory):
+ *   vᵀ Θ̂ v = sum_j (sum_a v_a relu(w_j . x_a))^2 + sum_j || sum_a v_a W2_j 1(w_j . x_a > 0) x_a ||^2,
+ * the squared length of Jᵀ v split by layer (the 1/m cancels as in {@link empiricalNtk}).
  */
-export function directionalRelativeDifference(a: Float64Array, b: Float64Array, n: number, v: Float64Array): number {
-  if (a.length !== n * n || b.length !== n * n || v.length !== n)
-    throw new RangeError(`directionalRelativeDifference: need n x n matrices and a length-n vector (n = ${n})`);
-  let qa = 0;
-  let qb = 0;
-  for (let i = 0; i < n; i++) {
-    let sa = 0;
-    let sb = 0;
-    for (let j = 0; j < n; j++) {
-      sa += a[i * n + j]! * v[j]!;
-      sb += b[i * n + j]! * v[j]!;
+export function empiricalNtkQuadratic(
+  w1: Float64Array,
+  w2: Float64Array,
+  width: number,
+  dim: number,
+  x: Float64Array,
+  n: number,
+  v: Float64Array,
+): number {
+  if (w1.length !== width * dim || w2.length !== width || x.length < n * dim || v.length !== n)
+    throw new RangeError(`empiricalNtkQuadratic: shapes do not fit width ${width}, dim ${dim}, n ${n}`);
+  const first = new Float64Array(width);
+  const second = new Float64Array(width * dim);
+  for (let a = 0; a < n; a++) {
+    const va = v[a]!;
+    if (va === 0) continue;
+    const oa = a * dim;
+    for (let j = 0; j < width; j++) {
+      const oj = j * dim;
+      let h = 0;
+      for (let d = 0; d < dim; d++) h += w1[oj + d]! * x[oa + d]!;
+      if (h > 0) {
+        first[j]! += va * h;
+        const g = va * w2[j]!;
+        for (let d = 0; d < dim; d++) second[oj + d]! += g * x[oa + d]!;
+      }
     }
-    qa += v[i]! * sa;
-    qb += v[i]! * sb;
   }
-  return qa / qb - 1;
-}
-
-/** The leading k x k block of a row-major n x n matrix: the Gram of the first k points. */
-export function leadingBlock(a: Float64Array, n: number, k: number): Float64Array {
-  if (a.length !== n * n || k > n) throw new RangeError(`leadingBlock: need an n x n matrix and k <= n (n = ${n}, k = ${k})`);
-  const out = new Float64Array(k * k);
-  for (let i = 0; i < k; i++) out.set(a.subarray(i * n, i * n + k), i * k);
-  return out;
+  let q = 0;
+  for (let j = 0; j < width; j++) q += first[j]! * first[j]!;
+  for (let i = 0; i < second.length; i++) q += second[i]! * second[i]!;
+  return q;
 }
 
 /** ||a - b||_F / ||b||_F for two matrices (or any arrays) of the same length. */

@@ -14,7 +14,17 @@ export { Prng, type PrngState } from './prng.js';
 export { lgamma } from './gamma.js';
 export { gegenbauer, gegenbauerAll, multiplicity } from './gegenbauer.js';
 export { gaussLegendre, gaussHermite, normalTrapezoid, type QuadratureRule } from './quadrature.js';
-export { kappa, mu, ntkSpectrum, ntkGram, theoryRate, sphereAreaRatio, NUMERICAL_ZERO_TOLERANCE, type SpectrumEntry } from './ntk.js';
+export {
+  kappa,
+  mu,
+  ntkSpectrum,
+  ntkGram,
+  ntkQuadratic,
+  theoryRate,
+  sphereAreaRatio,
+  NUMERICAL_ZERO_TOLERANCE,
+  type SpectrumEntry,
+} from './ntk.js';
 export {
   ACTIVATIONS,
   C_SIGMA,
@@ -75,8 +85,7 @@ export {
   empiricalNtkCross,
   empiricalNtkGram,
   empiricalNtkByProducts,
-  leadingBlock,
-  directionalRelativeDifference,
+  empiricalNtkQuadratic,
   relativeFrobeniusError,
 } from './empirical-ntk.js';
 export { finiteWidthTwin, type FiniteWidthTwin, type FiniteWidthTwinInput } from './finite-width-twin.js';

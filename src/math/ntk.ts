@@ -243,6 +243,29 @@ export function theoryRate(mu: number, learningRate: number): number {
  * as a row-major n x n Float64Array. Not divided by n: the eigenvalues of K / n approximate mu_k.
  * The rows of x must have unit norm; the diagonal is set to kappa(1) = 3/2 rather than computed.
  */
+/**
+ * vᵀ K v for the NTK Gram K_ij = kappa(<x_i, x_j>) of {@link ntkGram} without forming K: O(n^2 dim)
+ * time, O(n) memory, for samples too large for an n x n matrix.
+ */
+export function ntkQuadratic(x: Float64Array, n: number, dim: number, v: Float64Array): number {
+  if (x.length < n * dim || v.length !== n) throw new RangeError(`ntkQuadratic: x must hold n*dim entries and v n (n = ${n})`);
+  let off = 0;
+  let diag = 0;
+  for (let i = 0; i < n; i++) {
+    const oi = i * dim;
+    diag += v[i]! * v[i]!;
+    let row = 0;
+    for (let j = i + 1; j < n; j++) {
+      const oj = j * dim;
+      let s = 0;
+      for (let d = 0; d < dim; d++) s += x[oi + d]! * x[oj + d]!;
+      row += kappa(s) * v[j]!;
+    }
+    off += v[i]! * row;
+  }
+  return kappa(1) * diag + 2 * off;
+}
+
 export function ntkGram(x: Float64Array, n: number, dim: number): Float64Array {
   if (x.length < n * dim) throw new RangeError(`ntkGram: x has length ${x.length}, need n*dim = ${n * dim}`);
   const k = new Float64Array(n * n);

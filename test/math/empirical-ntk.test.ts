@@ -3,7 +3,6 @@ import {
   empiricalNtk,
   empiricalNtkByProducts,
   empiricalNtkCross,
-  leadingBlock,
   ntkGram,
   Prng,
   relativeFrobeniusError,
@@ -135,11 +134,5 @@ describe('empiricalNtk', () => {
     const cross = empiricalNtkByProducts(w1, w2, m, dim, x, 20, { x: y, n: 7 });
     expect(cross.length).toBe(20 * 7);
     expect(relativeFrobeniusError(cross, empiricalNtkCross(w1, w2, m, dim, x, 20, y, 7))).toBeLessThan(1e-14);
-  });
-
-  it('leadingBlock is the Gram of the first k points', () => {
-    const x = sampleSphere(new Prng(45, 'test/entk-block'), 9, 3);
-    expect([...leadingBlock(ntkGram(x, 9, 3), 9, 4)]).toEqual([...ntkGram(x, 4, 3)]);
-    expect(() => leadingBlock(new Float64Array(9), 3, 4)).toThrow(RangeError);
   });
 });

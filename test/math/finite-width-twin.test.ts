@@ -1,13 +1,14 @@
 import { describe, it, expect } from 'vitest';
 import {
-  directionalRelativeDifference,
   empiricalNtk,
   empiricalNtkCross,
   empiricalNtkGram,
+  empiricalNtkQuadratic,
   finiteWidthTwin,
   kernelResiduals,
   kernelTestResiduals,
   ntkGram,
+  ntkQuadratic,
   Prng,
   relativeFrobeniusError,
   sampleSphere,
@@ -59,24 +60,37 @@ describe('the empirical NTK Gram Θ̂₀ (both layers)', () => {
     ).toBeLessThan(1e-14);
   });
 
-  it('empiricalNtkGram (the native threaded kernel when the addon loads) equals the JS sums', async () => {
+  it('empiricalNtkGram (BLAS products, else the native threaded loops, else JS) and the native loops themselves equal the JS sums', async () => {
     const x = sampleSphere(new Prng(8, 'test/fwt/big'), 37, 10);
     const v = initWeights(8, 300, 10);
     const js = empiricalNtk(v.w1, v.w2, 300, 10, x, 37);
-    for (const threads of [1, 3]) {
-      const g = await empiricalNtkGram(v.w1, v.w2, 300, 10, x, 37, undefined, threads);
-      expect(relativeFrobeniusError(g, js)).toBeLessThan(1e-13);
-      const cross = await empiricalNtkGram(v.w1, v.w2, 300, 10, x.subarray(0, 11 * 10), 11, { x, n: 37 }, threads);
-      expect(relativeFrobeniusError(cross, empiricalNtkCross(v.w1, v.w2, 300, 10, x, 11, x, 37))).toBeLessThan(1e-13);
+    const jsCross = empiricalNtkCross(v.w1, v.w2, 300, 10, x, 11, x, 37);
+    expect(relativeFrobeniusError(await empiricalNtkGram(v.w1, v.w2, 300, 10, x, 37), js)).toBeLessThan(1e-13);
+    const cross = await empiricalNtkGram(v.w1, v.w2, 300, 10, x.subarray(0, 11 * 10), 11, { x, n: 37 });
+    expect(relativeFrobeniusError(cross, jsCross)).toBeLessThan(1e-13);
+    const addon = loadNative();
+    if (addon) {
+      for (const threads of [1, 3]) {
+        expect(relativeFrobeniusError(await addon.empiricalNtk(v.w1, v.w2, 300, 10, x, 37, null, 37, threads), js)).toBeLessThan(1e-13);
+        const c = await addon.empiricalNtk(v.w1, v.w2, 300, 10, x.subarray(0, 11 * 10), 11, x, 37, threads);
+        expect(relativeFrobeniusError(c, jsCross)).toBeLessThan(1e-13);
+      }
     }
-    if (loadNative()) expect(typeof loadNative()!.empiricalNtk).toBe('function');
   });
 
-  it('directionalRelativeDifference is vᵀAv / vᵀBv − 1 (a scaled kernel gives the scale along every direction)', () => {
-    const k = ntkGram(xA, 6, dim);
-    const scaled = k.map((v) => 1.25 * v);
-    const v = new Prng(3, 'test/fwt/v').normals(6, 1);
-    expect(directionalRelativeDifference(scaled, k, 6, v)).toBeCloseTo(0.25, 14);
+  it('the quadratic forms vᵀΘ̂v and vᵀKv, without the matrices, equal vᵀAv of the formed ones', () => {
+    const n = 23;
+    const x = sampleSphere(new Prng(9, 'test/fwt/q'), n, dim);
+    const w = initWeights(9, 150, dim);
+    const v = new Prng(3, 'test/fwt/v').normals(n, 1);
+    const quad = (a: Float64Array) => {
+      let q = 0;
+      for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) q += v[i]! * a[i * n + j]! * v[j]!;
+      return q;
+    };
+    const theta = empiricalNtk(w.w1, w.w2, 150, dim, x, n);
+    expect(empiricalNtkQuadratic(w.w1, w.w2, 150, dim, x, n, v) / quad(theta) - 1).toBeCloseTo(0, 12);
+    expect(ntkQuadratic(x, n, dim, v) / quad(ntkGram(x, n, dim)) - 1).toBeCloseTo(0, 12);
   });
 });
 
