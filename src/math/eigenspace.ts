@@ -277,19 +277,17 @@ export function zonalEnergies(vectors: Float64Array, n: number, x: Float64Array,
   const top = Math.min(count, n);
   const p = zonalKernel(x, n, dim, k);
   const weight = multiplicity(dim, k);
+  // The first `top` columns, then P U in one product; column c's energy is u_cᵀ (P u_c) less the diagonal.
+  const u = new Float64Array(n * top);
+  for (let i = 0; i < n; i++) u.set(vectors.subarray(i * n, i * n + top), i * top);
+  const pu = matmul(p, u, n, n, top);
   const out = new Float64Array(top);
-  const u = new Float64Array(n);
-  for (let c = 0; c < top; c++) {
-    for (let i = 0; i < n; i++) u[i] = vectors[i * n + c]!;
-    let s = 0;
-    for (let i = 0; i < n; i++) {
-      let row = 0;
-      const o = i * n;
-      for (let j = 0; j < n; j++) if (j !== i) row += p[o + j]! * u[j]!;
-      s += u[i]! * row;
-    }
-    out[c] = weight * s;
+  for (let i = 0; i < n; i++) {
+    const o = i * top;
+    const diag = p[i * n + i]!;
+    for (let c = 0; c < top; c++) out[c]! += u[o + c]! * (pu[o + c]! - diag * u[o + c]!);
   }
+  for (let c = 0; c < top; c++) out[c]! *= weight;
   return out;
 }
 

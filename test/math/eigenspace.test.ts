@@ -5,6 +5,7 @@ import {
   eigenspaceProjection,
   gegenbauer,
   harmonicEnergy,
+  multiplicity,
   mu,
   ntkGram,
   Prng,
@@ -231,5 +232,26 @@ describe('clusterByZonalEnergy', () => {
     expect(purity[1]).toBeGreaterThan(0.9);
     expect(Math.abs(purity[2]! - 0.8)).toBeLessThan(0.08);
     expect(Number.isNaN(purity[3]!)).toBe(true);
+  });
+
+  it('zonalEnergies is N(D,k) sum_{i != j} u_i u_j P_k(<x_i, x_j>) per column, against the brute-force double sum', async () => {
+    const { zonalEnergies } = await import('../../src/math/eigenspace.js');
+    const n = 40;
+    const dim = 4;
+    const rng = new Prng(62, 'test/zonal-energies');
+    const x = sampleSphere(rng, n, dim);
+    const vectors = rng.normals(n * n);
+    const got = zonalEnergies(vectors, n, x, dim, 3, 5);
+    for (let c = 0; c < 5; c++) {
+      let s = 0;
+      for (let i = 0; i < n; i++)
+        for (let j = 0; j < n; j++) {
+          if (i === j) continue;
+          let t = 0;
+          for (let d = 0; d < dim; d++) t += x[i * dim + d]! * x[j * dim + d]!;
+          s += vectors[i * n + c]! * vectors[j * n + c]! * gegenbauer(dim, 3, t);
+        }
+      expect(got[c]! / (multiplicity(dim, 3) * s) - 1).toBeCloseTo(0, 10);
+    }
   });
 });
