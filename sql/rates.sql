@@ -22,10 +22,13 @@
 --     r2          regr_r2(ln(value), step)
 --     stderr      the slope's standard error, sqrt(SSE / (n - 2) / Sxx), SSE the residual sum of squares
 --     n_points    how many points the fit used.
+--     intercept   regr_intercept(ln(value), step): the fitted line is ln value = intercept - rate * step.
 --   A fit with fewer than 5 points gives NaN, and note says why; so does a reference that never
 --   falls below 0.9x its peak (no window).
 --
 --   fitted_rate       the network's rate.
+--   fit_intercept     the network's intercept: its fitted line over the window is
+--                     ln v(t) = fit_intercept - fitted_rate * t. NULL where fitted_rate is NaN.
 --   kernel_rate       the infinite-width twin's rate (analytic kappa Gram); NULL without its rows.
 --   init_kernel_rate  the finite-width twin's rate (the network's empirical NTK at init); NULL without.
 --   theory_rate       -ln(1 - lr * mu_k), lr = spec.training.learningRate (eta'), mu_k from the
@@ -95,6 +98,7 @@ fits AS (
            CAST(regr_count(ln(CASE WHEN p.value > 0 THEN p.value END), p.step) AS INTEGER) AS n_points,
            -regr_slope(ln(CASE WHEN p.value > 0 THEN p.value END), p.step) AS rate,
            regr_r2(ln(CASE WHEN p.value > 0 THEN p.value END), p.step) AS r2,
+           regr_intercept(ln(CASE WHEN p.value > 0 THEN p.value END), p.step) AS intercept,
            regr_sxx(ln(CASE WHEN p.value > 0 THEN p.value END), p.step) AS sxx,
            regr_syy(ln(CASE WHEN p.value > 0 THEN p.value END), p.step) AS syy,
            regr_sxy(ln(CASE WHEN p.value > 0 THEN p.value END), p.step) AS sxy
@@ -148,6 +152,7 @@ SELECT
     CASE WHEN n.failure IS NULL THEN n.rate ELSE CAST('NaN' AS DOUBLE) END / t.theory_rate AS ratio,
     CASE WHEN n.failure IS NULL THEN n.r2 END AS r2,
     CASE WHEN n.failure IS NULL THEN n.stderr END AS stderr,
+    CASE WHEN n.failure IS NULL THEN n.intercept END AS fit_intercept,
     n.window_start,
     n.window_end,
     n.n_points,

@@ -35,5 +35,5 @@ CREATE TABLE IF NOT EXISTS projections (
 -- Filled by sql/rates.sql.
 CREATE TABLE IF NOT EXISTS rates (
   run_id VARCHAR, split VARCHAR, kind VARCHAR, degree INTEGER, fitted_rate DOUBLE, theory_rate DOUBLE,
-  kernel_rate DOUBLE, init_kernel_rate DOUBLE, ratio DOUBLE, r2 DOUBLE, stderr DOUBLE, window_start INTEGER,
-  window_end INTEGER, n_points INTEGER, note VARCHAR);
+  kernel_rate DOUBLE, init_kernel_rate DOUBLE, ratio DOUBLE, r2 DOUBLE, stderr DOUBLE, fit_intercept DOUBLE,
+  window_start INTEGER, window_end INTEGER, n_points INTEGER, note VARCHAR);

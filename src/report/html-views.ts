@@ -12,17 +12,19 @@
 
 import type { TopLevelSpec } from 'vega-lite';
 import { DEGREE_SCHEME, LOG_AXIS, positive, styled } from './figure.js';
-import { KIND_LABELS, signChanges, type ProjectionPoint } from './projection-figure.js';
+import { KIND_LABELS, signChanges, SOURCE_DASHES, SOURCE_LABELS, stepAxis, type ProjectionPoint } from './projection-figure.js';
 
 /** What the fitted-line layer needs of a rate row (columns of the rates table). */
 export interface FitWindowRow {
-  run_id: string;
+  run_id?: string;
   split: string;
   kind: string;
   degree: number;
   fitted_rate: number | null;
   window_start: number | null;
   window_end: number | null;
+  /** The fit's intercept (rates.fit_intercept): ln v = fit_intercept − fitted_rate·t. Absent or null: the least-squares intercept of the window's points. */
+  fit_intercept?: number | null;
 }
 
 export interface LossPoint {
@@ -32,36 +34,43 @@ export interface LossPoint {
   loss: number;
 }
 
-const CURVES = { network: 'network (trained)', kernel: 'kernel regime (linearized)', fit: 'fitted rate over its window' };
+const CURVES: Record<string, string> = { ...SOURCE_LABELS, fit: 'fitted rate over its window' };
+const DASHES: Record<string, number[]> = { ...SOURCE_DASHES, fit: [2, 2] };
 const DEGREE_FILTER = { filter: 'selected_degree < 0 || datum.degree == selected_degree' };
 const MAX_POINTS = 300;
 
 /**
- * The fitted line of each (run, split, degree): value = A exp(-rate t) over the
- * window, with ln A the least-squares intercept for the fitted slope (the fit line
- * passes through the means of t and ln value over the window's points).
+ * The fitted line of each (run, split, degree): value = exp(a − rate·t) over the window, with a
+ * the fit's own intercept (rates.fit_intercept) or, where the row has none, the least-squares
+ * intercept for the fitted slope (the line through the means of t and ln value over the window's
+ * points). Sampled evenly in ln(1 + t), as the step axis is symlog.
  */
 export function fitLines(rows: ProjectionPoint[], rates: FitWindowRow[], kind: string): (ProjectionPoint & { curve: string })[] {
   const out: (ProjectionPoint & { curve: string })[] = [];
   for (const r of rates) {
     if (r.kind !== kind || r.window_start === null || r.window_end === null || r.fitted_rate === null || !Number.isFinite(r.fitted_rate))
       continue;
-    const inWindow = rows.filter(
-      (p) =>
-        (p.run_id ?? r.run_id) === r.run_id &&
-        p.split === r.split &&
-        p.degree === r.degree &&
-        p.source === 'network' &&
-        p.step >= r.window_start! &&
-        p.step <= r.window_end! &&
-        p.value > 0,
-    );
-    if (inWindow.length < 2) continue;
-    const meanT = inWindow.reduce((a, p) => a + p.step, 0) / inWindow.length;
-    const meanLn = inWindow.reduce((a, p) => a + Math.log(p.value), 0) / inWindow.length;
-    const lnA = meanLn + r.fitted_rate * meanT;
+    let lnA = r.fit_intercept ?? Number.NaN;
+    if (!Number.isFinite(lnA)) {
+      const inWindow = rows.filter(
+        (p) =>
+          (p.run_id ?? r.run_id) === r.run_id &&
+          p.split === r.split &&
+          p.degree === r.degree &&
+          p.source === 'network' &&
+          p.step >= r.window_start! &&
+          p.step <= r.window_end! &&
+          p.value > 0,
+      );
+      if (inWindow.length < 2) continue;
+      const meanT = inWindow.reduce((a, p) => a + p.step, 0) / inWindow.length;
+      const meanLn = inWindow.reduce((a, p) => a + Math.log(p.value), 0) / inWindow.length;
+      lnA = meanLn + r.fitted_rate * meanT;
+    }
+    const u0 = Math.log1p(r.window_start);
+    const u1 = Math.log1p(r.window_end);
     for (let i = 0; i <= 24; i++) {
-      const step = r.window_start + ((r.window_end - r.window_start) * i) / 24;
+      const step = i === 0 ? r.window_start : i === 24 ? r.window_end : Math.expm1(u0 + ((u1 - u0) * i) / 24);
       out.push({
         run_id: r.run_id,
         split: r.split,
@@ -69,7 +78,7 @@ export function fitLines(rows: ProjectionPoint[], rates: FitWindowRow[], kind: s
         source: 'fit',
         step,
         value: Math.exp(lnA - r.fitted_rate * step),
-        curve: CURVES.fit,
+        curve: CURVES.fit!,
       });
     }
   }
@@ -91,7 +100,7 @@ export interface ProjectionViewInput {
 export function projectionViewSpec(input: ProjectionViewInput): TopLevelSpec {
   const { kind, scale, runLabels } = input;
   const keep = (v: number) => (scale === 'log' ? positive(v) : Number.isFinite(v));
-  const curveOf = (source: string) => CURVES[source as 'network' | 'kernel'] ?? source;
+  const curveOf = (source: string) => CURVES[source] ?? source;
   const data = thin(input.rows.filter((r) => keep(r.value))).map((r) => ({
     ...r,
     curve: curveOf(r.source),
@@ -108,11 +117,9 @@ export function projectionViewSpec(input: ProjectionViewInput): TopLevelSpec {
       : [];
   const splits = [...new Set(data.map((r) => r.split))].sort((a, b) => (a === 'train' ? -1 : b === 'train' ? 1 : a.localeCompare(b)));
   const degrees = [...new Set(data.map((r) => r.degree))].sort((a, b) => a - b);
-  const curves = [CURVES.network, CURVES.kernel, CURVES.fit].filter(
-    (c) => data.some((r) => r.curve === c) || fits.some((r) => r.curve === c),
-  );
+  const curves = Object.values(CURVES).filter((c) => data.some((r) => r.curve === c) || fits.some((r) => r.curve === c));
   const label = KIND_LABELS[kind] ?? { axis: `projection (${kind})` };
-  const x = { field: 'step', type: 'quantitative', title: 'gradient-descent step t' };
+  const x = stepAxis(Math.max(1, ...data.map((r) => r.step)));
   const y = {
     field: 'value',
     type: 'quantitative',
@@ -140,7 +147,7 @@ export function projectionViewSpec(input: ProjectionViewInput): TopLevelSpec {
     type: 'nominal',
     title: 'curve',
     legend: { symbolType: 'stroke', symbolSize: 300 },
-    scale: { domain: curves, range: curves.map((c) => (c === CURVES.kernel ? [6, 4] : c === CURVES.fit ? [2, 2] : [1, 0])) },
+    scale: { domain: curves, range: curves.map((c) => DASHES[Object.keys(CURVES).find((k) => CURVES[k] === c) ?? ''] ?? [1, 0]) },
   };
   const detail = [
     { field: 'degree', type: 'nominal' },

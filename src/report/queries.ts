@@ -18,7 +18,7 @@ import type { DuckDBValue } from '@duckdb/node-api';
 import { viewDefinitions, type ResultsDb } from '../store/results-db.js';
 import type { LossPoint } from './html-views.js';
 import type { NtkCheckRow } from './ntk-figure.js';
-import type { ProjectionPoint } from './projection-figure.js';
+import type { FitRow, ProjectionPoint } from './projection-figure.js';
 import type { ReportTarget } from './target.js';
 import type { GramPoint, SpectrumPoint } from './spectrum-figure.js';
 import type { SweepSummaryRow } from './sweep-rate-figure.js';
@@ -156,6 +156,27 @@ export class ReportQueries {
         ORDER BY run_id, split, source, degree, step`,
       { scope: scopeOf(target), kind },
     )) as unknown as ProjectionPoint[];
+  }
+
+  /**
+   * The fits of `rates` for the projection figures' overlay: window and fitted line per (run, split, degree).
+   * `SELECT *`, so a rates table from before fit_intercept (a file opened without healing) reads as no line.
+   */
+  async fits(target: ReportTarget, kind: string): Promise<FitRow[]> {
+    const rows = await this.select(`SELECT * FROM rates WHERE ${inScope(target)} AND kind = $kind ORDER BY run_id, split, degree`, {
+      scope: scopeOf(target),
+      kind,
+    });
+    return rows.map((r) => ({
+      run_id: r.run_id as string,
+      split: r.split as string,
+      kind: r.kind as string,
+      degree: r.degree as number,
+      fitted_rate: r.fitted_rate as number | null,
+      fit_intercept: (r.fit_intercept as number | null | undefined) ?? null,
+      window_start: r.window_start as number | null,
+      window_end: r.window_end as number | null,
+    }));
   }
 
   async spectrum(runId: string): Promise<SpectrumPoint[]> {

@@ -52,10 +52,11 @@ export async function buildRunReport(input: ReportInput): Promise<ReportDocument
   const views: HtmlView[] = [];
   for (const kind of await queries.projectionKinds(target)) {
     const rows = await queries.projections(target, kind);
+    const fits = await queries.fits(target, kind);
     // The paper's measurement (kind target) on both scales; the others on the log scale, where rates show.
     const scales = kind === 'target' ? (['linear', 'log'] as const) : (['log'] as const);
-    for (const scale of scales) figures.push(projectionFigure({ rows, kind, scale, subject: run.run_id }));
-    const view = (scale: 'linear' | 'log') => projectionViewSpec({ rows, rates, kind, scale, subject: run.run_id });
+    for (const scale of scales) figures.push(projectionFigure({ rows, fits, kind, scale, subject: run.run_id }));
+    const view = (scale: 'linear' | 'log') => projectionViewSpec({ rows, rates: fits, kind, scale, subject: run.run_id });
     views.push({
       id: `projection-${kind}`,
       heading: `Projection per degree (${kind})`,

@@ -57,7 +57,8 @@ export async function buildSweepReport(input: ReportInput): Promise<ReportDocume
   if (projectionKind !== undefined) {
     const rows = await queries.projections(target, projectionKind);
     const panels = shown.map((r) => ({ runId: r.run_id, label: panelLabel(r, varied) }));
-    const figure = projectionFigure({ rows, kind: projectionKind, scale: 'log', subject: target.id, panels });
+    const fits = await queries.fits(target, projectionKind);
+    const figure = projectionFigure({ rows, fits, kind: projectionKind, scale: 'log', subject: target.id, panels });
     if (runs.length > shown.length)
       figure.caption += ` Only the first ${shown.length} of ${runs.length} runs (by width, n, seed) are drawn.`;
     figures.push(figure);

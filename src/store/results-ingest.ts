@@ -68,6 +68,8 @@ export interface RateRow {
   r2: number | null;
   /** The slope's standard error. */
   stderr: number | null;
+  /** The network's fitted line over the window is ln v(t) = fitIntercept − fittedRate·t; null where the fit was refused. */
+  fitIntercept: number | null;
   windowStart: number | null;
   windowEnd: number | null;
   nPoints: number | null;
@@ -108,7 +110,7 @@ export const RUN_TABLES = [
 ] as const;
 
 export const RATE_COLUMNS =
-  'run_id, split, kind, degree, fitted_rate, theory_rate, kernel_rate, init_kernel_rate, ratio, r2, stderr, window_start, window_end, n_points, note';
+  'run_id, split, kind, degree, fitted_rate, theory_rate, kernel_rate, init_kernel_rate, ratio, r2, stderr, fit_intercept, window_start, window_end, n_points, note';
 
 type ColumnKind = 'int32' | 'float64' | 'bool' | 'utf8';
 /** A third element `true` marks a column that older artifacts lack: it reads as NULL there. */
@@ -333,6 +335,7 @@ export function toRateRow(row: Record<string, unknown>): RateRow {
     ratio: row.ratio as number | null,
     r2: row.r2 as number | null,
     stderr: row.stderr as number | null,
+    fitIntercept: row.fit_intercept as number | null,
     windowStart: row.window_start as number | null,
     windowEnd: row.window_end as number | null,
     nPoints: row.n_points as number | null,

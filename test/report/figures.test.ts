@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { projectionFigure, spectrumFigure, sweepAxis } from '../../src/report/index.js';
+import { fitOverlay, SOURCE_LABELS, type FitRow } from '../../src/report/projection-figure.js';
 import { formatValue } from '../../src/report/format.js';
 import { cell, codeBlock, markdownTable } from '../../src/report/markdown.js';
 
@@ -7,6 +8,11 @@ import { cell, codeBlock, markdownTable } from '../../src/report/markdown.js';
 function dataOf(spec: unknown): Record<string, unknown>[][] {
   const s = spec as { data?: { values: Record<string, unknown>[] }; layer?: { data?: { values: Record<string, unknown>[] } }[] };
   return [s.data?.values ?? [], ...(s.layer ?? []).map((l) => l.data?.values ?? [])];
+}
+
+/** The layers of a faceted figure spec. */
+function layersOf(spec: unknown): { transform?: { filter?: string }[]; mark: unknown; encoding: Record<string, unknown> }[] {
+  return (spec as { spec: { layer: ReturnType<typeof layersOf> } }).spec.layer;
 }
 
 describe('report figures', () => {
@@ -39,7 +45,7 @@ describe('report figures', () => {
     expect(fig.caption).toContain('clusters 1 (1 eigenvalue for N = 10), 2 (1 eigenvalue for N = 54) are cut short');
   });
 
-  it('the log projection figure drops values a log axis cannot show and marks kernel curves dashed', () => {
+  it('the log projection figure drops values a log axis cannot show and names the twins in the caption', () => {
     const rows = [0, 10, 20].flatMap((step) => [
       { split: 'train', step, degree: 1, source: 'network', value: step === 20 ? 0 : Math.exp(-step) },
       { split: 'train', step, degree: 1, source: 'kernel', value: Math.exp(-step) },
@@ -49,9 +55,116 @@ describe('report figures', () => {
     expect(dataOf(log.spec)[0]).toHaveLength(5);
     expect(dataOf(linear.spec)[0]).toHaveLength(6);
     expect(log.name).toBe('projection-target-log');
-    expect(log.caption).toContain('dashed lines its kernel-regime twin');
+    expect(log.caption).toContain('dashed lines its infinite-width twin');
+    expect(log.caption).toContain('(this run has no finite-width twin (empirical NTK at init) rows)');
     const noKernel = projectionFigure({ rows: rows.filter((r) => r.source === 'network'), kind: 'target', scale: 'linear', subject: 'r' });
-    expect(noKernel.caption).toContain('this run has no kernel-regime rows');
+    expect(noKernel.caption).toContain(
+      'this run has no infinite-width twin (analytic kernel) or finite-width twin (empirical NTK at init) rows',
+    );
+  });
+
+  it('the projection figures have a symlog step axis with 0 on it, and three named sources with distinct dashes', () => {
+    const rows = [0, 1, 5, 30, 300, 3000].flatMap((step) =>
+      ['network', 'kernel', 'init'].map((source) => ({ split: 'train', step, degree: 1, source, value: Math.exp(-0.1 * step) + 1e-3 })),
+    );
+    for (const scale of ['log', 'linear'] as const) {
+      const fig = projectionFigure({ rows, kind: 'target', scale, subject: 'r' });
+      const line = layersOf(fig.spec).find((l) => l.transform?.[0]?.filter === "datum.layer == 'curve'")!;
+      const x = line.encoding.x as { scale: { type: string }; axis: { values: number[] } };
+      expect(x.scale.type).toBe('symlog');
+      expect(x.axis.values.filter((v) => v === 0 || Number.isInteger(Math.log10(v)))).toEqual([0, 1, 10, 100, 1000]);
+      expect(Math.max(...x.axis.values)).toBeLessThanOrEqual(3000);
+      const dash = line.encoding.strokeDash as { scale: { domain: string[]; range: number[][] } };
+      expect(dash.scale.domain).toEqual([
+        'network (trained)',
+        'infinite-width twin (analytic kernel)',
+        'finite-width twin (empirical NTK at init)',
+      ]);
+      expect(dash.scale.domain).toEqual([SOURCE_LABELS.network, SOURCE_LABELS.kernel, SOURCE_LABELS.init]);
+      expect(dash.scale.range[0]).toEqual([1, 0]); // solid
+      expect(new Set(dash.scale.range.map((d) => JSON.stringify(d))).size).toBe(3);
+      expect(dash.scale.range[2]![0]!).toBeLessThan(dash.scale.range[1]![0]!); // dots shorter than dashes
+      expect(fig.caption).toContain('solid lines the trained network');
+      expect(fig.caption).toContain('dashed lines its infinite-width twin');
+      expect(fig.caption).toContain('dotted lines its finite-width twin');
+      expect(fig.caption).toContain('symlog');
+    }
+  });
+
+  it('the log figure shades each fit window and draws the fitted line from the rates row, on the curve for an exact exponential', () => {
+    // v = 2 e^{-0.05 t} exactly: its fit over any window is ln v = ln 2 - 0.05 t.
+    const v = (t: number) => 2 * Math.exp(-0.05 * t);
+    const rows = Array.from({ length: 61 }, (_, i) => i * 5).flatMap((step) => [
+      { split: 'train', step, degree: 1, source: 'network', value: v(step) },
+      { split: 'train', step, degree: 2, source: 'network', value: Math.exp(-0.001 * step) },
+    ]);
+    const fits: FitRow[] = [
+      { split: 'train', kind: 'target', degree: 1, fitted_rate: 0.05, fit_intercept: Math.log(2), window_start: 5, window_end: 95 },
+      // refused: no line, no window
+      { split: 'train', kind: 'target', degree: 2, fitted_rate: Number.NaN, fit_intercept: null, window_start: 5, window_end: 300 },
+      // another kind: not this figure's
+      { split: 'train', kind: 'eigenspace', degree: 1, fitted_rate: 0.05, fit_intercept: 0, window_start: 5, window_end: 95 },
+    ];
+    const fig = projectionFigure({ rows, fits, kind: 'target', scale: 'log', subject: 'r' });
+    const values = (fig.spec as unknown as { data: { values: Record<string, unknown>[] } }).data.values;
+    const windows = values.filter((r) => r.layer === 'window');
+    expect(windows).toEqual([expect.objectContaining({ split: 'train', degree: 1, step: 5, step_end: 95, lane: 0 })]);
+    const line = values.filter((r) => r.layer === 'fit') as { step: number; value: number; degree: number }[];
+    expect(line.length).toBeGreaterThan(10);
+    expect(line.every((p) => p.degree === 1 && p.step >= 5 && p.step <= 95)).toBe(true);
+    expect([line[0]!.step, line.at(-1)!.step]).toEqual([5, 95]);
+    // the endpoints are exp(fit_intercept - fitted_rate * t), and lie on the measured points
+    expect(line[0]!.value).toBeCloseTo(2 * Math.exp(-0.25), 12);
+    expect(line.at(-1)!.value).toBeCloseTo(2 * Math.exp(-4.75), 12);
+    expect(line[0]!.value).toBeCloseTo(rows.find((r) => r.degree === 1 && r.step === 5)!.value, 12);
+    for (const p of line) expect(Math.abs(p.value / v(p.step) - 1)).toBeLessThan(1e-12);
+    // the layers: shaded windows, window bars, curves, the fitted line
+    const layers = layersOf(fig.spec).map((l) => `${l.transform?.[0]?.filter ?? ''}:${(l.mark as { type: string }).type}`);
+    expect(layers).toEqual([
+      "datum.layer == 'window':rect",
+      "datum.layer == 'window':rect",
+      "datum.layer == 'curve':line",
+      "datum.layer == 'fit':line",
+    ]);
+    expect(fig.caption).toContain('fit_intercept − fitted_rate · t');
+    // fitOverlay alone: the same rows
+    expect(fitOverlay(fits, 'target').filter((r) => r.layer === 'fit')).toHaveLength(line.length);
+    // the linear figure has no overlay; nor does a figure without fits
+    const linear = projectionFigure({ rows, fits, kind: 'target', scale: 'linear', subject: 'r' });
+    expect((linear.spec as unknown as { data: { values: Record<string, unknown>[] } }).data.values.some((r) => r.layer !== 'curve')).toBe(
+      false,
+    );
+    expect(layersOf(projectionFigure({ rows, kind: 'target', scale: 'log', subject: 'r' }).spec)).toHaveLength(1);
+  });
+
+  it('sweep figures draw the fits of each run in its own row of panels', () => {
+    const rows = ['a', 'b'].flatMap((run_id) =>
+      [0, 10, 20, 30, 40].map((step) => ({ run_id, split: 'train', step, degree: 1, source: 'network', value: Math.exp(-0.1 * step) })),
+    );
+    const fits: FitRow[] = ['a', 'b', 'c'].map((run_id) => ({
+      run_id,
+      split: 'train',
+      kind: 'target',
+      degree: 1,
+      fitted_rate: 0.1,
+      fit_intercept: 0,
+      window_start: 10,
+      window_end: 40,
+    }));
+    const fig = projectionFigure({
+      rows,
+      fits,
+      kind: 'target',
+      scale: 'log',
+      subject: 's',
+      panels: [
+        { runId: 'a', label: 'width 1' },
+        { runId: 'b', label: 'width 2' },
+      ],
+    });
+    const values = (fig.spec as unknown as { data: { values: Record<string, unknown>[] } }).data.values;
+    expect(values.filter((r) => r.layer === 'window').map((r) => r.panel)).toEqual(['width 1', 'width 2']);
+    expect(new Set(values.filter((r) => r.layer === 'fit').map((r) => r.panel))).toEqual(new Set(['width 1', 'width 2']));
   });
 
   it('a sweep is plotted against width when width varies, else n, else per grid point', () => {

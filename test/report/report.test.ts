@@ -81,7 +81,11 @@ describe('specbias report', () => {
     expect(log).toContain('Residual per degree, log scale');
     expect(log).toContain('gradient-descent step t');
     expect(log).toContain('degree k');
-    expect(log).toContain('kernel regime (linearized)');
+    expect(log).toContain('infinite-width twin (analytic kernel)');
+    // the symlog step axis, labelled at 0 and the powers of ten, and the fit overlay drawn from rates
+    expect(log).toContain('gradient-descent step t (symlog)');
+    expect(log).toContain('>100<');
+    expect(log).toContain('the fit window');
     const spectrum = await readFile(path.join(out, 'spectrum.svg'), 'utf8');
     expect(spectrum).toContain('NTK eigenvalues μ_k against degree k');
     expect(spectrum).toContain('degree k (log scale)');

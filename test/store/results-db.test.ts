@@ -161,6 +161,8 @@ interface ReferenceFit {
   rate: number;
   r2: number;
   stderr: number;
+  /** ln value = intercept - rate * step, the least-squares line. */
+  intercept: number;
 }
 
 /**
@@ -174,7 +176,8 @@ function referenceFit(reference: { step: number; value: number }[], fitted = ref
   const peakStep = ref.find((p) => p.value === peak)!.step;
   const start = ref.find((p) => p.step >= peakStep && p.value < 0.9 * peak)?.step ?? null;
   const end = (start === null ? undefined : ref.find((p) => p.step >= start && p.value < 1e-2 * peak)?.step) ?? ref[ref.length - 1]!.step;
-  if (start === null) return { windowStart: null, windowEnd: end, nPoints: 0, rate: Number.NaN, r2: Number.NaN, stderr: Number.NaN };
+  if (start === null)
+    return { windowStart: null, windowEnd: end, nPoints: 0, rate: Number.NaN, r2: Number.NaN, stderr: Number.NaN, intercept: Number.NaN };
   const used = fitted.filter((p) => p.step >= start && p.step <= end && p.value > 0);
   const n = used.length;
   const mx = used.reduce((a, p) => a + p.step, 0) / n;
@@ -199,6 +202,7 @@ function referenceFit(reference: { step: number; value: number }[], fitted = ref
     rate: -slope,
     r2: syy === 0 ? 1 : (sxy * sxy) / (sxx * syy),
     stderr: Math.sqrt(sse / (n - 2) / sxx),
+    intercept: my - slope * mx,
   };
 }
 
@@ -365,6 +369,7 @@ describe('ResultsDb', () => {
         expect(row.r2).toBeCloseTo(1, 9);
         expect(row.stderr!).toBeLessThan(1e-7 * r);
         expect([row.windowStart, row.windowEnd, row.nPoints]).toEqual([ref.windowStart, ref.windowEnd, ref.nPoints]);
+        expect(Math.abs(row.fitIntercept! - ref.intercept)).toBeLessThan(1e-6);
         expect(row.nPoints).toBeGreaterThanOrEqual(5);
         expectRelative(row.theoryRate, theory(degree), 1e-12);
         expectRelative(row.ratio, r / theory(degree), 1e-6);
@@ -408,6 +413,7 @@ describe('ResultsDb', () => {
       expectRelative(noisy.fittedRate, ref8.rate, 1e-9);
       expectRelative(noisy.stderr, ref8.stderr, 1e-6);
       expect(noisy.stderr!).toBeGreaterThan(1e-6);
+      expect(Math.abs(noisy.fitIntercept! - ref8.intercept)).toBeLessThan(1e-9 * Math.max(1, Math.abs(ref8.intercept)));
       expect(Math.abs(noisy.fittedRate - 0.01)).toBeLessThan(4 * noisy.stderr!);
 
       // flat: NaN with a reason, and its flat init twin is NaN as well
@@ -416,6 +422,7 @@ describe('ResultsDb', () => {
       expect(Number.isNaN(flat.initKernelRate)).toBe(true);
       expect(flat.windowStart).toBeNull();
       expect(flat.r2).toBeNull();
+      expect(flat.fitIntercept).toBeNull();
       expect(flat.note).toBe('the finite-width twin did not fall below 0.9x its peak; no theory rate: needs mu > 0 and lr*mu < 1');
       expect(flat.theoryRate).toBeNull(); // lr * mu = 1.5 >= 1
       expect(flat.ratio).toBeNull();
@@ -425,6 +432,7 @@ describe('ResultsDb', () => {
       expect(Number.isNaN(fast.fittedRate)).toBe(true);
       expect([fast.windowStart, fast.windowEnd, fast.nPoints]).toEqual([10, 10, 1]);
       expect(fast.note).toBe('fewer than 5 points in window [10, 10] (1)');
+      expect(fast.fitIntercept).toBeNull();
       expectRelative(fast.theoryRate, theory(5), 1e-12);
       expect(Number.isNaN(fast.ratio)).toBe(true);
       const four = rate('train', 'target', 7);
@@ -466,6 +474,7 @@ describe('ResultsDb', () => {
         'ratio',
         'r2',
         'stderr',
+        'fit_intercept',
         'window_start',
         'window_end',
         'n_points',

@@ -244,6 +244,31 @@ describe('the results database heals itself', () => {
     expect(asides('incompatible')).toHaveLength(1);
   });
 
+  it('a file whose rates table predates fit_intercept is rebuilt on a read-only open, and the intercepts are filled', async () => {
+    await recordRuns(root());
+    const before = await withResultsDb(dbFile(), { readOnly: true }, (db) => db.query(SNAPSHOT));
+    // the rates table as specbias wrote it before fit_intercept, with its rows
+    const old = await DuckDBInstance.create(dbFile());
+    const c = await old.connect();
+    await c.run(`CREATE TABLE rates_old AS SELECT * EXCLUDE (fit_intercept) FROM rates;
+      DROP TABLE rates; ALTER TABLE rates_old RENAME TO rates; CHECKPOINT`);
+    c.closeSync();
+    old.closeSync();
+
+    const log = logger();
+    const query = `${SNAPSHOT.replace(/ AS spectrum$/, ' AS spectrum, (SELECT list(fit_intercept ORDER BY run_id, degree) FROM rates) AS intercepts')}`;
+    const [after] = await withResultsDb(dbFile(), { readOnly: true, logger: log }, (db) => db.query(query));
+    const { intercepts, ...rest } = after!;
+    expect(rest).toEqual(before[0]);
+    // every curve is exp(-rate t): ln v = 0 - rate t
+    expect((intercepts as number[]).length).toBeGreaterThan(0);
+    for (const a of intercepts as number[]) expect(Math.abs(a)).toBeLessThan(1e-9);
+    expect(log.lines[0]).toMatch(
+      /was incompatible \(table rates has columns \(.*stderr DOUBLE, window_start INTEGER.*this specbias expects \(.*stderr DOUBLE, fit_intercept DOUBLE, window_start/,
+    );
+    expect(asides('incompatible')).toHaveLength(1);
+  });
+
   it('rebuildResultsDb (specbias db rebuild) replaces a healthy file, keeps the old one, and names a run it had to skip', async () => {
     await recordRuns(root());
     const before = await withResultsDb(dbFile(), { readOnly: true }, (db) => db.query(SNAPSHOT));
