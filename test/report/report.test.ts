@@ -139,12 +139,14 @@ describe('specbias report', () => {
     const written = await writeReport({ dataRoot, id: 'sw-1', outDir: out });
     expect(written).toMatchObject({ kind: 'sweep', id: 'sw-1', runIds: ['run-a', 'run-b', 'run-c'] });
     const pngs = await filesOf(out, '.png');
-    expect(pngs).toEqual(['ntk-error.png', 'projection-target-log.png', 'spectrum.png', 'sweep-rates-target.png']);
+    expect(pngs).toEqual(['ntk-error.png', 'projection-target-log.png', 'spectrum.png', 'sweep-rates-target.png', 'twin-gap.png']);
     for (const png of pngs) pngSize(await readFile(path.join(out, png)));
     const rates = await readFile(path.join(out, 'sweep-rates-target.svg'), 'utf8');
     expect(rates).toContain('Fitted decay rate against width m');
     expect(rates).toContain('network width m (log scale)');
     expect(rates).toContain('decay rate per step');
+    // A width sweep also draws the fitted rate's distance from its twins against width.
+    expect(await readFile(path.join(out, 'twin-gap.svg'), 'utf8')).toContain('|fitted / twin − 1|');
 
     const md = await readFile(path.join(out, 'report.md'), 'utf8');
     expect(md).toContain('the grid varies **width**, **seed**.');
