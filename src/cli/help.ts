@@ -27,6 +27,8 @@ const OPTION_HELP: Record<string, string> = {
   'spectrum:dim': 'the input dimension D (inputs on the sphere S^(D-1)), 2..1000',
   'spectrum:max-degree': 'the largest degree k listed, 0..200',
   'run:allow-large': 'run even when the size estimate says the spec will not fit this machine (memory or free disk)',
+  'run:via-temporal':
+    'run through Temporal even when every step is cached (by default such a rerun is answered from the store without a server)',
   'spectrum:depth': 'the number of weight layers L of the model family (default 2, the paper)',
   'spectrum:bias': 'the bias scale beta >= 0 of the model family (default 0)',
   'spectrum:activation': 'the activation: relu (default), erf, tanh or gelu',

@@ -25,7 +25,7 @@ const json = { json: { type: 'boolean' as const } };
 
 export const COMMANDS: Record<string, Command> = {
   run: {
-    usage: 'run SPEC [--set path=value]... [--json] [--data DIR] [--no-worker] [--allow-large]',
+    usage: 'run SPEC [--set path=value]... [--json] [--data DIR] [--no-worker] [--allow-large] [--via-temporal]',
     summary: 'run a pipeline to completion and print the per-degree rates (starts a dev server unless TEMPORAL_ADDRESS is set)',
     options: {
       set: { type: 'string', multiple: true },
@@ -33,6 +33,7 @@ export const COMMANDS: Record<string, Command> = {
       ...data,
       'no-worker': { type: 'boolean' },
       'allow-large': { type: 'boolean' },
+      'via-temporal': { type: 'boolean' },
     },
     // The size guard runs before run.js loads Temporal: an absurd spec is refused in well under 2 s.
     run: async (a) => {

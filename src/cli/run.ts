@@ -4,9 +4,13 @@
  *
  * The workflow id is the run id (from the spec hash): running the same spec again while it
  * runs attaches to it; after it finished, a new execution finds every artifact cached.
+ *
+ * A run with nothing left to compute (src/pipeline/cached-run.ts says which) is answered from
+ * the store and results.duckdb without Temporal: no server, no worker, and @temporalio/* is
+ * never loaded (it is imported only on the path that needs it). `--via-temporal` skips that.
  */
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { WorkflowFailedError } from '@temporalio/client';
 import { loadSpec } from '../spec/load.js';
 import { runIdFor } from '../spec/hash.js';
 import { parseSpec, type PipelineSpec } from '../spec/schema.js';
@@ -14,17 +18,23 @@ import { replicatesAsSweep, sweepPoints } from '../spec/sweep.js';
 import { summarizeReplicates } from './replicates.js';
 import { withResultsDb } from '../store/results-db.js';
 import { ensureWritableDataRoot } from '../store/data-root.js';
-import { openSession, type Session } from '../temporal/session.js';
+import { writeJsonAtomic } from '../store/atomic-file.js';
+import { manifestPath, runRecord, runRowFromManifest } from '../store/run-manifest.js';
+import { findCachedRun } from '../pipeline/cached-run.js';
+import type { Session } from '../temporal/session.js';
 import { TASK_QUEUE } from '../temporal/task-queue.js';
 import { PIPELINE_WORKFLOW, PROGRESS_QUERY, SWEEP_WORKFLOW } from '../pipeline/names.js';
-import type { PipelineResult, Progress, RateSummary, SweepProgress, SweepResult } from '../pipeline/types.js';
+import type { PipelineResult, Progress, SweepProgress, SweepResult } from '../pipeline/types.js';
+import { provenance } from '../provenance.js';
 import { CliError } from './errors.js';
 import type { CommandArgs } from './main.js';
 import { dataRootFrom, formatNumber, formatTable, print, printJson, say } from './io.js';
 import { followRun, sweepLine } from './progress.js';
 import { invocation } from './help.js';
 import { runMemo } from '../../workflows/memo.js';
-import { slopeInterval } from '../math/student-t.js';
+import { jsonRate, queryRates, readRates, summaryTable, type RateRow } from './run-output.js';
+
+export { jsonRate, readRates, summaryTable, type RateRow } from './run-output.js';
 
 export async function runCommand({ positionals, values }: CommandArgs): Promise<number> {
   if (positionals.length !== 1)
@@ -49,8 +59,10 @@ export async function runCommand({ positionals, values }: CommandArgs): Promise<
   process.once('SIGTERM', onSigterm);
   try {
     await ensureWritableDataRoot(dataRoot);
-    session = await openSession({ dataRoot, worker: !values['no-worker'], log: say });
     const replicated = replicatesAsSweep(spec as unknown as Record<string, unknown>);
+    if (!replicated && !spec.sweep && !values['via-temporal'] && (await answerFromStore(spec, dataRoot, json, t0))) return 0;
+    const { openSession } = await import('../temporal/session.js');
+    session = await openSession({ dataRoot, worker: !values['no-worker'], log: say });
     if (replicated) return await runSweep(session, parseSpec(replicated), dataRoot, json, t0, true);
     if (spec.sweep) return await runSweep(session, spec, dataRoot, json, t0);
     const handle = await session.client.workflow.start(PIPELINE_WORKFLOW, {
@@ -66,27 +78,10 @@ export async function runCommand({ positionals, values }: CommandArgs): Promise<
         `Web UI ${session.server.uiUrl} until the dev server idles out (SPECBIAS_SERVER_IDLE_S, default 300 s); to keep it, run \`specbias server\` in another terminal first`,
       );
     const result = await waitWithProgress(handle);
-    const rates = await readRates(dataRoot, result.runId);
-    const seconds = (performance.now() - t0) / 1000;
-    if (json) {
-      printJson({
-        runId: result.runId,
-        status: result.status,
-        replicates: [result.runId],
-        rates: rates.map(jsonRate),
-        manifest: join(dataRoot, result.manifest),
-      });
-    } else {
-      print(summaryTable(rates));
-      say(
-        `\n${result.runId} completed in ${seconds.toFixed(1)} s (engine ${result.engine}/${result.backend}); manifest ${join(dataRoot, result.manifest)}`,
-      );
-      say(
-        `query it: ${invocation()} sql "SELECT * FROM rates WHERE run_id = '${result.runId}'"; explore it: ${invocation()} report ${result.runId}`,
-      );
-    }
+    printRun(result, await readRates(dataRoot, result.runId), dataRoot, json, t0);
     return 0;
   } catch (err) {
+    const { WorkflowFailedError } = await import('@temporalio/client');
     if (err instanceof WorkflowFailedError) {
       const cause = (err.cause as Error | undefined)?.cause ?? err.cause;
       throw new CliError(`run ${runId} failed: ${(cause as Error | undefined)?.message ?? err.message}`);
@@ -104,6 +99,79 @@ export async function runCommand({ positionals, values }: CommandArgs): Promise<
   }
 }
 
+/** The summary of one completed run: the rates table (or JSON) on stdout, where to find it on stderr. */
+function printRun(
+  result: Pick<PipelineResult, 'runId' | 'status' | 'manifest' | 'engine' | 'backend'>,
+  rates: RateRow[],
+  dataRoot: string,
+  json: boolean,
+  t0: number,
+): void {
+  const seconds = (performance.now() - t0) / 1000;
+  if (json) {
+    printJson({
+      runId: result.runId,
+      status: result.status,
+      replicates: [result.runId],
+      rates: rates.map(jsonRate),
+      manifest: join(dataRoot, result.manifest),
+    });
+  } else {
+    print(summaryTable(rates));
+    say(
+      `\n${result.runId} completed in ${seconds.toFixed(1)} s (engine ${result.engine}/${result.backend}); manifest ${join(dataRoot, result.manifest)}`,
+    );
+    say(
+      `query it: ${invocation()} sql "SELECT * FROM rates WHERE run_id = '${result.runId}'"; explore it: ${invocation()} report ${result.runId}`,
+    );
+  }
+}
+
+/**
+ * Answers a run with nothing left to compute from the store and results.duckdb, as a cached run
+ * through Temporal would: every step marked cached, the rerun recorded in the manifest and the
+ * `runs` row, the same summary printed. False (nothing printed or written) when anything is not
+ * verified: the caller runs it through Temporal, which recomputes what is needed.
+ */
+async function answerFromStore(spec: PipelineSpec, dataRoot: string, json: boolean, t0: number): Promise<boolean> {
+  const startedAt = new Date();
+  const found = await findCachedRun(dataRoot, spec);
+  const debug = (why: string) => {
+    if (process.env.SPECBIAS_DEBUG) say(`specbias: running ${runIdFor(spec)} through Temporal: ${why}`);
+    return false;
+  };
+  if ('reason' in found) return debug(found.reason);
+  const { runId, manifest, raw, timings } = found;
+  const db = join(dataRoot, 'results.duckdb');
+  if (!existsSync(db)) return debug('no results database');
+  const rates = await withResultsDb(db, {}, async (results) => {
+    const [row] = await results.query('SELECT status, spec_hash FROM runs WHERE run_id = $run_id', { run_id: runId });
+    if (row?.status !== 'completed' || row.spec_hash !== manifest.specHash) return null;
+    const rates = await queryRates(results, runId);
+    if (!rates.length) return null;
+    // Recorded as a rerun, exactly as the analysis step records a run whose every step was cached.
+    const record = runRecord(manifest, {
+      startedAt: startedAt.toISOString(),
+      finishedAt: new Date().toISOString(),
+      codeVersion: provenance().codeVersion,
+      timings,
+      artifacts: manifest.artifacts ?? {},
+    });
+    await writeJsonAtomic(join(dataRoot, manifestPath(runId)), { ...raw, ...record });
+    const run = runRowFromManifest({ ...manifest, ...record });
+    if (!(await results.recordRerun(runId, run.reruns ?? 0, run.lastRerunAt ?? startedAt))) return null;
+    return rates;
+  });
+  if (!rates) return debug('the results database does not hold the completed run with its rates');
+  const progress: Progress = { runId, stage: 'completed', step: 0, totalSteps: 0, pointsDone: 1, pointsTotal: 1, timings };
+  say(`run ${runId}: every step cached; answered from ${dataRoot} without Temporal (--via-temporal runs it through Temporal)`);
+  await followRun(() => Promise.resolve(progress), Promise.resolve());
+  const engine = manifest.engine ?? 'unknown';
+  const backend = manifest.backend ?? 'unknown';
+  printRun({ runId, status: 'completed', manifest: manifestPath(runId), engine, backend }, rates, dataRoot, json, t0);
+  return true;
+}
+
 interface Handle {
   query<T>(name: string): Promise<T>;
   result(): Promise<unknown>;
@@ -111,86 +179,6 @@ interface Handle {
 
 async function waitWithProgress(handle: Handle): Promise<PipelineResult> {
   return followRun(() => handle.query<Progress>(PROGRESS_QUERY), handle.result() as Promise<PipelineResult>);
-}
-
-/** One degree's rates as the summary shows them: the same shape the workflow returns. */
-export type RateRow = RateSummary;
-
-/** The summary comes from the database, not from the workflow's return value. */
-export async function readRates(dataRoot: string, runId: string): Promise<RateRow[]> {
-  const rows = await withResultsDb(join(dataRoot, 'results.duckdb'), { readOnly: true }, (db) =>
-    db.query(
-      `SELECT degree, fitted_rate, theory_rate, kernel_rate, init_kernel_rate, ratio, r2, stderr, window_start, window_end, n_points, note
-         FROM rates WHERE run_id = $run_id AND split = 'train' AND kind = 'target' ORDER BY degree`,
-      { run_id: runId },
-    ),
-  );
-  const num = (v: unknown) => (v === null || v === undefined || !Number.isFinite(Number(v)) ? null : Number(v));
-  return rows.map((r) => ({
-    degree: Number(r.degree),
-    fittedRate: num(r.fitted_rate),
-    theoryRate: num(r.theory_rate),
-    kernelRate: num(r.kernel_rate),
-    initKernelRate: num(r.init_kernel_rate),
-    ratio: num(r.ratio),
-    r2: num(r.r2),
-    stderr: num(r.stderr),
-    window: r.window_start === null || r.window_end === null ? null : [Number(r.window_start), Number(r.window_end)],
-    nPoints: num(r.n_points),
-    note: (r.note as string | null) ?? null,
-  }));
-}
-
-/** One run's rate as `run --json` prints it: ci95 is the slope's 95% interval (t with n_points - 2 degrees of freedom). */
-export function jsonRate(r: RateRow) {
-  const ci95 = r.fittedRate === null || r.stderr == null || r.nPoints == null ? null : slopeInterval(r.fittedRate, r.stderr, r.nPoints);
-  return {
-    degree: r.degree,
-    fittedRate: r.fittedRate,
-    ci95,
-    n: 1,
-    kernelRate: r.kernelRate,
-    initKernelRate: r.initKernelRate ?? null,
-    theoryRate: r.theoryRate,
-    ratio: r.ratio,
-    r2: r.r2,
-    stderr: r.stderr ?? null,
-    window: r.window ?? null,
-    nPoints: r.nPoints ?? null,
-    note: r.note,
-  };
-}
-
-export function summaryTable(rates: RateRow[]): string {
-  const over = (a: number | null, b: number | null) => (a === null || b === null || b === 0 ? null : a / b);
-  return formatTable(
-    [
-      'degree',
-      'fitted rate',
-      'init kernel rate',
-      'kernel rate',
-      'theory rate',
-      'fitted/init',
-      'fitted/kernel',
-      'fitted/theory',
-      'r2',
-      'points',
-      'note',
-    ],
-    rates.map((r) => [
-      r.degree,
-      formatNumber(r.fittedRate),
-      formatNumber(r.initKernelRate ?? null),
-      formatNumber(r.kernelRate),
-      formatNumber(r.theoryRate),
-      formatNumber(over(r.fittedRate, r.initKernelRate ?? null), 4),
-      formatNumber(over(r.fittedRate, r.kernelRate), 3),
-      formatNumber(r.ratio, 3),
-      formatNumber(r.r2, 3),
-      r.nPoints ?? '',
-      r.note ?? '',
-    ]),
-  );
 }
 
 /** A sweep: one child pipeline per grid point, then a table of every point's rates. */

@@ -10,7 +10,7 @@ import { withResultsDb } from '../store/results-db.js';
 import { CliError } from './errors.js';
 import type { CommandArgs } from './main.js';
 import { dataRootFrom, formatTable, print, printJson } from './io.js';
-import { readRates, summaryTable } from './run.js';
+import { readRates, summaryTable } from './run-output.js';
 import { listRuns } from './runs.js';
 
 export async function statusCommand({ positionals, values }: CommandArgs): Promise<number> {

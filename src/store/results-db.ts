@@ -25,7 +25,14 @@
 
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { DuckDBTypeId, JSDuckDBValueConverter, type DuckDBConnection, type DuckDBValueConverter, type JS } from '@duckdb/node-api';
+import {
+  DuckDBTimestampValue,
+  DuckDBTypeId,
+  JSDuckDBValueConverter,
+  type DuckDBConnection,
+  type DuckDBValueConverter,
+  type JS,
+} from '@duckdb/node-api';
 import type { StoreLogger } from './artifact-store.js';
 import { displayPath, ResultsCorruptError, ResultsMissingError } from './errors.js';
 import { acquireInstance, releaseInstance, runStatements, type QueryParams, type SharedInstance } from './results-connection.js';
@@ -153,6 +160,23 @@ export class ResultsDb {
       recorded = true;
     });
     return recorded;
+  }
+
+  /**
+   * Updates the rerun count and time of a completed run (`runs.reruns`, `runs.last_rerun_at`),
+   * as its manifest now records them; every other row stays. Returns whether the run was there.
+   */
+  async recordRerun(runId: string, reruns: number, lastRerunAt: Date): Promise<boolean> {
+    this.assertWritable('recordRerun');
+    let updated = false;
+    await this.writing(async () => {
+      const result = await this.connection.run(
+        "UPDATE runs SET reruns = $reruns, last_rerun_at = $at WHERE run_id = $run_id AND status = 'completed'",
+        { reruns, at: new DuckDBTimestampValue(BigInt(lastRerunAt.getTime()) * 1000n), run_id: runId },
+      );
+      updated = result.rowsChanged > 0;
+    });
+    return updated;
   }
 
   /**

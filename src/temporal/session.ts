@@ -11,7 +11,7 @@
  */
 import { createRequire } from 'node:module';
 import type * as Grpc from '@grpc/grpc-js';
-import { Client, Connection, defaultGrpcRetryOptions, makeGrpcRetryInterceptor } from '@temporalio/client';
+import type { Client } from '@temporalio/client';
 import type { NativeConnection, Worker } from '@temporalio/worker';
 import { acquireDevServer, serverReady, type DevServer } from './dev-server.js';
 
@@ -49,6 +49,19 @@ export async function openSession(opts: SessionOptions): Promise<Session> {
   const namespace = env.TEMPORAL_NAMESPACE ?? 'default';
   let server: DevServer | null = null;
   let address: string;
+  // The client's modules load while the dev server starts (the server is another process).
+  const clientModule = import('@temporalio/client');
+  clientModule.catch(() => undefined); // awaited below; a failure surfaces there
+  // The worker's modules (about a second of imports) load while the dev server starts; the
+  // workflow bundle is read then too. Loaded only here: `--no-worker` submitters never pay for it.
+  const workerModules =
+    opts.worker !== false
+      ? Promise.all([import('@temporalio/worker'), import('./worker.js')]).then(async ([w, specbias]) => {
+          await specbias.workflowBundle();
+          return [w, specbias] as const;
+        })
+      : null;
+  workerModules?.catch(() => undefined); // awaited below; a failure surfaces there
   if (env.TEMPORAL_ADDRESS) {
     address = env.TEMPORAL_ADDRESS;
     if (!(await serverReady(address, namespace, 5000))) throw new TemporalUnreachableError(address);
@@ -57,16 +70,19 @@ export async function openSession(opts: SessionOptions): Promise<Session> {
     address = server.address;
   }
   let closed = false;
-  const connection = await Connection.connect({ address, interceptors: [retryUntilClosed(() => closed), failAfterClose(() => closed)] });
+  const temporal = await clientModule;
+  const { Client, Connection } = temporal;
+  const connection = await Connection.connect({
+    address,
+    interceptors: [retryUntilClosed(temporal, () => closed), failAfterClose(grpcOf(), () => closed)],
+  });
   const client = new Client({ connection, namespace });
   let worker: Worker | null = null;
   let workerRun: Promise<void> | null = null;
   let nativeConnection: NativeConnection | null = null;
   try {
-    if (opts.worker !== false) {
-      // Loaded only here: `--no-worker` and TEMPORAL_ADDRESS submitters never pay for it.
-      const { NativeConnection } = await import('@temporalio/worker');
-      const { createSpecbiasWorker, quietRuntime } = await import('./worker.js');
+    if (workerModules) {
+      const [{ NativeConnection }, { createSpecbiasWorker, quietRuntime }] = await workerModules;
       quietRuntime();
       nativeConnection = await NativeConnection.connect({ address });
       worker = await createSpecbiasWorker({ connection: nativeConnection, namespace, dataRoot: opts.dataRoot, client, log: opts.log });
@@ -113,7 +129,10 @@ export async function openSession(opts: SessionOptions): Promise<Session> {
  * once the channel is shut down would throw `Channel has been shut down` from a timer, uncaught.
  * After close, a failed call fails at once instead, to a caller that is going away.
  */
-function retryUntilClosed(isClosed: () => boolean) {
+function retryUntilClosed(
+  { defaultGrpcRetryOptions, makeGrpcRetryInterceptor }: typeof import('@temporalio/client'),
+  isClosed: () => boolean,
+) {
   const defaults = defaultGrpcRetryOptions();
   return makeGrpcRetryInterceptor({
     delayFunction: defaults.delayFunction,
@@ -121,14 +140,16 @@ function retryUntilClosed(isClosed: () => boolean) {
   });
 }
 
-// grpc-js exactly as the Temporal client resolves it.
-const grpc = createRequire(createRequire(import.meta.url).resolve('@temporalio/client'))('@grpc/grpc-js') as typeof Grpc;
+/** grpc-js exactly as the Temporal client resolves it (loaded when a session opens, not on import). */
+function grpcOf(): typeof Grpc {
+  return createRequire(createRequire(import.meta.url).resolve('@temporalio/client'))('@grpc/grpc-js') as typeof Grpc;
+}
 
 /**
  * Innermost: once the session closed, a call (a retry whose timer was set before the close)
  * ends with CANCELLED instead of throwing `Channel has been shut down` from that timer.
  */
-function failAfterClose(isClosed: () => boolean): Grpc.Interceptor {
+function failAfterClose(grpc: typeof Grpc, isClosed: () => boolean): Grpc.Interceptor {
   const closedCall = (): Grpc.InterceptingCall =>
     new grpc.InterceptingCall({
       start: (_metadata, listener) =>

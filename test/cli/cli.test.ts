@@ -23,7 +23,7 @@ describe('specbias argument parsing', () => {
 
   it('an unknown option names itself and the usage', () => {
     expect(cliError(['run', 'x.yaml', '--jsno']).message).toBe(
-      'run: unknown option --jsno (usage: specbias run SPEC [--set path=value]... [--json] [--data DIR] [--no-worker] [--allow-large])',
+      'run: unknown option --jsno (usage: specbias run SPEC [--set path=value]... [--json] [--data DIR] [--no-worker] [--allow-large] [--via-temporal])',
     );
   });
 

@@ -1,0 +1,144 @@
+/**
+ * A run with nothing left to compute, recognized without Temporal: `specbias run` answers such a
+ * rerun from the artifact store and the results database, in a fraction of a second, and starts
+ * no dev server and no worker. Everything else runs through Temporal.
+ *
+ * A run counts as fully cached only when all of this holds:
+ *
+ * - its manifest (`runs/<runId>/manifest.json`) says completed, is not a sweep's point, has this
+ *   spec's hash, and was last written by this code version (a rerun after a code change goes
+ *   through Temporal once, which refits the rates with the new code);
+ * - every artifact the manifest names sits where this spec's cache keys (cache-keys.ts) put it,
+ *   recomputed here from the spec and the upstream artifacts' hashes, with the training engine
+ *   this machine would use;
+ * - every artifact's bytes hash to the manifest's sha256 and to its sidecar's.
+ *
+ * The caller then checks that results.duckdb holds the run (completed, same spec hash, rates).
+ *
+ * ```ts
+ * const found = await findCachedRun(dataRoot, spec);
+ * if ('reason' in found) console.log(`through Temporal: ${found.reason}`);
+ * ```
+ */
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { loadNative } from '../native/index.js';
+import { provenance } from '../provenance.js';
+import { specHash, runIdFor } from '../spec/hash.js';
+import type { PipelineSpec } from '../spec/schema.js';
+import { sha256Hex } from '../store/canonical-json.js';
+import { readRunManifest, type RunManifest } from '../store/run-manifest.js';
+import { analyzeKey, ntkCheckKey, projectKey, sampleKey, spectrumKey, STEPS, trainKey } from './cache-keys.js';
+import type { ArtifactRef, StepTiming } from './types.js';
+
+export interface CachedRun {
+  runId: string;
+  manifest: RunManifest;
+  /** The manifest as read, every field kept, for appending the rerun. */
+  raw: Record<string, unknown>;
+  /** One per pipeline step, all cached, with the seconds spent verifying its artifacts. */
+  timings: StepTiming[];
+}
+
+/** The engine id `resolveEngine` would give, when that needs no tfjs; null: only Temporal can tell. */
+function engineId(requested: string): string | null {
+  if (requested === 'native' || requested === 'auto') {
+    const addon = loadNative();
+    return addon ? `native/${addon.info().isa}` : null;
+  }
+  // An explicit tfjs engine trains as itself or not at all.
+  return requested;
+}
+
+/** The run of `spec` if nothing is left to compute, else why not (one line). */
+export async function findCachedRun(dataRoot: string, spec: PipelineSpec): Promise<CachedRun | { reason: string }> {
+  const runId = runIdFor(spec);
+  let manifest: RunManifest | null;
+  try {
+    manifest = await readRunManifest(dataRoot, runId);
+  } catch (err) {
+    return { reason: (err as Error).message.split('\n')[0]! };
+  }
+  if (!manifest) return { reason: 'no manifest' };
+  if ((manifest.status ?? 'completed') !== 'completed') return { reason: `the run ${manifest.status}` };
+  if (manifest.sweepId) return { reason: `the run is a point of sweep ${manifest.sweepId}` };
+  if (manifest.specHash !== specHash(spec)) return { reason: 'the manifest has another spec hash' };
+  if (manifest.code?.codeVersion !== provenance().codeVersion) return { reason: 'the manifest was written by another code version' };
+  const a = manifest.artifacts ?? {};
+  const engine = engineId(spec.training.engine);
+  if (engine === null) return { reason: `the engine ${spec.training.engine} resolves only in a worker` };
+
+  const { samples, spectrum, trajectory, losses, projections } = a;
+  if (!samples || !spectrum || !trajectory || !losses || !projections) return { reason: 'the manifest lacks an artifact' };
+  const gram = a.gram ?? null;
+  const vectors = a.vectors ?? null;
+  const withGram = spec.spectrum.gram;
+  if (!withGram && (gram || vectors)) return { reason: 'the manifest names Gram artifacts the spec does not ask for' };
+  // Every step's key, from the spec and the hashes of the upstream artifacts, as the activities compute it.
+  type Files = (readonly [name: string, ref: ArtifactRef | null | undefined])[];
+  const steps: [step: string, key: string, files: Files][] = [
+    [STEPS.sample.name, sampleKey(spec), [['samples.arrow', samples]]],
+    [
+      STEPS.spectrum.name,
+      spectrumKey(spec, samples),
+      [
+        ['spectrum.arrow', spectrum],
+        ...(withGram
+          ? ([
+              ['gram.arrow', gram],
+              ['gram-vectors.f64', vectors],
+            ] as const)
+          : []),
+      ],
+    ],
+    [
+      STEPS.ntkCheck.name,
+      ntkCheckKey(spec, samples),
+      [
+        ['ntk-check.arrow', a.ntkCheck],
+        ['ntk-directions.arrow', a.ntkDirections],
+      ],
+    ],
+    [
+      STEPS.train.name,
+      trainKey(spec, samples, engine),
+      [
+        ['trajectory.arrow', trajectory],
+        ['losses.arrow', losses],
+      ],
+    ],
+    [STEPS.project.name, projectKey(spec, { samples, trajectory, gram, vectors }), [['projections.arrow', projections]]],
+    [STEPS.analyze.name, analyzeKey(runId, { spectrum, projections, losses }), [['rates.arrow', a.rates]]],
+  ];
+  const timings: StepTiming[] = [];
+  for (const [step, key, files] of steps) {
+    const t0 = performance.now();
+    for (const [file, ref] of files) {
+      const why = await verify(dataRoot, `artifacts/${step}/${key}/${file}`, ref);
+      if (why) return { reason: `${step}: ${why}` };
+    }
+    timings.push({ step, seconds: (performance.now() - t0) / 1000, cached: true });
+  }
+  const raw = JSON.parse(await readFile(path.join(dataRoot, 'runs', runId, 'manifest.json'), 'utf8')) as Record<string, unknown>;
+  return { runId, manifest, raw, timings };
+}
+
+/** Null when the file at `relative` (under the data root) is the artifact `ref` names, with a sidecar that agrees; else why not. */
+async function verify(dataRoot: string, relative: string, ref: ArtifactRef | null | undefined): Promise<string | null> {
+  if (!ref) return `the manifest names no ${path.posix.basename(relative)}`;
+  if (ref.path !== relative) return `${ref.path} is not at its cache key (${relative})`;
+  const file = path.join(dataRoot, ...relative.split('/'));
+  let bytes: Buffer;
+  let meta: { sha256?: unknown };
+  try {
+    [bytes, meta] = await Promise.all([
+      readFile(file),
+      readFile(`${file}.meta.json`, 'utf8').then((t) => JSON.parse(t) as { sha256?: unknown }),
+    ]);
+  } catch (err) {
+    return `${relative}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`;
+  }
+  const actual = sha256Hex(bytes);
+  if (actual !== ref.sha256 || meta.sha256 !== actual) return `${relative} does not match its sha256`;
+  return null;
+}
