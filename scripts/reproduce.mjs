@@ -75,14 +75,16 @@ copyFigures('width', widthSweep.sweepId, /(twin-gap|sweep-rates-target)\.png$/);
 const q = (sql) => specbias(['sql', sql]);
 const allIds = figs.flatMap((f) => f.runIds);
 const ids = allIds.map((id) => `'${id}'`).join(', ');
-// A run whose manifest says every step was cached did no work in this sweep.
-const computed = allIds.filter((id) => {
+// Each run's manifest keeps the timings of the invocation that computed it: their sum is what the
+// sweep cost to compute, whichever invocation did it.
+const stepSeconds = allIds.reduce((sum, id) => {
   try {
-    return JSON.parse(readFileSync(join(data, 'runs', id, 'manifest.json'), 'utf8')).timings.some((t) => !t.cached);
+    const timings = JSON.parse(readFileSync(join(data, 'runs', id, 'manifest.json'), 'utf8')).timings;
+    return sum + timings.filter((t) => !t.cached).reduce((a, t) => a + (t.seconds ?? 0), 0);
   } catch {
-    return true;
+    return sum;
   }
-}).length;
+}, 0);
 const rates = q(`SELECT run_id, split, degree, fitted_rate, init_kernel_rate, kernel_rate, theory_rate, r2, n_points, note FROM rates
                   WHERE run_id IN (${ids}) AND kind = 'target' ORDER BY run_id, split DESC, degree`);
 // fall = |v̂ᵀ r| at the last logged step over its value at step 0 (network).
@@ -92,10 +94,14 @@ const falls = q(`SELECT run_id, split, degree, last(value ORDER BY step) / first
 const statuses = Object.fromEntries(q(`SELECT run_id, status FROM runs WHERE run_id IN (${ids})`).map((r) => [r.run_id, r.status]));
 
 const rateRow = (runId, degree, split = 'train') => rates.find((r) => r.run_id === runId && r.degree === degree && r.split === split);
+const fall = (runId, degree, split) => falls.find((r) => r.run_id === runId && r.degree === degree && r.split === split)?.fall ?? NaN;
 // A degree that never fell below 0.9x its peak has no fitted rate; for the ordering it is the slowest (rate 0).
 const notStarted = (runId, degree) => /did not fall below 0\.9x/.test(rateRow(runId, degree)?.note ?? '');
-const orderRate = (runId, degree) => (notStarted(runId, degree) ? 0 : (rateRow(runId, degree)?.fitted_rate ?? NaN));
-const fall = (runId, degree, split) => falls.find((r) => r.run_id === runId && r.degree === degree && r.split === split)?.fall ?? NaN;
+// One that fell from 0.9x to 1e-2x its peak within fewer than 5 logged steps (every early step is
+// logged) has no fitted rate either, but it is faster than any that has: for the ordering, rate +inf.
+const tooFast = (runId, degree) => /fewer than 5 points/.test(rateRow(runId, degree)?.note ?? '') && fall(runId, degree, 'train') < 1e-2;
+const orderRate = (runId, degree) =>
+  notStarted(runId, degree) ? 0 : tooFast(runId, degree) ? Infinity : (rateRow(runId, degree)?.fitted_rate ?? NaN);
 const byKey = Object.fromEntries(figs.map((f) => [f.key, f]));
 const finite = (v) => typeof v === 'number' && Number.isFinite(v);
 const mean = (v) => (v.length ? v.reduce((a, x) => a + x, 0) / v.length : NaN);
@@ -119,15 +125,24 @@ const holds = (keys, degreesOf) => {
   const yes = results.filter(Boolean).length;
   return { yes, all: results.length };
 };
-const verdict = ({ yes, all }) => (yes === all ? `✓ (${yes}/${all} seeds)` : yes === 0 ? `✗ (0/${all} seeds)` : `partly: ${yes}/${all} seeds`);
+const verdict = ({ yes, all }) =>
+  yes === all ? `✓ (${yes}/${all} seeds)` : yes === 0 ? `✗ (0/${all} seeds)` : `partly: ${yes}/${all} seeds`;
 /** Each degree's train rate, as a mean over seeds with its interval, or how far it fell where it did not start to. */
 const rateList = (key, degrees) =>
   degrees
     .map((d) => {
       const ids = seedsOf(key);
       const stalled = ids.filter((id) => notStarted(id, d)).length;
+      const fast = ids.filter((id) => tooFast(id, d)).length;
       if (stalled === ids.length) return `k=${d}: no fall (final/initial ${fmt(mean(ids.map((id) => fall(id, d, 'train'))))})`;
-      return `k=${d}: ${withInterval(ids.map((id) => rateRow(id, d)?.fitted_rate))}${stalled ? ` (${stalled} seed(s) no fall)` : ''}`;
+      if (fast === ids.length) return `k=${d}: too fast to fit in every seed (fell 100x within 5 logged steps)`;
+      const why = [
+        stalled ? `${stalled} seed(s) no fall` : '',
+        fast ? `${fast} seed(s) too fast to fit: fell 100x within 5 logged steps` : '',
+      ]
+        .filter(Boolean)
+        .join('; ');
+      return `k=${d}: ${withInterval(ids.map((id) => rateRow(id, d)?.fitted_rate))}${why ? ` (${why})` : ''}`;
     })
     .join(', ');
 const degreesOf = (key) =>
@@ -140,7 +155,11 @@ const r2List = (key) =>
     .join(', ');
 
 const findings = [
-  ['1. Degrees are learned in the order 1, 2, 4 (Fig. 1a)', verdict(holds(['fig1a'], () => [1, 2, 4])), `train rates ${rateList('fig1a', [1, 2, 4])}`],
+  [
+    '1. Degrees are learned in the order 1, 2, 4 (Fig. 1a)',
+    verdict(holds(['fig1a'], () => [1, 2, 4])),
+    `train rates ${rateList('fig1a', [1, 2, 4])}`,
+  ],
   [
     '2. The order holds with amplitudes a = (1, 3, 5) (Fig. 1b)',
     verdict(holds(['fig1b'], () => [1, 2, 4])),
@@ -150,12 +169,18 @@ const findings = [
     // Every degree of the target, not only 2 and 4: the finding is the whole ordering.
     const full = holds(['fig3-cosine', 'fig3-poly'], degreesOf);
     const twoFour = holds(['fig3-cosine', 'fig3-poly'], () => [2, 4]);
-    const broken = degreesOf('fig3-cosine').filter((d, i, all) => i > 0 && seedsOf('fig3-cosine').some((id) => !orderedIn(id, [all[i - 1], d])));
+    const broken = degreesOf('fig3-cosine').filter(
+      (d, i, all) => i > 0 && seedsOf('fig3-cosine').some((id) => !orderedIn(id, [all[i - 1], d])),
+    );
     return [
       '3. It holds for cosine and polynomial targets (Fig. 3)',
-      full.yes === full.all ? verdict(full) : `partly: degree 2 before 4 in ${twoFour.yes}/${twoFour.all} seeds; every degree in order in ${full.yes}/${full.all}`,
+      full.yes === full.all
+        ? verdict(full)
+        : `partly: degree 2 before 4 in ${twoFour.yes}/${twoFour.all} seeds; every degree in order in ${full.yes}/${full.all}`,
       `cosine ${rateList('fig3-cosine', degreesOf('fig3-cosine'))} (mean R² ${r2List('fig3-cosine')}); poly ${rateList('fig3-poly', degreesOf('fig3-poly'))} (mean R² ${r2List('fig3-poly')})` +
-        (broken.length ? `. The order breaks at cosine degree ${broken.join(', ')} (against the degree below it) in at least one seed.` : ''),
+        (broken.length
+          ? `. The order breaks at cosine degree ${broken.join(', ')} (against the degree below it) in at least one seed.`
+          : ''),
     ];
   })(),
   [
@@ -166,15 +191,24 @@ const findings = [
   (() => {
     const ids = seedsOf('fig1a');
     const f = (d, split) => mean(ids.map((id) => fall(id, d, split)));
-    const perSeed = ids.map((id) => fall(id, 1, 'test') < 0.1 && fall(id, 2, 'test') < 0.1 && fall(id, 4, 'test') > 0.5 && fall(id, 4, 'train') < fall(id, 4, 'test'));
+    const perSeed = ids.map(
+      (id) =>
+        fall(id, 1, 'test') < 0.1 && fall(id, 2, 'test') < 0.1 && fall(id, 4, 'test') > 0.5 && fall(id, 4, 'train') < fall(id, 4, 'test'),
+    );
     const yes = perSeed.filter(Boolean).length;
     // Degree 4 barely falls on train either (more than half left) at this length: the contrast is weak.
     const weak = f(4, 'train') > 0.5;
     return [
       '5. On test data degrees 1 and 2 fall, degree 4 does not (Appendix F)',
-      yes === 0 ? `✗ (0/${ids.length} seeds)` : weak ? `weakly (${yes}/${ids.length} seeds): degree 4 falls only ${fmt(100 * (1 - f(4, 'train')), 2)}% on train` : verdict({ yes, all: ids.length }),
+      yes === 0
+        ? `✗ (0/${ids.length} seeds)`
+        : weak
+          ? `weakly (${yes}/${ids.length} seeds): degree 4 falls only ${fmt(100 * (1 - f(4, 'train')), 2)}% on train`
+          : verdict({ yes, all: ids.length }),
       `final/initial projection, mean over seeds, test: k=1 ${fmt(f(1, 'test'))}, k=2 ${fmt(f(2, 'test'))}, k=4 ${fmt(f(4, 'test'))}; train k=4 ${fmt(f(4, 'train'))}` +
-        (weak ? '. In 4000 steps degree 4 has barely started to fall on train, so its train/test contrast is small: the finding shows for degrees 1 and 2, not clearly for 4.' : ''),
+        (weak
+          ? '. In 4000 steps degree 4 has barely started to fall on train, so its train/test contrast is small: the finding shows for degrees 1 and 2, not clearly for 4.'
+          : ''),
     ];
   })(),
 ];
@@ -185,7 +219,8 @@ const widthGaps = q(`SELECT width, degree, count(*) AS runs,
                             avg(abs(fitted_over_kernel - 1)) AS gap_kernel, avg(abs(fitted_over_init_kernel - 1)) AS gap_init
                        FROM rate_summary WHERE sweep_id = '${widthSweep.sweepId}' AND split = 'train' AND kind = 'target'
                         AND isfinite(fitted_rate) GROUP BY ALL ORDER BY degree, width`);
-const widthSlopes = q(`SELECT degree, regr_slope(ln(gap_kernel), ln(width)) AS slope_kernel, regr_slope(ln(gap_init), ln(width)) AS slope_init
+const widthSlopes =
+  q(`SELECT degree, regr_slope(ln(gap_kernel), ln(width)) AS slope_kernel, regr_slope(ln(gap_init), ln(width)) AS slope_init
                          FROM (SELECT width, degree, avg(abs(fitted_over_kernel - 1)) AS gap_kernel, avg(abs(fitted_over_init_kernel - 1)) AS gap_init
                                  FROM rate_summary WHERE sweep_id = '${widthSweep.sweepId}' AND split = 'train' AND kind = 'target'
                                   AND isfinite(fitted_rate) GROUP BY ALL) GROUP BY degree ORDER BY degree`);
@@ -203,7 +238,7 @@ const lines = [
   '  (network and both twins fitted on one window taken from the finite-width twin).',
   `- Three seeds per figure (\`replicates: 3\`: the sample, the target directions and the initial weights all change with the seed).`,
   '  Rates are means over the seeds with their 95% t-interval (t with 2 degrees of freedom); a finding is checked on every seed.',
-  `- Sweep \`${sweep.sweepId}\`, ${sweep.status}; ${seconds.toFixed(0)} s wall time on ${cpus().length} cores (${cpus()[0]?.model ?? 'cpu'}), ${computed} of ${allIds.length} runs computed (the rest found cached).`,
+  `- Sweep \`${sweep.sweepId}\`, ${sweep.status}: ${allIds.length} runs, ${stepSeconds.toFixed(0)} s of step time in their manifests (steps first computed under another run id, e.g. the width sweep's, count as cached there), on ${cpus().length} cores (${cpus()[0]?.model ?? 'cpu'}); this invocation took ${seconds.toFixed(0)} s (steps already computed are found cached).`,
   `  Width sweep \`${widthSweep.sweepId}\`, ${widthSweep.status}, ${widthSeconds.toFixed(0)} s.`,
   '- Every figure of every run, as SVG and PNG, with its report: `npx specbias report <run id>`.',
   '- The projection is the paper\'s `|v̂_kᵀ r_t|` (kind `target`); "init kernel" is the finite-width twin (the network\'s own NTK at',
@@ -219,7 +254,7 @@ const lines = [
   '',
   `Fig. 1(a)'s setting at m = 256 … 16384, three seeds each (\`pipelines/width-convergence.yaml\`, sweep \`${widthSweep.sweepId}\`).`,
   'For each width and degree: the mean over the seeds of |fitted / twin − 1| on the train split, for the infinite-width twin',
-  '(the analytic kernel) and the finite-width twin (the network\'s own NTK at init), and the slope of ln(gap) against ln(m).',
+  "(the analytic kernel) and the finite-width twin (the network's own NTK at init), and the slope of ln(gap) against ln(m).",
   '',
   '| degree | width | seeds | vs infinite-width twin | vs finite-width twin |',
   '|---|---|---|---|---|',
@@ -233,7 +268,12 @@ const lines = [
 ];
 for (const fig of figs) {
   const ids = fig.runIds;
-  lines.push(`## ${fig.title}`, '', `Runs ${ids.map((id) => `\`${id}\` (${statuses[id] ?? 'unknown'})`).join(', ')}; the figures show the first.`, '');
+  lines.push(
+    `## ${fig.title}`,
+    '',
+    `Runs ${ids.map((id) => `\`${id}\` (${statuses[id] ?? 'unknown'})`).join(', ')}; the figures show the first.`,
+    '',
+  );
   lines.push(
     '| split | degree | fitted rate | init kernel rate | kernel rate | theory rate | mean R² | points | final / initial | notes |',
     '|---|---|---|---|---|---|---|---|---|---|',

@@ -109,7 +109,8 @@ export function stepAxis(maxStep: number): { field: string; type: 'quantitative'
     axis: {
       values,
       labelExpr:
-        "datum.value == 0 || floor(log(datum.value) / log(10) + 1e-9) == log(datum.value) / log(10) ? format(datum.value, '~g') : ''",
+        // log(1000) / log(10) is 2.9999999999999996: compare powers of ten with a tolerance.
+        "datum.value == 0 || abs(log(datum.value) / log(10) - round(log(datum.value) / log(10))) < 1e-9 ? format(datum.value, '~g') : ''",
       labelFlush: false,
       tickCount: values.length,
     },

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { projectionFigure, spectrumFigure, sweepAxis } from '../../src/report/index.js';
 import { fitOverlay, SOURCE_LABELS, type FitRow } from '../../src/report/projection-figure.js';
 import { formatValue } from '../../src/report/format.js';
+import { renderSvg } from '../../src/report/render.js';
 import { cell, codeBlock, markdownTable } from '../../src/report/markdown.js';
 
 /** The inline data rows of a figure spec (top level or per layer). */
@@ -63,7 +64,7 @@ describe('report figures', () => {
     );
   });
 
-  it('the projection figures have a symlog step axis with 0 on it, and three named sources with distinct dashes', () => {
+  it('the projection figures have a symlog step axis with 0 on it, and three named sources with distinct dashes', async () => {
     const rows = [0, 1, 5, 30, 300, 3000].flatMap((step) =>
       ['network', 'kernel', 'init'].map((source) => ({ split: 'train', step, degree: 1, source, value: Math.exp(-0.1 * step) + 1e-3 })),
     );
@@ -88,6 +89,9 @@ describe('report figures', () => {
       expect(fig.caption).toContain('dashed lines its infinite-width twin');
       expect(fig.caption).toContain('dotted lines its finite-width twin');
       expect(fig.caption).toContain('symlog');
+      // Every power of ten is labelled, 1000 included (log(1000) / log(10) is not exactly 3).
+      const svg = await renderSvg(fig.spec);
+      for (const label of ['>0<', '>1<', '>10<', '>100<', '>1000<']) expect(svg).toContain(label);
     }
   });
 
