@@ -41,7 +41,8 @@ describe('twin-gap figure', () => {
 
   it('pools |fitted / twin − 1| over the seeds of a width: mean, min and max; refused fits and missing twins are left out', () => {
     const gaps = twinGaps(rows);
-    const at = (twin: string, width: number, degree: number) => gaps.find((g) => g.twin === twin && g.width === width && g.degree === degree);
+    const at = (twin: string, width: number, degree: number) =>
+      gaps.find((g) => g.twin === twin && g.width === width && g.degree === degree);
     const k256 = at(TWIN_PANELS.kernel, 256, 1)!;
     expect(k256.gap).toBeCloseTo((0.1 + 0.2) / 2, 12);
     expect([k256.lo, k256.hi, k256.runs]).toEqual([expect.closeTo(0.1, 12), expect.closeTo(0.2, 12), 2]);
