@@ -140,6 +140,7 @@ class Trainer : public Napi::ObjectWrap<Trainer> {
     kernel_->loadWeights(w1.data(), w2.data());
     pool_.reset(new ThreadPool(threads_));
     partial_.assign(static_cast<size_t>(kernel_->chunkCount()) * std::max(n_, nTest_), 0.0);
+    partialTest_.assign(static_cast<size_t>(kernel_->chunkCount()) * nTest_, 0.0);
     r_.assign(n_, 0.0);
     rTest_.assign(nTest_, 0.0);
   }
@@ -161,7 +162,7 @@ class Trainer : public Napi::ObjectWrap<Trainer> {
     res.finite = std::isfinite(sumSq_);
     for (int s = 0; s < steps && res.finite; ++s) {
       pool_->run(kernel_->chunkCount(), [this](int chunk, int thread) {
-        kernel_->stepChunk(chunk, thread, &partial_[static_cast<size_t>(chunk) * n_]);
+        kernel_->stepChunk(chunk, thread, &partial_[static_cast<size_t>(chunk) * n_], nullptr);
       });
       reduce(false);
       ++res.done;
@@ -200,12 +201,13 @@ class Trainer : public Napi::ObjectWrap<Trainer> {
     res.sumSq.reserve(logAt.size() * 2);
     res.finite = std::isfinite(sumSq_);
     size_t next = 0;
+    bool haveTest = false;  // the last step also predicted the test points
     for (int t = 0; res.finite; ++t) {
       if (next < logAt.size() && logAt[next] == t) {
         ++next;
         double ssTest = 0;
         if (nTest_ > 0) {
-          forward(true);
+          if (!haveTest) forward(true);
           ssTest = sumSqTest_;
         }
         res.residuals.insert(res.residuals.end(), r_.begin(), r_.end());
@@ -216,10 +218,15 @@ class Trainer : public Napi::ObjectWrap<Trainer> {
         if (!std::isfinite(ssTest)) break;
       }
       if (t >= steps) break;
-      pool_->run(kernel_->chunkCount(), [this](int chunk, int thread) {
-        kernel_->stepChunk(chunk, thread, &partial_[static_cast<size_t>(chunk) * n_]);
+      // A step before a log also predicts the test points, while it has each block's new weights.
+      haveTest = nTest_ > 0 && next < logAt.size() && logAt[next] == t + 1;
+      double* test = haveTest ? partialTest_.data() : nullptr;
+      pool_->run(kernel_->chunkCount(), [this, test](int chunk, int thread) {
+        kernel_->stepChunk(chunk, thread, &partial_[static_cast<size_t>(chunk) * n_],
+                           test ? test + static_cast<size_t>(chunk) * nTest_ : nullptr);
       });
       reduce(false);
+      if (haveTest) reduce(true, partialTest_.data());
       ++res.done;
       res.finite = std::isfinite(sumSq_);
     }
@@ -393,14 +400,15 @@ class Trainer : public Napi::ObjectWrap<Trainer> {
   }
 
   /** y_hat = c * sum over chunks (in chunk order) of the partials; r = y - y_hat; sum of r^2. */
-  void reduce(bool test) {
+  void reduce(bool test) { reduce(test, partial_.data()); }
+  void reduce(bool test, const double* partial) {
     const int npts = test ? nTest_ : n_;
     std::vector<double>& r = test ? rTest_ : r_;
     const std::vector<double>& y = test ? yTest_ : y_;
     std::fill(r.begin(), r.end(), 0.0);
     const int chunks = kernel_->chunkCount();
     for (int c = 0; c < chunks; ++c) {
-      const double* p = &partial_[static_cast<size_t>(c) * npts];
+      const double* p = &partial[static_cast<size_t>(c) * npts];
       for (int i = 0; i < npts; ++i) r[i] += p[i];
     }
     double ss = 0;
@@ -421,7 +429,7 @@ class Trainer : public Napi::ObjectWrap<Trainer> {
   double c_ = 1;
   bool initialized_ = false;
   double sumSq_ = 0, sumSqTest_ = 0;
-  std::vector<double> y_, yTest_, r_, rTest_, partial_;
+  std::vector<double> y_, yTest_, r_, rTest_, partial_, partialTest_;
   std::unique_ptr<Kernel> kernel_;
   std::unique_ptr<ThreadPool> pool_;
 };
