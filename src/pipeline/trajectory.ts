@@ -127,10 +127,17 @@ export async function readTrajectory(store: ArtifactStore, ref: ArtifactRef, n: 
   return { steps, train, test };
 }
 
-/** The parts' tables, in order, as one table (the parts share one schema). */
-export async function concatParts(store: ArtifactStore, refs: ArtifactRef[]): Promise<arrow.Table> {
+/**
+ * The parts' tables, in order, as one table (the parts share one schema); `known` holds tables
+ * by artifact path that need not be read back (those this process just wrote).
+ */
+export async function concatParts(
+  store: ArtifactStore,
+  refs: ArtifactRef[],
+  known?: ReadonlyMap<string, arrow.Table>,
+): Promise<arrow.Table> {
   const tables = [];
-  for (const ref of refs) tables.push(await store.readTable(ref));
+  for (const ref of refs) tables.push(known?.get(ref.path) ?? (await store.readTable(ref)));
   const first = tables[0]!;
   return new arrow.Table(
     first.schema,
