@@ -7,6 +7,8 @@
 //   new Trainer({ xTrain, yTrain, nTrain, xTest, yTest, nTest, dim, width, theta, learningRate,
 //                 w1, w2, threads, precision: 'f32'|'f64', isa: 'auto'|'avx2'|'baseline' })
 //   trainer.run(steps, wantTest)             -> Promise<{ done, finite, sumSqTrain, sumSqTest }>
+//   trainer.runLogged(steps, logAt)          -> Promise<{ done, finite, logged, residuals, sumSq }>: the
+//                                               residuals (train, then test) at the local steps logAt
 //   trainer.residualTrain() / residualTest() -> Float64Array copies
 //   trainer.weights()                        -> { w1, w2 } float64 copies
 //   trainer.describe()                       -> e.g. "float32 avx2, 2 threads"
@@ -88,7 +90,8 @@ class Trainer : public Napi::ObjectWrap<Trainer> {
  public:
   static Napi::Function Define(Napi::Env env) {
     return DefineClass(env, "Trainer",
-                       {InstanceMethod("run", &Trainer::Run), InstanceMethod("residualTrain", &Trainer::ResidualTrain),
+                       {InstanceMethod("run", &Trainer::Run), InstanceMethod("runLogged", &Trainer::RunLogged),
+                        InstanceMethod("residualTrain", &Trainer::ResidualTrain),
                         InstanceMethod("residualTest", &Trainer::ResidualTest),
                         InstanceMethod("weights", &Trainer::Weights), InstanceMethod("describe", &Trainer::Describe),
                         InstanceMethod("close", &Trainer::Close)});
@@ -137,6 +140,7 @@ class Trainer : public Napi::ObjectWrap<Trainer> {
     kernel_->loadWeights(w1.data(), w2.data());
     pool_.reset(new ThreadPool(threads_));
     partial_.assign(static_cast<size_t>(kernel_->chunkCount()) * std::max(n_, nTest_), 0.0);
+    partialTest_.assign(static_cast<size_t>(kernel_->chunkCount()) * nTest_, 0.0);
     r_.assign(n_, 0.0);
     rTest_.assign(nTest_, 0.0);
   }
@@ -158,7 +162,7 @@ class Trainer : public Napi::ObjectWrap<Trainer> {
     res.finite = std::isfinite(sumSq_);
     for (int s = 0; s < steps && res.finite; ++s) {
       pool_->run(kernel_->chunkCount(), [this](int chunk, int thread) {
-        kernel_->stepChunk(chunk, thread, &partial_[static_cast<size_t>(chunk) * n_]);
+        kernel_->stepChunk(chunk, thread, &partial_[static_cast<size_t>(chunk) * n_], nullptr);
       });
       reduce(false);
       ++res.done;
@@ -172,9 +176,107 @@ class Trainer : public Napi::ObjectWrap<Trainer> {
     return res;
   }
 
+  /**
+   * One async call for several logs: up to `steps` fused steps, and at each local step in `logAt`
+   * (ascending, 0 = before this call's first step) the train and test residuals, exactly as
+   * run(0, true) there would leave them. Stops at a non-finite training loss (that step is not
+   * logged) and right after a log whose test loss is not finite.
+   */
+  struct LoggedResult {
+    int done = 0;
+    bool finite = true;
+    int logged = 0;
+    std::vector<double> residuals;  // logged x (n + nTest): the train block, then the test block
+    std::vector<double> sumSq;      // logged x 2: train, test
+  };
+
+  LoggedResult runLogged(int steps, const std::vector<int>& logAt) {
+    LoggedResult res;
+    if (!initialized_) {
+      forward(false);
+      initialized_ = true;
+    }
+    const size_t per = static_cast<size_t>(n_) + nTest_;
+    res.residuals.reserve(logAt.size() * per);
+    res.sumSq.reserve(logAt.size() * 2);
+    res.finite = std::isfinite(sumSq_);
+    size_t next = 0;
+    bool haveTest = false;  // the last step also predicted the test points
+    for (int t = 0; res.finite; ++t) {
+      if (next < logAt.size() && logAt[next] == t) {
+        ++next;
+        double ssTest = 0;
+        if (nTest_ > 0) {
+          if (!haveTest) forward(true);
+          ssTest = sumSqTest_;
+        }
+        res.residuals.insert(res.residuals.end(), r_.begin(), r_.end());
+        res.residuals.insert(res.residuals.end(), rTest_.begin(), rTest_.end());
+        res.sumSq.push_back(sumSq_);
+        res.sumSq.push_back(ssTest);
+        ++res.logged;
+        if (!std::isfinite(ssTest)) break;
+      }
+      if (t >= steps) break;
+      // A step before a log also predicts the test points, while it has each block's new weights.
+      haveTest = nTest_ > 0 && next < logAt.size() && logAt[next] == t + 1;
+      double* test = haveTest ? partialTest_.data() : nullptr;
+      pool_->run(kernel_->chunkCount(), [this, test](int chunk, int thread) {
+        kernel_->stepChunk(chunk, thread, &partial_[static_cast<size_t>(chunk) * n_],
+                           test ? test + static_cast<size_t>(chunk) * nTest_ : nullptr);
+      });
+      reduce(false);
+      if (haveTest) reduce(true, partialTest_.data());
+      ++res.done;
+      res.finite = std::isfinite(sumSq_);
+    }
+    return res;
+  }
+
   bool busy_ = false;
 
  private:
+  class LoggedWorker : public Napi::AsyncWorker {
+   public:
+    LoggedWorker(Napi::Env env, Trainer* t, Napi::Object self, int steps, std::vector<int> logAt)
+        : Napi::AsyncWorker(env, "specbias.train"), deferred_(Napi::Promise::Deferred::New(env)), trainer_(t),
+          steps_(steps), logAt_(std::move(logAt)) {
+      self_ = Napi::Persistent(self);
+    }
+    Napi::Promise Promise() { return deferred_.Promise(); }
+    void Execute() override {
+      try {
+        EngineThreads busy(trainer_->threads_);
+        result_ = trainer_->runLogged(steps_, logAt_);
+      } catch (const std::exception& e) {
+        SetError(e.what());
+      }
+    }
+    void OnOK() override {
+      trainer_->busy_ = false;
+      Napi::Env env = Env();
+      Napi::Object o = Napi::Object::New(env);
+      o.Set("done", result_.done);
+      o.Set("finite", result_.finite);
+      o.Set("logged", result_.logged);
+      o.Set("residuals", toFloat64Array(env, result_.residuals.data(), result_.residuals.size()));
+      o.Set("sumSq", toFloat64Array(env, result_.sumSq.data(), result_.sumSq.size()));
+      deferred_.Resolve(o);
+    }
+    void OnError(const Napi::Error& e) override {
+      trainer_->busy_ = false;
+      deferred_.Reject(e.Value());
+    }
+
+   private:
+    Napi::Promise::Deferred deferred_;
+    Trainer* trainer_;
+    Napi::ObjectReference self_;
+    int steps_;
+    std::vector<int> logAt_;
+    LoggedResult result_;
+  };
+
   class RunWorker : public Napi::AsyncWorker {
    public:
     RunWorker(Napi::Env env, Trainer* t, Napi::Object self, int steps, bool wantTest)
@@ -230,6 +332,28 @@ class Trainer : public Napi::ObjectWrap<Trainer> {
     return promise;
   }
 
+  Napi::Value RunLogged(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    if (!kernel_) throw Napi::Error::New(env, "Trainer is closed");
+    if (busy_) throw Napi::Error::New(env, "Trainer.run is already in progress");
+    const double steps = info.Length() > 0 && info[0].IsNumber() ? info[0].As<Napi::Number>().DoubleValue() : -1;
+    if (!(steps >= 0) || steps != std::floor(steps) || steps > 1e9)
+      throw Napi::RangeError::New(env, "runLogged(steps, logAt): steps must be an integer >= 0");
+    if (info.Length() < 2 || !info[1].IsTypedArray() || info[1].As<Napi::TypedArray>().TypedArrayType() != napi_int32_array)
+      throw Napi::TypeError::New(env, "runLogged(steps, logAt): logAt must be an Int32Array");
+    Napi::Int32Array a = info[1].As<Napi::Int32Array>();
+    std::vector<int> logAt(a.Data(), a.Data() + a.ElementLength());
+    for (size_t i = 0; i < logAt.size(); ++i) {
+      if (logAt[i] < 0 || logAt[i] > steps || (i > 0 && logAt[i] <= logAt[i - 1]))
+        throw Napi::RangeError::New(env, "runLogged(steps, logAt): logAt must ascend strictly within [0, steps]");
+    }
+    busy_ = true;
+    auto* w = new LoggedWorker(env, this, info.This().As<Napi::Object>(), static_cast<int>(steps), std::move(logAt));
+    Napi::Promise promise = w->Promise();
+    w->Queue();
+    return promise;
+  }
+
   Napi::Value ResidualTrain(const Napi::CallbackInfo& info) {
     checkIdle(info.Env());
     return toFloat64Array(info.Env(), r_.data(), r_.size());
@@ -276,14 +400,15 @@ class Trainer : public Napi::ObjectWrap<Trainer> {
   }
 
   /** y_hat = c * sum over chunks (in chunk order) of the partials; r = y - y_hat; sum of r^2. */
-  void reduce(bool test) {
+  void reduce(bool test) { reduce(test, partial_.data()); }
+  void reduce(bool test, const double* partial) {
     const int npts = test ? nTest_ : n_;
     std::vector<double>& r = test ? rTest_ : r_;
     const std::vector<double>& y = test ? yTest_ : y_;
     std::fill(r.begin(), r.end(), 0.0);
     const int chunks = kernel_->chunkCount();
     for (int c = 0; c < chunks; ++c) {
-      const double* p = &partial_[static_cast<size_t>(c) * npts];
+      const double* p = &partial[static_cast<size_t>(c) * npts];
       for (int i = 0; i < npts; ++i) r[i] += p[i];
     }
     double ss = 0;
@@ -304,7 +429,7 @@ class Trainer : public Napi::ObjectWrap<Trainer> {
   double c_ = 1;
   bool initialized_ = false;
   double sumSq_ = 0, sumSqTest_ = 0;
-  std::vector<double> y_, yTest_, r_, rTest_, partial_;
+  std::vector<double> y_, yTest_, r_, rTest_, partial_, partialTest_;
   std::unique_ptr<Kernel> kernel_;
   std::unique_ptr<ThreadPool> pool_;
 };

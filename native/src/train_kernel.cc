@@ -148,6 +148,7 @@ class KernelImpl final : public Kernel {
     scratch_.resize(std::max(1, cfg.threads));
     for (auto& s : scratch_) {
       s.yv.assign(std::max(1, maxPoints), V{});
+      s.yvTest.assign(std::max(1, nTest_), V{});
       s.S.assign(kTile * 2, V{});
       s.g1.assign(static_cast<size_t>(NB) * d_, 0.0);
     }
@@ -173,16 +174,21 @@ class KernelImpl final : public Kernel {
     for (int i = 0; i < n_; ++i) r_[i] = static_cast<T>(r[i]);
   }
 
-  void stepChunk(int chunk, int thread, double* partial) override {
+  void stepChunk(int chunk, int thread, double* partial, double* partialTest) override {
     Scratch& s = scratch_[thread];
     std::fill(s.yv.begin(), s.yv.begin() + n_, V{});
+    const bool test = partialTest != nullptr && nTest_ > 0;
+    if (test) std::fill(s.yvTest.begin(), s.yvTest.begin() + nTest_, V{});
     const int b1 = std::min(blocks_, (chunk + 1) * kBlocksPerChunk);
     for (int b = chunk * kBlocksPerChunk; b < b1; ++b) {
       gradientBlock(b, s);
       updateBlock(b, s);
       forwardBlock<true>(b, x_.data(), n_, s.yv.data());
+      if (test) forwardBlock<false>(b, xTest_.data(), nTest_, s.yvTest.data());
     }
     for (int p = 0; p < n_; ++p) partial[p] = lanesSum(s.yv[p]);
+    if (test)
+      for (int p = 0; p < nTest_; ++p) partialTest[p] = lanesSum(s.yvTest[p]);
   }
 
   void forwardChunk(int chunk, int thread, bool test, double* partial) override {
@@ -200,6 +206,7 @@ class KernelImpl final : public Kernel {
  private:
   struct Scratch {
     std::vector<V> yv;       // per point: the chunk's prediction, lanes not yet summed
+    std::vector<V> yvTest;   // the same for the test points, in a step that also predicts them
     std::vector<V> S;        // kTile x 2: s = r 1(h > 0) for one tile
     std::vector<double> g1;  // D x NB: sum_i s_ij x_ik (W2_j not yet applied), [input][neuron]
   };

@@ -43,8 +43,12 @@ class Kernel {
   virtual void readWeights(double* w1, double* w2) const = 0;
   /** The residual r = y - y_hat (n entries) that the next gradient pass uses. */
   virtual void setResidual(const double* r) = 0;
-  /** Fused step for one chunk; partial[i] = this chunk's sum_j W2_j relu(h_ij) with new weights. */
-  virtual void stepChunk(int chunk, int thread, double* partial) = 0;
+  /**
+   * Fused step for one chunk; partial[i] = this chunk's sum_j W2_j relu(h_ij) with new weights.
+   * With partialTest, also the test points' partials with the new weights, bit for bit what
+   * forwardChunk(chunk, thread, true, partialTest) would then give (one pass over the weights).
+   */
+  virtual void stepChunk(int chunk, int thread, double* partial, double* partialTest) = 0;
   /** Forward only: partial[i] = sum over the chunk's neurons of W2_j relu(h_ij), train or test points. */
   virtual void forwardChunk(int chunk, int thread, bool test, double* partial) = 0;
   /** e.g. "float32 avx2+fma" or "float64 baseline" */

@@ -2,7 +2,8 @@
  * The native engine: the paper's network trained by the C++ addon (native/src/train_kernel.cc),
  * a fused, cache-blocked full-batch GD step on all cores, with float32 arithmetic and float64
  * master weights and cross-tile sums. The addon runs chunks of steps on a libuv thread and comes
- * back to JavaScript between chunks for logs, progress and abort.
+ * back to JavaScript between chunks (about 100 ms each) for progress and abort; a chunk
+ * returns the residuals of every logged step in it.
  *
  *   const result = await trainNative(input, hooks, addon);   // via trainNetwork(engine 'native')
  *
@@ -16,7 +17,7 @@
  * Paper: Cao et al., "Towards Understanding the Spectral Bias of Deep Learning", IJCAI 2021,
  * https://arxiv.org/abs/1912.01198.
  */
-import type { NativeAddon, NativeTrainer } from '../native/index.js';
+import type { NativeAddon, NativeLoggedResult, NativeTrainer } from '../native/index.js';
 import { TrainingDivergedError } from './errors.js';
 import { initWeights, type NetworkWeights } from './network.js';
 import type { TrainHooks, TrainInput, TrainLog, TrainResult } from './engine.js';
@@ -73,32 +74,37 @@ export async function trainNative(
   });
   try {
     const backend = `native ${trainer.describe()} (float64 accumulation)`;
+    const schedule = input.logSchedule;
+    // The next local step to log: step 0 when the global step is a log step, the last step always.
+    const after = (local: number) => Math.min(steps, nextLogStep(first + local, logEvery, schedule) - first);
+    let nextLog: number | null = steps === 0 || isLogStep(first, logEvery, schedule) ? 0 : after(0);
     let step = 0;
     let perStepMs = 0;
     let lastProgress = performance.now();
     for (;;) {
-      const final = step === steps;
-      const logging = final || isLogStep(first + step, logEvery, input.logSchedule);
-      if (logging) {
-        // This step's residuals: the train one is already there; the call computes the test one.
-        const res = await trainer.run(0, nTest > 0);
-        if (!res.finite) throw new TrainingDivergedError(step, learningRate);
-        const log = readLog(trainer, step, n, nTest, res.sumSqTrain, res.sumSqTest);
-        if (!Number.isFinite(log.lossTest)) throw new TrainingDivergedError(step, learningRate);
-        await hooks.onLog(log);
-        if (final) break;
+      // Steps in this call, capped so that it takes about CHUNK_TARGET_MS (the first call is one
+      // step, to measure); one call covers every log in its range, so logs cost no extra round trip.
+      const want = Math.min(steps - step, Math.max(1, perStepMs > 0 ? Math.floor(CHUNK_TARGET_MS / perStepMs) : 1));
+      const logAt: number[] = [];
+      while (nextLog !== null && nextLog <= step + want) {
+        logAt.push(nextLog - step);
+        nextLog = nextLog === steps ? null : after(nextLog);
       }
-      // Steps until the next log (or the end), capped so that one call takes about CHUNK_TARGET_MS;
-      // the first call is one step, to measure.
-      const untilLog = Math.min(steps, nextLogStep(first + step, logEvery, input.logSchedule) - first) - step;
-      const want = Math.max(1, Math.min(untilLog, perStepMs > 0 ? Math.floor(CHUNK_TARGET_MS / perStepMs) : 1));
       signal?.throwIfAborted();
       const t0 = performance.now();
-      const res = await trainer.run(want, false);
+      const res = await trainer.runLogged(want, Int32Array.from(logAt));
       const t1 = performance.now();
       perStepMs = (t1 - t0) / Math.max(1, res.done);
+      for (let i = 0; i < res.logged; i++) {
+        const log = readLog(res, i, step + logAt[i]!, n, nTest);
+        if (!Number.isFinite(log.lossTest)) throw new TrainingDivergedError(log.step, learningRate);
+        await hooks.onLog(log);
+        // An abort in onLog stops there, as if training had not run past the log.
+        signal?.throwIfAborted();
+      }
       step += res.done;
       if (!res.finite) throw new TrainingDivergedError(step, learningRate);
+      if (step === steps && nextLog === null) break;
       signal?.throwIfAborted();
       if (t1 - lastProgress >= PROGRESS_EVERY_MS) {
         lastProgress = t1;
@@ -113,14 +119,14 @@ export async function trainNative(
   }
 }
 
-function readLog(trainer: NativeTrainer, step: number, n: number, nTest: number, sumSqTrain: number, sumSqTest: number): TrainLog {
-  const residualTrain = trainer.residualTrain();
-  const residualTest = nTest > 0 ? trainer.residualTest() : new Float64Array(0);
+/** Log i of a runLogged call (copies, so that a log does not hold the whole call's buffer). */
+function readLog(res: NativeLoggedResult, i: number, step: number, n: number, nTest: number): TrainLog {
+  const o = i * (n + nTest);
   return {
     step,
-    residualTrain,
-    residualTest,
-    lossTrain: sumSqTrain / (2 * n),
-    lossTest: nTest > 0 ? sumSqTest / (2 * nTest) : 0,
+    residualTrain: res.residuals.slice(o, o + n),
+    residualTest: res.residuals.slice(o + n, o + n + nTest),
+    lossTrain: res.sumSq[2 * i]! / (2 * n),
+    lossTest: nTest > 0 ? res.sumSq[2 * i + 1]! / (2 * nTest) : 0,
   };
 }

@@ -84,9 +84,29 @@ export interface NativeRunResult {
   sumSqTest: number;
 }
 
+/** What {@link NativeTrainer.runLogged} returns. */
+export interface NativeLoggedResult {
+  /** Steps applied. */
+  done: number;
+  /** False when the training loss became NaN or infinite (training stopped there, unlogged). */
+  finite: boolean;
+  /** How many of the requested logs were taken (all, unless training stopped early). */
+  logged: number;
+  /** logged x (nTrain + nTest): per log, the train residual, then the test residual. */
+  residuals: Float64Array;
+  /** logged x 2: per log, the train and the test sum of squared residuals. */
+  sumSq: Float64Array;
+}
+
 export interface NativeTrainer {
   /** Applies up to `steps` GD steps off the JS thread; with wantTest, also the test residual. */
   run(steps: number, wantTest: boolean): Promise<NativeRunResult>;
+  /**
+   * Applies up to `steps` GD steps off the JS thread and takes the residuals at the local steps
+   * `logAt` (strictly ascending in [0, steps]; 0 = before the first step), each exactly what
+   * run(0, true) would read there. Stops after a log whose test loss is not finite.
+   */
+  runLogged(steps: number, logAt: Int32Array): Promise<NativeLoggedResult>;
   residualTrain(): Float64Array;
   residualTest(): Float64Array;
   weights(): { w1: Float64Array; w2: Float64Array };

@@ -1,8 +1,10 @@
 /**
  * Training in checkpointed chunks: full-batch GD in about ten chunks; after each, the weights
- * and the chunk's logs are written as a checkpoint (`checkpoint.ts`), so a retried attempt
- * resumes there and, on the same engine, repeats the uninterrupted run bit for bit.
+ * and the chunk's logs are written as a checkpoint (`checkpoint.ts`, while the next chunk
+ * trains), so a retried attempt resumes there and, on the same engine, repeats the
+ * uninterrupted run bit for bit.
  */
+import type * as arrow from 'apache-arrow';
 import { initWeights, type NetworkWeights } from '../model/network.js';
 import { trainNetwork, type ResolvedEngine, type TrainLog } from '../model/engine.js';
 import type { PipelineSpec } from '../spec/schema.js';
@@ -42,41 +44,70 @@ export async function trainWithCheckpoints(
   let step = resume?.step ?? 0;
   let parts = resume ? [...resume.parts] : [];
   let ran: EngineInfo = { engine: '', backend: '' };
+  // A chunk's checkpoint is written while the next chunk trains (off the JS thread); each write
+  // waits for the one before, whose parts it extends. The tables this attempt wrote stay here for
+  // the final concatenation, so only a resumed attempt reads parts back.
+  let writing: Promise<void> = Promise.resolve();
+  const failed: { error?: unknown } = {};
+  const written = new Map<string, arrow.Table>();
+  let chunks = parts.length;
 
-  while (step < steps || parts.length === 0) {
-    const todo = Math.min(chunk, steps - step);
-    const logs: TrainLog[] = [];
-    const offset = step;
-    const data = { xTrain: s.xTrain, yTrain: s.yTrain, nTrain: s.n, xTest: s.xTest, yTest: s.yTest, nTest: s.nTest, dim: s.dim };
-    const result = await trainNetwork(
-      {
-        ...data,
-        width,
-        theta,
-        learningRate,
-        steps: todo,
-        logEvery,
-        logSchedule: spec.training.logSchedule ?? 'geometric',
-        firstStep: offset,
-        seed: spec.seed,
-        init,
-        engine: engine.engine,
-        initial: weights,
-      },
-      {
-        // A resumed chunk's step-0 log repeats the previous chunk's last one.
-        onLog: (log) => void (offset === 0 || log.step > 0 ? logs.push({ ...log, step: log.step + offset }) : undefined),
-        onProgress: (local) => hooks.onStep(offset + local),
-        signal: hooks.signal,
-      },
-    );
-    ran = { engine: result.engine, backend: result.backend };
-    weights = result.final;
-    step += todo;
-    const checkpoint = await writeCheckpoint(store, key, step, weights, trajectoryTables(logs, s.n, s.nTest, ran), parts);
-    parts = checkpoint.parts;
-    hooks.onCheckpoint(checkpoint);
+  try {
+    while (step < steps || chunks === 0) {
+      if ('error' in failed) throw failed.error;
+      const todo = Math.min(chunk, steps - step);
+      const logs: TrainLog[] = [];
+      const offset = step;
+      const data = { xTrain: s.xTrain, yTrain: s.yTrain, nTrain: s.n, xTest: s.xTest, yTest: s.yTest, nTest: s.nTest, dim: s.dim };
+      const result = await trainNetwork(
+        {
+          ...data,
+          width,
+          theta,
+          learningRate,
+          steps: todo,
+          logEvery,
+          logSchedule: spec.training.logSchedule ?? 'geometric',
+          firstStep: offset,
+          seed: spec.seed,
+          init,
+          engine: engine.engine,
+          initial: weights,
+        },
+        {
+          // A resumed chunk's step-0 log repeats the previous chunk's last one.
+          onLog: (log) => void (offset === 0 || log.step > 0 ? logs.push({ ...log, step: log.step + offset }) : undefined),
+          onProgress: (local) => hooks.onStep(offset + local),
+          signal: hooks.signal,
+        },
+      );
+      ran = { engine: result.engine, backend: result.backend };
+      weights = result.final;
+      step += todo;
+      chunks++;
+      const at = step;
+      const final = weights;
+      const info = ran;
+      writing = writing.then(async () => {
+        if ('error' in failed) return;
+        try {
+          const tables = trajectoryTables(logs, s.n, s.nTest, info);
+          const checkpoint = await writeCheckpoint(store, key, at, final, tables, parts);
+          const part = checkpoint.parts.at(-1)!;
+          written.set(part.trajectory.path, tables.trajectory);
+          written.set(part.losses.path, tables.losses);
+          parts = checkpoint.parts;
+          hooks.onCheckpoint(checkpoint);
+        } catch (error) {
+          failed.error = error;
+        }
+      });
+    }
+  } finally {
+    // No checkpoint write outlives the attempt, whether it succeeded or not.
+    await writing;
   }
+  if ('error' in failed) throw failed.error;
 
   // Resumed from the last checkpoint: nothing ran here, the parts name what trained them.
   if (!ran.engine) ran = await readEngine(store, parts.at(-1)!.losses);
@@ -89,6 +120,7 @@ export async function trainWithCheckpoints(
     await concatParts(
       store,
       parts.map((p) => p.trajectory),
+      written,
     ),
   );
   const losses = await store.writeTable(
@@ -98,6 +130,7 @@ export async function trainWithCheckpoints(
     await concatParts(
       store,
       parts.map((p) => p.losses),
+      written,
     ),
   );
   await removeCheckpoints(store, key);

@@ -35,21 +35,14 @@ export function trajectoryTables(
   const step = new Int32Array(rows);
   const idx = new Int32Array(rows);
   const residual = new Float64Array(rows);
-  const split: string[] = new Array(rows);
   let o = 0;
   for (const log of logs) {
-    for (let i = 0; i < n; i++, o++) {
-      step[o] = log.step;
-      split[o] = 'train';
-      idx[o] = i;
-      residual[o] = log.residualTrain[i]!;
-    }
-    for (let i = 0; i < nTest; i++, o++) {
-      step[o] = log.step;
-      split[o] = 'test';
-      idx[o] = i;
-      residual[o] = log.residualTest[i]!;
-    }
+    step.fill(log.step, o, o + per);
+    for (let i = 0; i < n; i++) idx[o + i] = i;
+    for (let i = 0; i < nTest; i++) idx[o + n + i] = i;
+    residual.set(log.residualTrain.subarray(0, n), o);
+    residual.set(log.residualTest.subarray(0, nTest), o + n);
+    o += per;
   }
   const lossSplit: string[] = [];
   const lossStep: number[] = [];
@@ -65,9 +58,39 @@ export function trajectoryTables(
     }
   }
   return {
-    trajectory: tableFromColumns({ step, split, idx, residual }),
+    trajectory: tableFromColumns({ step, split: splitColumn(logs.length, n, nTest), idx, residual }),
     losses: tableFromColumns({ split: lossSplit, step: Int32Array.from(lossStep), loss: Float64Array.from(lossValue) }, { ...engine }),
   };
+}
+
+const SPLIT_BYTES = { train: new TextEncoder().encode('train'), test: new TextEncoder().encode('test') };
+
+/**
+ * The split column of `count` logs ('train' n times, then 'test' nTest times, per log) as a Utf8
+ * vector built from its buffers: the same column as from a string array, without a million strings.
+ */
+function splitColumn(count: number, n: number, nTest: number): arrow.Vector<arrow.Utf8> {
+  const { train, test } = SPLIT_BYTES;
+  const per = n + nTest;
+  const perBytes = n * train.length + nTest * test.length;
+  const data = new Uint8Array(count * perBytes);
+  const valueOffsets = new Int32Array(count * per + 1);
+  if (count > 0) {
+    // One log's block, then copies of it (the offsets shifted).
+    for (let i = 0, at = 0; i < per; i++) {
+      const word = i < n ? train : test;
+      data.set(word, at);
+      at += word.length;
+      valueOffsets[i + 1] = at;
+    }
+    for (let s = 1; s < count; s++) {
+      data.copyWithin(s * perBytes, 0, perBytes);
+      const shift = s * perBytes;
+      for (let i = 1; i <= per; i++) valueOffsets[s * per + i] = valueOffsets[i]! + shift;
+    }
+  }
+  const o = count * per;
+  return arrow.makeVector(arrow.makeData({ type: new arrow.Utf8(), length: o, nullCount: 0, valueOffsets, data }));
 }
 
 /** The engine and backend recorded in a `losses.arrow`. */
@@ -104,10 +127,17 @@ export async function readTrajectory(store: ArtifactStore, ref: ArtifactRef, n: 
   return { steps, train, test };
 }
 
-/** The parts' tables, in order, as one table (the parts share one schema). */
-export async function concatParts(store: ArtifactStore, refs: ArtifactRef[]): Promise<arrow.Table> {
+/**
+ * The parts' tables, in order, as one table (the parts share one schema); `known` holds tables
+ * by artifact path that need not be read back (those this process just wrote).
+ */
+export async function concatParts(
+  store: ArtifactStore,
+  refs: ArtifactRef[],
+  known?: ReadonlyMap<string, arrow.Table>,
+): Promise<arrow.Table> {
   const tables = [];
-  for (const ref of refs) tables.push(await store.readTable(ref));
+  for (const ref of refs) tables.push(known?.get(ref.path) ?? (await store.readTable(ref)));
   const first = tables[0]!;
   return new arrow.Table(
     first.schema,

@@ -10,9 +10,16 @@
 import * as arrow from 'apache-arrow';
 
 export type ColumnInput =
-  Float64Array | Int32Array | string[] | boolean[] | { nullableInt32: (number | null)[] } | { matrix: Float64Array; width: number };
+  | arrow.Vector
+  | Float64Array
+  | Int32Array
+  | string[]
+  | boolean[]
+  | { nullableInt32: (number | null)[] }
+  | { matrix: Float64Array; width: number };
 
 function toVector(name: string, col: ColumnInput): arrow.Vector {
+  if (col instanceof arrow.Vector) return col;
   if (col instanceof Float64Array) return arrow.makeVector(col);
   if (col instanceof Int32Array) return arrow.makeVector(col);
   if (Array.isArray(col)) {

@@ -114,6 +114,32 @@ describeNative('the native engine', () => {
     expect(losses[losses.length - 1]).toBeLessThan(0.1 * losses[0]!);
   });
 
+  it.each(kernels.flatMap((isa) => (['f32', 'f64'] as const).map((precision) => [isa, precision] as const)))(
+    'runLogged on the %s kernel in %s takes, bit for bit, the residuals of run(0, true) at its logged steps',
+    async (isa, precision) => {
+      // width 100: a full 64-neuron chunk and a padded one; logs at the start, mid-call, back to back and at the end.
+      const input = problem({ nTrain: 37, nTest: 11, dim: 10, width: 100, theta: 1.3, learningRate: 1.5, steps: 9 });
+      const w = initWeights(input.seed, input.width, input.dim);
+      const make = () => new addon!.Trainer({ ...input, w1: w.w1, w2: w.w2, threads: 2, precision, isa });
+      const logAt = [0, 1, 2, 5, 9];
+      const batched = make();
+      const one = await batched.runLogged(9, Int32Array.from(logAt));
+      batched.close();
+      expect([one.done, one.finite, one.logged]).toEqual([9, true, logAt.length]);
+      const stepped = make();
+      const per = input.nTrain + input.nTest;
+      for (let i = 0, at = 0; i < logAt.length; i++) {
+        await stepped.run(logAt[i]! - at, false);
+        at = logAt[i]!;
+        const res = await stepped.run(0, true);
+        expect(sameBits(one.residuals.subarray(i * per, i * per + input.nTrain), stepped.residualTrain())).toBe(true);
+        expect(sameBits(one.residuals.subarray(i * per + input.nTrain, (i + 1) * per), stepped.residualTest())).toBe(true);
+        expect([one.sumSq[2 * i], one.sumSq[2 * i + 1]]).toEqual([res.sumSqTrain, res.sumSqTest]);
+      }
+      stepped.close();
+    },
+  );
+
   it('resumes from a checkpoint bit for bit: 12 steps, then 8 from its final weights, equal 20 uninterrupted', async () => {
     const input = problem({ nTrain: 50, nTest: 13, dim: 6, width: 200, learningRate: 1.2, steps: 20, logEvery: 1 });
     const whole = await collect(input);
