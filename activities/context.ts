@@ -30,6 +30,9 @@ export async function withHeartbeat<T>(work: Promise<T>, details: unknown = unde
   }
 }
 
+/** One turn of the event loop, between long synchronous pieces of math, so heartbeats go out. */
+export const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+
 export function stopwatch(step: string): (cached: boolean) => StepTiming {
   const t0 = performance.now();
   return (cached) => ({ step, seconds: (performance.now() - t0) / 1000, cached });

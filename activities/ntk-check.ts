@@ -7,14 +7,14 @@
  * part v̂_k on the whole training sample: v̂ᵀΘ̂₀v̂ / v̂ᵀKv̂ − 1, the relative gap between the
  * finite-width and the infinite-width twin's rate along that direction.
  */
-import { empiricalNtkGram, empiricalNtkQuadratic, relativeFrobeniusError } from '../src/math/empirical-ntk.js';
-import { ntkGram, ntkQuadratic } from '../src/math/ntk.js';
+import { empiricalNtkGram, empiricalNtkQuadratics, relativeFrobeniusError } from '../src/math/empirical-ntk.js';
+import { ntkGram, ntkQuadratics } from '../src/math/ntk.js';
 import { initWeights } from '../src/model/network.js';
 import { NTK_CHECK_POINTS, ntkCheckKey, STEPS } from '../src/pipeline/cache-keys.js';
 import { readSamples } from '../src/pipeline/samples.js';
 import { tableFromColumns } from '../src/store/arrow-columns.js';
 import type { ArtifactRef, PipelineSpec, StepTiming } from '../src/pipeline/types.js';
-import { stopwatch, type ActivityDeps } from './context.js';
+import { stopwatch, withHeartbeat, yieldToEventLoop, type ActivityDeps } from './context.js';
 
 export interface CheckNtkInput {
   spec: PipelineSpec;
@@ -43,23 +43,27 @@ export async function checkNtk(deps: ActivityDeps, { spec, samples }: CheckNtkIn
   const w = initWeights(spec.seed, width, s.dim, spec.model.init);
   const n = Math.min(s.n, NTK_CHECK_POINTS);
   const x = s.xTrain.subarray(0, n * s.dim);
-  const relError = relativeFrobeniusError(await empiricalNtkGram(w.w1, w.w2, width, s.dim, x, n), ntkGram(x, n, s.dim));
+  const parts = s.degrees.map((degree) => s.parts.get(degree)!.train);
+  const work = async () => {
+    const relError = relativeFrobeniusError(await empiricalNtkGram(w.w1, w.w2, width, s.dim, x, n), ntkGram(x, n, s.dim));
+    await yieldToEventLoop();
+    // Along each target part v on every training point: vᵀΘ̂₀v / vᵀKv − 1, neither matrix formed.
+    const finite = empiricalNtkQuadratics(w.w1, w.w2, width, s.dim, s.xTrain, s.n, parts);
+    await yieldToEventLoop();
+    const infinite = ntkQuadratics(s.xTrain, s.n, s.dim, parts);
+    return { relError, relDiff: finite.map((q, i) => q / infinite[i]! - 1) };
+  };
+  const { relError, relDiff } = await withHeartbeat(work(), { stage: 'ntk-check' });
   const table = tableFromColumns({ width: Int32Array.of(width), n_points: Int32Array.of(n), rel_error: Float64Array.of(relError) });
   const ntkCheck = await deps.store.writeTable(STEPS.ntkCheck.name, key, 'ntk-check.arrow', table);
-  // Along each target part v on every training point: vᵀΘ̂₀v / vᵀKv − 1, neither matrix formed.
-  const rows = s.degrees.map((degree) => {
-    const v = s.parts.get(degree)!.train;
-    const finite = empiricalNtkQuadratic(w.w1, w.w2, width, s.dim, s.xTrain, s.n, v);
-    return { degree, relDiff: finite / ntkQuadratic(s.xTrain, s.n, s.dim, v) - 1 };
-  });
   const directions = await deps.store.writeTable(
     STEPS.ntkCheck.name,
     key,
     'ntk-directions.arrow',
     tableFromColumns({
-      degree: Int32Array.from(rows, (r) => r.degree),
-      n_points: Int32Array.from(rows, () => s.n),
-      rel_diff: Float64Array.from(rows, (r) => r.relDiff),
+      degree: Int32Array.from(s.degrees),
+      n_points: Int32Array.from(s.degrees, () => s.n),
+      rel_diff: Float64Array.from(relDiff),
     }),
   );
   return { ntkCheck, directions, relError, timing: done(false) };

@@ -185,42 +185,48 @@ function addInto(sum: Float64Array, part: Float64Array): void {
 }
 
 /**
- * vᵀ Θ̂ v for the empirical NTK at (w1, w2) on x without forming Θ̂ (O(n m D) time, O(m D) memory):
- *   vᵀ Θ̂ v = sum_j (sum_a v_a relu(w_j . x_a))^2 + sum_j || sum_a v_a W2_j 1(w_j . x_a > 0) x_a ||^2,
- * the squared length of Jᵀ v split by layer (the 1/m cancels as in {@link empiricalNtk}).
+ * vᵀ Θ̂ v for each v of `vs`, for the empirical NTK at (w1, w2) on x, without forming Θ̂:
+ *   vᵀ Θ̂ v = sum_j (sum_a v_a relu(w_j . x_a))^2 + sum_j sum_d (sum_a v_a W2_j 1(w_j . x_a > 0) x_ad)^2,
+ * the squared length of Jᵀ v split by layer (the 1/m cancels as in {@link empiricalNtk}). Matrix
+ * products over chunks of neurons (BLAS where the addon has it): O(n m D |vs|) time and
+ * O(n (chunk + D |vs|)) memory, so it runs where an n x n matrix would not fit.
  */
-export function empiricalNtkQuadratic(
+export function empiricalNtkQuadratics(
   w1: Float64Array,
   w2: Float64Array,
   width: number,
   dim: number,
   x: Float64Array,
   n: number,
-  v: Float64Array,
-): number {
-  if (w1.length !== width * dim || w2.length !== width || x.length < n * dim || v.length !== n)
-    throw new RangeError(`empiricalNtkQuadratic: shapes do not fit width ${width}, dim ${dim}, n ${n}`);
-  const first = new Float64Array(width);
-  const second = new Float64Array(width * dim);
+  vs: Float64Array[],
+): number[] {
+  if (w1.length !== width * dim || w2.length !== width || x.length < n * dim || vs.some((v) => v.length !== n))
+    throw new RangeError(`empiricalNtkQuadratics: shapes do not fit width ${width}, dim ${dim}, n ${n}`);
+  const k = vs.length;
+  // V (n x k) for the first layer's term, Y (n x kD) with Y[a, c D + d] = v_c[a] x_ad for the second's.
+  const v = new Float64Array(n * k);
+  const y = new Float64Array(n * k * dim);
   for (let a = 0; a < n; a++) {
-    const va = v[a]!;
-    if (va === 0) continue;
-    const oa = a * dim;
-    for (let j = 0; j < width; j++) {
-      const oj = j * dim;
-      let h = 0;
-      for (let d = 0; d < dim; d++) h += w1[oj + d]! * x[oa + d]!;
-      if (h > 0) {
-        first[j]! += va * h;
-        const g = va * w2[j]!;
-        for (let d = 0; d < dim; d++) second[oj + d]! += g * x[oa + d]!;
+    for (let c = 0; c < k; c++) {
+      const va = vs[c]![a]!;
+      v[a * k + c] = va;
+      for (let d = 0; d < dim; d++) y[(a * k + c) * dim + d] = va * x[a * dim + d]!;
+    }
+  }
+  const out = new Array<number>(k).fill(0);
+  for (let j0 = 0; j0 < width; j0 += NEURON_CHUNK) {
+    const m = Math.min(NEURON_CHUNK, width - j0);
+    const { act, gate } = reluFeatures(w1.subarray(j0 * dim, (j0 + m) * dim), w2.subarray(j0, j0 + m), m, dim, x, n);
+    const first = matmul(act, v, m, n, k, { transA: true });
+    const second = matmul(gate, y, m, n, k * dim, { transA: true });
+    for (let j = 0; j < m; j++) {
+      for (let c = 0; c < k; c++) {
+        out[c]! += first[j * k + c]! ** 2;
+        for (let d = 0; d < dim; d++) out[c]! += second[(j * k + c) * dim + d]! ** 2;
       }
     }
   }
-  let q = 0;
-  for (let j = 0; j < width; j++) q += first[j]! * first[j]!;
-  for (let i = 0; i < second.length; i++) q += second[i]! * second[i]!;
-  return q;
+  return out;
 }
 
 /** ||a - b||_F / ||b||_F for two matrices (or any arrays) of the same length. */

@@ -19,7 +19,7 @@ export {
   mu,
   ntkSpectrum,
   ntkGram,
-  ntkQuadratic,
+  ntkQuadratics,
   theoryRate,
   sphereAreaRatio,
   NUMERICAL_ZERO_TOLERANCE,
@@ -85,7 +85,7 @@ export {
   empiricalNtkCross,
   empiricalNtkGram,
   empiricalNtkByProducts,
-  empiricalNtkQuadratic,
+  empiricalNtkQuadratics,
   relativeFrobeniusError,
 } from './empirical-ntk.js';
 export { finiteWidthTwin, type FiniteWidthTwin, type FiniteWidthTwinInput } from './finite-width-twin.js';

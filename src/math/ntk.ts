@@ -244,26 +244,34 @@ export function theoryRate(mu: number, learningRate: number): number {
  * The rows of x must have unit norm; the diagonal is set to kappa(1) = 3/2 rather than computed.
  */
 /**
- * vᵀ K v for the NTK Gram K_ij = kappa(<x_i, x_j>) of {@link ntkGram} without forming K: O(n^2 dim)
- * time, O(n) memory, for samples too large for an n x n matrix.
+ * vᵀ K v for each v of `vs`, for the NTK Gram K_ij = kappa(<x_i, x_j>) of {@link ntkGram}, without
+ * forming K: one pass over the pairs, O(n^2 (dim + |vs|)) time and O(n) memory, for samples too
+ * large for an n x n matrix.
  */
-export function ntkQuadratic(x: Float64Array, n: number, dim: number, v: Float64Array): number {
-  if (x.length < n * dim || v.length !== n) throw new RangeError(`ntkQuadratic: x must hold n*dim entries and v n (n = ${n})`);
-  let off = 0;
-  let diag = 0;
+export function ntkQuadratics(x: Float64Array, n: number, dim: number, vs: Float64Array[]): number[] {
+  if (x.length < n * dim || vs.some((v) => v.length !== n))
+    throw new RangeError(`ntkQuadratics: x must hold n*dim entries and each v n (n = ${n})`);
+  const k = vs.length;
+  const off = new Float64Array(k);
+  const diag = new Float64Array(k);
+  const row = new Float64Array(k);
   for (let i = 0; i < n; i++) {
     const oi = i * dim;
-    diag += v[i]! * v[i]!;
-    let row = 0;
+    row.fill(0);
     for (let j = i + 1; j < n; j++) {
       const oj = j * dim;
       let s = 0;
       for (let d = 0; d < dim; d++) s += x[oi + d]! * x[oj + d]!;
-      row += kappa(s) * v[j]!;
+      const kij = kappa(s);
+      for (let c = 0; c < k; c++) row[c]! += kij * vs[c]![j]!;
     }
-    off += v[i]! * row;
+    for (let c = 0; c < k; c++) {
+      const vi = vs[c]![i]!;
+      diag[c]! += vi * vi;
+      off[c]! += vi * row[c]!;
+    }
   }
-  return kappa(1) * diag + 2 * off;
+  return Array.from({ length: k }, (_, c) => kappa(1) * diag[c]! + 2 * off[c]!);
 }
 
 export function ntkGram(x: Float64Array, n: number, dim: number): Float64Array {

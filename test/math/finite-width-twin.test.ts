@@ -3,12 +3,12 @@ import {
   empiricalNtk,
   empiricalNtkCross,
   empiricalNtkGram,
-  empiricalNtkQuadratic,
+  empiricalNtkQuadratics,
   finiteWidthTwin,
   kernelResiduals,
   kernelTestResiduals,
   ntkGram,
-  ntkQuadratic,
+  ntkQuadratics,
   Prng,
   relativeFrobeniusError,
   sampleSphere,
@@ -78,19 +78,26 @@ describe('the empirical NTK Gram Θ̂₀ (both layers)', () => {
     }
   });
 
-  it('the quadratic forms vᵀΘ̂v and vᵀKv, without the matrices, equal vᵀAv of the formed ones', () => {
+  it('the quadratic forms vᵀΘ̂v and vᵀKv, without the matrices, equal vᵀAv of the formed ones, for several v at once', () => {
     const n = 23;
+    // More neurons than one chunk (1024), with a ragged last one.
+    const width = 1500;
     const x = sampleSphere(new Prng(9, 'test/fwt/q'), n, dim);
-    const w = initWeights(9, 150, dim);
-    const v = new Prng(3, 'test/fwt/v').normals(n, 1);
-    const quad = (a: Float64Array) => {
+    const w = initWeights(9, width, dim);
+    const vs = [new Prng(3, 'test/fwt/v').normals(n, 1), new Prng(4, 'test/fwt/v').normals(n, 1)];
+    const quad = (a: Float64Array, v: Float64Array) => {
       let q = 0;
       for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) q += v[i]! * a[i * n + j]! * v[j]!;
       return q;
     };
-    const theta = empiricalNtk(w.w1, w.w2, 150, dim, x, n);
-    expect(empiricalNtkQuadratic(w.w1, w.w2, 150, dim, x, n, v) / quad(theta) - 1).toBeCloseTo(0, 12);
-    expect(ntkQuadratic(x, n, dim, v) / quad(ntkGram(x, n, dim)) - 1).toBeCloseTo(0, 12);
+    const theta = empiricalNtk(w.w1, w.w2, width, dim, x, n);
+    const k = ntkGram(x, n, dim);
+    const finite = empiricalNtkQuadratics(w.w1, w.w2, width, dim, x, n, vs);
+    const infinite = ntkQuadratics(x, n, dim, vs);
+    vs.forEach((v, c) => {
+      expect(finite[c]! / quad(theta, v) - 1).toBeCloseTo(0, 12);
+      expect(infinite[c]! / quad(k, v) - 1).toBeCloseTo(0, 12);
+    });
   });
 });
 
