@@ -154,10 +154,16 @@ export interface ResolvedEngine {
  * requested engine is not available here. Train with `engine` set to the result's `engine` so
  * the run cannot land elsewhere.
  */
+/** The id of the native engine on this machine ('native/avx2', 'native/baseline'), or null without the addon. */
+export function nativeEngineId(): string | null {
+  const addon = loadNative();
+  return addon ? `native/${addon.info().isa}` : null;
+}
+
 export async function resolveEngine(requested: EngineName): Promise<ResolvedEngine> {
   if (requested === 'native' || requested === 'auto') {
-    const addon = loadNative();
-    if (addon) return { engine: 'native', id: `native/${addon.info().isa}` };
+    const id = nativeEngineId();
+    if (id) return { engine: 'native', id };
     if (requested === 'native')
       throw new Error(`training.engine native is not available: ${nativeUnavailableReason()}; use engine auto or tfjs-wasm`);
     warnNativeOnce();

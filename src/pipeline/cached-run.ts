@@ -22,7 +22,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { loadNative } from '../native/index.js';
+import { nativeEngineId } from '../model/engine.js';
 import { provenance } from '../provenance.js';
 import { specHash, runIdFor } from '../spec/hash.js';
 import type { PipelineSpec } from '../spec/schema.js';
@@ -42,12 +42,8 @@ export interface CachedRun {
 
 /** The engine id `resolveEngine` would give, when that needs no tfjs; null: only Temporal can tell. */
 function engineId(requested: string): string | null {
-  if (requested === 'native' || requested === 'auto') {
-    const addon = loadNative();
-    return addon ? `native/${addon.info().isa}` : null;
-  }
   // An explicit tfjs engine trains as itself or not at all.
-  return requested;
+  return requested === 'native' || requested === 'auto' ? nativeEngineId() : requested;
 }
 
 /** The run of `spec` if nothing is left to compute, else why not (one line). */
