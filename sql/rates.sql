@@ -165,7 +165,7 @@ SELECT
              THEN 'the window ends at the last step (the reference did not fall below 1e-2x its peak)' END,
         CASE WHEN n.failure IS NULL AND n.ref_source <> 'init'
              THEN 'window from the ' || CASE n.ref_source WHEN 'kernel' THEN 'infinite-width twin' ELSE 'network' END END,
-        CASE WHEN n.kind = 'eigen-band' THEN 'eigenvalue index band ' || n.degree || ' (eigenvalues ' || (pow(2, n.degree) - 1)::BIGINT || ' to ' || (pow(2, n.degree + 1) - 2)::BIGINT || ', largest first): the Gram shows no degree structure, so no theory rate'
+        CASE WHEN n.kind = 'eigen-band' THEN 'eigenvalue index band ' || n.degree || ' (indices ' || (pow(2, n.degree) - 1)::BIGINT || ' to ' || (pow(2, n.degree + 1) - 2)::BIGINT || ' of K/n, 0-based, largest first): the Gram shows no degree structure, so no theory rate'
              WHEN t.theory_rate IS NULL THEN 'no theory rate: needs mu > 0 and lr*mu < 1' END
     ), '') AS note
 FROM judged AS n
