@@ -12,7 +12,9 @@ import { ApplicationFailure } from '@temporalio/common';
 import { sampleData } from '../../activities/sample.js';
 import { sizeRefusal } from '../../src/cli/preflight.js';
 import { sampleKey } from '../../src/pipeline/cache-keys.js';
-import { fileSamples, fileSplit, readSamples } from '../../src/pipeline/samples.js';
+import { projectionsTable } from '../../src/pipeline/projector.js';
+import { fileSamples, fileSplit, readSamples, type Samples } from '../../src/pipeline/samples.js';
+import { hasDegreeStructure, indexBands } from '../../src/pipeline/spectrum.js';
 import { parseSpec, SpecError, type PipelineSpecInput } from '../../src/spec/schema.js';
 import { ArtifactStore } from '../../src/store/artifact-store.js';
 import { dataFileFacts, readDataFile } from '../../src/store/data-file.js';
@@ -264,5 +266,57 @@ describe('file data: the memory guard', () => {
     expect(why).not.toContain('\n');
     expect(await sizeRefusal(spec, small, true)).toBeNull();
     expect(await sizeRefusal(spec, { ...small, memoryBytes: 1e12 }, false)).toBeNull();
+  });
+});
+
+describe('file data: the projections', () => {
+  it('no target rows; eigenspace rows per Gram cluster, or eigen-band rows when the Gram has no degree structure', async () => {
+    const n = 4;
+    const s: Samples = {
+      dim: 2,
+      n,
+      nTest: 0,
+      xTrain: Float64Array.from([1, 0, 0, 1, -1, 0, 0, -1]),
+      yTrain: new Float64Array(n),
+      xTest: new Float64Array(0),
+      yTest: new Float64Array(0),
+      degrees: [],
+      distribution: { kind: 'file', path: 'x.csv', columns: ['a', 'b'] },
+      parts: new Map(),
+    };
+    // Identity eigenvectors: the projection onto cluster c is the norm of the residual's entries in c.
+    const vectors = new Float64Array(n * n);
+    for (let i = 0; i < n; i++) vectors[i * n + i] = 1;
+    const network = { steps: [0, 1], train: Float64Array.from([1, 2, 2, 0, 3, 0, 0, 4]), test: new Float64Array(0) };
+    const twins = { learningRate: 1, infinite: false, init: null };
+    for (const [basis, kind] of [
+      ['degree', 'eigenspace'],
+      ['bands', 'eigen-band'],
+    ] as const) {
+      const clusters = new Map([
+        [0, [0]],
+        [1, [1, 2]],
+        [2, [3]],
+      ]);
+      const table = await projectionsTable(s, network, { values: Float64Array.from([4, 3, 2, 1]), vectors, clusters, basis }, twins);
+      const rows = table
+        .toArray()
+        .map((r: { step: number; degree: number; kind: string; value: number }) => [r.step, r.degree, r.kind, r.value]);
+      expect(rows).toEqual([
+        [0, 0, kind, 1],
+        [0, 1, kind, Math.hypot(2, 2)],
+        [0, 2, kind, 0],
+        [1, 0, kind, 3],
+        [1, 1, kind, 0],
+        [1, 2, kind, 4],
+      ]);
+    }
+  });
+
+  it('degree structure: two degrees or more and a median purity of at least 1/2; else index bands 1, 2, 4, ...', () => {
+    expect(hasDegreeStructure(Int32Array.from([0, 1, 1, -1]), Float64Array.from([0.9, 0.6, 0.7, Number.NaN]))).toBe(true);
+    expect(hasDegreeStructure(Int32Array.from([1, 1, 1]), Float64Array.from([0.9, 0.9, 0.9]))).toBe(false);
+    expect(hasDegreeStructure(Int32Array.from([0, 1, 2]), Float64Array.from([0.3, 0.4, 0.9]))).toBe(false);
+    expect(Array.from(indexBands(8))).toEqual([0, 1, 1, 2, 2, 2, 2, 3]);
   });
 });
