@@ -7,7 +7,8 @@
  */
 import { loadSpec } from '../spec/load.js';
 import { estimateResources, machineLimits, refusal, type MachineLimits } from '../spec/resources.js';
-import type { PipelineSpec } from '../spec/schema.js';
+import { access, constants } from 'node:fs/promises';
+import { SpecError, type PipelineSpec } from '../spec/schema.js';
 import { CliError } from './errors.js';
 import type { CommandArgs } from './main.js';
 import { dataRootFrom } from './io.js';
@@ -22,6 +23,15 @@ export async function preflight({ positionals, values }: CommandArgs): Promise<v
 /** Why the spec cannot run on a machine with `limits`, as one line (naming the file for file data); null when it fits. */
 export async function sizeRefusal(spec: PipelineSpec, limits: MachineLimits, allowLarge: boolean): Promise<string | null> {
   const dist = spec.data.distribution;
+  if (dist.kind === 'file') {
+    // A missing or unreadable file is one line before any server starts.
+    const { dataFileFormat } = await import('../store/data-file.js');
+    dataFileFormat(dist.path);
+    await access(dist.path, constants.R_OK).catch((err: NodeJS.ErrnoException) => {
+      const why = err.code === 'ENOENT' ? 'no such file' : `cannot read it (${err.code ?? String(err)})`;
+      throw new SpecError('data.distribution.path', `${dist.path}: ${why}`);
+    });
+  }
   if (dist.kind === 'file' && spec.data.n === undefined) {
     const { countDataFileRows } = await import('../store/data-file.js');
     const rows = await countDataFileRows(dist.path);
