@@ -14,6 +14,8 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { createSpecbiasWorker, TASK_QUEUE } from '../../src/temporal/worker.js';
 import { withResultsDb } from '../../src/store/results-db.js';
 import type { PipelineResult } from '../../src/pipeline/types.js';
+import { findCachedRun } from '../../src/pipeline/cached-run.js';
+import { parseSpec } from '../../src/spec/schema.js';
 import { startTestServer } from '../helpers/temporal.js';
 
 let env: TestWorkflowEnvironment;
@@ -96,6 +98,15 @@ describe('spectralBiasPipeline on file data', () => {
       });
       expect(runs).toEqual([{ n: null, n_test: 20, dim: 3, distribution: 'file', target: 'column' }]);
     });
+  });
+
+  it('a rerun is answered from the cache while the file is unchanged, and not once its bytes change', async () => {
+    const parsed = parseSpec(spec(csvPath));
+    const hit = await findCachedRun(dataRoot, parsed);
+    expect('reason' in hit ? hit.reason : 'cached').toBe('cached');
+    writeFileSync(csvPath, readFileSync(csvPath, 'utf8') + '1,2,3,4\n');
+    const miss = await findCachedRun(dataRoot, parsed);
+    expect('reason' in miss ? miss.reason : 'cached').not.toBe('cached');
   });
 
   it('a missing file fails the workflow at once, naming the file, without retries', async () => {
