@@ -9,6 +9,7 @@ import { analyzeKey, STEPS } from '../src/pipeline/cache-keys.js';
 import { writeManifest } from '../src/pipeline/manifest.js';
 import { rateSummary, ratesTable, withTheoryRates } from '../src/pipeline/rates.js';
 import type { ArtifactRef, PipelineSpec, RateSummary, StepTiming } from '../src/pipeline/types.js';
+import { readMetadata } from '../src/store/arrow-columns.js';
 import { withResultsDb } from '../src/store/results-db.js';
 import { readRunManifest, runRecord, runRowFromManifest, type RunManifest } from '../src/store/run-manifest.js';
 import { stopwatch, withHeartbeat, type ActivityDeps } from './context.js';
@@ -54,6 +55,14 @@ export async function analyzeRun(deps: ActivityDeps, input: AnalyzeRunInput): Pr
     store.readTable(artifacts.losses),
     store.readTable(artifacts.projections),
   ]);
+  // File data: the manifest names the file and its content (the samples record its size and sha256).
+  const dataFile =
+    spec.data.distribution.kind === 'file'
+      ? {
+          path: spec.data.distribution.path,
+          ...(JSON.parse(readMetadata(await store.readTable(artifacts.samples), 'file')) as { size: number; sha256: string }),
+        }
+      : null;
   const prov = provenance();
   const finishedAt = new Date();
   const sweepId = input.sweepId ?? null;
@@ -103,6 +112,7 @@ export async function analyzeRun(deps: ActivityDeps, input: AnalyzeRunInput): Pr
       backend,
       record: execution([...input.timings, done(false)]),
       rates,
+      dataFile: dataFile && { path: dataFile.path, size: dataFile.size, sha256: dataFile.sha256 },
     },
     prov,
   );

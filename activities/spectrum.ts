@@ -53,8 +53,8 @@ async function compute(deps: ActivityDeps, key: string, spec: PipelineSpec, samp
   const spectrum = await deps.store.writeTable(name, key, 'spectrum.arrow', spectrumTable(dim, maxDegree));
   if (!spec.spectrum.gram) return { spectrum, gram: null, vectors: null };
   const s = await readSamples(deps.store, samples);
-  const eigen = await gramEigen(s.xTrain, s.n, dim, maxDegree, s.distribution.kind === 'uniform');
-  const gram = await deps.store.writeTable(name, key, 'gram.arrow', gramTable(eigen.values, eigen.cluster, eigen.purity));
+  const eigen = await gramEigen(s.xTrain, s.n, dim, maxDegree, s.distribution.kind === 'uniform', s.distribution.kind === 'file');
+  const gram = await deps.store.writeTable(name, key, 'gram.arrow', gramTable(eigen.values, eigen.cluster, eigen.purity, eigen.basis));
   const vectors = await deps.store.writeBytes(name, key, 'gram-vectors.f64', vectorBytes(eigen.vectors), s.n);
   return { spectrum, gram, vectors };
 }

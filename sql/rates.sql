@@ -35,6 +35,9 @@
 --                     spectrum table. NULL when lr * mu_k >= 1 or mu_k <= 0.
 --   ratio             fitted_rate / theory_rate.
 --
+-- Kind 'eigen-band' (file data whose Gram shows no degree structure): degree is the eigenvalue
+-- index band b = [2^b - 1, 2^(b+1) - 2] of K/n, not a degree; it gets no theory rate, and note says so.
+--
 -- Why this window: from the peak, not step 0, because a curve can rise first (the other
 -- degrees' transient); above 0.9x the peak it still carries that transient, and below 1e-2x
 -- it reaches the floor where the residuals of other degrees leak into this one's projection.
@@ -162,7 +165,8 @@ SELECT
              THEN 'the window ends at the last step (the reference did not fall below 1e-2x its peak)' END,
         CASE WHEN n.failure IS NULL AND n.ref_source <> 'init'
              THEN 'window from the ' || CASE n.ref_source WHEN 'kernel' THEN 'infinite-width twin' ELSE 'network' END END,
-        CASE WHEN t.theory_rate IS NULL THEN 'no theory rate: needs mu > 0 and lr*mu < 1' END
+        CASE WHEN n.kind = 'eigen-band' THEN 'eigenvalue index band ' || n.degree || ' (indices ' || (pow(2, n.degree) - 1)::BIGINT || ' to ' || (pow(2, n.degree + 1) - 2)::BIGINT || ' of K/n, 0-based, largest first): the Gram shows no degree structure, so no theory rate'
+             WHEN t.theory_rate IS NULL THEN 'no theory rate: needs mu > 0 and lr*mu < 1' END
     ), '') AS note
 FROM judged AS n
 LEFT JOIN judged AS k
@@ -172,6 +176,6 @@ LEFT JOIN judged AS i
        ON i.source = 'init' AND i.run_id = n.run_id AND i.split = n.split
       AND i.kind = n.kind AND i.degree = n.degree
 LEFT JOIN theory AS t
-       ON t.run_id = n.run_id AND t.degree = n.degree
+       ON t.run_id = n.run_id AND t.degree = n.degree AND n.kind <> 'eigen-band'
 WHERE n.source = 'network'
 ORDER BY n.run_id, n.split, n.kind, n.degree;

@@ -20,25 +20,33 @@ export async function readRates(dataRoot: string, runId: string): Promise<RateRo
 /** {@link readRates} on an open handle. */
 export async function queryRates(db: ResultsDb, runId: string): Promise<RateRow[]> {
   const rows = await db.query(
-    `SELECT degree, fitted_rate, theory_rate, kernel_rate, init_kernel_rate, ratio, r2, stderr, window_start, window_end, n_points, note
-         FROM rates WHERE run_id = $run_id AND split = 'train' AND kind = 'target' ORDER BY degree`,
+    `SELECT kind, degree, fitted_rate, theory_rate, kernel_rate, init_kernel_rate, ratio, r2, stderr, window_start, window_end, n_points, note
+         FROM rates WHERE run_id = $run_id AND split = 'train' AND kind IN ('target', 'eigenspace', 'eigen-band') ORDER BY degree`,
     { run_id: runId },
   );
+  // The target's projections; file data has none, so its Gram eigenspaces (or index bands) stand in.
+  const kind = KIND_ORDER.find((k) => rows.some((r) => r.kind === k)) ?? 'target';
   const num = (v: unknown) => (v === null || v === undefined || !Number.isFinite(Number(v)) ? null : Number(v));
-  return rows.map((r) => ({
-    degree: Number(r.degree),
-    fittedRate: num(r.fitted_rate),
-    theoryRate: num(r.theory_rate),
-    kernelRate: num(r.kernel_rate),
-    initKernelRate: num(r.init_kernel_rate),
-    ratio: num(r.ratio),
-    r2: num(r.r2),
-    stderr: num(r.stderr),
-    window: r.window_start === null || r.window_end === null ? null : [Number(r.window_start), Number(r.window_end)],
-    nPoints: num(r.n_points),
-    note: (r.note as string | null) ?? null,
-  }));
+  return rows
+    .filter((r) => r.kind === kind)
+    .map((r) => ({
+      degree: Number(r.degree),
+      fittedRate: num(r.fitted_rate),
+      theoryRate: num(r.theory_rate),
+      kernelRate: num(r.kernel_rate),
+      initKernelRate: num(r.init_kernel_rate),
+      ratio: num(r.ratio),
+      r2: num(r.r2),
+      stderr: num(r.stderr),
+      window: r.window_start === null || r.window_end === null ? null : [Number(r.window_start), Number(r.window_end)],
+      nPoints: num(r.n_points),
+      note: kind === 'eigenspace' ? [EIGENSPACE_NOTE, r.note].filter(Boolean).join('; ') : ((r.note as string | null) ?? null),
+      ...(kind === 'target' ? {} : { kind }),
+    }));
 }
+
+const KIND_ORDER = ['target', 'eigenspace', 'eigen-band'];
+const EIGENSPACE_NOTE = 'projection onto the Gram eigenvectors of this degree by zonal energy (a column target has no degree parts)';
 
 /** One run's rate as `run --json` prints it: ci95 is the slope's 95% interval (t with n_points - 2 degrees of freedom). */
 export function jsonRate(r: RateRow) {

@@ -62,12 +62,31 @@ export interface GaussianMixtureDistribution {
   components: MixtureComponent[];
 }
 
+/**
+ * Rows of a data file (Parquet, CSV or Arrow IPC), mapped onto the sphere by the spec's
+ * `data.normalize`. Not sampled here: src/store/data-file.ts reads it and src/pipeline/samples.ts
+ * shuffles and normalizes it.
+ */
+export interface FileDistribution {
+  kind: 'file';
+  path: string;
+  columns: string[];
+}
+
 export type Distribution =
-  UniformDistribution | PiecewiseUniformDistribution | AnisotropicGaussianDistribution | GaussianMixtureDistribution;
+  UniformDistribution | PiecewiseUniformDistribution | AnisotropicGaussianDistribution | GaussianMixtureDistribution | FileDistribution;
 
 export type DistributionKind = Distribution['kind'];
 
-export const DISTRIBUTION_KINDS: readonly DistributionKind[] = ['uniform', 'piecewise-uniform', 'anisotropic-gaussian', 'gaussian-mixture'];
+/** The kinds that are sampled (all but `file`, which is read). */
+export type SampledDistributionKind = Exclude<DistributionKind, 'file'>;
+
+export const DISTRIBUTION_KINDS: readonly SampledDistributionKind[] = [
+  'uniform',
+  'piecewise-uniform',
+  'anisotropic-gaussian',
+  'gaussian-mixture',
+];
 
 /** Sampling that cannot go on (a region too small for rejection sampling); `parameter` names the cause, e.g. `piecewise-uniform.threshold`. */
 export class DistributionError extends Error {
@@ -107,7 +126,9 @@ export const DISTRIBUTION_DEFAULTS: {
   readonly 'piecewise-uniform': (dim: number) => PiecewiseUniformDistribution;
   readonly 'anisotropic-gaussian': (dim: number) => AnisotropicGaussianDistribution;
   readonly 'gaussian-mixture': (dim: number) => GaussianMixtureDistribution;
+  readonly file: (dim: number) => Partial<FileDistribution>;
 } = {
+  file: () => ({ kind: 'file' }),
   uniform: () => ({ kind: 'uniform' }),
   'piecewise-uniform': () => ({ kind: 'piecewise-uniform', threshold: 0, weights: [0.8, 0.2] }),
   'anisotropic-gaussian': (dim) => ({
@@ -171,6 +192,8 @@ export function sampleDistribution(rng: Prng, dist: Distribution, count: number,
       return sampleAnisotropic(rng, dist.scales, count, dim);
     case 'gaussian-mixture':
       return sampleMixture(rng, dist.components, count, dim);
+    case 'file':
+      throw new RangeError(`file data is read, not sampled (src/pipeline/samples.ts): ${dist.path}`);
   }
 }
 

@@ -19,6 +19,8 @@ export const STREAMS = {
   sampleTrain: 'sample/train',
   /** The held-out points. */
   sampleTest: 'sample/test',
+  /** The shuffle of a data file's rows (training rows first, held-out rows last). */
+  sampleFile: 'sample/file',
   /** The target's directions zeta. */
   targetZeta: 'target/zeta',
   /** The first layer's initial weights. */

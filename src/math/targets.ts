@@ -61,7 +61,8 @@ export function harmonicsTarget(
 export type TargetDefinition =
   | { kind: 'harmonics'; components: { degree: number; amplitude: number; zeta?: number[] }[] }
   | { kind: 'cosine'; omega: number; zeta?: number[] }
-  | { kind: 'even-poly'; coefficients: number[]; zeta?: number[] };
+  | { kind: 'even-poly'; coefficients: number[]; zeta?: number[] }
+  | { kind: 'column'; name: string };
 
 export interface EvaluatedTarget {
   y: Float64Array;
@@ -76,6 +77,7 @@ export interface EvaluatedTarget {
  * same number of times either way, so giving one zeta does not move the others.
  */
 export function targetDirections(target: TargetDefinition, dim: number, rng: Prng): Float64Array[] {
+  if (target.kind === 'column') return [];
   const given = target.kind === 'harmonics' ? target.components.map((c) => c.zeta) : [target.zeta];
   return given.map((z) => {
     const random = randomUnitVector(rng, dim);
@@ -105,6 +107,7 @@ export function evaluateTarget(
     const { y, parts } = harmonicsTarget(x, n, dim, target.components, zetas);
     return { y, degrees: target.components.map((c) => c.degree), parts };
   }
+  if (target.kind === 'column') throw new RangeError(`a column target is read from the data file, not evaluated: ${target.name}`);
   const zeta = zetas[0]!;
   const g = target.kind === 'cosine' ? (t: number) => Math.cos(target.omega * t) : (t: number) => evenPoly(target.coefficients, t);
   const y = target.kind === 'cosine' ? cosineTarget(x, n, dim, zeta, target.omega) : evenPolyTarget(x, n, dim, zeta, target.coefficients);

@@ -28,9 +28,19 @@ export const STEPS = {
 /** Points the NTK check uses at most: its error is an average over pairs, and the cost grows like n^2 m. */
 export const NTK_CHECK_POINTS = 300;
 
-/** samples.arrow: the seed and the data section; maxDegree bounds the degree parts recorded for cosine and even-poly targets. */
-export function sampleKey(spec: PipelineSpec): string {
-  return contentKey({ step: STEPS.sample, params: { seed: spec.seed, data: spec.data, maxDegree: spec.spectrum.maxDegree } });
+/**
+ * samples.arrow: the seed and the data section; maxDegree bounds the degree parts recorded for
+ * cosine and even-poly targets. File data: the file's content (`fileSha256`, which the sample
+ * step computes), not its path, so a changed file samples again and a moved one does not.
+ */
+export function sampleKey(spec: PipelineSpec, fileSha256?: string): string {
+  let data: unknown = spec.data;
+  if (spec.data.distribution.kind === 'file') {
+    if (fileSha256 === undefined) throw new Error("sampleKey: file data needs the file's sha256");
+    const { path: _path, ...distribution } = spec.data.distribution;
+    data = { ...spec.data, distribution: { ...distribution, sha256: fileSha256 } };
+  }
+  return contentKey({ step: STEPS.sample, params: { seed: spec.seed, data, maxDegree: spec.spectrum.maxDegree } });
 }
 
 /**

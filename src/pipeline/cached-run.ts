@@ -28,6 +28,7 @@ import { specHash, runIdFor } from '../spec/hash.js';
 import type { PipelineSpec } from '../spec/schema.js';
 import { sha256Hex } from '../store/canonical-json.js';
 import { readRunManifest, type RunManifest } from '../store/run-manifest.js';
+import { dataFileFacts } from '../store/data-file.js';
 import { analyzeKey, ntkCheckKey, projectKey, sampleKey, spectrumKey, STEPS, trainKey } from './cache-keys.js';
 import type { ArtifactRef, StepTiming } from './types.js';
 
@@ -70,10 +71,17 @@ export async function findCachedRun(dataRoot: string, spec: PipelineSpec): Promi
   const vectors = a.vectors ?? null;
   const withGram = spec.spectrum.gram;
   if (!withGram && (gram || vectors)) return { reason: 'the manifest names Gram artifacts the spec does not ask for' };
+  // File data: the samples' key holds the file's content hash, so the file is hashed again (it may have changed).
+  let fileSha256: string | undefined;
+  if (spec.data.distribution.kind === 'file') {
+    const facts = await dataFileFacts(spec.data.distribution.path).catch(() => null);
+    if (!facts) return { reason: 'the data file cannot be read' };
+    fileSha256 = facts.sha256;
+  }
   // Every step's key, from the spec and the hashes of the upstream artifacts, as the activities compute it.
   type Files = (readonly [name: string, ref: ArtifactRef | null | undefined])[];
   const steps: [step: string, key: string, files: Files][] = [
-    [STEPS.sample.name, sampleKey(spec), [['samples.arrow', samples]]],
+    [STEPS.sample.name, sampleKey(spec, fileSha256), [['samples.arrow', samples]]],
     [
       STEPS.spectrum.name,
       spectrumKey(spec, samples),

@@ -22,6 +22,8 @@ export interface ManifestInput {
   /** When the run that did the work ran, its timings, and the reruns that found everything cached. */
   record: Pick<RunManifest, 'startedAt' | 'finishedAt' | 'timings' | 'reruns'>;
   rates: RateSummary[];
+  /** File data: the file the samples were read from (path as the spec gives it), its size and sha256. */
+  dataFile?: { path: string; size: number; sha256: string } | null;
 }
 
 export async function writeManifest(dataRoot: string, m: ManifestInput, prov = provenance()): Promise<string> {
@@ -42,6 +44,7 @@ export async function writeManifest(dataRoot: string, m: ManifestInput, prov = p
     host: prov.host,
     ...m.record,
     rates: m.rates,
+    ...(m.dataFile ? { dataFile: m.dataFile } : {}),
   });
   return path;
 }

@@ -6,6 +6,8 @@
  * - `target`: |v̂_kᵀ r_t|, v̂_k the unit vector of the degree-k target part (Cao et al., Figs. 1-2);
  * - `eigenspace`: ||U_kᵀ r_t||, U_k the K/n eigenvectors of degree k's cluster (Cao et al.,
  *   Theorem 4.2; train only, any distribution);
+ * - `eigen-band`: ||U_bᵀ r_t|| for the eigenvalue index band b, [2^b - 1, 2^(b+1) - 1), in place of
+ *   `eigenspace` for file data whose Gram shows no degree structure (src/pipeline/spectrum.ts);
  * - `harmonic`: sqrt of the energy of r_t in all degree-k harmonics, by the off-diagonal
  *   U-statistic (N(D,k)/(n(n-1))) sum_{i != j} r_i r_j P_k(<x_i, x_j>) (0 where it is negative)
  *   (uniform data only, where the harmonics are the eigenfunctions).
@@ -14,6 +16,9 @@
  * the same sample; needs the Gram eigenpairs) and `init` (the finite-width twin: the same on the
  * network's empirical NTK at its initial weights, Θ̂₀/n; src/math/finite-width-twin.ts).
  * `analysis.twins` picks the twins (absent: both).
+ *
+ * File data (a column target) has no degree parts: no `target` rows, and the eigenspace (or
+ * eigen-band) rows cover every cluster of the Gram rather than the target's degrees.
  */
 import type * as arrow from 'apache-arrow';
 import { kernelResidualMatrix, kernelTestResidualMatrix, ntkCross } from '../math/kernel-regime.js';
@@ -107,6 +112,9 @@ function kernelTwin(
 /** Everything fixed per run that the projections need, computed once. */
 class Projector {
   private readonly degrees: number[];
+  /** The degrees (or bands) of the eigenspace rows: the target's, or every Gram cluster when the target has none. */
+  private readonly eigenDegrees: number[];
+  private readonly eigenKind: 'eigenspace' | 'eigen-band';
   /** Per split, the degrees' unit target vectors as the columns of an n x degrees matrix. */
   private readonly units: Record<Split, Float64Array>;
   /** The zonal kernels cost n^2 memory per degree and split; computed once, used for every source. */
@@ -117,6 +125,8 @@ class Projector {
     private readonly eigen: GramEigen | null,
   ) {
     this.degrees = s.degrees;
+    this.eigenDegrees = s.degrees.length > 0 || !eigen ? s.degrees : [...eigen.clusters.keys()].sort((a, b) => a - b);
+    this.eigenKind = eigen?.basis === 'bands' ? 'eigen-band' : 'eigenspace';
     const columns = (split: Split, n: number) => {
       const d = this.degrees.length;
       const out = new Float64Array(n * d);
@@ -142,7 +152,7 @@ class Projector {
     const n = split === 'train' ? this.s.n : this.s.nTest;
     const d = this.degrees.length;
     const out = new Map<string, Float64Array>();
-    const targets = matmul(residuals, this.units[split], count, n, d);
+    const targets = d > 0 ? matmul(residuals, this.units[split], count, n, d) : new Float64Array(0);
     for (const [c, degree] of this.degrees.entries()) {
       out.set(
         `${degree}/target`,
@@ -157,10 +167,12 @@ class Projector {
           energy.map((e) => Math.sqrt(Math.max(0, e))),
         );
       }
+    }
+    for (const degree of this.eigenDegrees) {
       const members = split === 'train' ? this.eigen?.clusters.get(degree) : undefined;
       if (members && this.eigen) {
         await yieldToEventLoop();
-        out.set(`${degree}/eigenspace`, eigenspaceProjections(residuals, count, this.eigen.vectors, n, members));
+        out.set(`${degree}/${this.eigenKind}`, eigenspaceProjections(residuals, count, this.eigen.vectors, n, members));
       }
     }
     return out;
@@ -173,8 +185,8 @@ class Projector {
     // Rows step-major, then split, degree and kind, as the table has always been laid out.
     for (const [t, step] of steps.entries()) {
       for (const [split, values] of bySplit) {
-        for (const degree of this.degrees) {
-          for (const kind of ['target', 'harmonic', 'eigenspace']) {
+        for (const degree of this.degrees.length > 0 ? this.degrees : this.eigenDegrees) {
+          for (const kind of ['target', 'harmonic', 'eigenspace', 'eigen-band']) {
             const v = values.get(`${degree}/${kind}`);
             if (!v) continue;
             rows.split.push(split);

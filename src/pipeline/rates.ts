@@ -22,6 +22,8 @@ export type RateSummary = Pick<RateRow, 'degree' | 'theoryRate' | 'kernelRate' |
   stderr?: number | null;
   window?: [number, number] | null;
   nPoints?: number | null;
+  /** Absent: the target projections. File data: 'eigenspace' or 'eigen-band' (docs/real-data.md). */
+  kind?: string;
 };
 
 export { degreeTheoryRate, withTheoryRates } from '../store/spectrum-table.js';
@@ -45,10 +47,16 @@ export function ratesTable(fitted: RateRow[]): arrow.Table {
   });
 }
 
-/** The train-split target rows, as the summary a run returns. */
+/**
+ * The train-split target rows, as the summary a run returns. File data has no target parts: its
+ * summary is the eigenspace rows (or eigen-band rows, when the Gram shows no degree structure),
+ * and each row's `kind` says which.
+ */
 export function rateSummary(rows: RateRow[]): RateSummary[] {
-  return rows
-    .filter((r) => r.split === 'train' && r.kind === 'target')
+  const train = rows.filter((r) => r.split === 'train');
+  const kind = ['target', 'eigenspace', 'eigen-band'].find((k) => train.some((r) => r.kind === k)) ?? 'target';
+  return train
+    .filter((r) => r.kind === kind)
     .sort((a, b) => a.degree - b.degree)
     .map((r) => ({
       degree: r.degree,
@@ -62,6 +70,7 @@ export function rateSummary(rows: RateRow[]): RateSummary[] {
       window: r.windowStart === null || r.windowEnd === null ? null : [r.windowStart, r.windowEnd],
       nPoints: r.nPoints,
       note: r.note,
+      ...(kind === 'target' ? {} : { kind }),
     }));
 }
 

@@ -23,13 +23,53 @@ export function spectrumTable(dim: number, maxDegree: number): arrow.Table {
   });
 }
 
-export function gramTable(values: Float64Array, cluster: Int32Array, purity: Float64Array | null = null): arrow.Table {
-  return tableFromColumns({
-    idx: Int32Array.from(values, (_, i) => i),
-    eigenvalue: Float64Array.from(values),
-    cluster: { nullableInt32: Array.from(cluster, (c) => (c < 0 ? null : c)) },
-    purity: purity ?? new Float64Array(values.length).fill(Number.NaN),
+/**
+ * How the Gram's eigenvectors are grouped: `degree` (by multiplicity or zonal energy; cluster k
+ * plays degree k) or `bands` (file data without degree structure: cluster b is the eigenvalue
+ * index band [2^b - 1, 2^(b+1) - 1)). gram.arrow records `bands` in its schema metadata `basis`.
+ */
+export type GramBasis = 'degree' | 'bands';
+
+export function gramTable(
+  values: Float64Array,
+  cluster: Int32Array,
+  purity: Float64Array | null = null,
+  basis: GramBasis = 'degree',
+): arrow.Table {
+  return tableFromColumns(
+    {
+      idx: Int32Array.from(values, (_, i) => i),
+      eigenvalue: Float64Array.from(values),
+      cluster: { nullableInt32: Array.from(cluster, (c) => (c < 0 ? null : c)) },
+      purity: purity ?? new Float64Array(values.length).fill(Number.NaN),
+    },
+    // Only the new basis is written down, so the degree-clustered tables keep their bytes (and cache keys).
+    basis === 'bands' ? { basis } : undefined,
+  );
+}
+
+/** Eigenvalue index bands [2^b - 1, 2^(b+1) - 1): 1, 2, 4, 8, ... eigenvectors, from the largest eigenvalue down. */
+export function indexBands(n: number): Int32Array {
+  return Int32Array.from({ length: n }, (_, j) => Math.floor(Math.log2(j + 1)));
+}
+
+/**
+ * Does a zonal-energy clustering show degree structure? At least two degrees among the
+ * assigned eigenvectors, and a median purity of at least one half (most assigned eigenvectors
+ * have most of their zonal energy in one degree).
+ */
+export function hasDegreeStructure(cluster: Int32Array, purity: Float64Array): boolean {
+  const assigned: number[] = [];
+  const degrees = new Set<number>();
+  cluster.forEach((c, j) => {
+    if (c < 0) return;
+    degrees.add(c);
+    assigned.push(purity[j]!);
   });
+  if (degrees.size < 2) return false;
+  const sorted = assigned.filter((p) => !Number.isNaN(p)).sort((a, b) => a - b);
+  const median = sorted.length ? sorted[Math.floor((sorted.length - 1) / 2)]! : 0;
+  return median >= 0.5;
 }
 
 export function vectorBytes(vectors: Float64Array): Uint8Array {
@@ -41,6 +81,7 @@ export interface GramEigen {
   values: Float64Array;
   vectors: Float64Array;
   clusters: Map<number, number[]>;
+  basis: GramBasis;
 }
 
 export async function readGram(store: ArtifactStore, gram: ArtifactRef, vectors: ArtifactRef): Promise<GramEigen> {
@@ -56,7 +97,8 @@ export async function readGram(store: ArtifactStore, gram: ArtifactRef, vectors:
     if (!clusters.has(c)) clusters.set(c, []);
     clusters.get(c)!.push(j);
   }
-  return { values, vectors: u, clusters };
+  const basis = table.schema.metadata.get('basis') === 'bands' ? 'bands' : 'degree';
+  return { values, vectors: u, clusters, basis };
 }
 
 /**
@@ -77,13 +119,21 @@ export function gramClusters(values: Float64Array, dim: number, maxDegree: numbe
 /**
  * The eigendecomposition of K/n on the training points, K_ij = kappa(<x_i, x_j>), off the event
  * loop, with the degree clusters of its eigenvalues: by multiplicity for uniform data, otherwise
- * by each eigenvector's zonal energy per degree (off-diagonal), with its purity. The O(n^3) part of a run.
+ * by each eigenvector's zonal energy per degree (off-diagonal), with its purity; for file data
+ * without degree structure ({@link hasDegreeStructure}), by eigenvalue index bands. The O(n^3) part of a run.
  */
-export async function gramEigen(xTrain: Float64Array, n: number, dim: number, maxDegree: number, uniform: boolean) {
+export async function gramEigen(
+  xTrain: Float64Array,
+  n: number,
+  dim: number,
+  maxDegree: number,
+  uniform: boolean,
+  fileData = false,
+): Promise<{ values: Float64Array; vectors: Float64Array; cluster: Int32Array; purity: Float64Array | null; basis: GramBasis }> {
   const k = ntkGram(xTrain, n, dim);
   for (let i = 0; i < k.length; i++) k[i]! /= n;
   const { values, vectors } = await symmetricEigenInWorker(k, n, { vectors: true });
-  if (uniform) return { values, vectors: vectors!, cluster: gramClusters(values, dim, maxDegree, true), purity: null };
+  if (uniform) return { values, vectors: vectors!, cluster: gramClusters(values, dim, maxDegree, true), purity: null, basis: 'degree' };
   // One degree per turn of the event loop, so heartbeats keep flowing.
   const energies: Float64Array[] = [];
   const count = 1 + dim + multiplicity(dim, 2);
@@ -92,5 +142,9 @@ export async function gramEigen(xTrain: Float64Array, n: number, dim: number, ma
     await new Promise<void>((resolve) => setImmediate(resolve));
   }
   const zonal = clustersFromZonalEnergies(energies, n);
-  return { values, vectors: vectors!, cluster: zonal.cluster, purity: zonal.purity };
+  // File data may have no degree structure at all: then the eigenspaces are index bands.
+  if (fileData && !hasDegreeStructure(zonal.cluster, zonal.purity)) {
+    return { values, vectors: vectors!, cluster: indexBands(n), purity: zonal.purity, basis: 'bands' };
+  }
+  return { values, vectors: vectors!, cluster: zonal.cluster, purity: zonal.purity, basis: 'degree' };
 }

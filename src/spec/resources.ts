@@ -71,7 +71,9 @@ const PROJECTION_ROW_BYTES = 40 * 3 * 2 * 2;
 
 /** The resources one pipeline (no sweep) needs. Pure. */
 export function estimateRun(spec: PipelineSpec): ResourceEstimate {
-  const { dim, n, nTest } = spec.data;
+  const { dim, nTest } = spec.data;
+  // File data with n absent: every row not held out, unknown until the file is read (the CLI's preflight fills it in).
+  const n = spec.data.n ?? 0;
   const m = spec.model.width;
   const { steps, logEvery } = spec.training;
   const gram = spec.spectrum.gram;

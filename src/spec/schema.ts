@@ -120,23 +120,63 @@ const gaussianMixtureDistribution = z
   .strict()
   .describe("z / ||z|| with z from a Gaussian mixture (the paper's Fig. 6)");
 
+const fileDistribution = z
+  .object({
+    kind: z.literal('file'),
+    path: z
+      .string()
+      .min(1)
+      .describe(
+        'a Parquet (.parquet), CSV (.csv) or Arrow IPC/Feather (.arrow, .feather, .ipc) file; relative to the working directory of the worker',
+      ),
+    columns: z
+      .array(z.string().min(1))
+      .min(2)
+      .describe('the numeric input columns, in order: D = their number; each row is mapped onto S^(D-1) by data.normalize'),
+  })
+  .strict()
+  .describe('rows of your own file (docs/real-data.md): all rows, or data.n + data.nTest of them after a seeded shuffle');
+
 const distribution = z.discriminatedUnion('kind', [
   uniformDistribution,
   piecewiseUniformDistribution,
   anisotropicGaussianDistribution,
   gaussianMixtureDistribution,
+  fileDistribution,
 ]);
+
+/** A target read from a numeric column of the data file (only with distribution kind file). */
+const columnTarget = z
+  .object({
+    kind: z.literal('column'),
+    name: z.string().min(1).describe('the numeric target column of data.distribution.path'),
+  })
+  .strict()
+  .describe('the values of a column of the data file (needs distribution kind file); it has no degree parts');
+
+/** How file rows are mapped onto the sphere. */
+export const NORMALIZATIONS = ['normalize', 'standardize-then-normalize'] as const;
 
 const dataSchema = z
   .object({
-    dim: int(2, 1000).default(10).describe('input dimension D; inputs lie on the unit sphere S^(D-1)'),
-    n: int(2).default(1000).describe('training points (the Gram matrix is n x n)'),
-    nTest: int(0).default(1000).describe('held-out test points'),
+    dim: int(2, 1000)
+      .optional()
+      .describe(
+        'input dimension D; inputs lie on the unit sphere S^(D-1). Default 10; with file data, the number of columns (a given dim must equal it)',
+      ),
+    n: int(2).optional().describe('training points (the Gram matrix is n x n). Default 1000; with file data, every row not held out'),
+    nTest: int(0).optional().describe('held-out test points. Default 1000; with file data, 0'),
+    normalize: z
+      .enum(NORMALIZATIONS)
+      .optional()
+      .describe(
+        "file data only: 'normalize' (x / |x|, the default; a zero row is refused) or 'standardize-then-normalize' (z-score each column over the training rows, then x / |x|)",
+      ),
     distribution: distribution
       .prefault({ kind: 'uniform' })
       .describe('input distribution on the sphere; parameters left out get defaults that depend on D'),
     target: z
-      .discriminatedUnion('kind', [harmonicsTarget, cosineTarget, evenPolyTarget])
+      .discriminatedUnion('kind', [harmonicsTarget, cosineTarget, evenPolyTarget, columnTarget])
       .prefault({
         kind: 'harmonics',
         components: [
@@ -148,7 +188,20 @@ const dataSchema = z
       .describe('target function f*(x); the default is P_1 + P_2 + P_4 on random directions'),
   })
   .strict()
-  .transform((data) => ({ ...data, distribution: withDistributionDefaults(data.distribution, data.dim) }))
+  .superRefine((data, ctx) => checkFileData(data, ctx))
+  .transform((data) => {
+    const file = data.distribution.kind === 'file';
+    const dim = file ? (data.distribution as { columns: string[] }).columns.length : (data.dim ?? 10);
+    return {
+      ...data,
+      dim,
+      // File data with n absent: every row not held out, known once the file is read (dataTrainCount).
+      n: file ? data.n : (data.n ?? 1000),
+      nTest: data.nTest ?? (file ? 0 : 1000),
+      normalize: file ? (data.normalize ?? 'normalize') : data.normalize,
+      distribution: withDistributionDefaults(data.distribution, dim),
+    };
+  })
   .superRefine((data, ctx) => checkData(data, ctx));
 
 const modelSchema = z
@@ -299,6 +352,38 @@ function issue(ctx: Ctx, path: PropertyKey[], message: string): void {
   ctx.addIssue({ code: 'custom', message, path });
 }
 
+/** The rules of file data, before defaults: D is the number of columns, a column target goes with a file. */
+function checkFileData(
+  data: { dim?: number | undefined; normalize?: string | undefined; distribution: { kind: string }; target: { kind: string } },
+  ctx: Ctx,
+): void {
+  const dist = data.distribution;
+  if (dist.kind !== 'file') {
+    if (data.target.kind === 'column')
+      issue(ctx, ['target', 'kind'], 'column needs data.distribution.kind = file (a column of your data file)');
+    if (data.normalize !== undefined) issue(ctx, ['normalize'], 'applies to file data only (data.distribution.kind = file)');
+    return;
+  }
+  const { columns } = dist as unknown as { columns: string[] };
+  if (data.dim !== undefined && data.dim !== columns.length) {
+    issue(ctx, ['dim'], `must equal the number of data.distribution.columns (${columns.length}), got ${data.dim}; or leave it out`);
+  }
+  const seen = new Set<string>();
+  for (const c of columns) {
+    if (seen.has(c)) issue(ctx, ['distribution', 'columns'], `column "${c}" appears twice; give each column once`);
+    seen.add(c);
+  }
+  if (data.target.kind !== 'column') {
+    issue(ctx, ['target', 'kind'], `must be column with file data (a target column of the file), got ${JSON.stringify(data.target.kind)}`);
+  } else if (seen.has((data.target as unknown as { name: string }).name)) {
+    issue(
+      ctx,
+      ['target', 'name'],
+      `"${(data.target as unknown as { name: string }).name}" is also an input column; the target must be another column`,
+    );
+  }
+}
+
 /** Fill the parameters a distribution leaves out from DISTRIBUTION_DEFAULTS for this dim; given ones are kept whole. */
 function withDistributionDefaults(dist: { kind: Distribution['kind'] }, dim: number): Distribution {
   const filled: Record<string, unknown> = { ...DISTRIBUTION_DEFAULTS[dist.kind](dim) };
@@ -314,7 +399,9 @@ function checkData(data: Data, ctx: Ctx): void {
     if (v.length !== dim) issue(ctx, path, `has ${v.length} entries, expected data.dim = ${dim}`);
     else if (v.every((x) => x === 0)) issue(ctx, path, `is the zero vector; ${zeroHint}`);
   };
-  if (target.kind === 'harmonics') {
+  if (target.kind === 'column') {
+    // Checked with the file (checkFileData); nothing depends on dim.
+  } else if (target.kind === 'harmonics') {
     const seen = new Set<number>();
     for (const c of target.components) {
       if (seen.has(c.degree)) issue(ctx, ['target', 'components'], `degree ${c.degree} appears twice; give each degree once`);
@@ -329,6 +416,7 @@ function checkData(data: Data, ctx: Ctx): void {
   const at = (...p: PropertyKey[]) => ['distribution', ...p];
   switch (dist.kind) {
     case 'uniform':
+    case 'file':
       return;
     case 'piecewise-uniform': {
       vector(dist.direction, at('direction'), 'give a nonzero direction or leave it out for e_1');
@@ -368,6 +456,7 @@ function checkData(data: Data, ctx: Ctx): void {
 /** How many degree parts the target has (an upper bound for cosine and even-poly, whose odd parts vanish). */
 function targetDegreeCount(target: PipelineSpec['data']['target'], maxDegree: number): number {
   if (target.kind === 'harmonics') return target.components.length;
+  if (target.kind === 'column') return 0;
   const even = Math.floor(maxDegree / 2) + 1;
   return target.kind === 'cosine' ? even : Math.min(even, target.coefficients.length);
 }
@@ -377,7 +466,7 @@ function checkSpec(spec: PipelineSpec, ctx: Ctx): void {
     issue(ctx, ['model', 'width'], `must be even with model.init = symmetric (neurons come in pairs), got ${spec.model.width}`);
   }
   const degrees = targetDegreeCount(spec.data.target, spec.spectrum.maxDegree);
-  if (spec.data.n <= degrees) {
+  if (spec.data.n !== undefined && spec.data.n <= degrees) {
     issue(
       ctx,
       ['data', 'n'],

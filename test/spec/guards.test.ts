@@ -110,7 +110,7 @@ describe('distribution parameters are validated by the schema', () => {
       'invalid spec at data.distribution.components: have all weights 0; at least one component needs mass',
     );
     expect(at({ kind: 'sphere' })).toBe(
-      'invalid spec at data.distribution.kind: unknown kind "sphere"; expected "uniform" | "piecewise-uniform" | "anisotropic-gaussian" | "gaussian-mixture"',
+      'invalid spec at data.distribution.kind: unknown kind "sphere"; expected "uniform" | "piecewise-uniform" | "anisotropic-gaussian" | "gaussian-mixture" | "file"',
     );
   });
 
