@@ -181,7 +181,7 @@ describe('report.html', () => {
         const views = await page.$$eval('.view', (els) =>
           els.map((el) => ({ id: el.id, marks: Number((el as HTMLElement).dataset.marks ?? 0) })),
         );
-        expect(views.map((v) => v.id)).toEqual(['sweep-rates-target', 'ntk-error', 'projection-target-log', 'spectrum']);
+        expect(views.map((v) => v.id)).toEqual(['sweep-rates-target', 'twin-gap', 'ntk-error', 'projection-target-log', 'spectrum']);
         for (const v of views) expect(v.marks, v.id).toBeGreaterThan(0);
         expect(errors).toEqual([]);
         expect(requests).toEqual([]);
