@@ -257,7 +257,7 @@ export function harmonicEnergiesOffDiagonal(
  * (i != j) as in {@link harmonicEnergyOffDiagonal}: the diagonal would add N(D,k)/n to every
  * degree alike and flatten the shares. u goes to the degree
  * 0..maxDegree with the largest E_k, and its purity is that E_k over the sum of all E_j: the
- * share of its energy in its degree. Later eigenvectors get -1 and NaN. O(count n^2 maxDegree).
+ * share of its energy in its degree. Later eigenvectors, and any with no positive energy in any degree, get -1 and NaN. O(count n^2 maxDegree).
  */
 export function clusterByZonalEnergy(
   vectors: Float64Array,
@@ -304,8 +304,10 @@ export function clustersFromZonalEnergies(energies: Float64Array[], n: number): 
       total += Math.max(0, e);
       if (e > energies[best]![c]!) best = k;
     }
+    // No degree holds positive energy (the off-diagonal estimate can be negative): no degree to assign.
+    if (!(total > 0)) continue;
     cluster[c] = best;
-    purity[c] = total > 0 ? Math.max(0, energies[best]![c]!) / total : Number.NaN;
+    purity[c] = Math.max(0, energies[best]![c]!) / total;
   }
   return { cluster, purity };
 }

@@ -15,7 +15,8 @@ export const STEPS = {
   sample: { name: 'sample', version: 2 },
   // v3: no theory_rate column (it depends on the learning rate; analysis adds it).
   // v4: non-uniform clusters by zonal energy, with their purity.
-  spectrum: { name: 'spectrum', version: 4 },
+  // v5: an eigenvector with no positive zonal energy is unassigned (was put in degree 0); file data's bands.
+  spectrum: { name: 'spectrum', version: 5 },
   // v2: ntk-directions.arrow beside ntk-check.arrow.
   ntkCheck: { name: 'ntk-check', version: 2 },
   // v2: the geometric log schedule (src/model/log-schedule.ts).

@@ -234,6 +234,17 @@ describe('clusterByZonalEnergy', () => {
     expect(Number.isNaN(purity[3]!)).toBe(true);
   });
 
+  it('an eigenvector with no positive energy in any degree is left unassigned, not put in degree 0', async () => {
+    const { clustersFromZonalEnergies } = await import('../../src/math/eigenspace.js');
+    // Columns: degree 1 dominant; all energies negative (the U-statistic can be); degree 0 only.
+    const energies = [Float64Array.of(0.1, -0.2, 0.5), Float64Array.of(0.9, -0.1, -0.3)];
+    const { cluster, purity } = clustersFromZonalEnergies(energies, 4);
+    expect([...cluster]).toEqual([1, -1, 0, -1]);
+    expect(purity[0]).toBeCloseTo(0.9, 12);
+    expect(Number.isNaN(purity[1]!)).toBe(true);
+    expect(purity[2]).toBe(1);
+  });
+
   it('zonalEnergies is N(D,k) sum_{i != j} u_i u_j P_k(<x_i, x_j>) per column, against the brute-force double sum', async () => {
     const { zonalEnergies } = await import('../../src/math/eigenspace.js');
     const n = 40;
