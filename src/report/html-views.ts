@@ -12,7 +12,7 @@
 
 import type { TopLevelSpec } from 'vega-lite';
 import { DEGREE_SCHEME, LOG_AXIS, positive, styled } from './figure.js';
-import { KIND_LABELS, signChanges, SOURCE_DASHES, SOURCE_LABELS, stepAxis, type ProjectionPoint } from './projection-figure.js';
+import { KIND_LABELS, signChanges, SOURCE_DASHES, SOURCE_LABELS, stepAxis, valueAxis, type ProjectionPoint } from './projection-figure.js';
 
 /** What the fitted-line layer needs of a rate row (columns of the rates table). */
 export interface FitWindowRow {
@@ -120,13 +120,7 @@ export function projectionViewSpec(input: ProjectionViewInput): TopLevelSpec {
   const curves = Object.values(CURVES).filter((c) => data.some((r) => r.curve === c) || fits.some((r) => r.curve === c));
   const label = KIND_LABELS[kind] ?? { axis: `projection (${kind})` };
   const x = stepAxis(Math.max(1, ...data.map((r) => r.step)));
-  const y = {
-    field: 'value',
-    type: 'quantitative',
-    title: label.axis,
-    scale: scale === 'log' ? { type: 'log' } : { zero: true },
-    axis: scale === 'log' ? LOG_AXIS : {},
-  };
+  const y = valueAxis(label.axis, scale);
   const color = runLabels
     ? {
         field: 'run',

@@ -95,6 +95,17 @@ const SOURCE_LINES: Record<string, string> = {
 };
 const SPLIT_ORDER = ['train', 'test'];
 
+/** The projection's value axis: log with labelled decades, or linear from zero. */
+export function valueAxis(title: string, scale: 'linear' | 'log') {
+  return {
+    field: 'value',
+    type: 'quantitative',
+    title,
+    scale: scale === 'log' ? { type: 'log' } : { zero: true },
+    axis: scale === 'log' ? LOG_AXIS : {},
+  };
+}
+
 /** The step axis: symlog (linear below 1, log above), ticks at 0 and every power of ten, unlabelled ones at 2-9 x 10^j. */
 export function stepAxis(maxStep: number): { field: string; type: 'quantitative'; title: string; scale: object; axis: object } {
   const values = [0];
@@ -184,13 +195,7 @@ export function projectionFigure(input: ProjectionFigureInput): Figure {
 
   const x = stepAxis(maxStep);
   const height = byRun ? 150 : 230;
-  const y = {
-    field: 'value',
-    type: 'quantitative',
-    title: label.axis,
-    scale: scale === 'log' ? { type: 'log' } : { zero: true },
-    axis: scale === 'log' ? LOG_AXIS : {},
-  };
+  const y = valueAxis(label.axis, scale);
   const color = {
     field: 'degree',
     type: 'nominal',
