@@ -46,13 +46,14 @@ export async function runCommand({ positionals, values }: CommandArgs): Promise<
   const t0 = performance.now();
 
   let session: Session | null = null;
-  let stopping = false;
-  const stop = async (signal: NodeJS.Signals) => {
-    say(`\nspecbias: ${signal}, shutting down (the workflow ${runId} stays resumable: run the same command again)`);
-    stopping = true;
-    await session?.abort().catch(() => undefined);
-    process.exit(signal === 'SIGINT' ? 130 : 143);
-  };
+  // Set by a signal: the shutdown that ends the process with the signal's exit code.
+  let stopping: Promise<never> | null = null;
+  const stop = (signal: NodeJS.Signals): Promise<never> =>
+    (stopping ??= (async () => {
+      say(`\nspecbias: ${signal}, shutting down (the workflow ${runId} stays resumable: run the same command again)`);
+      await session?.abort().catch(() => undefined);
+      process.exit(signal === 'SIGINT' ? 130 : 143);
+    })());
   const onSigint = () => void stop('SIGINT');
   const onSigterm = () => void stop('SIGTERM');
   process.once('SIGINT', onSigint);
@@ -81,6 +82,8 @@ export async function runCommand({ positionals, values }: CommandArgs): Promise<
     printRun(result, await readRates(dataRoot, result.runId), dataRoot, json, t0);
     return 0;
   } catch (err) {
+    // Shutting down under a signal makes the run's own calls fail: the signal's exit code wins.
+    if (stopping) return await stopping;
     const { WorkflowFailedError } = await import('@temporalio/client');
     if (err instanceof WorkflowFailedError) {
       const cause = (err.cause as Error | undefined)?.cause ?? err.cause;

@@ -153,13 +153,19 @@ function failAfterClose(grpc: typeof Grpc, isClosed: () => boolean): Grpc.Interc
   const closedCall = (): Grpc.InterceptingCall =>
     new grpc.InterceptingCall({
       start: (_metadata, listener) =>
-        setImmediate(() =>
-          listener?.onReceiveStatus?.({
-            code: grpc.status.CANCELLED,
-            details: 'the session closed its connection',
-            metadata: new grpc.Metadata(),
-          }),
-        ),
+        setImmediate(() => {
+          try {
+            listener?.onReceiveStatus?.({
+              code: grpc.status.CANCELLED,
+              details: 'the session closed its connection',
+              metadata: new grpc.Metadata(),
+            });
+          } catch {
+            // The client's retry interceptor (@temporalio/client grpc-retry.js) throws a TypeError
+            // when a call whose first attempt got no message ends without a retry; thrown from
+            // this timer it would crash the process mid-shutdown (exit 1, not the signal's code).
+          }
+        }),
       cancelWithStatus: () => undefined,
       getPeer: () => '',
       sendMessageWithContext: () => undefined,
