@@ -17,7 +17,15 @@
  */
 import type * as arrow from 'apache-arrow';
 import { kernelResidualMatrix, kernelTestResidualMatrix, ntkCross } from '../math/kernel-regime.js';
-import { eigenspaceProjections, harmonicEnergiesOffDiagonal, zonalKernel } from '../math/eigenspace.js';
+import {
+  eigenspaceProjections,
+  harmonicEnergiesOffDiagonal,
+  harmonicEnergiesOffDiagonalByFeatures,
+  zonalFeatureCount,
+  zonalFeatures,
+  zonalKernel,
+  type ZonalFeatures,
+} from '../math/eigenspace.js';
 import { finiteWidthTwin } from '../math/finite-width-twin.js';
 import { matmul } from '../math/matmul.js';
 import type { NetworkWeights } from '../model/network.js';
@@ -104,13 +112,20 @@ function kernelTwin(
   return { steps, train, test };
 }
 
+/** Zonal features are used where there are at most n / FEATURES_PER_POINT of them (else the n x n kernel). */
+const FEATURES_PER_POINT = 4;
+
 /** Everything fixed per run that the projections need, computed once. */
 class Projector {
   private readonly degrees: number[];
   /** Per split, the degrees' unit target vectors as the columns of an n x degrees matrix. */
   private readonly units: Record<Split, Float64Array>;
-  /** The zonal kernels cost n^2 memory per degree and split; computed once, used for every source. */
-  private readonly zonal = new Map<string, Float64Array>();
+  /**
+   * Per degree and split, the zonal kernel, computed once and used for every source: as monomial
+   * features where they are few (low degrees: n x F, the energies in O(n F) a residual), else the
+   * n x n matrix.
+   */
+  private readonly zonal = new Map<string, Float64Array | ZonalFeatures>();
 
   constructor(
     private readonly s: Samples,
@@ -130,9 +145,11 @@ class Projector {
     };
     this.units = { train: columns('train', s.n), test: columns('test', s.nTest) };
     if (s.distribution.kind === 'uniform') {
+      const zonal = (x: Float64Array, n: number, degree: number) =>
+        zonalFeatureCount(s.dim, degree) * FEATURES_PER_POINT <= n ? zonalFeatures(x, n, s.dim, degree) : zonalKernel(x, n, s.dim, degree);
       for (const degree of s.degrees) {
-        this.zonal.set(`train/${degree}`, zonalKernel(s.xTrain, s.n, s.dim, degree));
-        if (s.nTest > 0) this.zonal.set(`test/${degree}`, zonalKernel(s.xTest, s.nTest, s.dim, degree));
+        this.zonal.set(`train/${degree}`, zonal(s.xTrain, s.n, degree));
+        if (s.nTest > 0) this.zonal.set(`test/${degree}`, zonal(s.xTest, s.nTest, degree));
       }
     }
   }
@@ -151,7 +168,10 @@ class Projector {
       const z = this.zonal.get(`${split}/${degree}`);
       if (z) {
         await yieldToEventLoop();
-        const energy = harmonicEnergiesOffDiagonal(residuals, count, z, n, this.s.dim, degree);
+        const energy =
+          z instanceof Float64Array
+            ? harmonicEnergiesOffDiagonal(residuals, count, z, n, this.s.dim, degree)
+            : harmonicEnergiesOffDiagonalByFeatures(residuals, count, z, n, this.s.dim, degree);
         out.set(
           `${degree}/harmonic`,
           energy.map((e) => Math.sqrt(Math.max(0, e))),
