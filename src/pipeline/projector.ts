@@ -30,7 +30,7 @@ import { finiteWidthTwin } from '../math/finite-width-twin.js';
 import { matmul } from '../math/matmul.js';
 import type { NetworkWeights } from '../model/network.js';
 import { unitVector } from '../math/projection.js';
-import { tableFromColumns } from '../store/arrow-columns.js';
+import { tableFromColumns, wordsColumn } from '../store/arrow-columns.js';
 import type { Samples } from './samples.js';
 import type { GramEigen } from './spectrum.js';
 import type { Residuals } from './trajectory.js';
@@ -51,12 +51,17 @@ export interface TwinOptions {
   init: NetworkWeights | null;
 }
 
+const SPLITS: readonly Split[] = ['train', 'test'];
+const KINDS = ['target', 'harmonic', 'eigenspace'] as const;
+const SOURCES: readonly Source[] = ['network', 'kernel', 'init'];
+
+/** The table's rows; the string columns as indices into SPLITS, KINDS and SOURCES. */
 interface Rows {
-  split: string[];
+  split: number[];
   step: number[];
   degree: number[];
-  kind: string[];
-  source: string[];
+  kind: number[];
+  source: number[];
   value: number[];
 }
 
@@ -82,11 +87,11 @@ export async function projectionsTable(s: Samples, network: Residuals, eigen: Gr
     await projector.add(rows, 'init', kernelTwin(s, network, twin.values, twin.vectors, twin.testTrain, learningRate));
   }
   return tableFromColumns({
-    split: rows.split,
+    split: wordsColumn(SPLITS, rows.split),
     step: Int32Array.from(rows.step),
     degree: Int32Array.from(rows.degree),
-    kind: rows.kind,
-    source: rows.source,
+    kind: wordsColumn(KINDS, rows.kind),
+    source: wordsColumn(SOURCES, rows.source),
     value: Float64Array.from(rows.value),
   });
 }
@@ -194,14 +199,14 @@ class Projector {
     for (const [t, step] of steps.entries()) {
       for (const [split, values] of bySplit) {
         for (const degree of this.degrees) {
-          for (const kind of ['target', 'harmonic', 'eigenspace']) {
-            const v = values.get(`${degree}/${kind}`);
+          for (const [kind, name] of KINDS.entries()) {
+            const v = values.get(`${degree}/${name}`);
             if (!v) continue;
-            rows.split.push(split);
+            rows.split.push(SPLITS.indexOf(split));
             rows.step.push(step);
             rows.degree.push(degree);
             rows.kind.push(kind);
-            rows.source.push(source);
+            rows.source.push(SOURCES.indexOf(source));
             rows.value.push(v[t]!);
           }
         }

@@ -39,6 +39,25 @@ function toVector(name: string, col: ColumnInput): arrow.Vector {
   return arrow.makeVector(data);
 }
 
+/**
+ * A Utf8 column of `codes.length` rows, row i the word `words[codes[i]]`, built from its buffers
+ * (each word encoded once): the same column as `vectorFromArray` of the strings gives, without
+ * a string per row.
+ */
+export function wordsColumn(words: readonly string[], codes: ArrayLike<number>): arrow.Vector<arrow.Utf8> {
+  const encoded = words.map((w) => new TextEncoder().encode(w));
+  const rows = codes.length;
+  const valueOffsets = new Int32Array(rows + 1);
+  for (let i = 0; i < rows; i++) {
+    const word = encoded[codes[i]!];
+    if (!word) throw new RangeError(`wordsColumn: code ${codes[i]} at row ${i} names no word (${words.length} words)`);
+    valueOffsets[i + 1] = valueOffsets[i]! + word.length;
+  }
+  const data = new Uint8Array(valueOffsets[rows]!);
+  for (let i = 0; i < rows; i++) data.set(encoded[codes[i]!]!, valueOffsets[i]!);
+  return arrow.makeVector(arrow.makeData({ type: new arrow.Utf8(), length: rows, nullCount: 0, valueOffsets, data }));
+}
+
 /** Build a table from named columns of equal length, with optional schema metadata. */
 export function tableFromColumns(columns: Record<string, ColumnInput>, metadata: Record<string, string> = {}): arrow.Table {
   const vectors: Record<string, arrow.Vector> = {};
