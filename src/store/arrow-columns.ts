@@ -83,14 +83,10 @@ function child(table: arrow.Table, name: string): arrow.Vector {
 }
 
 export function readFloat64(table: arrow.Table, name: string): Float64Array {
-  const v = child(table, name);
-  const out = new Float64Array(v.length);
-  let o = 0;
-  for (const d of v.data) {
-    const values = d.values as ArrayLike<number>;
-    for (let i = 0; i < d.length; i++) out[o++] = Number(values[d.offset + i]);
-  }
-  return out;
+  // Arrow's own toArray: one typed array over all batches, slices' offsets handled (their values
+  // may or may not start at the offset, by how the Data was made). A copy, never a view.
+  const values = child(table, name).toArray() as ArrayLike<number | bigint>;
+  return values instanceof Float64Array ? values.slice() : Float64Array.from(values as ArrayLike<number>, Number);
 }
 
 export function readInt32(table: arrow.Table, name: string): Int32Array {
