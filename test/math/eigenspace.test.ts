@@ -306,3 +306,26 @@ describe('zonal kernels as monomial features', () => {
     }
   });
 });
+
+describe('zonalKernel', () => {
+  it('is gegenbauer of each pair inner product (summed here point by point), 1 on the diagonal, exactly symmetric', async () => {
+    const { zonalKernel } = await import('../../src/math/eigenspace.js');
+    for (const dim of [2, 3, 10]) {
+      const n = 23;
+      const x = sampleSphere(new Prng(80 + dim, 'test/zonal-kernel'), n, dim);
+      for (const k of [0, 1, 2, 4, 7]) {
+        const z = zonalKernel(x, n, dim, k);
+        for (let i = 0; i < n; i++) {
+          expect(z[i * n + i]).toBe(1);
+          for (let j = 0; j < n; j++) {
+            if (i === j) continue;
+            let t = 0;
+            for (let d = 0; d < dim; d++) t += x[i * dim + d]! * x[j * dim + d]!;
+            expect(Math.abs(z[i * n + j]! - gegenbauer(dim, k, t))).toBeLessThan(1e-13);
+            expect(z[i * n + j]).toBe(z[j * n + i]);
+          }
+        }
+      }
+    }
+  });
+});
