@@ -331,7 +331,7 @@ export function empiricalNtkQuadratics(
   const out = new Array<number>(k).fill(0);
   for (let j0 = 0; j0 < width; j0 += NEURON_CHUNK) {
     const m = Math.min(NEURON_CHUNK, width - j0);
-    const { act, gate } = reluFeatures(w1.subarray(j0 * dim, (j0 + m) * dim), w2.subarray(j0, j0 + m), m, dim, x, n);
+    const { act, gate } = reluFeaturesByProduct(w1.subarray(j0 * dim, (j0 + m) * dim), w2.subarray(j0, j0 + m), m, dim, x, n);
     const first = matmul(act, v, m, n, k, { transA: true });
     const second = matmul(gate, y, m, n, k * dim, { transA: true });
     for (let j = 0; j < m; j++) {
