@@ -172,15 +172,23 @@ export function harmonicEnergy(residual: Float64Array, x: Float64Array, n: numbe
  */
 export function zonalKernel(x: Float64Array, n: number, dim: number, k: number): Float64Array {
   if (x.length < n * dim) throw new RangeError(`zonalKernel: x has length ${x.length}, need n*dim = ${n * dim}`);
-  const out = new Float64Array(n * n);
+  multiplicity(dim, k); // checks dim and k
+  // The inner products as one product (BLAS where the addon has it), then P_k in place by the
+  // recurrence of `gegenbauer` on the upper triangle, mirrored below.
+  const out = matmul(x, x, n, dim, n, { transB: true });
   for (let i = 0; i < n; i++) {
     out[i * n + i] = 1;
     for (let j = i + 1; j < n; j++) {
-      let t = 0;
-      for (let d = 0; d < dim; d++) t += x[i * dim + d]! * x[j * dim + d]!;
-      const p = gegenbauer(dim, k, t);
-      out[i * n + j] = p;
-      out[j * n + i] = p;
+      const t = out[i * n + j]!;
+      let prev = 1;
+      let cur = k === 0 ? 1 : t;
+      for (let q = 1; q < k; q++) {
+        const next = ((2 * q + dim - 2) * t * cur - q * prev) / (q + dim - 2);
+        prev = cur;
+        cur = next;
+      }
+      out[i * n + j] = cur;
+      out[j * n + i] = cur;
     }
   }
   return out;
@@ -310,4 +318,122 @@ export function clustersFromZonalEnergies(energies: Float64Array[], n: number): 
     purity[c] = Math.max(0, energies[best]![c]!) / total;
   }
   return { cluster, purity };
+}
+
+/**
+ * The zonal kernel P_k(<x_i, x_j>) as a low-rank form, for degrees where it is small:
+ * P_k(t) = sum_p c_p t^p (p = k, k-2, ..., the parity of k) and <x, y>^p = sum_{|α| = p} (p!/α!) x^α y^α,
+ * so P_k = Φ W Φᵀ with Φ (n x F) the monomials x_i^α of every such degree p and W diagonal with
+ * the entries c_p p!/α!. F = sum_p C(dim + p - 1, p): 10 at k = 1, 56 at k = 2 for dim = 10.
+ */
+export interface ZonalFeatures {
+  /** n x count row-major: column f is x^α_f at every point. */
+  features: Float64Array;
+  /** count weights c_p p!/α!. */
+  weights: Float64Array;
+  count: number;
+}
+
+/** The monomial coefficients c_0 .. c_k of P_k for S^(dim-1), by the recurrence of {@link gegenbauer}. */
+export function gegenbauerCoefficients(dim: number, k: number): Float64Array {
+  multiplicity(dim, k); // checks dim and k
+  let prev = new Float64Array(k + 1);
+  prev[0] = 1;
+  if (k === 0) return prev;
+  let cur = new Float64Array(k + 1);
+  cur[1] = 1;
+  for (let j = 1; j < k; j++) {
+    const next = new Float64Array(k + 1);
+    for (let p = 0; p <= k; p++) {
+      const shifted = p > 0 ? cur[p - 1]! : 0;
+      next[p] = ((2 * j + dim - 2) * shifted - j * prev[p]!) / (j + dim - 2);
+    }
+    prev = cur;
+    cur = next;
+  }
+  return cur;
+}
+
+/** The number of monomial features of {@link zonalFeatures} at degree k. */
+export function zonalFeatureCount(dim: number, k: number): number {
+  let count = 0;
+  for (let p = k; p >= 0; p -= 2) {
+    // C(dim + p - 1, p) multi-indices of total degree p.
+    let c = 1;
+    for (let i = 1; i <= p; i++) c = (c * (dim - 1 + i)) / i;
+    count += Math.round(c);
+  }
+  return count;
+}
+
+/** {@link ZonalFeatures} of the points x (n x dim, unit rows) at degree k. */
+export function zonalFeatures(x: Float64Array, n: number, dim: number, k: number): ZonalFeatures {
+  if (x.length < n * dim) throw new RangeError(`zonalFeatures: x has length ${x.length}, need n*dim = ${n * dim}`);
+  const coeffs = gegenbauerCoefficients(dim, k);
+  const count = zonalFeatureCount(dim, k);
+  const features = new Float64Array(n * count);
+  const weights = new Float64Array(count);
+  const factorial = (p: number) => {
+    let f = 1;
+    for (let i = 2; i <= p; i++) f *= i;
+    return f;
+  };
+  // Multi-indices as nondecreasing coordinate lists d_1 <= ... <= d_p: x^α = prod x_{d_s}, p!/α! from the run lengths.
+  let f = 0;
+  for (let p = k; p >= 0; p -= 2) {
+    const idx = new Array<number>(p).fill(0);
+    for (;;) {
+      let multinomial = factorial(p);
+      for (let s = 0, run = 0; s < p; s++) {
+        run = s > 0 && idx[s] === idx[s - 1] ? run + 1 : 1;
+        multinomial /= run;
+      }
+      weights[f] = coeffs[p]! * multinomial;
+      for (let i = 0; i < n; i++) {
+        let v = 1;
+        for (let s = 0; s < p; s++) v *= x[i * dim + idx[s]!]!;
+        features[i * count + f] = v;
+      }
+      f++;
+      // Next nondecreasing list.
+      let s = p - 1;
+      while (s >= 0 && idx[s] === dim - 1) s--;
+      if (s < 0) break;
+      const v = idx[s]! + 1;
+      for (let r = s; r < p; r++) idx[r] = v;
+    }
+  }
+  return { features, weights, count };
+}
+
+/**
+ * {@link harmonicEnergiesOffDiagonal} with the zonal kernel as {@link zonalFeatures}: rᵀ P_k r =
+ * sum_f w_f (Φᵀ r)_f², less the diagonal sum_i r_i² (P_k(1) = 1 on the sphere), in O(rows n F).
+ */
+export function harmonicEnergiesOffDiagonalByFeatures(
+  residuals: Float64Array,
+  rows: number,
+  zonal: ZonalFeatures,
+  n: number,
+  dim: number,
+  k: number,
+): Float64Array {
+  const { features, weights, count } = zonal;
+  if (residuals.length !== rows * n || features.length !== n * count || n < 2) {
+    throw new RangeError(
+      `harmonicEnergiesOffDiagonalByFeatures: residuals ${residuals.length} (${rows} rows) and features ${features.length} do not fit n = ${n} >= 2`,
+    );
+  }
+  const coords = matmul(residuals, features, rows, n, count);
+  const scale = multiplicity(dim, k) / (n * (n - 1));
+  const out = new Float64Array(rows);
+  for (let t = 0; t < rows; t++) {
+    let quad = 0;
+    for (let c = 0; c < count; c++) quad += weights[c]! * coords[t * count + c]! ** 2;
+    const o = t * n;
+    let diag = 0;
+    for (let i = 0; i < n; i++) diag += residuals[o + i]! ** 2;
+    out[t] = scale * (quad - diag);
+  }
+  return out;
 }

@@ -160,24 +160,139 @@ export function empiricalNtkByProducts(
   nA: number,
   xB?: { x: Float64Array; n: number },
 ): Float64Array {
+  return ntkProducts(w1, w2, width, dim, xA, nA, xB ?? null, nA);
+}
+
+/**
+ * Θ̂ on x (n x n) and Θ̂(xOther, x) (nOther x n) at once. With BLAS, the two blocks are one
+ * product per chunk of neurons: the rows are x then xOther stacked, the columns x's own features
+ * (the first n rows of the rows' features), so x's features are computed once; else
+ * {@link empiricalNtkGram} twice. nOther = 0: cross is null.
+ */
+export async function empiricalNtkGramAndCross(
+  w1: Float64Array,
+  w2: Float64Array,
+  width: number,
+  dim: number,
+  x: Float64Array,
+  n: number,
+  xOther: Float64Array,
+  nOther: number,
+  threads = 0,
+): Promise<{ gram: Float64Array; cross: Float64Array | null }> {
+  const addon = loadNative();
+  if (!(addon?.matmul && addon.info().lapack)) {
+    const gram = await empiricalNtkGram(w1, w2, width, dim, x, n, undefined, threads);
+    const cross = nOther > 0 ? await empiricalNtkGram(w1, w2, width, dim, xOther, nOther, { x, n }, threads) : null;
+    return { gram, cross };
+  }
+  if (x.length < n * dim || xOther.length < nOther * dim)
+    throw new RangeError(`empiricalNtkGramAndCross: x or xOther is shorter than its n*dim = ${n * dim}, ${nOther * dim}`);
+  const stacked = new Float64Array((n + nOther) * dim);
+  stacked.set(x.subarray(0, n * dim));
+  stacked.set(xOther.subarray(0, nOther * dim), n * dim);
+  const both = ntkProducts(w1, w2, width, dim, stacked, n + nOther, null, n);
+  return { gram: both.subarray(0, n * n), cross: nOther > 0 ? both.subarray(n * n) : null };
+}
+
+/**
+ * The products of {@link empiricalNtkByProducts} between the rows of xA and the points xB, or,
+ * with xB null, the first `prefix` points of xA (whose features are then a prefix of A's).
+ */
+function ntkProducts(
+  w1: Float64Array,
+  w2: Float64Array,
+  width: number,
+  dim: number,
+  xA: Float64Array,
+  nA: number,
+  xB: { x: Float64Array; n: number } | null,
+  prefix: number,
+): Float64Array {
   const m = width;
   if (w1.length !== m * dim) throw new RangeError(`empiricalNtk: w1 has length ${w1.length}, expected width*dim = ${m * dim}`);
   if (w2.length !== m) throw new RangeError(`empiricalNtk: w2 has length ${w2.length}, expected width = ${m}`);
-  const b = xB ?? { x: xA, n: nA };
-  const first = new Float64Array(nA * b.n);
-  const second = new Float64Array(nA * b.n);
+  if (!xB) return ntkProductsSymmetric(w1, w2, m, dim, xA, nA, prefix);
+  const first = new Float64Array(nA * xB.n);
+  const second = new Float64Array(nA * xB.n);
   for (let j0 = 0; j0 < m; j0 += NEURON_CHUNK) {
     const c = Math.min(NEURON_CHUNK, m - j0);
     const w1c = w1.subarray(j0 * dim, (j0 + c) * dim);
     const w2c = w2.subarray(j0, j0 + c);
-    const fa = reluFeatures(w1c, w2c, c, dim, xA, nA);
-    const fb = xB ? reluFeatures(w1c, w2c, c, dim, b.x, b.n) : fa;
-    addInto(first, matmul(fa.act, fb.act, nA, c, b.n, { transB: true }));
-    addInto(second, matmul(fa.gate, fb.gate, nA, c, b.n, { transB: true }));
+    const fa = reluFeaturesByProduct(w1c, w2c, c, dim, xA, nA);
+    const fb = reluFeaturesByProduct(w1c, w2c, c, dim, xB.x, xB.n);
+    addInto(first, matmul(fa.act, fb.act, nA, c, xB.n, { transB: true }));
+    addInto(second, matmul(fa.gate, fb.gate, nA, c, xB.n, { transB: true }));
   }
-  const xx = matmul(xA, b.x, nA, dim, b.n, { transB: true });
+  const xx = matmul(xA, xB.x, nA, dim, xB.n, { transB: true });
   for (let i = 0; i < first.length; i++) first[i]! += xx[i]! * second[i]!;
   return first;
+}
+
+/** Column blocks of {@link ntkProductsSymmetric}: the products skip all but the diagonal blocks above the diagonal. */
+const SYMMETRIC_BLOCKS = 4;
+
+/**
+ * {@link ntkProducts} against the first p points of xA themselves: the p x p block is symmetric,
+ * so each column block [c0, c1) of it is met only by the rows from c0 on (one product per block
+ * and neuron chunk: the rows of a block's columns and all later rows, test rows included, are
+ * contiguous in the features), and the entries above the diagonal are mirrored from below.
+ * At nA = 2p and 4 blocks, 5/8 of the full p x p block's products, 13/16 of all.
+ */
+function ntkProductsSymmetric(
+  w1: Float64Array,
+  w2: Float64Array,
+  m: number,
+  dim: number,
+  xA: Float64Array,
+  nA: number,
+  p: number,
+): Float64Array {
+  const first = new Float64Array(nA * p);
+  const second = new Float64Array(nA * p);
+  const size = Math.max(1, Math.ceil(p / SYMMETRIC_BLOCKS));
+  for (let j0 = 0; j0 < m; j0 += NEURON_CHUNK) {
+    const c = Math.min(NEURON_CHUNK, m - j0);
+    const fa = reluFeaturesByProduct(w1.subarray(j0 * dim, (j0 + c) * dim), w2.subarray(j0, j0 + c), c, dim, xA, nA);
+    for (let c0 = 0; c0 < p; c0 += size) {
+      const c1 = Math.min(p, c0 + size);
+      const rows = nA - c0;
+      const cols = c1 - c0;
+      for (const [sum, f] of [
+        [first, fa.act],
+        [second, fa.gate],
+      ] as const) {
+        const part = matmul(f.subarray(c0 * c), f.subarray(c0 * c, c1 * c), rows, c, cols, { transB: true });
+        for (let r = 0; r < rows; r++) {
+          const o = (c0 + r) * p + c0;
+          const q = r * cols;
+          for (let j = 0; j < cols; j++) sum[o + j]! += part[q + j]!;
+        }
+      }
+    }
+  }
+  const xx = matmul(xA, xA.subarray(0, p * dim), nA, dim, p, { transB: true });
+  for (let i = 0; i < first.length; i++) first[i]! += xx[i]! * second[i]!;
+  // Above the diagonal: the mirror of below (computed there, or in a diagonal block on both sides).
+  for (let i = 0; i < p; i++) for (let j = i + 1; j < p; j++) first[i * p + j] = first[j * p + i]!;
+  return first;
+}
+
+/**
+ * {@link reluFeatures} with the pre-activations X W1ᵀ as one product (BLAS where the addon has
+ * it): the same features up to the rounding of w_j . x.
+ */
+function reluFeaturesByProduct(w1: Float64Array, w2: Float64Array, m: number, dim: number, x: Float64Array, n: number) {
+  const act = matmul(x, w1, n, dim, m, { transB: true });
+  const gate = new Float64Array(n * m);
+  for (let a = 0; a < n; a++) {
+    const o = a * m;
+    for (let j = 0; j < m; j++) {
+      if (act[o + j]! > 0) gate[o + j] = w2[j]!;
+      else act[o + j] = 0;
+    }
+  }
+  return { act, gate };
 }
 
 function addInto(sum: Float64Array, part: Float64Array): void {
@@ -216,7 +331,7 @@ export function empiricalNtkQuadratics(
   const out = new Array<number>(k).fill(0);
   for (let j0 = 0; j0 < width; j0 += NEURON_CHUNK) {
     const m = Math.min(NEURON_CHUNK, width - j0);
-    const { act, gate } = reluFeatures(w1.subarray(j0 * dim, (j0 + m) * dim), w2.subarray(j0, j0 + m), m, dim, x, n);
+    const { act, gate } = reluFeaturesByProduct(w1.subarray(j0 * dim, (j0 + m) * dim), w2.subarray(j0, j0 + m), m, dim, x, n);
     const first = matmul(act, v, m, n, k, { transA: true });
     const second = matmul(gate, y, m, n, k * dim, { transA: true });
     for (let j = 0; j < m; j++) {

@@ -17,7 +17,7 @@
  *   const test = kernelTestResiduals(twin.testTrain!, nTest, twin.values, twin.vectors, n, r0, r0Test, lr, steps);
  */
 import { symmetricEigenInWorker } from './eigen.js';
-import { empiricalNtkGram } from './empirical-ntk.js';
+import { empiricalNtkGramAndCross } from './empirical-ntk.js';
 
 export interface FiniteWidthTwinInput {
   /** Initial weights: W1 m x dim row-major, W2 m entries (exactly those training starts from). */
@@ -46,9 +46,9 @@ export interface FiniteWidthTwin {
 /** Θ̂₀ on the sample and its eigendecomposition (off the event loop), ready for `kernelResiduals`. */
 export async function finiteWidthTwin(input: FiniteWidthTwinInput): Promise<FiniteWidthTwin> {
   const { w1, w2, width, dim, xTrain, n, xTest, nTest, threads = 0 } = input;
-  const gram = await empiricalNtkGram(w1, w2, width, dim, xTrain, n, undefined, threads);
+  // Both blocks at once: the training points' features serve the train and the test-train block.
+  const { gram, cross: testTrain } = await empiricalNtkGramAndCross(w1, w2, width, dim, xTrain, n, xTest, nTest, threads);
   const scaled = gram.map((v) => v / n);
   const { values, vectors } = await symmetricEigenInWorker(scaled, n, { vectors: true });
-  const testTrain = nTest > 0 ? await empiricalNtkGram(w1, w2, width, dim, xTest, nTest, { x: xTrain, n }, threads) : null;
   return { gram, values, vectors: vectors!, testTrain };
 }

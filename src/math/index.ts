@@ -85,6 +85,7 @@ export {
   empiricalNtkCross,
   empiricalNtkGram,
   empiricalNtkByProducts,
+  empiricalNtkGramAndCross,
   empiricalNtkQuadratics,
   relativeFrobeniusError,
 } from './empirical-ntk.js';

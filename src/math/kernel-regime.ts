@@ -115,8 +115,9 @@ export function kernelTestResiduals(
 }
 
 /**
- * {@link kernelTestResiduals} as one steps.length x nTest row-major matrix: K_test,train U once,
- * then one product with the gains g_t(lambda) Uᵀ r_0 / n of every step.
+ * {@link kernelTestResiduals} as one steps.length x nTest row-major matrix: the gains
+ * g_t(lambda) Uᵀ r_0 / n of every step back through U, then one product with K_test,train (or
+ * K_test,train U once, then one product with the gains, when there are more steps than test points).
  */
 export function kernelTestResidualMatrix(
   kTestTrain: Float64Array,
@@ -142,8 +143,11 @@ export function kernelTestResidualMatrix(
     const g = accumulatedFn(learningRate, t);
     return (l) => g(l) / n;
   });
-  const kU = matmul(kTestTrain, vectors, nTest, n, n);
-  const moved = matmul(gains, kU, steps.length, n, nTest, { transB: true });
+  // (G Uᵀ) Kᵀ or G (K U)ᵀ, whichever is fewer products: the first while there are fewer steps than test points.
+  const moved =
+    steps.length < nTest
+      ? matmul(matmul(gains, vectors, steps.length, n, n, { transB: true }), kTestTrain, steps.length, n, nTest, { transB: true })
+      : matmul(gains, matmul(kTestTrain, vectors, nTest, n, n), steps.length, n, nTest, { transB: true });
   for (let s = 0; s < steps.length; s++) {
     const o = s * nTest;
     for (let a = 0; a < nTest; a++) moved[o + a] = r0Test[a]! - moved[o + a]!;

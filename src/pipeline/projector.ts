@@ -22,12 +22,20 @@
  */
 import type * as arrow from 'apache-arrow';
 import { kernelResidualMatrix, kernelTestResidualMatrix, ntkCross } from '../math/kernel-regime.js';
-import { eigenspaceProjections, harmonicEnergiesOffDiagonal, zonalKernel } from '../math/eigenspace.js';
+import {
+  eigenspaceProjections,
+  harmonicEnergiesOffDiagonal,
+  harmonicEnergiesOffDiagonalByFeatures,
+  zonalFeatureCount,
+  zonalFeatures,
+  zonalKernel,
+  type ZonalFeatures,
+} from '../math/eigenspace.js';
 import { finiteWidthTwin } from '../math/finite-width-twin.js';
 import { matmul } from '../math/matmul.js';
 import type { NetworkWeights } from '../model/network.js';
 import { unitVector } from '../math/projection.js';
-import { tableFromColumns } from '../store/arrow-columns.js';
+import { tableFromColumns, wordsColumn } from '../store/arrow-columns.js';
 import type { Samples } from './samples.js';
 import type { GramEigen } from './spectrum.js';
 import type { Residuals } from './trajectory.js';
@@ -48,12 +56,17 @@ export interface TwinOptions {
   init: NetworkWeights | null;
 }
 
+const SPLITS: readonly Split[] = ['train', 'test'];
+const KINDS = ['target', 'harmonic', 'eigenspace', 'eigen-band'] as const;
+const SOURCES: readonly Source[] = ['network', 'kernel', 'init'];
+
+/** The table's rows; the string columns as indices into SPLITS, KINDS and SOURCES. */
 interface Rows {
-  split: string[];
+  split: number[];
   step: number[];
   degree: number[];
-  kind: string[];
-  source: string[];
+  kind: number[];
+  source: number[];
   value: number[];
 }
 
@@ -79,11 +92,11 @@ export async function projectionsTable(s: Samples, network: Residuals, eigen: Gr
     await projector.add(rows, 'init', kernelTwin(s, network, twin.values, twin.vectors, twin.testTrain, learningRate));
   }
   return tableFromColumns({
-    split: rows.split,
+    split: wordsColumn(SPLITS, rows.split),
     step: Int32Array.from(rows.step),
     degree: Int32Array.from(rows.degree),
-    kind: rows.kind,
-    source: rows.source,
+    kind: wordsColumn(KINDS, rows.kind),
+    source: wordsColumn(SOURCES, rows.source),
     value: Float64Array.from(rows.value),
   });
 }
@@ -109,6 +122,9 @@ function kernelTwin(
   return { steps, train, test };
 }
 
+/** Zonal features are used where there are at most n / FEATURES_PER_POINT of them (else the n x n kernel). */
+const FEATURES_PER_POINT = 4;
+
 /** Everything fixed per run that the projections need, computed once. */
 class Projector {
   private readonly degrees: number[];
@@ -117,8 +133,12 @@ class Projector {
   private readonly eigenKind: 'eigenspace' | 'eigen-band';
   /** Per split, the degrees' unit target vectors as the columns of an n x degrees matrix. */
   private readonly units: Record<Split, Float64Array>;
-  /** The zonal kernels cost n^2 memory per degree and split; computed once, used for every source. */
-  private readonly zonal = new Map<string, Float64Array>();
+  /**
+   * Per degree and split, the zonal kernel, computed once and used for every source: as monomial
+   * features where they are few (low degrees: n x F, the energies in O(n F) a residual), else the
+   * n x n matrix.
+   */
+  private readonly zonal = new Map<string, Float64Array | ZonalFeatures>();
 
   constructor(
     private readonly s: Samples,
@@ -140,9 +160,11 @@ class Projector {
     };
     this.units = { train: columns('train', s.n), test: columns('test', s.nTest) };
     if (s.distribution.kind === 'uniform') {
+      const zonal = (x: Float64Array, n: number, degree: number) =>
+        zonalFeatureCount(s.dim, degree) * FEATURES_PER_POINT <= n ? zonalFeatures(x, n, s.dim, degree) : zonalKernel(x, n, s.dim, degree);
       for (const degree of s.degrees) {
-        this.zonal.set(`train/${degree}`, zonalKernel(s.xTrain, s.n, s.dim, degree));
-        if (s.nTest > 0) this.zonal.set(`test/${degree}`, zonalKernel(s.xTest, s.nTest, s.dim, degree));
+        this.zonal.set(`train/${degree}`, zonal(s.xTrain, s.n, degree));
+        if (s.nTest > 0) this.zonal.set(`test/${degree}`, zonal(s.xTest, s.nTest, degree));
       }
     }
   }
@@ -161,7 +183,10 @@ class Projector {
       const z = this.zonal.get(`${split}/${degree}`);
       if (z) {
         await yieldToEventLoop();
-        const energy = harmonicEnergiesOffDiagonal(residuals, count, z, n, this.s.dim, degree);
+        const energy =
+          z instanceof Float64Array
+            ? harmonicEnergiesOffDiagonal(residuals, count, z, n, this.s.dim, degree)
+            : harmonicEnergiesOffDiagonalByFeatures(residuals, count, z, n, this.s.dim, degree);
         out.set(
           `${degree}/harmonic`,
           energy.map((e) => Math.sqrt(Math.max(0, e))),
@@ -186,14 +211,14 @@ class Projector {
     for (const [t, step] of steps.entries()) {
       for (const [split, values] of bySplit) {
         for (const degree of this.degrees.length > 0 ? this.degrees : this.eigenDegrees) {
-          for (const kind of ['target', 'harmonic', 'eigenspace', 'eigen-band']) {
-            const v = values.get(`${degree}/${kind}`);
+          for (const [kind, name] of KINDS.entries()) {
+            const v = values.get(`${degree}/${name}`);
             if (!v) continue;
-            rows.split.push(split);
+            rows.split.push(SPLITS.indexOf(split));
             rows.step.push(step);
             rows.degree.push(degree);
             rows.kind.push(kind);
-            rows.source.push(source);
+            rows.source.push(SOURCES.indexOf(source));
             rows.value.push(v[t]!);
           }
         }

@@ -6,7 +6,7 @@
  */
 import * as arrow from 'apache-arrow';
 import type { TrainLog } from '../model/engine.js';
-import { readFloat64, readInt32, readMetadata, readStrings, tableFromColumns } from '../store/arrow-columns.js';
+import { readFloat64, readMetadata, tableFromColumns } from '../store/arrow-columns.js';
 import type { ArtifactRef, ArtifactStore } from '../store/artifact-store.js';
 
 /** A residual trajectory: the logged steps and, per split, one row-major matrix with a row per step. */
@@ -105,8 +105,10 @@ export async function readEngine(store: ArtifactStore, losses: ArtifactRef): Pro
  */
 export async function readTrajectory(store: ArtifactStore, ref: ArtifactRef, n: number, nTest: number): Promise<Residuals> {
   const traj = await store.readTable(ref);
-  const step = readInt32(traj, 'step');
-  const split = readStrings(traj, 'split');
+  // Of step and split only the cells the layout check reads are decoded, not one per residual.
+  const step = traj.getChild('step');
+  const split = traj.getChild('split');
+  if (!step || !split) throw new Error(`trajectory ${ref.path} has no column "step" or "split"`);
   const residual = readFloat64(traj, 'residual');
   const per = n + nTest;
   if (residual.length % per !== 0)
@@ -117,10 +119,11 @@ export async function readTrajectory(store: ArtifactStore, ref: ArtifactRef, n: 
   const test = new Float64Array(count * nTest);
   for (let s = 0; s < count; s++) {
     const o = s * per;
-    if (split[o] !== 'train' || (nTest > 0 && split[o + n] !== 'test') || step[o + per - 1] !== step[o]) {
+    const first = step.get(o) as number;
+    if (split.get(o) !== 'train' || (nTest > 0 && split.get(o + n) !== 'test') || step.get(o + per - 1) !== first) {
       throw new Error(`trajectory ${ref.path} is not laid out step-major by split at row ${o}`);
     }
-    steps.push(step[o]!);
+    steps.push(first);
     train.set(residual.subarray(o, o + n), s * n);
     test.set(residual.subarray(o + n, o + per), s * nTest);
   }

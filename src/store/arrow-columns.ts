@@ -39,6 +39,25 @@ function toVector(name: string, col: ColumnInput): arrow.Vector {
   return arrow.makeVector(data);
 }
 
+/**
+ * A Utf8 column of `codes.length` rows, row i the word `words[codes[i]]`, built from its buffers
+ * (each word encoded once): the same column as `vectorFromArray` of the strings gives, without
+ * a string per row.
+ */
+export function wordsColumn(words: readonly string[], codes: ArrayLike<number>): arrow.Vector<arrow.Utf8> {
+  const encoded = words.map((w) => new TextEncoder().encode(w));
+  const rows = codes.length;
+  const valueOffsets = new Int32Array(rows + 1);
+  for (let i = 0; i < rows; i++) {
+    const word = encoded[codes[i]!];
+    if (!word) throw new RangeError(`wordsColumn: code ${codes[i]} at row ${i} names no word (${words.length} words)`);
+    valueOffsets[i + 1] = valueOffsets[i]! + word.length;
+  }
+  const data = new Uint8Array(valueOffsets[rows]!);
+  for (let i = 0; i < rows; i++) data.set(encoded[codes[i]!]!, valueOffsets[i]!);
+  return arrow.makeVector(arrow.makeData({ type: new arrow.Utf8(), length: rows, nullCount: 0, valueOffsets, data }));
+}
+
 /** Build a table from named columns of equal length, with optional schema metadata. */
 export function tableFromColumns(columns: Record<string, ColumnInput>, metadata: Record<string, string> = {}): arrow.Table {
   const vectors: Record<string, arrow.Vector> = {};
@@ -64,14 +83,10 @@ function child(table: arrow.Table, name: string): arrow.Vector {
 }
 
 export function readFloat64(table: arrow.Table, name: string): Float64Array {
-  const v = child(table, name);
-  const out = new Float64Array(v.length);
-  let o = 0;
-  for (const d of v.data) {
-    const values = d.values as ArrayLike<number>;
-    for (let i = 0; i < d.length; i++) out[o++] = Number(values[d.offset + i]);
-  }
-  return out;
+  // Arrow's own toArray: one typed array over all batches, slices' offsets handled (their values
+  // may or may not start at the offset, by how the Data was made). A copy, never a view.
+  const values = child(table, name).toArray() as ArrayLike<number | bigint>;
+  return values instanceof Float64Array ? values.slice() : Float64Array.from(values as ArrayLike<number>, Number);
 }
 
 export function readInt32(table: arrow.Table, name: string): Int32Array {

@@ -266,3 +266,77 @@ describe('clusterByZonalEnergy', () => {
     }
   });
 });
+
+describe('zonal kernels as monomial features', () => {
+  it('gegenbauerCoefficients evaluate to gegenbauer on [-1, 1], and the feature counts are sum_p C(D + p - 1, p)', async () => {
+    const { gegenbauerCoefficients, zonalFeatureCount } = await import('../../src/math/eigenspace.js');
+    for (const dim of [2, 3, 10]) {
+      for (const k of [0, 1, 2, 3, 4, 6]) {
+        const c = gegenbauerCoefficients(dim, k);
+        for (const t of [-1, -0.7, -0.1, 0, 0.33, 0.9, 1]) {
+          let v = 0;
+          for (let p = k; p >= 0; p--) v = v * t + c[p]!;
+          expect(Math.abs(v - gegenbauer(dim, k, t))).toBeLessThan(1e-13);
+        }
+      }
+    }
+    expect(zonalFeatureCount(10, 1)).toBe(10);
+    expect(zonalFeatureCount(10, 2)).toBe(55 + 1);
+    expect(zonalFeatureCount(10, 4)).toBe(715 + 55 + 1);
+    expect(zonalFeatureCount(3, 3)).toBe(10 + 3);
+  });
+
+  it('Φ W Φᵀ equals the zonal kernel P_k(<x_i, x_j>) pair by pair (gegenbauer), and the U-statistic by features equals the one by the kernel', async () => {
+    const { harmonicEnergiesOffDiagonal, harmonicEnergiesOffDiagonalByFeatures, zonalFeatures } =
+      await import('../../src/math/eigenspace.js');
+    const n = 30;
+    const rows = 4;
+    for (const dim of [3, 10]) {
+      const rng = new Prng(71 + dim, 'test/zonal-features');
+      const x = sampleSphere(rng, n, dim);
+      const r = rng.normals(rows * n, 1);
+      for (const k of [0, 1, 2, 3, 4]) {
+        const z = zonalFeatures(x, n, dim, k);
+        // The kernel pair by pair, straight from gegenbauer (independent of zonalKernel's matrix).
+        const kernel = new Float64Array(n * n);
+        for (let i = 0; i < n; i++) {
+          for (let j = 0; j < n; j++) {
+            let t = 0;
+            for (let d = 0; d < dim; d++) t += x[i * dim + d]! * x[j * dim + d]!;
+            kernel[i * n + j] = i === j ? 1 : gegenbauer(dim, k, t);
+            let v = 0;
+            for (let f = 0; f < z.count; f++) v += z.weights[f]! * z.features[i * z.count + f]! * z.features[j * z.count + f]!;
+            expect(Math.abs(v - (i === j ? gegenbauer(dim, k, 1) : kernel[i * n + j]!))).toBeLessThan(1e-12);
+          }
+        }
+        const dense = harmonicEnergiesOffDiagonal(r, rows, kernel, n, dim, k);
+        const byFeatures = harmonicEnergiesOffDiagonalByFeatures(r, rows, z, n, dim, k);
+        const scale = multiplicity(dim, k) / n; // the size of the diagonal each form subtracts
+        for (let t = 0; t < rows; t++) expect(Math.abs(byFeatures[t]! - dense[t]!)).toBeLessThan(1e-13 * scale);
+      }
+    }
+  });
+});
+
+describe('zonalKernel', () => {
+  it('is gegenbauer of each pair inner product (summed here point by point), 1 on the diagonal, exactly symmetric', async () => {
+    const { zonalKernel } = await import('../../src/math/eigenspace.js');
+    for (const dim of [2, 3, 10]) {
+      const n = 23;
+      const x = sampleSphere(new Prng(80 + dim, 'test/zonal-kernel'), n, dim);
+      for (const k of [0, 1, 2, 4, 7]) {
+        const z = zonalKernel(x, n, dim, k);
+        for (let i = 0; i < n; i++) {
+          expect(z[i * n + i]).toBe(1);
+          for (let j = 0; j < n; j++) {
+            if (i === j) continue;
+            let t = 0;
+            for (let d = 0; d < dim; d++) t += x[i * dim + d]! * x[j * dim + d]!;
+            expect(Math.abs(z[i * n + j]! - gegenbauer(dim, k, t))).toBeLessThan(1e-13);
+            expect(z[i * n + j]).toBe(z[j * n + i]);
+          }
+        }
+      }
+    }
+  });
+});

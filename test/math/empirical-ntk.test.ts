@@ -3,6 +3,7 @@ import {
   empiricalNtk,
   empiricalNtkByProducts,
   empiricalNtkCross,
+  empiricalNtkGramAndCross,
   ntkGram,
   Prng,
   relativeFrobeniusError,
@@ -134,5 +135,27 @@ describe('empiricalNtk', () => {
     const cross = empiricalNtkByProducts(w1, w2, m, dim, x, 20, { x: y, n: 7 });
     expect(cross.length).toBe(20 * 7);
     expect(relativeFrobeniusError(cross, empiricalNtkCross(w1, w2, m, dim, x, 20, y, 7))).toBeLessThan(1e-14);
+  });
+
+  it('the train Gram and the test-train block in one pass (stacked rows, shared features) equal the pairwise sums', async () => {
+    const m = 2500;
+    const dim = 4;
+    const rng = new Prng(45, 'test/entk-stacked');
+    const x = sampleSphere(rng, 19, dim);
+    const y = sampleSphere(rng, 6, dim);
+    const { w1, w2 } = init(45, m, dim);
+    const { gram, cross } = await empiricalNtkGramAndCross(w1, w2, m, dim, x, 19, y, 6);
+    expect(gram.length).toBe(19 * 19);
+    expect(relativeFrobeniusError(gram, empiricalNtk(w1, w2, m, dim, x, 19))).toBeLessThan(1e-14);
+    // Computed on and below the diagonal by column blocks, mirrored above: exactly symmetric.
+    for (let i = 0; i < 19; i++) for (let j = 0; j < 19; j++) expect(gram[i * 19 + j]).toBe(gram[j * 19 + i]);
+    // More points than blocks and fewer (one column each), against the pairwise sums.
+    for (const n of [3, 2, 1]) {
+      const small = empiricalNtkByProducts(w1, w2, m, dim, x, n);
+      expect(relativeFrobeniusError(small, empiricalNtk(w1, w2, m, dim, x, n))).toBeLessThan(1e-14);
+    }
+    expect(cross!.length).toBe(6 * 19);
+    expect(relativeFrobeniusError(cross!, empiricalNtkCross(w1, w2, m, dim, y, 6, x, 19))).toBeLessThan(1e-14);
+    expect((await empiricalNtkGramAndCross(w1, w2, m, dim, x, 19, y, 0)).cross).toBeNull();
   });
 });

@@ -57,6 +57,14 @@ describe('kernel-regime twin', () => {
     for (let s = 0; s <= 50; s++) for (let a = 0; a < nTest; a++) expect(Math.abs(got[s]![a]! - ref[s]![a]!)).toBeLessThan(1e-10);
   });
 
+  it('kernelTestResiduals with fewer steps than test points (the products in the other order) agrees with the recursion to 1e-10', () => {
+    const ref = recursion().test;
+    const few = [0, 7, 19, 50];
+    const got = kernelTestResiduals(kTx, nTest, lambda, vectors!, n, r0, r0Test, learningRate, few);
+    expect(got.length).toBe(few.length);
+    for (const [s, t] of few.entries()) for (let a = 0; a < nTest; a++) expect(Math.abs(got[s]![a]! - ref[t]![a]!)).toBeLessThan(1e-10);
+  });
+
   it('kernelTestResiduals on the training points themselves reproduces kernelResiduals', () => {
     // With X_test = X, f_t - f_0 = K U diag(g_t) Uᵀ r_0 / n = U diag(1 - (1 - eta' lambda)^t) Uᵀ r_0.
     const kSelf = ntkCross(x, n, x, n, dim);
