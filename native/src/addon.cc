@@ -21,6 +21,8 @@
 //   matmul(a, b, m, k, n, transA, transB)    -> Float64Array m*n = op(a) op(b), row-major (dgemm)
 #include <napi.h>
 
+#include <stdexcept>
+
 #include <algorithm>
 #include <cmath>
 #include <cstring>
@@ -94,6 +96,7 @@ class Trainer : public Napi::ObjectWrap<Trainer> {
                         InstanceMethod("residualTrain", &Trainer::ResidualTrain),
                         InstanceMethod("residualTest", &Trainer::ResidualTest),
                         InstanceMethod("weights", &Trainer::Weights), InstanceMethod("describe", &Trainer::Describe),
+                        InstanceMethod("optimizerState", &Trainer::OptimizerState),
                         InstanceMethod("close", &Trainer::Close)});
   }
 
@@ -122,14 +125,40 @@ class Trainer : public Napi::ObjectWrap<Trainer> {
     std::vector<double> w1 = float64Field(o, "w1", static_cast<size_t>(m_) * dim);
     std::vector<double> w2 = float64Field(o, "w2", m_);
 
-    // c = theta sqrt(m); the weight step eta = eta' / (m theta^2) times c / n multiplies the sums.
+    // The optimizer: 'gd' (full batch), 'sgd' (mini-batches of batchSize, heavy ball with
+    // momentum > 0) or 'adam' (step adamLearningRate). sgd and adam take each step's batch from
+    // runLogged's batches; Adam's step count starts at firstStep.
+    const std::string optimizer = stringField(o, "optimizer", "gd");
+    if (optimizer != "gd" && optimizer != "sgd" && optimizer != "adam")
+      throw Napi::RangeError::New(env, "optimizer must be 'gd', 'sgd' or 'adam'");
+    batchMode_ = optimizer != "gd";
+    batch_ = batchMode_ ? intField(o, "batchSize", 1) : n_;
+    if (batch_ > n_) throw Napi::RangeError::New(env, "batchSize must be <= nTrain");
+    const double momentum = o.Has("momentum") ? numberField(o, "momentum") : 0.0;
+    if (!(momentum >= 0 && momentum < 1)) throw Napi::RangeError::New(env, "momentum must be in [0, 1)");
+    stepCount_ = o.Has("firstStep") ? intField(o, "firstStep", 0) : 0;
+
+    // c = theta sqrt(m); the weight step eta = eta' / (m theta^2) times c / B multiplies the sums
+    // (B = n for GD: the mean-loss gradient of the batch).
     c_ = theta * std::sqrt(static_cast<double>(m_));
     const double eta = lr / (m_ * theta * theta);
     const int chunks = (m_ + kChunk - 1) / kChunk;
     const int hw = std::max(1u, std::thread::hardware_concurrency());
     threads_ = std::max(1, std::min(requested > 0 ? requested : hw, chunks));
 
-    KernelConfig cfg{n_, nTest_, dim, m_, xTrain.data(), xTest.data(), eta * c_ / n_, threads_};
+    KernelConfig cfg{n_, nTest_, dim, m_, xTrain.data(), xTest.data(), eta * c_ / batch_, threads_};
+    if (optimizer == "sgd" && momentum > 0) cfg.optimizer = kHeavyBall;
+    cfg.momentum = momentum;
+    if (optimizer == "adam") {
+      cfg.optimizer = kAdam;
+      cfg.gradScale = c_ / batch_;
+      cfg.lr = numberField(o, "adamLearningRate");
+      cfg.beta1 = numberField(o, "beta1");
+      cfg.beta2 = numberField(o, "beta2");
+      cfg.eps = numberField(o, "eps");
+      if (!(cfg.lr > 0) || !(cfg.beta1 >= 0 && cfg.beta1 < 1) || !(cfg.beta2 >= 0 && cfg.beta2 < 1) || !(cfg.eps > 0))
+        throw Napi::RangeError::New(env, "adam needs adamLearningRate > 0, beta1 and beta2 in [0, 1) and eps > 0");
+    }
     const Precision p = precision == "f64" ? Precision::F64 : Precision::F32;
     const bool avx2 = cpuHasAvx2Fma();
     if (isa == "avx2" && !avx2) throw Napi::Error::New(env, "isa 'avx2' requested, but this CPU or build has no AVX2+FMA kernel");
@@ -138,6 +167,10 @@ class Trainer : public Napi::ObjectWrap<Trainer> {
 #endif
     if (!kernel_) kernel_ = base::makeKernel(cfg, p);
     kernel_->loadWeights(w1.data(), w2.data());
+    if (kernel_->stateSize() > 0 && o.Has("state") && !o.Get("state").IsUndefined()) {
+      std::vector<double> state = float64Field(o, "state", kernel_->stateSize());
+      kernel_->loadState(state.data());
+    }
     pool_.reset(new ThreadPool(threads_));
     partial_.assign(static_cast<size_t>(kernel_->chunkCount()) * std::max(n_, nTest_), 0.0);
     partialTest_.assign(static_cast<size_t>(kernel_->chunkCount()) * nTest_, 0.0);
@@ -155,6 +188,7 @@ class Trainer : public Napi::ObjectWrap<Trainer> {
 
   RunResult runSteps(int steps, bool wantTest) {
     RunResult res;
+    if (batchMode_ && steps > 0) throw std::runtime_error("run() trains full-batch GD only; sgd and adam train through runLogged");
     if (!initialized_) {
       forward(false);
       initialized_ = true;
@@ -190,7 +224,7 @@ class Trainer : public Napi::ObjectWrap<Trainer> {
     std::vector<double> sumSq;      // logged x 2: train, test
   };
 
-  LoggedResult runLogged(int steps, const std::vector<int>& logAt) {
+  LoggedResult runLogged(int steps, const std::vector<int>& logAt, const std::vector<int>& batches) {
     LoggedResult res;
     if (!initialized_) {
       forward(false);
@@ -221,6 +255,15 @@ class Trainer : public Napi::ObjectWrap<Trainer> {
       // A step before a log also predicts the test points, while it has each block's new weights.
       haveTest = nTest_ > 0 && next < logAt.size() && logAt[next] == t + 1;
       double* test = haveTest ? partialTest_.data() : nullptr;
+      if (batchMode_) {
+        // The step's mini-batch: the residual of every other point is zero, so the fused gradient
+        // pass sums over the batch only (in point order), and the kernel's scale divides by B.
+        rBatch_.assign(n_, 0.0);
+        const int* idx = &batches[static_cast<size_t>(t) * batch_];
+        for (int i = 0; i < batch_; ++i) rBatch_[idx[i]] = r_[idx[i]];
+        kernel_->setResidual(rBatch_.data());
+        kernel_->setStepCount(++stepCount_);
+      }
       pool_->run(kernel_->chunkCount(), [this, test](int chunk, int thread) {
         kernel_->stepChunk(chunk, thread, &partial_[static_cast<size_t>(chunk) * n_],
                            test ? test + static_cast<size_t>(chunk) * nTest_ : nullptr);
@@ -238,16 +281,16 @@ class Trainer : public Napi::ObjectWrap<Trainer> {
  private:
   class LoggedWorker : public Napi::AsyncWorker {
    public:
-    LoggedWorker(Napi::Env env, Trainer* t, Napi::Object self, int steps, std::vector<int> logAt)
+    LoggedWorker(Napi::Env env, Trainer* t, Napi::Object self, int steps, std::vector<int> logAt, std::vector<int> batches)
         : Napi::AsyncWorker(env, "specbias.train"), deferred_(Napi::Promise::Deferred::New(env)), trainer_(t),
-          steps_(steps), logAt_(std::move(logAt)) {
+          steps_(steps), logAt_(std::move(logAt)), batches_(std::move(batches)) {
       self_ = Napi::Persistent(self);
     }
     Napi::Promise Promise() { return deferred_.Promise(); }
     void Execute() override {
       try {
         EngineThreads busy(trainer_->threads_);
-        result_ = trainer_->runLogged(steps_, logAt_);
+        result_ = trainer_->runLogged(steps_, logAt_, batches_);
       } catch (const std::exception& e) {
         SetError(e.what());
       }
@@ -274,6 +317,7 @@ class Trainer : public Napi::ObjectWrap<Trainer> {
     Napi::ObjectReference self_;
     int steps_;
     std::vector<int> logAt_;
+    std::vector<int> batches_;
     LoggedResult result_;
   };
 
@@ -347,8 +391,19 @@ class Trainer : public Napi::ObjectWrap<Trainer> {
       if (logAt[i] < 0 || logAt[i] > steps || (i > 0 && logAt[i] <= logAt[i - 1]))
         throw Napi::RangeError::New(env, "runLogged(steps, logAt): logAt must ascend strictly within [0, steps]");
     }
+    std::vector<int> batches;
+    if (batchMode_) {
+      if (info.Length() < 3 || !info[2].IsTypedArray() || info[2].As<Napi::TypedArray>().TypedArrayType() != napi_int32_array)
+        throw Napi::TypeError::New(env, "runLogged(steps, logAt, batches): sgd and adam need batches, an Int32Array");
+      Napi::Int32Array b = info[2].As<Napi::Int32Array>();
+      if (b.ElementLength() != static_cast<size_t>(steps) * batch_)
+        throw Napi::RangeError::New(env, "runLogged: batches must hold steps x batchSize indices");
+      batches.assign(b.Data(), b.Data() + b.ElementLength());
+      for (int i : batches)
+        if (i < 0 || i >= n_) throw Napi::RangeError::New(env, "runLogged: a batch index is outside [0, nTrain)");
+    }
     busy_ = true;
-    auto* w = new LoggedWorker(env, this, info.This().As<Napi::Object>(), static_cast<int>(steps), std::move(logAt));
+    auto* w = new LoggedWorker(env, this, info.This().As<Napi::Object>(), static_cast<int>(steps), std::move(logAt), std::move(batches));
     Napi::Promise promise = w->Promise();
     w->Queue();
     return promise;
@@ -372,6 +427,13 @@ class Trainer : public Napi::ObjectWrap<Trainer> {
     o.Set("w1", toFloat64Array(env, w1.data(), w1.size()));
     o.Set("w2", toFloat64Array(env, w2.data(), w2.size()));
     return o;
+  }
+  /** The optimizer state (heavy ball: u; Adam: m, v; GD: empty), float64, for checkpoints. */
+  Napi::Value OptimizerState(const Napi::CallbackInfo& info) {
+    checkIdle(info.Env());
+    std::vector<double> s(kernel_->stateSize());
+    kernel_->readState(s.data());
+    return toFloat64Array(info.Env(), s.data(), s.size());
   }
   Napi::Value Describe(const Napi::CallbackInfo& info) {
     if (!kernel_) throw Napi::Error::New(info.Env(), "Trainer is closed");
@@ -425,6 +487,10 @@ class Trainer : public Napi::ObjectWrap<Trainer> {
   }
 
   int n_ = 0, nTest_ = 0, m_ = 0, threads_ = 1;
+  bool batchMode_ = false;
+  int batch_ = 0;
+  long long stepCount_ = 0;
+  std::vector<double> rBatch_;
   int dim_ = 0;
   double c_ = 1;
   bool initialized_ = false;

@@ -25,6 +25,7 @@
 #include "train_kernel.h"
 
 #include <algorithm>
+#include <cmath>
 #include <cstdint>
 #include <type_traits>
 #include <cstring>
@@ -129,7 +130,10 @@ class KernelImpl final : public Kernel {
 
  public:
   explicit KernelImpl(const KernelConfig& cfg)
-      : n_(cfg.n), nTest_(cfg.nTest), d_(cfg.dim), m_(cfg.width), scale_(cfg.scale) {
+      : n_(cfg.n), nTest_(cfg.nTest), d_(cfg.dim), m_(cfg.width), scale_(cfg.scale), cfg_(cfg) {
+    const size_t per = static_cast<size_t>(m_) * d_ + m_;
+    if (cfg.optimizer == kHeavyBall) state_.assign(per, 0.0);
+    if (cfg.optimizer == kAdam) state_.assign(2 * per, 0.0);
     blocks_ = (m_ + NB - 1) / NB;
     chunks_ = (m_ + kChunk - 1) / kChunk;
     x_.assign(cfg.xTrain, cfg.xTrain + static_cast<size_t>(n_) * d_);
@@ -168,6 +172,18 @@ class KernelImpl final : public Kernel {
   void readWeights(double* w1, double* w2) const override {
     std::memcpy(w1, w1_.data(), sizeof(double) * w1_.size());
     std::memcpy(w2, w2_.data(), sizeof(double) * w2_.size());
+  }
+
+  size_t stateSize() const override { return state_.size(); }
+  void loadState(const double* state) override {
+    if (!state_.empty()) std::memcpy(state_.data(), state, sizeof(double) * state_.size());
+  }
+  void readState(double* state) const override {
+    if (!state_.empty()) std::memcpy(state, state_.data(), sizeof(double) * state_.size());
+  }
+  void setStepCount(long long t) override {
+    bc1_ = 1.0 - std::pow(cfg_.beta1, static_cast<double>(t));
+    bc2_ = 1.0 - std::pow(cfg_.beta2, static_cast<double>(t));
   }
 
   void setResidual(const double* r) override {
@@ -323,6 +339,8 @@ class KernelImpl final : public Kernel {
    * dW1_j = scale W2_j G1_j and dW2_j = scale g2_j with g2_j = sum_i r_i relu(h_ij) = <W1_j, G1_j>.
    */
   void updateBlock(int b, const Scratch& s) {
+    if (cfg_.optimizer == kHeavyBall) return updateBlockHeavyBall(b, s);
+    if (cfg_.optimizer == kAdam) return updateBlockAdam(b, s);
     for (int jj = 0; jj < NB; ++jj) {
       const int j = b * NB + jj;
       if (j >= m_) break;
@@ -336,8 +354,63 @@ class KernelImpl final : public Kernel {
     refreshBlock(b);
   }
 
+  /** Heavy ball: u <- momentum u + scale (...) (the GD step), W += u; u for W1 then W2 in state_. */
+  void updateBlockHeavyBall(int b, const Scratch& s) {
+    const double mu = cfg_.momentum;
+    double* u2 = state_.data() + static_cast<size_t>(m_) * d_;
+    for (int jj = 0; jj < NB; ++jj) {
+      const int j = b * NB + jj;
+      if (j >= m_) break;
+      double* w1 = &w1_[static_cast<size_t>(j) * d_];
+      double* u1 = &state_[static_cast<size_t>(j) * d_];
+      double g2 = 0;
+      for (int k = 0; k < d_; ++k) g2 += w1[k] * s.g1[static_cast<size_t>(k) * NB + jj];
+      const double a = scale_ * w2_[j];
+      for (int k = 0; k < d_; ++k) {
+        u1[k] = mu * u1[k] + a * s.g1[static_cast<size_t>(k) * NB + jj];
+        w1[k] += u1[k];
+      }
+      u2[j] = mu * u2[j] + scale_ * g2;
+      w2_[j] += u2[j];
+    }
+    refreshBlock(b);
+  }
+
+  /** One Adam moment update and step of a weight with loss gradient g. */
+  inline void adam(double& w, double& m, double& v, double g) const {
+    m = cfg_.beta1 * m + (1 - cfg_.beta1) * g;
+    v = cfg_.beta2 * v + (1 - cfg_.beta2) * g * g;
+    w -= cfg_.lr * (m / bc1_) / (std::sqrt(v / bc2_) + cfg_.eps);
+  }
+
+  /** Adam on the loss gradient g = -(c/B) (...); first moments (W1, W2), then second moments in state_. */
+  void updateBlockAdam(int b, const Scratch& s) {
+    const size_t per = static_cast<size_t>(m_) * d_ + m_;
+    double* m1 = state_.data();
+    double* v1 = state_.data() + per;
+    const size_t o2 = static_cast<size_t>(m_) * d_;
+    const double gs = cfg_.gradScale;
+    for (int jj = 0; jj < NB; ++jj) {
+      const int j = b * NB + jj;
+      if (j >= m_) break;
+      double* w1 = &w1_[static_cast<size_t>(j) * d_];
+      double g2 = 0;
+      for (int k = 0; k < d_; ++k) g2 += w1[k] * s.g1[static_cast<size_t>(k) * NB + jj];
+      const double a = -gs * w2_[j];
+      for (int k = 0; k < d_; ++k) {
+        const size_t i = static_cast<size_t>(j) * d_ + k;
+        adam(w1[k], m1[i], v1[i], a * s.g1[static_cast<size_t>(k) * NB + jj]);
+      }
+      adam(w2_[j], m1[o2 + j], v1[o2 + j], -gs * g2);
+    }
+    refreshBlock(b);
+  }
+
   int n_, nTest_, d_, m_;
   double scale_;
+  KernelConfig cfg_;
+  std::vector<double> state_;  // optimizer state (see stateSize)
+  double bc1_ = 1, bc2_ = 1;   // Adam's bias corrections 1 - beta^t
   int blocks_ = 0, chunks_ = 0, passes_ = 1, kc_ = 1;
   VM laneBit_ = {};
   std::vector<T> x_, xTest_, r_;

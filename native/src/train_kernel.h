@@ -29,9 +29,17 @@ struct KernelConfig {
   int width;   // m
   const double* xTrain;  // n x D row-major
   const double* xTest;   // nTest x D row-major
-  double scale;          // eta c / n, the factor on the gradient sums
+  double scale;          // eta c / B, the factor on the gradient sums (B = n for full-batch GD)
   int threads;           // scratch slots; thread ids passed to the chunk calls are < threads
+  // The optimizer (training.optimizer): 0 = GD/SGD (W += scale (...), the gradient over the points
+  // whose residual is not zero), 1 = heavy ball (u <- momentum u + scale (...); W += u),
+  // 2 = Adam on g = -(c/B) (...) with step lr. The residual of points outside the batch is zero.
+  int optimizer = 0;
+  double momentum = 0;
+  double gradScale = 0;  // c / B: the loss gradient is -gradScale (...)
+  double lr = 0, beta1 = 0.9, beta2 = 0.999, eps = 1e-8;
 };
+enum OptimizerKind { kPlain = 0, kHeavyBall = 1, kAdam = 2 };
 
 /** The arithmetic of one precision and instruction set. Master weights are float64. */
 class Kernel {
@@ -41,6 +49,12 @@ class Kernel {
   /** Copies float64 weights in (w1 m x D row-major, w2 m) and derives the compute copy. */
   virtual void loadWeights(const double* w1, const double* w2) = 0;
   virtual void readWeights(double* w1, double* w2) const = 0;
+  /** Optimizer state length in doubles: 0 (GD), m D + m (heavy ball: u) or 2 (m D + m) (Adam: m, v). */
+  virtual size_t stateSize() const = 0;
+  virtual void loadState(const double* state) = 0;
+  virtual void readState(double* state) const = 0;
+  /** Adam's step count t (>= 1) for the next step's bias corrections. */
+  virtual void setStepCount(long long t) = 0;
   /** The residual r = y - y_hat (n entries) that the next gradient pass uses. */
   virtual void setResidual(const double* r) = 0;
   /**

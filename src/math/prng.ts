@@ -27,6 +27,8 @@ export const STREAMS = {
   initW1: 'init/W1',
   /** The output layer's initial weights. */
   initW2: 'init/W2',
+  /** SGD and Adam mini-batches: epoch e permutes the training points from `train/batches#e`. */
+  trainBatches: 'train/batches',
 } as const;
 
 export class Prng {

@@ -37,6 +37,7 @@ import { TrainingDivergedError } from './errors.js';
 import { trainNative } from './native-engine.js';
 import { initWeights, weightStepSize, type NetworkWeights, type WeightInit } from './network.js';
 import { isLogStep, type LogSchedule } from './log-schedule.js';
+import type { OptimizerSettings } from './optimizer.js';
 
 export { TrainingDivergedError } from './errors.js';
 
@@ -75,6 +76,10 @@ export interface TrainInput {
   engine: EngineName;
   /** Start from these weights instead of initWeights(seed, width, dim, init). */
   initial?: NetworkWeights;
+  /** The optimizer and its settings (`optimizer.ts`); absent: full-batch GD. sgd and adam need the native engine. */
+  optimization?: OptimizerSettings;
+  /** The optimizer state a previous chunk's result returned (`TrainResult.optimizerState`), to resume. */
+  optimizerState?: Float64Array;
 }
 
 export interface TrainLog {
@@ -101,6 +106,8 @@ export interface TrainResult {
   steps: number;
   /** Weights after `steps` updates: a checkpoint to pass back as `initial` (float64; tfjs: float32 widened). */
   final: NetworkWeights;
+  /** The optimizer state after `steps` updates (empty for GD and momentum-free SGD): pass back as `optimizerState`. */
+  optimizerState: Float64Array;
 }
 
 export interface TrainHooks {
@@ -133,7 +140,14 @@ export async function trainNetwork(input: TrainInput, hooks: TrainHooks): Promis
       throw new Error(`training.engine native is not available: ${nativeUnavailableReason()}; use engine auto or tfjs-wasm`);
     warnNativeOnce();
   }
+  const opt = input.optimization?.optimizer ?? 'gd';
+  if (opt !== 'gd') throw new Error(optimizerNeedsNative(opt));
   return trainTfjs(input, hooks);
+}
+
+/** The one-line refusal of sgd and adam on the tfjs engines (they train full-batch GD only). */
+export function optimizerNeedsNative(optimizer: string): string {
+  return `training.optimizer ${optimizer} needs the native engine (the tfjs engines train full-batch gd only): build it with npm run build:native, or use optimizer gd`;
 }
 
 /** An engine that runs arithmetic: what 'auto' resolves to. */
@@ -284,7 +298,7 @@ async function trainTfjs(input: TrainInput, hooks: TrainHooks): Promise<TrainRes
         w1: Float64Array.from(w1.dataSync()),
         w2: Float64Array.from(w2.dataSync()),
       };
-      return { engine: lease.engine, backend: lease.backend, steps, final };
+      return { engine: lease.engine, backend: lease.backend, steps, final, optimizerState: new Float64Array(0) };
     } finally {
       w1.dispose();
       w2.dispose();

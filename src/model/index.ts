@@ -24,3 +24,12 @@ export {
   type TrainHooks,
 } from './engine.js';
 export { trainNative, nativeThreads, type NativeEngineOptions } from './native-engine.js';
+export {
+  adamStepSize,
+  batchIndices,
+  batchesPerEpoch,
+  epochPermutation,
+  ADAM_DEFAULTS,
+  type OptimizerName,
+  type OptimizerSettings,
+} from './optimizer.js';

@@ -22,6 +22,7 @@ import { TrainingDivergedError } from './errors.js';
 import { initWeights, type NetworkWeights } from './network.js';
 import type { TrainHooks, TrainInput, TrainLog, TrainResult } from './engine.js';
 import { isLogStep, nextLogStep } from './log-schedule.js';
+import { ADAM_DEFAULTS, adamStepSize, batchIndices, type OptimizerSettings } from './optimizer.js';
 
 export interface NativeEngineOptions {
   /** Worker threads including the caller; 0 = SPECBIAS_THREADS or one per hardware thread. */
@@ -55,6 +56,9 @@ export async function trainNative(
   const { signal } = hooks;
   signal?.throwIfAborted();
   const start: NetworkWeights = input.initial ?? initWeights(input.seed, m, d, input.init);
+  const opt: OptimizerSettings = input.optimization ?? { optimizer: 'gd' };
+  const batched = opt.optimizer !== 'gd';
+  const batchSize = opt.batchSize ?? n;
   const trainer: NativeTrainer = new addon.Trainer({
     xTrain: input.xTrain,
     yTrain: input.yTrain,
@@ -71,9 +75,21 @@ export async function trainNative(
     threads: opts.threads ?? nativeThreads(),
     precision: opts.precision ?? 'f32',
     isa: opts.isa ?? 'auto',
+    optimizer: opt.optimizer,
+    ...(batched ? { batchSize, momentum: opt.momentum ?? 0, firstStep: first } : {}),
+    ...(opt.optimizer === 'adam'
+      ? {
+          adamLearningRate: adamStepSize(learningRate, m, input.theta),
+          beta1: opt.beta1 ?? ADAM_DEFAULTS.beta1,
+          beta2: opt.beta2 ?? ADAM_DEFAULTS.beta2,
+          eps: opt.eps ?? ADAM_DEFAULTS.eps,
+        }
+      : {}),
+    ...(input.optimizerState && input.optimizerState.length > 0 ? { state: input.optimizerState } : {}),
   });
   try {
-    const backend = `native ${trainer.describe()} (float64 accumulation)`;
+    const how = opt.optimizer === 'gd' ? '' : `, ${opt.optimizer} batch ${batchSize}`;
+    const backend = `native ${trainer.describe()} (float64 accumulation${how})`;
     const schedule = input.logSchedule;
     // The next local step to log: step 0 when the global step is a log step, the last step always.
     const after = (local: number) => Math.min(steps, nextLogStep(first + local, logEvery, schedule) - first);
@@ -92,7 +108,8 @@ export async function trainNative(
       }
       signal?.throwIfAborted();
       const t0 = performance.now();
-      const res = await trainer.runLogged(want, Int32Array.from(logAt));
+      const batches = batched ? batchIndices(input.seed, n, batchSize, first + step, want) : undefined;
+      const res = await trainer.runLogged(want, Int32Array.from(logAt), batches);
       const t1 = performance.now();
       perStepMs = (t1 - t0) / Math.max(1, res.done);
       for (let i = 0; i < res.logged; i++) {
@@ -113,7 +130,8 @@ export async function trainNative(
     }
     hooks.onProgress?.(steps);
     const w = trainer.weights();
-    return { engine: 'native', backend, steps, final: { width: m, dim: d, w1: w.w1, w2: w.w2 } };
+    const optimizerState = trainer.optimizerState();
+    return { engine: 'native', backend, steps, final: { width: m, dim: d, w1: w.w1, w2: w.w2 }, optimizerState };
   } finally {
     trainer.close();
   }

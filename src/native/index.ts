@@ -73,6 +73,21 @@ export interface NativeTrainerOptions {
   /** Compute precision; accumulation across tiles and chunks and the master weights are float64 either way. */
   precision?: 'f32' | 'f64';
   isa?: 'auto' | 'avx2' | 'baseline';
+  /** 'gd' (default), 'sgd' or 'adam'; sgd and adam train through runLogged with batches. */
+  optimizer?: 'gd' | 'sgd' | 'adam';
+  /** Mini-batch size (sgd, adam). */
+  batchSize?: number;
+  /** Heavy-ball momentum (sgd). */
+  momentum?: number;
+  /** Adam's step (not NTK-scaled) and moments. */
+  adamLearningRate?: number;
+  beta1?: number;
+  beta2?: number;
+  eps?: number;
+  /** Steps already taken (Adam's bias corrections count from here). */
+  firstStep?: number;
+  /** Optimizer state from {@link NativeTrainer.optimizerState}, to resume. */
+  state?: Float64Array;
 }
 
 export interface NativeRunResult {
@@ -106,7 +121,9 @@ export interface NativeTrainer {
    * `logAt` (strictly ascending in [0, steps]; 0 = before the first step), each exactly what
    * run(0, true) would read there. Stops after a log whose test loss is not finite.
    */
-  runLogged(steps: number, logAt: Int32Array): Promise<NativeLoggedResult>;
+  runLogged(steps: number, logAt: Int32Array, batches?: Int32Array): Promise<NativeLoggedResult>;
+  /** The optimizer state: heavy ball u (m D + m), Adam m then v (2 (m D + m)), GD empty. */
+  optimizerState(): Float64Array;
   residualTrain(): Float64Array;
   residualTest(): Float64Array;
   weights(): { w1: Float64Array; w2: Float64Array };

@@ -99,7 +99,16 @@ export function projectKey(
 
 /** The kernel-regime twins the projections compute (`analysis.twins`; absent: both). */
 export function projectionTwins(spec: PipelineSpec): readonly ('infinite' | 'init')[] {
+  // The twins are GD at eta' in the kernel regime: SGD's expected dynamics, but neither Adam's
+  // (a per-weight normalized step, no kernel flow) nor heavy ball's (another linear recursion).
+  if (!hasKernelTwin(spec)) return [];
   return spec.analysis?.twins ?? ['infinite', 'init'];
+}
+
+/** Whether the optimizer has a kernel twin: gd, and sgd without momentum (its expected dynamics). */
+export function hasKernelTwin(spec: PipelineSpec): boolean {
+  const { optimizer, momentum } = spec.training;
+  return optimizer === undefined || (optimizer === 'sgd' && (momentum ?? 0) === 0);
 }
 
 /** rates.arrow: the run (its rows in DuckDB are the run's), the spectrum, projections and losses it was fitted from. */

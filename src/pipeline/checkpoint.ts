@@ -2,8 +2,12 @@
  * The checkpoint format of a training run, under its `artifacts/train/<key>/` folder:
  * `checkpoint-<step>.f64` (the weights after <step> updates: W1 m x D row-major, then W2, raw
  * float64), `part-<step>.arrow` and `part-<step>-losses.arrow` (the logs of the chunk that ended
- * there) and `checkpoint-<step>.json` (a {@link Checkpoint} naming them all). Full-batch GD draws
- * no random numbers after initialization, so the weights are the whole state.
+ * there), `checkpoint-<step>-optimizer.f64` (the optimizer state, raw float64: SGD's heavy-ball
+ * velocity or Adam's moments m then v, each W1 then W2; absent for GD and momentum-free SGD) and
+ * `checkpoint-<step>.json` (a {@link Checkpoint} naming them all). Full-batch GD draws no random
+ * numbers after initialization; SGD's and Adam's mini-batches are a function of (seed, step)
+ * (`model/optimizer.ts`) and Adam's step count is the step, so the weights, the optimizer state
+ * and the step are the whole state.
  */
 import { readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -17,6 +21,8 @@ import { STEPS } from './cache-keys.js';
 export interface Checkpoint {
   step: number;
   weights: ArtifactRef;
+  /** The optimizer state after `step` updates, when the optimizer has one. */
+  optimizer?: ArtifactRef;
   parts: { trajectory: ArtifactRef; losses: ArtifactRef }[];
 }
 
@@ -36,6 +42,7 @@ export async function writeCheckpoint(
   weights: NetworkWeights,
   part: { trajectory: arrow.Table; losses: arrow.Table },
   earlier: Checkpoint['parts'],
+  optimizerState?: Float64Array,
 ): Promise<Checkpoint> {
   const { name } = STEPS.train;
   const parts = [
@@ -49,7 +56,17 @@ export async function writeCheckpoint(
   w.set(weights.w1, 0);
   w.set(weights.w2, weights.w1.length);
   const weightsRef = await store.writeBytes(name, key, `checkpoint-${step}.f64`, new Uint8Array(w.buffer), weights.width);
-  const checkpoint = { step, weights: weightsRef, parts };
+  const optimizer =
+    optimizerState && optimizerState.length > 0
+      ? await store.writeBytes(
+          name,
+          key,
+          `checkpoint-${step}-optimizer.f64`,
+          new Uint8Array(optimizerState.buffer, optimizerState.byteOffset, optimizerState.byteLength),
+          weights.width,
+        )
+      : undefined;
+  const checkpoint: Checkpoint = { step, weights: weightsRef, ...(optimizer ? { optimizer } : {}), parts };
   await writeJsonAtomic(join(store.dirFor(name, key), `checkpoint-${step}.json`), checkpoint);
   return checkpoint;
 }
@@ -58,7 +75,8 @@ export async function writeCheckpoint(
 export async function verifiedCheckpoint(store: ArtifactStore, c: Checkpoint | undefined): Promise<Checkpoint | null> {
   if (!c) return null;
   try {
-    for (const ref of [c.weights, ...c.parts.flatMap((p) => [p.trajectory, p.losses])]) await store.readBytes(ref);
+    for (const ref of [c.weights, ...(c.optimizer ? [c.optimizer] : []), ...c.parts.flatMap((p) => [p.trajectory, p.losses])])
+      await store.readBytes(ref);
     return c;
   } catch {
     return null; // missing or corrupt: fall back to an older checkpoint or to step 0
@@ -86,6 +104,12 @@ export async function readWeights(store: ArtifactStore, ref: ArtifactRef, width:
   const w = new Float64Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 8);
   if (w.length !== width * dim + width) throw new Error(`checkpoint ${ref.path} holds ${w.length} weights, expected ${width * (dim + 1)}`);
   return { width, dim, w1: w.slice(0, width * dim), w2: w.slice(width * dim) };
+}
+
+/** The optimizer state a checkpoint names. */
+export async function readOptimizerState(store: ArtifactStore, ref: ArtifactRef): Promise<Float64Array> {
+  const bytes = await store.readBytes(ref);
+  return new Float64Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
 }
 
 /** Removes the parts and checkpoints once the final artifacts are written. */

@@ -1,16 +1,17 @@
 /**
- * Training in checkpointed chunks: full-batch GD in about ten chunks; after each, the weights
- * and the chunk's logs are written as a checkpoint (`checkpoint.ts`, while the next chunk
+ * Training in checkpointed chunks: GD, SGD or Adam (`training.optimizer`) in about ten chunks;
+ * after each, the weights, the optimizer state and the chunk's logs are written as a checkpoint (`checkpoint.ts`, while the next chunk
  * trains), so a retried attempt resumes there and, on the same engine, repeats the
  * uninterrupted run bit for bit.
  */
 import type * as arrow from 'apache-arrow';
 import { initWeights, type NetworkWeights } from '../model/network.js';
 import { trainNetwork, type ResolvedEngine, type TrainLog } from '../model/engine.js';
+import type { OptimizerSettings } from '../model/optimizer.js';
 import type { PipelineSpec } from '../spec/schema.js';
 import type { ArtifactStore } from '../store/artifact-store.js';
 import { STEPS } from './cache-keys.js';
-import { chunkSteps, readWeights, removeCheckpoints, writeCheckpoint, type Checkpoint } from './checkpoint.js';
+import { chunkSteps, readOptimizerState, readWeights, removeCheckpoints, writeCheckpoint, type Checkpoint } from './checkpoint.js';
 import type { Samples } from './samples.js';
 import { concatParts, readEngine, trajectoryTables, type EngineInfo } from './trajectory.js';
 
@@ -38,9 +39,13 @@ export async function trainWithCheckpoints(
   const { width, theta, init } = spec.model;
   const { steps, logEvery, learningRate } = spec.training;
   const chunk = chunkSteps(steps, logEvery);
+  const optimization = optimizationOf(spec);
+  if ((optimization.batchSize ?? s.n) > s.n)
+    throw new Error(`training.batchSize must be <= data.n = ${s.n} (the training points), got ${optimization.batchSize}`);
   let weights: NetworkWeights = resume
     ? await readWeights(store, resume.weights, width, s.dim)
     : initWeights(spec.seed, width, s.dim, init);
+  let optimizerState = resume?.optimizer ? await readOptimizerState(store, resume.optimizer) : undefined;
   let step = resume?.step ?? 0;
   let parts = resume ? [...resume.parts] : [];
   let ran: EngineInfo = { engine: '', backend: '' };
@@ -73,6 +78,8 @@ export async function trainWithCheckpoints(
           init,
           engine: engine.engine,
           initial: weights,
+          optimization,
+          ...(optimizerState ? { optimizerState } : {}),
         },
         {
           // A resumed chunk's step-0 log repeats the previous chunk's last one.
@@ -83,16 +90,18 @@ export async function trainWithCheckpoints(
       );
       ran = { engine: result.engine, backend: result.backend };
       weights = result.final;
+      optimizerState = result.optimizerState;
       step += todo;
       chunks++;
       const at = step;
       const final = weights;
+      const state = optimizerState;
       const info = ran;
       writing = writing.then(async () => {
         if ('error' in failed) return;
         try {
           const tables = trajectoryTables(logs, s.n, s.nTest, info);
-          const checkpoint = await writeCheckpoint(store, key, at, final, tables, parts);
+          const checkpoint = await writeCheckpoint(store, key, at, final, tables, parts, state);
           const part = checkpoint.parts.at(-1)!;
           written.set(part.trajectory.path, tables.trajectory);
           written.set(part.losses.path, tables.losses);
@@ -135,4 +144,10 @@ export async function trainWithCheckpoints(
   );
   await removeCheckpoints(store, key);
   return { trajectory, losses, ...ran };
+}
+
+/** The spec's optimizer settings (`training.optimizer`, absent: gd). */
+export function optimizationOf(spec: PipelineSpec): OptimizerSettings {
+  const { optimizer, batchSize, momentum, beta1, beta2, eps } = spec.training;
+  return { optimizer: optimizer ?? 'gd', batchSize, momentum, beta1, beta2, eps };
 }

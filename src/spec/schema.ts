@@ -243,11 +243,44 @@ const trainingSchema = z
       .enum(['geometric', 'uniform'])
       .optional()
       .describe("'geometric' (default): the uniform logs plus floor(1.25^k) up to 4 logEvery; 'uniform': only every logEvery"),
+    optimizer: z
+      .enum(['gd', 'sgd', 'adam'])
+      .optional()
+      // gd is stored as absent, so that a gd spec keeps its hash and its cache keys.
+      .transform((v) => (v === 'gd' ? undefined : v))
+      .describe(
+        "'gd' (full-batch gradient descent, the default), 'sgd' (mini-batches, step eta' / (m theta^2) on the batch mean) or 'adam' (lr = eta' / (m theta); no kernel twin); sgd and adam need the native engine",
+      ),
+    batchSize: int(1).optional().describe('sgd and adam: points per mini-batch, 1..data.n (default data.n: full batch)'),
+    momentum: z.number().min(0).lt(1).optional().describe('sgd only: heavy-ball momentum in [0, 1) (default 0)'),
+    beta1: z.number().min(0).lt(1).optional().describe("adam only: the first moment's decay in [0, 1) (default 0.9)"),
+    beta2: z.number().min(0).lt(1).optional().describe("adam only: the second moment's decay in [0, 1) (default 0.999)"),
+    eps: positive().optional().describe("adam only: the denominator's epsilon, > 0 (default 1e-8)"),
   })
   .strict()
   .superRefine((t, ctx) => {
     if (t.logEvery > t.steps) {
       issue(ctx, ['logEvery'], `must be <= training.steps = ${t.steps}, got ${t.logEvery}; a rate needs logged steps after step 0`);
+    }
+    const only: Record<'batchSize' | 'momentum' | 'beta1' | 'beta2' | 'eps', readonly string[]> = {
+      batchSize: ['sgd', 'adam'],
+      momentum: ['sgd'],
+      beta1: ['adam'],
+      beta2: ['adam'],
+      eps: ['adam'],
+    };
+    for (const [field, allowed] of Object.entries(only)) {
+      const optimizer = t.optimizer ?? 'gd';
+      if (t[field as keyof typeof only] !== undefined && !allowed.includes(optimizer)) {
+        issue(ctx, [field], `applies to training.optimizer ${allowed.join(' or ')} only, not ${optimizer}`);
+      }
+    }
+    if (t.optimizer !== undefined && t.engine.startsWith('tfjs')) {
+      issue(
+        ctx,
+        ['optimizer'],
+        `${t.optimizer} needs the native engine (the tfjs engines train full-batch gd only), got engine ${t.engine}`,
+      );
     }
   });
 
@@ -305,7 +338,7 @@ export const pipelineSpecSchema = z
       .describe('run this many independent seeds (seed, seed + 1, ...) as child pipelines and summarize them (default 1)'),
     data: dataSchema.prefault({}).describe('the training and test sample and its target'),
     model: modelSchema.prefault({}).describe('the two-layer ReLU network'),
-    training: trainingSchema.prefault({}).describe('gradient descent'),
+    training: trainingSchema.prefault({}).describe('gradient descent: full-batch gd, sgd or adam'),
     spectrum: spectrumSchema.prefault({}).describe('the NTK spectrum to compare with'),
     analysis: analysisSchema.optional().describe('what the analysis computes beside the network'),
     sweep: sweepSchema.optional(),
@@ -472,6 +505,10 @@ function checkSpec(spec: PipelineSpec, ctx: Ctx): void {
       ['data', 'n'],
       `must be more than the target's ${degrees} degree parts (n points hold at most n independent parts), got ${spec.data.n}`,
     );
+  }
+  const n = spec.data.distribution.kind === 'file' ? spec.data.n : (spec.data.n ?? 1000);
+  if (spec.training.batchSize !== undefined && n !== undefined && spec.training.batchSize > n) {
+    issue(ctx, ['training', 'batchSize'], `must be <= data.n = ${n}, got ${spec.training.batchSize}`);
   }
   checkTrainableModel(spec.model, ctx);
   if (spec.sweep) checkSweep(spec, spec.sweep, ctx);
