@@ -5,7 +5,7 @@
  */
 import { join } from 'node:path';
 import { provenance } from '../src/provenance.js';
-import { analyzeKey, hasKernelTwin, STEPS } from '../src/pipeline/cache-keys.js';
+import { analyzeKey, STEPS } from '../src/pipeline/cache-keys.js';
 import { writeManifest } from '../src/pipeline/manifest.js';
 import { rateSummary, ratesTable, withTheoryRates } from '../src/pipeline/rates.js';
 import type { ArtifactRef, PipelineSpec, RateSummary, StepTiming } from '../src/pipeline/types.js';
@@ -97,11 +97,6 @@ export async function analyzeRun(deps: ActivityDeps, input: AnalyzeRunInput): Pr
       return db.fitRates(runId);
     }),
   );
-  // Adam and heavy-ball SGD have no kernel twin (projectionTwins): say why the twin columns are empty.
-  if (!hasKernelTwin(spec)) {
-    const why = noTwinNote(spec);
-    for (const r of rows) r.note = r.note ? `${why}; ${r.note}` : why;
-  }
 
   const ratesArtifact = await store.writeTable(STEPS.analyze.name, analyzeKey(runId, artifacts), 'rates.arrow', ratesTable(rows));
   const rates = rateSummary(rows);
@@ -122,11 +117,4 @@ export async function analyzeRun(deps: ActivityDeps, input: AnalyzeRunInput): Pr
     prov,
   );
   return { rates, ratesArtifact, manifest };
-}
-
-/** Why a run's rates have no twin columns: the optimizer's dynamics have no kernel flow at eta'. */
-function noTwinNote(spec: PipelineSpec): string {
-  return spec.training.optimizer === 'adam'
-    ? "no kernel twin for adam (its normalized per-weight step has no kernel-regime flow); theory rate is gd at the same eta'"
-    : "no kernel twin for sgd with momentum (heavy ball's linearized recursion is not gd's)";
 }

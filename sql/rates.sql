@@ -160,6 +160,12 @@ SELECT
     n.window_end,
     n.n_points,
     nullif(concat_ws('; ',
+        -- No kernel twin is defined for adam or heavy-ball sgd (cache-keys.ts projectionTwins).
+        CASE WHEN json_extract_string(ru.spec, '$.training.optimizer') = 'adam'
+             THEN 'no kernel twin for adam (its normalized per-weight step has no kernel-regime flow); theory rate is gd''s at the same eta'''
+             WHEN json_extract_string(ru.spec, '$.training.optimizer') = 'sgd'
+                  AND coalesce(CAST(json_extract(ru.spec, '$.training.momentum') AS DOUBLE), 0) > 0
+             THEN 'no kernel twin for sgd with momentum (heavy ball''s linearized recursion is not gd''s)' END,
         n.failure,
         CASE WHEN n.failure IS NULL AND NOT n.reached_floor
              THEN 'the window ends at the last step (the reference did not fall below 1e-2x its peak)' END,
@@ -177,5 +183,6 @@ LEFT JOIN judged AS i
       AND i.kind = n.kind AND i.degree = n.degree
 LEFT JOIN theory AS t
        ON t.run_id = n.run_id AND t.degree = n.degree AND n.kind <> 'eigen-band'
+LEFT JOIN runs AS ru ON ru.run_id = n.run_id
 WHERE n.source = 'network'
 ORDER BY n.run_id, n.split, n.kind, n.degree;
