@@ -79,10 +79,10 @@ describe('Prng (xoshiro128** seeded through splitmix32)', () => {
     }
   });
 
-  it('streams differ, and the manifest lists the six the pipeline draws from', () => {
+  it('streams differ, and the manifest lists the seven the pipeline draws from', () => {
     const first = (stream: string) => new Prng(0, stream).nextUint32();
     const values = Object.values(STREAMS);
-    expect(values).toEqual(['sample/train', 'sample/test', 'sample/file', 'target/zeta', 'init/W1', 'init/W2']);
+    expect(values).toEqual(['sample/train', 'sample/test', 'sample/file', 'target/zeta', 'init/W1', 'init/W2', 'train/batches']);
     expect(new Set(values.map(first)).size).toBe(values.length);
   });
 });
