@@ -82,7 +82,8 @@ describe('symmetricEigen', () => {
   });
 
   it('symmetricEigenInWorker leaves the caller matrix intact and the event loop free', async () => {
-    const m = 250;
+    // Large enough that the solve outlasts a 1 ms timer even with a fast LAPACK (at 250 it did not, once).
+    const m = 800;
     const b = randomSymmetric(m, 2);
     const before = Float64Array.from(b);
     let ticks = 0;
