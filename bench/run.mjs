@@ -12,7 +12,8 @@
  * first of python3, /usr/bin/python3 that imports torch (jax, numpy); a missing peer is skipped
  * with a line. The "of peak" column is the GD step's GEMM FLOPs (4nmD: the forward W1 x and the
  * backward W1 gradient, 2nmD each) over its time and the machine's fp32 peak (bench/peak.mjs).
- * `node bench/pipeline.mjs` times a whole paper-size run step by step.
+ * Then `node bench/pipeline.mjs`: a whole paper-size run (Fig. 1a, 3000 steps), each step's time
+ * beside the bare GD time (`--no-pipeline` skips it).
  * numpy runs with OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE unset (set on some machines for old
  * OpenBLAS builds, they slow a current one); nothing else is changed.
  */
@@ -32,6 +33,7 @@ const { values } = parseArgs({
     steps: { type: 'string', default: '50' },
     'eigen-n': { type: 'string', default: '2000' },
     'no-wasm': { type: 'boolean', default: false },
+    'no-pipeline': { type: 'boolean', default: false },
   },
 });
 const threads = cpus().length;
@@ -165,4 +167,11 @@ for (const [name, r] of [
   ['numpy', numpy],
 ]) {
   if (r?.error) console.log(`${name}: ${r.error}`);
+}
+
+// The whole pipeline at paper size, step by step against the bare GD steps (its own table).
+if (!values['no-pipeline']) {
+  console.log('');
+  const res = spawnSync(process.execPath, [join(root, 'bench', 'pipeline.mjs')], { cwd: root, stdio: ['ignore', 'inherit', 'inherit'] });
+  if (res.status !== 0) console.log(`pipeline: bench/pipeline.mjs exited ${res.status}`);
 }
