@@ -173,22 +173,15 @@ export function harmonicEnergy(residual: Float64Array, x: Float64Array, n: numbe
 export function zonalKernel(x: Float64Array, n: number, dim: number, k: number): Float64Array {
   if (x.length < n * dim) throw new RangeError(`zonalKernel: x has length ${x.length}, need n*dim = ${n * dim}`);
   multiplicity(dim, k); // checks dim and k
-  // The inner products as one product (BLAS where the addon has it), then P_k in place by the
-  // recurrence of `gegenbauer` on the upper triangle, mirrored below.
+  // The inner products as one product (BLAS where the addon has it), then P_k in place on the
+  // upper triangle, mirrored below.
   const out = matmul(x, x, n, dim, n, { transB: true });
   for (let i = 0; i < n; i++) {
     out[i * n + i] = 1;
     for (let j = i + 1; j < n; j++) {
-      const t = out[i * n + j]!;
-      let prev = 1;
-      let cur = k === 0 ? 1 : t;
-      for (let q = 1; q < k; q++) {
-        const next = ((2 * q + dim - 2) * t * cur - q * prev) / (q + dim - 2);
-        prev = cur;
-        cur = next;
-      }
-      out[i * n + j] = cur;
-      out[j * n + i] = cur;
+      const p = gegenbauer(dim, k, out[i * n + j]!);
+      out[i * n + j] = p;
+      out[j * n + i] = p;
     }
   }
   return out;
