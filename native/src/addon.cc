@@ -289,7 +289,6 @@ class Trainer : public Napi::ObjectWrap<Trainer> {
     Napi::Promise Promise() { return deferred_.Promise(); }
     void Execute() override {
       try {
-        EngineThreads busy(trainer_->threads_);
         result_ = trainer_->runLogged(steps_, logAt_, batches_);
       } catch (const std::exception& e) {
         SetError(e.what());
@@ -331,7 +330,6 @@ class Trainer : public Napi::ObjectWrap<Trainer> {
     Napi::Promise Promise() { return deferred_.Promise(); }
     void Execute() override {
       try {
-        EngineThreads busy(trainer_->threads_);  // counted against the BLAS thread budget
         result_ = trainer_->runSteps(steps_, wantTest_);
       } catch (const std::exception& e) {
         SetError(e.what());

@@ -30,7 +30,7 @@ export interface NativeBlasInfo {
   config: string | null;
   /** The kernel set OpenBLAS picked for this CPU, e.g. 'Haswell'. */
   corename: string | null;
-  /** Threads the next BLAS call gets: the budget less training threads in flight, at least 1. */
+  /** Threads the next BLAS call gets: the budget (the engine's thread setting). */
   threads: number | null;
   /** openblas_get_num_threads() now: what the last call got (before any call, OpenBLAS's own default). */
   openblasThreads: number | null;
