@@ -19,6 +19,8 @@
 //   empiricalNtk(w1, w2, m, dim, xa, na, xb|null, nb, threads)
 //                                            -> Promise<Float64Array na*nb> (ntk_gram.h; xb null: xa)
 //   matmul(a, b, m, k, n, transA, transB)    -> Float64Array m*n = op(a) op(b), row-major (dgemm)
+//   empiricalNtkProducts(w1, w2, m, dim, x, rows, p)
+//                                            -> Promise<Float64Array rows*p> (ntk_gram.h; float32 BLAS, with LAPACK only)
 #include <napi.h>
 
 #include <stdexcept>
@@ -678,6 +680,56 @@ Napi::Value EmpiricalNtk(const Napi::CallbackInfo& info) {
   return p;
 }
 
+#ifdef SPECBIAS_HAVE_LAPACK
+class NtkProductsWorker : public Napi::AsyncWorker {
+ public:
+  explicit NtkProductsWorker(Napi::Env env)
+      : Napi::AsyncWorker(env, "specbias.empiricalNtkProducts"), deferred_(Napi::Promise::Deferred::New(env)) {}
+  Napi::Promise Promise() { return deferred_.Promise(); }
+  void Execute() override {
+    out_.assign(static_cast<size_t>(rows_) * p_, 0.0);
+    empiricalNtkProductsF32(w1_.data(), w2_.data(), m_, dim_, x_.data(), rows_, p_, out_.data());
+  }
+  void OnOK() override { deferred_.Resolve(toFloat64Array(Env(), out_.data(), out_.size())); }
+  void OnError(const Napi::Error& e) override { deferred_.Reject(e.Value()); }
+
+  std::vector<double> w1_, w2_, x_, out_;
+  int m_ = 0, dim_ = 0, rows_ = 0, p_ = 0;
+
+ private:
+  Napi::Promise::Deferred deferred_;
+};
+
+// empiricalNtkProducts(w1, w2, m, dim, x, rows, p) -> Promise<Float64Array rows*p> (ntk_gram.h)
+Napi::Value EmpiricalNtkProducts(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 7) throw Napi::TypeError::New(env, "empiricalNtkProducts(w1, w2, m, dim, x, rows, p)");
+  auto intArg = [&](int i, const char* name, int min) {
+    const double d = info[i].IsNumber() ? info[i].As<Napi::Number>().DoubleValue() : NAN;
+    if (!(d >= min) || d != std::floor(d) || d > 2147483647.0)
+      throw Napi::RangeError::New(env, std::string("empiricalNtkProducts: ") + name + " must be an integer >= " + std::to_string(min));
+    return static_cast<int>(d);
+  };
+  auto* w = new NtkProductsWorker(env);
+  try {
+    w->m_ = intArg(2, "m", 1);
+    w->dim_ = intArg(3, "dim", 1);
+    w->rows_ = intArg(5, "rows", 1);
+    w->p_ = intArg(6, "p", 1);
+    if (w->p_ > w->rows_) throw Napi::RangeError::New(env, "empiricalNtkProducts: p must be <= rows");
+    w->w1_ = float64Arg(info, 0, "w1", static_cast<size_t>(w->m_) * w->dim_);
+    w->w2_ = float64Arg(info, 1, "w2", static_cast<size_t>(w->m_));
+    w->x_ = float64Arg(info, 4, "x", static_cast<size_t>(w->rows_) * w->dim_);
+  } catch (...) {
+    delete w;
+    throw;
+  }
+  Napi::Promise p = w->Promise();
+  w->Queue();
+  return p;
+}
+#endif
+
 /** The loaded BLAS/LAPACK, or null without; fields OpenBLAS alone reports are null elsewhere. */
 Napi::Value BlasObject(Napi::Env env) {
   if (!haveLapack()) return env.Null();
@@ -724,6 +776,9 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("info", Napi::Function::New(env, Info));
   exports.Set("empiricalNtk", Napi::Function::New(env, EmpiricalNtk));
   exports.Set("matmul", Napi::Function::New(env, Matmul));
+#ifdef SPECBIAS_HAVE_LAPACK
+  exports.Set("empiricalNtkProducts", Napi::Function::New(env, EmpiricalNtkProducts));
+#endif
   exports.Set("setBlasThreads", Napi::Function::New(env, SetBlasThreads));
   return exports;
 }

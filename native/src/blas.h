@@ -24,6 +24,12 @@ extern "C" void SB_BLAS(dsyevd_)(const char* jobz, const char* uplo, const int* 
 extern "C" void SB_BLAS(dgemm_)(const char* transa, const char* transb, const int* m, const int* n, const int* k,
                                 const double* alpha, const double* a, const int* lda, const double* b, const int* ldb,
                                 const double* beta, double* c, const int* ldc, size_t transaLen, size_t transbLen);
+extern "C" void SB_BLAS(sgemm_)(const char* transa, const char* transb, const int* m, const int* n, const int* k,
+                                const float* alpha, const float* a, const int* lda, const float* b, const int* ldb,
+                                const float* beta, float* c, const int* ldc, size_t transaLen, size_t transbLen);
+extern "C" void SB_BLAS(ssyrk_)(const char* uplo, const char* trans, const int* n, const int* k, const float* alpha,
+                                const float* a, const int* lda, const float* beta, float* c, const int* ldc,
+                                size_t uploLen, size_t transLen);
 #endif
 
 namespace specbias {

@@ -156,6 +156,19 @@ export interface NativeAddon {
   ): Promise<Float64Array>;
   /** op(a) op(b), m x n row-major, by BLAS dgemm (src/math/matmul.ts); absent in addons built before it. */
   matmul?(a: Float64Array, b: Float64Array, m: number, k: number, n: number, transA: boolean, transB: boolean): Float64Array;
+  /**
+   * The paper network's empirical NTK between the `rows` points of x and its first p, rows x p, by
+   * float32 BLAS products off the JS thread (native/src/ntk_gram.h); only in addons with LAPACK.
+   */
+  empiricalNtkProducts?(
+    w1: Float64Array,
+    w2: Float64Array,
+    m: number,
+    dim: number,
+    x: Float64Array,
+    rows: number,
+    p: number,
+  ): Promise<Float64Array>;
   /** The thread budget BLAS shares with training runs; 0 = one per hardware thread. */
   setBlasThreads(threads: number): void;
 }
