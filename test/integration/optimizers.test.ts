@@ -39,7 +39,7 @@ function trajectorySha(manifestPath: string): string {
 }
 
 describe('optimizers through the pipeline', () => {
-  it('quickstart under sgd (batch 64): degrees 1 and 2 within 20% of the finite-width twin, and each 95% interval holds gd\'s rate', () => {
+  it("quickstart under sgd (batch 64): degrees 1 and 2 within 20% of the finite-width twin, and each 95% interval holds gd's rate", () => {
     const data = join(dir, 'quickstart');
     const sgd = runJson('pipelines/quickstart.yaml', data, 'training.optimizer=sgd', 'training.batchSize=64').out.rates;
     const gd = runJson('pipelines/quickstart.yaml', data).out.rates;

@@ -455,7 +455,7 @@ describe('ResultsDb', () => {
     });
   });
 
-  it('under sgd, fitRates fits the network on per-epoch means of ln value, whose stderr covers the true rate where the raw points\' does not', async () => {
+  it("under sgd, fitRates fits the network on per-epoch means of ln value, whose stderr covers the true rate where the raw points' does not", async () => {
     // 40 noisy exponentials e^{-r t} (one per degree), logged every step, with SGD-like noise: a
     // multiplicative factor e^{eps_e} shared by the 20 steps of each epoch (eps_e ~ N(0, 0.2^2)) and
     // e^{delta_t} per step (delta_t ~ N(0, 0.02^2)). The init twin is the noiseless curve and sets
@@ -476,9 +476,19 @@ describe('ResultsDb', () => {
       for (const t of steps) rows.push({ split: 'train', kind: 'target', source: 'init', degree: k, step: t, value: Math.exp(-r * t) });
     }
     const run = runRow('run-sgd');
-    run.spec = { ...run.spec, data: { dim: 10, n }, training: { learningRate: 0.5, steps: 800, optimizer: 'sgd', batchSize: batch } };
+    run.spec = {
+      ...(run.spec as object),
+      data: { dim: 10, n },
+      training: { learningRate: 0.5, steps: 800, optimizer: 'sgd', batchSize: batch },
+    };
     await withResultsDb(dbPath(), {}, async (db) => {
-      await db.ingestRun({ run, spectrum: spectrumTable([0.4]), gram: null, losses: lossesTable([0]), projections: projectionsTable(rows) });
+      await db.ingestRun({
+        run,
+        spectrum: spectrumTable([0.4]),
+        gram: null,
+        losses: lossesTable([0]),
+        projections: projectionsTable(rows),
+      });
       const rates = await db.fitRates('run-sgd');
       expect(rates).toHaveLength(degrees);
       let coveredEpoch = 0;
@@ -500,8 +510,11 @@ describe('ResultsDb', () => {
         expect(Math.abs(row.fittedRate - byEpoch.rate)).toBeLessThan(1e-9 * r);
         expectRelative(row.stderr, byEpoch.stderr, 1e-6);
         expect(row.note!.split('; ')[0]).toBe('fitted on 24 per-epoch means of ln value (20 steps per epoch)');
-        const raw = referenceFit(curve.map((p) => ({ step: p.step, value: Math.exp(-r * p.step) })), curve);
-        if (Math.abs(row.fittedRate - r) < studentTQuantile(0.975, row.nPoints - 2) * row.stderr!) coveredEpoch++;
+        const raw = referenceFit(
+          curve.map((p) => ({ step: p.step, value: Math.exp(-r * p.step) })),
+          curve,
+        );
+        if (Math.abs(row.fittedRate - r) < studentTQuantile(0.975, row.nPoints! - 2) * row.stderr!) coveredEpoch++;
         if (Math.abs(raw.rate - r) < studentTQuantile(0.975, raw.nPoints - 2) * raw.stderr) coveredRaw++;
       }
       // the per-epoch 95% intervals cover the true rate about 95% of the time (38 of 40 expected,
