@@ -11,8 +11,9 @@ import { maxScaledError, trainingProblem } from './fixtures.js';
 const addon = loadNative();
 const describeNative = addon?.DeepTrainer ? describe : describe.skip;
 
-function problem(model: ModelFamily, over: Partial<TrainInput<DeepWeights>> & { nTrain: number; nTest: number; dim: number }) {
-  return { ...(trainingProblem('native', over) as TrainInput<DeepWeights>), model, ...over };
+function problem(model: ModelFamily, over: Partial<TrainInput<DeepWeights>> & { nTrain: number; nTest: number; dim: number }): TrainInput<DeepWeights> {
+  const { nTrain, nTest, dim } = over;
+  return { ...trainingProblem('native', { nTrain, nTest, dim }), initial: undefined, ...over, model };
 }
 
 async function collect(input: TrainInput<DeepWeights>, opts: NativeEngineOptions = {}) {

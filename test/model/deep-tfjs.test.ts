@@ -8,8 +8,9 @@ import { forwardDeep, gdStepDeep, gradientsDeep, initDeepWeights, type DeepWeigh
 import { forwardTf } from '../../src/model/tfjs-deep.js';
 import { maxScaledError, trainingProblem } from './fixtures.js';
 
-function problem(model: ModelFamily, over: Partial<TrainInput<DeepWeights>> & { nTrain: number; nTest: number; dim: number }) {
-  return { ...(trainingProblem('tfjs-cpu', over) as TrainInput<DeepWeights>), model, ...over };
+function problem(model: ModelFamily, over: Partial<TrainInput<DeepWeights>> & { nTrain: number; nTest: number; dim: number }): TrainInput<DeepWeights> {
+  const { nTrain, nTest, dim } = over;
+  return { ...trainingProblem('tfjs-cpu', { nTrain, nTest, dim }), initial: undefined, ...over, model };
 }
 
 async function collect(input: TrainInput<DeepWeights>) {
@@ -61,8 +62,8 @@ describe('the model family on tfjs-cpu', () => {
         }
         const loss = (...p: Tensor[]) =>
           tf.div(tf.sum(tf.square(tf.sub(y, tf.mul(forwardTf(tf, model, m, x as Tensor2D, p), 0.8)))), 2 * n) as Scalar;
-        return tf.grads(loss)(params).map((g) => Float64Array.from(g.dataSync()));
-      });
+        return tf.grads(loss)(params);
+      }).map((g) => Float64Array.from(g.dataSync()));
       for (let h = 0; h < 4; h++) {
         const scaleA = Math.max(...ref.a[h]!.map(Math.abs));
         const scaleB = Math.max(...ref.b[h]!.map(Math.abs));
