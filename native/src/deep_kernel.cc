@@ -35,7 +35,7 @@ typedef double V4d __attribute__((vector_size(32)));
 
 // Micro-tile MR x NR (6 x 16: twelve 8-float accumulators), tile MC x NC of C per task, KC-long
 // float32 partial sums.
-constexpr int MR = 6, NR = 16, MC = 72, NC = 128, KC = 256;
+constexpr int MR = 6, NR = 16, MC = 144, NC = 256, KC = 256;
 static_assert(MC % MR == 0 && NC % NR == 0, "whole micro-tiles");
 
 #define SB_STR2(x) #x
@@ -49,8 +49,12 @@ struct Mat {
 };
 
 struct GemmScratch {
-  std::vector<float> a, b;  // packed MC x KC and KC x NC panels
   std::vector<double> acc;  // MC x NC
+};
+
+/** Both operands of a product, packed once into micro-panels (shared by every tile). */
+struct Packed {
+  std::vector<float> a, b;
 };
 
 inline void addRow(double* dst, const V8& v) {
@@ -87,12 +91,67 @@ inline void micro(int kc, const float* a, const float* b, double* acc, int ldacc
 }
 
 /**
+ * One micro-panel of A (rows i0 .. i0 + rows, rows <= MR, zero-padded to MR) for k0 .. k0 + kc,
+ * as dst[k][r]. The loops follow whichever stride of A is 1.
+ */
+inline void packA(const Mat& A, int i0, int rows, int k0, int kc, float* dst) {
+  if (rows < MR) std::fill(dst, dst + static_cast<size_t>(kc) * MR, 0.f);
+  if (A.cs == 1) {
+    for (int r = 0; r < rows; ++r) {
+      const float* src = A.p + (i0 + r) * A.rs + k0;
+      for (int k = 0; k < kc; ++k) dst[k * MR + r] = src[k];
+    }
+  } else {
+    for (int k = 0; k < kc; ++k) {
+      const float* src = A.p + (k0 + k) * A.cs + i0 * A.rs;
+      for (int r = 0; r < rows; ++r) dst[k * MR + r] = src[r * A.rs];
+    }
+  }
+}
+
+/** One micro-panel of B (columns j0 .. j0 + cols, zero-padded to NR) for k0 .. k0 + kc, as dst[k][c]. */
+inline void packB(const Mat& B, int j0, int cols, int k0, int kc, float* dst) {
+  if (cols < NR) std::fill(dst, dst + static_cast<size_t>(kc) * NR, 0.f);
+  if (B.cs == 1) {
+    for (int k = 0; k < kc; ++k) {
+      const float* src = B.p + (k0 + k) * B.rs + j0;
+      if (cols == NR) std::memcpy(dst + k * NR, src, sizeof(float) * NR);
+      else for (int c = 0; c < cols; ++c) dst[k * NR + c] = src[c];
+    }
+  } else {
+    for (int c = 0; c < cols; ++c) {
+      const float* src = B.p + (j0 + c) * B.cs + k0 * B.rs;
+      for (int k = 0; k < kc; ++k) dst[k * NR + c] = src[k * B.rs];
+    }
+  }
+}
+
+/**
  * C (M x N, row-major, ldc) = alpha A B + colAdd[j] (colAdd may be null), A M x K, B K x N, with
- * Out float or double. Deterministic: see the file comment.
+ * Out float or double. Both operands are packed once, k-block by k-block: A's block at k0 holds
+ * its MR-row strips (Mpad kc floats, so it starts at Mpad k0), B's its NR-column strips. Then
+ * each task computes one MC x NC tile of C over all of K in a fixed order: deterministic, see
+ * the file comment.
  */
 template <typename Out>
-void gemm(ThreadPool& pool, std::vector<GemmScratch>& scratch, int M, int N, int K, Mat A, Mat B, double alpha,
+void gemm(ThreadPool& pool, std::vector<GemmScratch>& scratch, Packed& pk, int M, int N, int K, Mat A, Mat B, double alpha,
           const double* colAdd, Out* C, long ldc) {
+  const int stripsA = (M + MR - 1) / MR, stripsB = (N + NR - 1) / NR;
+  const size_t mPad = static_cast<size_t>(stripsA) * MR, nPad = static_cast<size_t>(stripsB) * NR;
+  if (pk.a.size() < mPad * K) pk.a.resize(mPad * K);
+  if (pk.b.size() < nPad * K) pk.b.resize(nPad * K);
+  pool.run(stripsA + stripsB, [&](int task, int) {
+    for (int k0 = 0; k0 < K; k0 += KC) {
+      const int kc = std::min(KC, K - k0);
+      if (task < stripsA) {
+        const int q = task;
+        packA(A, q * MR, std::min(MR, M - q * MR), k0, kc, &pk.a[mPad * k0 + static_cast<size_t>(q) * kc * MR]);
+      } else {
+        const int q = task - stripsA;
+        packB(B, q * NR, std::min(NR, N - q * NR), k0, kc, &pk.b[nPad * k0 + static_cast<size_t>(q) * kc * NR]);
+      }
+    }
+  });
   const int tm = (M + MC - 1) / MC, tn = (N + NC - 1) / NC;
   pool.run(tm * tn, [&](int task, int thread) {
     GemmScratch& s = scratch[thread];
@@ -102,23 +161,11 @@ void gemm(ThreadPool& pool, std::vector<GemmScratch>& scratch, int M, int N, int
     std::fill(s.acc.begin(), s.acc.end(), 0.0);
     for (int k0 = 0; k0 < K; k0 += KC) {
       const int kc = std::min(KC, K - k0);
-      // Packed in k order; the inner loop runs along a micro-tile's rows (columns), which are
-      // adjacent in memory for a transposed operand and a few cache lines apart otherwise.
-      for (int q = 0; q < sa; ++q) {
-        float* dst = &s.a[static_cast<size_t>(q) * kc * MR];
-        const int rows = std::min(MR, mc - q * MR);
-        for (int k = 0; k < kc; ++k)
-          for (int r = 0; r < MR; ++r) dst[k * MR + r] = r < rows ? A.at(i0 + q * MR + r, k0 + k) : 0.f;
-      }
-      for (int q = 0; q < sb; ++q) {
-        float* dst = &s.b[static_cast<size_t>(q) * kc * NR];
-        const int cols = std::min(NR, nc - q * NR);
-        for (int k = 0; k < kc; ++k)
-          for (int c = 0; c < NR; ++c) dst[k * NR + c] = c < cols ? B.at(k0 + k, j0 + q * NR + c) : 0.f;
-      }
+      const float* pa = &pk.a[mPad * k0 + static_cast<size_t>(i0 / MR) * kc * MR];
+      const float* pb = &pk.b[nPad * k0 + static_cast<size_t>(j0 / NR) * kc * NR];
       for (int qb = 0; qb < sb; ++qb)
         for (int qa = 0; qa < sa; ++qa)
-          micro(kc, &s.a[static_cast<size_t>(qa) * kc * MR], &s.b[static_cast<size_t>(qb) * kc * NR],
+          micro(kc, pa + static_cast<size_t>(qa) * kc * MR, pb + static_cast<size_t>(qb) * kc * NR,
                 &s.acc[static_cast<size_t>(qa) * MR * NC + qb * NR], NC);
     }
     for (int i = 0; i < mc; ++i)
@@ -194,11 +241,7 @@ class DeepImpl final : public DeepKernel {
     delta_.assign(static_cast<size_t>(cfg.n) * m, 0.f);
     delta2_.assign(static_cast<size_t>(cfg.n) * m, 0.f);
     scratch_.resize(pool->threads());
-    for (auto& s : scratch_) {
-      s.a.assign(static_cast<size_t>(MC) * KC, 0.f);
-      s.b.assign(static_cast<size_t>(KC) * NC, 0.f);
-      s.acc.assign(static_cast<size_t>(MC) * NC, 0.0);
-    }
+    for (auto& s : scratch_) s.acc.assign(static_cast<size_t>(MC) * NC, 0.0);
     const std::string isa = SB_STR(SPECBIAS_KERNEL_NS);
     describe_ = std::string("float32 ") + (isa == "avx2" ? "avx2+fma" : "baseline") + " sgemm, depth " + std::to_string(L);
   }
@@ -230,10 +273,10 @@ class DeepImpl final : public DeepKernel {
     for (int h = 0; h < L - 1; ++h) {
       Layer& cur = at(h);
       if (h == 0)
-        gemm<float>(pool_, scratch_, P, m, d, Mat{x.data(), d, 1}, Mat{af_[0].data(), 1, d}, 1.0, biasAdd_[0].data(),
+        gemm<float>(pool_, scratch_, packed_, P, m, d, Mat{x.data(), d, 1}, Mat{af_[0].data(), 1, d}, 1.0, biasAdd_[0].data(),
                     cur.g.data(), m);
       else
-        gemm<float>(pool_, scratch_, P, m, m, Mat{at(h - 1).s.data(), m, 1}, Mat{af_[h].data(), 1, m}, scale_,
+        gemm<float>(pool_, scratch_, packed_, P, m, m, Mat{at(h - 1).s.data(), m, 1}, Mat{af_[h].data(), 1, m}, scale_,
                     biasAdd_[h].data(), cur.g.data(), m);
       elementwise(P, [&](size_t i) { cur.s[i] = static_cast<float>(act(a, cur.g[i])); });
     }
@@ -276,17 +319,17 @@ class DeepImpl final : public DeepKernel {
     });
     for (int h = L - 2; h >= 1; --h) {
       // dA_h = scale delta^T s_(h-1) (m x m, summed over the points), db_h = beta colsum(delta).
-      gemm<double>(pool_, scratch_, m, m, n, Mat{delta_.data(), 1, m}, Mat{train_[h - 1].s.data(), m, 1}, scale_, nullptr,
+      gemm<double>(pool_, scratch_, packed_, m, m, n, Mat{delta_.data(), 1, m}, Mat{train_[h - 1].s.data(), m, 1}, scale_, nullptr,
                    &g_[offA_[h]], m);
       biasGradient(h);
       // delta_(h-1) = scale (delta A_h) .* s'(g_(h-1)).
-      gemm<float>(pool_, scratch_, n, m, m, Mat{delta_.data(), m, 1}, Mat{af_[h].data(), m, 1}, scale_, nullptr,
+      gemm<float>(pool_, scratch_, packed_, n, m, m, Mat{delta_.data(), m, 1}, Mat{af_[h].data(), m, 1}, scale_, nullptr,
                   delta2_.data(), m);
       const std::vector<float>& gPrev = train_[h - 1].g;
       elementwise(n, [&](size_t i) { delta2_[i] = static_cast<float>(delta2_[i] * dact(a, gPrev[i])); });
       delta_.swap(delta2_);
     }
-    gemm<double>(pool_, scratch_, m, d, n, Mat{delta_.data(), 1, m}, Mat{x_.data(), d, 1}, 1.0, nullptr, &g_[offA_[0]], d);
+    gemm<double>(pool_, scratch_, packed_, m, d, n, Mat{delta_.data(), 1, m}, Mat{x_.data(), d, 1}, 1.0, nullptr, &g_[offA_[0]], d);
     biasGradient(0);
     update();
   }
@@ -378,6 +421,7 @@ class DeepImpl final : public DeepKernel {
   std::vector<Layer> train_, test_;
   std::vector<float> delta_, delta2_;
   std::vector<GemmScratch> scratch_;
+  Packed packed_;
   std::string describe_;
 };
 

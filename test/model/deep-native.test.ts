@@ -67,6 +67,16 @@ describeNative('the native engine on the model family', () => {
     expect(result.backend).toMatch(/sgemm, depth/);
   });
 
+  it('the baseline kernel (no AVX2) follows gdStepDeep too', async () => {
+    const model: ModelFamily = { depth: 3, bias: 0.5, activation: 'erf' };
+    const input = problem(model, { nTrain: 40, nTest: 3, dim: 5, width: 100, theta: 1.3, learningRate: 0.5, steps: 3 });
+    const { logs, result } = await collect(input, { isa: 'baseline' });
+    expect(result.backend).toMatch(/baseline/);
+    const ref = reference(input);
+    for (const log of logs) expect(maxScaledError(log.residualTrain, ref.logs[log.step]!.rTrain)).toBeLessThan(5e-6);
+    expect(worstWeights(result.final, ref.final)).toBeLessThan(1e-7);
+  });
+
   it('takes sgd steps on the batch of batchIndices, with the mean over the batch', async () => {
     const model: ModelFamily = { depth: 3, bias: 0.5, activation: 'relu' };
     const input = problem(model, { nTrain: 40, nTest: 0, dim: 5, width: 64, theta: 1, learningRate: 0.5, steps: 2, seed: 3 });
