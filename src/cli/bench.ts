@@ -112,8 +112,20 @@ async function benchTrain(values: CommandArgs['values']): Promise<number> {
   const last = at[at.length - 1];
   if (first === undefined || last === undefined) throw new Error('bench train: the run logged no step, so there is no time to measure');
   const msPerStep = (last - first) / steps;
-  const out = { engine: result.engine, msPerStep: Number(msPerStep.toPrecision(4)), n, dim, width, steps, ...model, blas: blasProvenance() };
-  const family = model.depth === 2 && model.bias === 0 && model.activation === 'relu' ? '' : `, L=${model.depth}, beta=${model.bias}, ${model.activation}`;
+  const out = {
+    engine: result.engine,
+    msPerStep: Number(msPerStep.toPrecision(4)),
+    n,
+    dim,
+    width,
+    steps,
+    ...model,
+    blas: blasProvenance(),
+  };
+  const family =
+    model.depth === 2 && model.bias === 0 && model.activation === 'relu'
+      ? ''
+      : `, L=${model.depth}, beta=${model.bias}, ${model.activation}`;
   if (values.json) printJson(out);
   else
     say(

@@ -148,13 +148,18 @@ const PROGRESS_EVERY_MS = 200;
  * infinite, and an Error naming the fix when the requested engine is not available here.
  * Companion: {@link gdStepReference} in `network.ts` is the float64 reference.
  */
-export async function trainNetwork<W extends ModelWeights = NetworkWeights>(input: TrainInput<W>, hooks: TrainHooks): Promise<TrainResult<W>> {
+export async function trainNetwork<W extends ModelWeights = NetworkWeights>(
+  input: TrainInput<W>,
+  hooks: TrainHooks,
+): Promise<TrainResult<W>> {
   checkInput(input);
   const model = input.model ?? PAPER_MODEL;
   const deep = !isPaperModel(model);
   const opt = input.optimization?.optimizer ?? 'gd';
   if (deep && opt === 'adam')
-    throw new Error('training.optimizer adam is not defined for the model family (model.depth, model.bias, model.activation): use gd or sgd');
+    throw new Error(
+      'training.optimizer adam is not defined for the model family (model.depth, model.bias, model.activation): use gd or sgd',
+    );
   if (input.engine === 'native' || input.engine === 'auto') {
     const addon = loadNative();
     if (addon) return trainNative(input, hooks, addon);
@@ -163,7 +168,12 @@ export async function trainNetwork<W extends ModelWeights = NetworkWeights>(inpu
     warnNativeOnce();
   }
   if (opt !== 'gd') throw new Error(optimizerNeedsNative(opt));
-  if (deep) return (await trainTfjsDeep(input as TrainInput<ModelWeights> as TrainInput<DeepWeights>, model, hooks)) as TrainResult<ModelWeights> as TrainResult<W>;
+  if (deep)
+    return (await trainTfjsDeep(
+      input as TrainInput<ModelWeights> as TrainInput<DeepWeights>,
+      model,
+      hooks,
+    )) as TrainResult<ModelWeights> as TrainResult<W>;
   if (input.initial && isDeepWeights(input.initial)) throw new RangeError("initial weights are a deep network's, but model is the paper's");
   return (await trainTfjs(input as TrainInput<ModelWeights> as TrainInput, hooks)) as TrainResult<ModelWeights> as TrainResult<W>;
 }

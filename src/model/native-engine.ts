@@ -57,7 +57,7 @@ export async function trainNative<W extends ModelWeights = NetworkWeights>(
   addon: NativeAddon,
   opts: NativeEngineOptions = {},
 ): Promise<TrainResult<W>> {
-  const { nTrain: n, nTest, dim: d, width: m, learningRate, steps, logEvery } = input;
+  const { nTrain: n, nTest, learningRate, steps, logEvery } = input;
   const first = input.firstStep ?? 0;
   const { signal } = hooks;
   signal?.throwIfAborted();
@@ -65,9 +65,7 @@ export async function trainNative<W extends ModelWeights = NetworkWeights>(
   const opt: OptimizerSettings = input.optimization ?? { optimizer: 'gd' };
   const batched = opt.optimizer !== 'gd';
   const batchSize = opt.batchSize ?? n;
-  const { trainer, final } = isPaperModel(model)
-    ? paperTrainer(input, addon, opts, opt)
-    : deepTrainer(input, model, addon, opts, opt);
+  const { trainer, final } = isPaperModel(model) ? paperTrainer(input, addon, opts, opt) : deepTrainer(input, model, addon, opts, opt);
   try {
     const how = opt.optimizer === 'gd' ? '' : `, ${opt.optimizer} batch ${batchSize}`;
     const backend = `native ${trainer.describe()} (float64 accumulation${how})`;
@@ -134,7 +132,8 @@ function deepTrainer(
   const { nTrain: n, dim: d, width: m } = input;
   if (!addon.DeepTrainer) throw new Error('the native addon predates the model family: rebuild it with npm run build:native');
   if (opts.precision === 'f64') throw new RangeError('the model family trains in float32 only on the native engine');
-  if (input.initial && !isDeepWeights(input.initial)) throw new RangeError('initial weights are the paper network\'s, but model is another member of the family');
+  if (input.initial && !isDeepWeights(input.initial))
+    throw new RangeError("initial weights are the paper network's, but model is another member of the family");
   const start: DeepWeights = (input.initial as DeepWeights | undefined) ?? initDeepWeights(input.seed, model, m, d);
   const batched = opt.optimizer !== 'gd';
   const trainer: NativeDeepTrainer = new addon.DeepTrainer({
@@ -165,7 +164,7 @@ function deepTrainer(
 function paperTrainer(input: TrainInput<ModelWeights>, addon: NativeAddon, opts: NativeEngineOptions, opt: OptimizerSettings): Driven {
   const { nTrain: n, nTest, dim: d, width: m, learningRate } = input;
   const first = input.firstStep ?? 0;
-  if (input.initial && isDeepWeights(input.initial)) throw new RangeError('initial weights are a deep network\'s, but model is the paper\'s');
+  if (input.initial && isDeepWeights(input.initial)) throw new RangeError("initial weights are a deep network's, but model is the paper's");
   const start: NetworkWeights = (input.initial as NetworkWeights | undefined) ?? initWeights(input.seed, m, d, input.init);
   const batched = opt.optimizer !== 'gd';
   const batchSize = opt.batchSize ?? n;

@@ -46,11 +46,16 @@ export function forwardTf(tf: Tf, model: ModelFamily, width: number, x: Tensor2D
 }
 
 /** Full-batch GD of the family on a tfjs backend; the contract of {@link trainNetwork}. */
-export async function trainTfjsDeep(input: TrainInput<DeepWeights>, model: ModelFamily, hooks: TrainHooks): Promise<TrainResult<DeepWeights>> {
+export async function trainTfjsDeep(
+  input: TrainInput<DeepWeights>,
+  model: ModelFamily,
+  hooks: TrainHooks,
+): Promise<TrainResult<DeepWeights>> {
   const { nTrain: n, nTest, dim: d, width: m, theta, learningRate, steps, logEvery } = input;
   const { signal } = hooks;
   signal?.throwIfAborted();
-  if (input.initial && !isDeepWeights(input.initial)) throw new RangeError("initial weights are the paper network's, but model is another member of the family");
+  if (input.initial && !isDeepWeights(input.initial))
+    throw new RangeError("initial weights are the paper network's, but model is another member of the family");
   const start = input.initial ?? initDeepWeights(input.seed, model, m, d);
   const L = model.depth;
   const lease = await acquireBackend(input.engine === 'native' ? 'auto' : input.engine);

@@ -522,9 +522,17 @@ function checkModelFamily(spec: PipelineSpec, ctx: Ctx): void {
   const { model } = spec;
   if (model.depth === undefined && model.bias === undefined && model.activation === undefined) return;
   if (model.init === 'symmetric')
-    issue(ctx, ['model', 'init'], "symmetric is defined for the paper's network only (depth 2, bias 0, relu); the model family starts from N(0, 1) weights");
+    issue(
+      ctx,
+      ['model', 'init'],
+      "symmetric is defined for the paper's network only (depth 2, bias 0, relu); the model family starts from N(0, 1) weights",
+    );
   if (spec.training.optimizer === 'adam')
-    issue(ctx, ['training', 'optimizer'], 'adam is not defined for the model family (model.depth, model.bias, model.activation): use gd or sgd');
+    issue(
+      ctx,
+      ['training', 'optimizer'],
+      'adam is not defined for the model family (model.depth, model.bias, model.activation): use gd or sgd',
+    );
 }
 
 /** Every grid path must name a field, values must differ, and every point must be a valid spec. Linear in the grid. */

@@ -11,7 +11,10 @@ import { maxScaledError, trainingProblem } from './fixtures.js';
 const addon = loadNative();
 const describeNative = addon?.DeepTrainer ? describe : describe.skip;
 
-function problem(model: ModelFamily, over: Partial<TrainInput<DeepWeights>> & { nTrain: number; nTest: number; dim: number }): TrainInput<DeepWeights> {
+function problem(
+  model: ModelFamily,
+  over: Partial<TrainInput<DeepWeights>> & { nTrain: number; nTest: number; dim: number },
+): TrainInput<DeepWeights> {
   const { nTrain, nTest, dim } = over;
   return { ...trainingProblem('native', { nTrain, nTest, dim }), initial: undefined, ...over, model };
 }
