@@ -130,7 +130,7 @@ function optimizersSection(figDir) {
     '|---|---|---|---|---|---|---|',
     ...table,
     '',
-    "The first figure gives the fitted rates per grid point, in the order gd, sgd, adam (the axis labels are the points' data hashes);",
+    'The first figure gives the fitted rates per grid point, in the order gd, sgd, adam, each point named by the spec fields that differ between the points;',
     'the others are the projections of the first seed under SGD and under Adam.',
     '',
     ...figs.flatMap((img) => [`![${img}](reproduction/${img})`, '']),

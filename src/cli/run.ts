@@ -15,6 +15,7 @@ import { loadSpec } from '../spec/load.js';
 import { runIdFor } from '../spec/hash.js';
 import { parseSpec, type PipelineSpec } from '../spec/schema.js';
 import { replicatesAsSweep, sweepPoints } from '../spec/sweep.js';
+import { sweepPointLabels } from '../spec/point-labels.js';
 import { summarizeReplicates } from './replicates.js';
 import { withResultsDb } from '../store/results-db.js';
 import { ensureWritableDataRoot } from '../store/data-root.js';
@@ -202,12 +203,12 @@ async function runSweep(
     memo: runMemo(spec, null),
   });
   say(`sweep ${sweepId} on ${session.address}`);
+  // Points named by the spec fields they differ in, as the report names them, and by seed when the grid varies it.
+  const pointNames = sweepPointLabels(spec);
   const labels = new Map(
     sweepPoints(spec).map(({ runId, params }) => [
       runId,
-      Object.entries(params)
-        .map(([k, v]) => `${k.split('.').at(-1)}=${JSON.stringify(v)}`)
-        .join(' '),
+      [pointNames.get(runId) ?? '', 'seed' in params ? `seed=${JSON.stringify(params.seed)}` : ''].filter(Boolean).join(' ') || runId,
     ]),
   );
   const tty = process.stderr.isTTY;
@@ -262,12 +263,8 @@ async function runSweep(
       );
     } else {
       for (const s of summaries) {
-        if (Object.keys(s.params).length)
-          print(
-            Object.entries(s.params)
-              .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
-              .join(' '),
-          );
+        const point = pointNames.get(s.replicates[0]!);
+        if (point) print(point);
         print(`replicates: ${s.replicates.join(', ')}`);
         print(
           formatTable(
@@ -304,9 +301,7 @@ async function runSweep(
       formatTable(
         ['point', ...degrees.map((d) => `rate k=${d}`), 'run', 'status'],
         points.map((p) => [
-          Object.entries(p.params)
-            .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
-            .join(' '),
+          labels.get(p.runId) ?? p.runId,
           ...degrees.map((d) => formatNumber(p.rates.find((r) => r.degree === d)?.fittedRate ?? null)),
           p.runId,
           p.status,

@@ -11,6 +11,7 @@
  */
 
 import { createHash } from 'node:crypto';
+import { differingFields } from '../spec/diff.js';
 import type { ResultsDb } from '../store/results-db.js';
 import type { Figure } from './figure.js';
 import { formatValue } from './format.js';
@@ -30,23 +31,6 @@ export async function resolveCompareTarget(db: ResultsDb, ids: string[]): Promis
   }
   const digest = createHash('sha256').update(runIds.join('\n')).digest('hex').slice(0, 12);
   return { kind: 'runs', id: `compare-${digest}`, runIds };
-}
-
-/** `{a: {b: 1}}` -> `{'a.b': '1'}`: every leaf of the spec as canonical JSON text, arrays whole. */
-export function flattenSpec(value: unknown, prefix = '', out: Record<string, string> = {}): Record<string, string> {
-  if (value && typeof value === 'object' && !Array.isArray(value)) {
-    for (const [k, v] of Object.entries(value)) flattenSpec(v, prefix ? `${prefix}.${k}` : k, out);
-  } else {
-    out[prefix] = JSON.stringify(value);
-  }
-  return out;
-}
-
-/** The spec fields whose value is not the same in every run (absent counts as a value), sorted by path. */
-export function differingFields(specs: unknown[]): { path: string; values: (string | null)[] }[] {
-  const flat = specs.map((s) => flattenSpec(s));
-  const paths = [...new Set(flat.flatMap((f) => Object.keys(f)))].sort();
-  return paths.map((p) => ({ path: p, values: flat.map((f) => f[p] ?? null) })).filter((d) => new Set(d.values).size > 1);
 }
 
 /** Columns of rate_summary that are an interval bound of the fitted rate (whatever the measure step names them). */

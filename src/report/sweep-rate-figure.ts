@@ -11,8 +11,13 @@
  * sweepRateFigure({ rows, axis: sweepAxis(rows), kind: 'target', subject: sweepId });
  * ```
  *
- * When neither width nor n varies (a sweep over data sets, say), the x axis
- * lists the grid points instead.
+ * When neither width nor n varies (a sweep over optimizers, say), the x axis
+ * lists the grid points instead, each named by the spec fields that differ
+ * between the points (`optimizer=sgd batchSize=64`, see spec/point-labels.ts):
+ *
+ * ```ts
+ * sweepAxis(rows, new Map([[gdConfigId, 'optimizer=gd'], [sgdConfigId, 'optimizer=sgd batchSize=64']]));
+ * ```
  */
 
 import type { TopLevelSpec } from 'vega-lite';
@@ -46,15 +51,18 @@ export interface SweepSummaryRow {
   fitted_over_kernel_std: number | null;
 }
 
-/** The x axis: a knob the grid varies, or the grid points themselves. */
-export type SweepAxis = { field: 'width' | 'n'; title: string } | { field: 'point'; title: string };
+/**
+ * The x axis: a knob the grid varies, or the grid points themselves, named by `labels`
+ * (config_id to label, in the order the axis lists them).
+ */
+export type SweepAxis = { field: 'width' | 'n'; title: string } | { field: 'point'; title: string; labels: Map<string, string> };
 
-/** Width when it varies, else n when it varies, else the grid points. */
-export function sweepAxis(rows: Pick<SweepSummaryRow, 'width' | 'n'>[]): SweepAxis {
+/** Width when it varies, else n when it varies, else the grid points, named by `labels` (config_id to label, in grid order). */
+export function sweepAxis(rows: Pick<SweepSummaryRow, 'width' | 'n'>[], labels: Map<string, string> = new Map()): SweepAxis {
   const distinct = (f: 'width' | 'n') => new Set(rows.map((r) => r[f]).filter((v) => v !== null)).size;
   if (distinct('width') > 1) return { field: 'width', title: 'network width m' };
   if (distinct('n') > 1) return { field: 'n', title: 'training points n' };
-  return { field: 'point', title: 'grid point' };
+  return { field: 'point', title: 'grid point', labels };
 }
 
 export interface SweepRateFigureInput {
@@ -71,7 +79,9 @@ const KERNEL = 'kernel regime';
 export function sweepRateFigure(input: SweepRateFigureInput): Figure {
   const { axis } = input;
   const rows = input.rows.filter((r) => r.kind === input.kind);
-  const xOf = (r: SweepSummaryRow): number | string | null => (axis.field === 'point' ? pointLabel(r) : (r[axis.field] as number | null));
+  // A point without a label (a row the caller did not name) falls back on its config_id.
+  const xOf = (r: SweepSummaryRow): number | string | null =>
+    axis.field === 'point' ? (axis.labels.get(r.config_id) ?? r.config_id.slice(0, 6)) : (r[axis.field] as number | null);
   const points: Record<string, unknown>[] = [];
   for (const r of rows) {
     const x = xOf(r);
@@ -107,7 +117,14 @@ export function sweepRateFigure(input: SweepRateFigureInput): Figure {
         scale: { type: 'log', base: 2, nice: false, padding: 12 },
         axis: { values: xValues, format: 'd' },
       }
-    : { field: 'x', type: 'nominal', title: axis.title, axis: { labelAngle: -30, labelLimit: 200 } };
+    : {
+        field: 'x',
+        type: 'nominal',
+        title: axis.title,
+        // Grid order, not alphabetical: gd, sgd, adam as the spec lists them.
+        sort: [...new Set([...axis.labels.values(), ...points.map((p) => p.x as string)])],
+        axis: { labelAngle: -30, labelLimit: 240 },
+      };
   const y = { field: 'rate', type: 'quantitative', title: 'decay rate per step', scale: { type: 'log' }, axis: LOG_AXIS };
   const color = { field: 'degree', type: 'nominal', title: 'degree k', scale: { domain: degrees, scheme: DEGREE_SCHEME } };
   const strokeDash = {
@@ -165,10 +182,4 @@ export function sweepRateFigure(input: SweepRateFigureInput): Figure {
       '. Refused fits (NaN) are left out.',
     spec,
   };
-}
-
-/** A short name for a grid point when width and n do not tell the points apart. */
-function pointLabel(r: SweepSummaryRow): string {
-  const parts = [r.distribution, r.target].filter((p): p is string => p !== null);
-  return `${parts.join('/')} ${r.config_id.slice(0, 6)}`.trim();
 }

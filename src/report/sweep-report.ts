@@ -1,6 +1,6 @@
 /**
- * The report of one sweep (the runs sharing a sweep_id): which knobs the grid
- * varies, the sweep_summary table (seeds pooled), the per-run rates of kind
+ * The report of one sweep (the runs sharing a sweep_id): which spec fields the
+ * grid varies (each grid point named by them, spec/point-labels.ts), the sweep_summary table (seeds pooled), the per-run rates of kind
  * target, figures (c) fitted rate against the varied knob, (e) for width
  * sweeps, the fitted rate's distance from its twins against width, (d) the
  * empirical-NTK error against width, (a) the log-scale projections of each
@@ -12,6 +12,8 @@
  * ```
  */
 
+import { differingFields } from '../spec/diff.js';
+import { pointLabels } from '../spec/point-labels.js';
 import type { Figure } from './figure.js';
 import { escapeHtml, type HtmlReportInput } from './html.js';
 import { manifestHtml, ratesHtml } from './html-sections.js';
@@ -31,20 +33,24 @@ import { twinGapFigure } from './twin-gap-figure.js';
 /** Runs drawn in the per-run projection figure; beyond that the panels get too small to read. */
 const MAX_PROJECTION_RUNS = 8;
 
-const KNOBS: readonly (keyof RunInfo)[] = ['width', 'n', 'dim', 'seed', 'distribution', 'target', 'learning_rate', 'config_id'];
-
 export async function buildSweepReport(input: ReportInput): Promise<ReportDocument> {
   const { queries, target } = input;
   const runs = await queries.runs(target);
   const summary = await queries.sweepSummary(target.id);
   const rates = (await queries.rateSummary(target)).filter((r) => r.kind === 'target');
-  const varied = KNOBS.filter((k) => new Set(runs.map((r) => JSON.stringify(r[k]))).size > 1 && k !== 'config_id');
+  const points = gridPoints(runs);
+  const seeds = new Set(runs.map((r) => r.seed)).size > 1;
+  // The spec fields the grid varies (the seed last: replicates are not grid points).
+  const varied = [
+    ...differingFields(runs.map((r) => ({ ...(r.spec as object), seed: undefined }))).map((d) => d.path),
+    ...(seeds ? ['seed'] : []),
+  ];
 
   const figures: Figure[] = [];
   const kinds = [...new Set(summary.map((s) => s.kind))];
   const rateKind = kinds.includes('target') ? 'target' : kinds[0];
   if (rateKind !== undefined) {
-    figures.push(sweepRateFigure({ rows: summary, axis: sweepAxis(summary), kind: rateKind, subject: target.id }));
+    figures.push(sweepRateFigure({ rows: summary, axis: sweepAxis(summary, points), kind: rateKind, subject: target.id }));
   }
   const gaps =
     sweepAxis(summary).field === 'width' ? twinGapFigure({ rows: rates.filter((r) => r.split === 'train'), subject: target.id }) : null;
@@ -56,7 +62,7 @@ export async function buildSweepReport(input: ReportInput): Promise<ReportDocume
   const projectionKind = projectionKinds.includes('target') ? 'target' : projectionKinds[0];
   if (projectionKind !== undefined) {
     const rows = await queries.projections(target, projectionKind);
-    const panels = shown.map((r) => ({ runId: r.run_id, label: panelLabel(r, varied) }));
+    const panels = shown.map((r) => ({ runId: r.run_id, label: panelLabel(r, points, seeds) }));
     const fits = await queries.fits(target, projectionKind);
     const figure = projectionFigure({ rows, fits, kind: projectionKind, scale: 'log', subject: target.id, panels });
     if (runs.length > shown.length)
@@ -176,8 +182,27 @@ export async function buildSweepReport(input: ReportInput): Promise<ReportDocume
   return { figures, markdown, html };
 }
 
-/** A run's panel label: the knobs the grid varies (e.g. "width 256, seed 1"), else its run_id. */
-function panelLabel(run: RunInfo, varied: (keyof RunInfo)[]): string {
-  const parts = varied.map((k) => `${k.replace('_', ' ')} ${String(run[k])}`);
+/**
+ * Each grid point's label (config_id to label), in the order the sweep started them, which is
+ * the grid's (the sweep workflow launches its points in grid order; ties keep the runs' order).
+ */
+function gridPoints(runs: RunInfo[]): Map<string, string> {
+  const byStart = runs
+    .map((r, i) => ({ r, i }))
+    .sort((a, b) => (a.r.started_at ?? '\uffff').localeCompare(b.r.started_at ?? '\uffff') || a.i - b.i)
+    .map(({ r }) => r);
+  const labels = pointLabels(
+    byStart.map((r) => r.spec),
+    byStart.map((r) => r.config_id),
+  );
+  const points = new Map<string, string>();
+  // One grid point: nothing differs to name it by, so its spec's name does.
+  byStart.forEach((r, i) => points.has(r.config_id) || points.set(r.config_id, labels[i] || r.name));
+  return points;
+}
+
+/** A run's panel label: its grid point (e.g. "width=256"), with the seed when seeds vary, else its run_id. */
+function panelLabel(run: RunInfo, points: Map<string, string>, seeds: boolean): string {
+  const parts = [...(points.size > 1 ? [points.get(run.config_id) ?? run.config_id] : []), ...(seeds ? [`seed ${run.seed ?? '?'}`] : [])];
   return parts.length ? parts.join(', ') : run.run_id;
 }

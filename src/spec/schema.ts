@@ -26,6 +26,19 @@ export const MAX_MAGNITUDE = 1e100;
 /** Step and index columns of the artifacts are int32. */
 const MAX_INT32 = 2 ** 31 - 1;
 
+/**
+ * What an optional field means when absent, where the validated spec stores that default as
+ * absent (an explicit default is dropped, so that both spellings hash alike). Sweep point
+ * labels show it: a gd point reads `optimizer=gd`, not nothing.
+ */
+export const IMPLIED_DEFAULTS = {
+  'model.init': 'gaussian',
+  'model.depth': 2,
+  'model.bias': 0,
+  'model.activation': 'relu',
+  'training.optimizer': 'gd',
+} as const;
+
 const int = (min: number, max = MAX_INT32) => z.number().int().min(min).max(max);
 const real = () => z.number().min(-MAX_MAGNITUDE).max(MAX_MAGNITUDE);
 const positive = () => z.number().positive().max(MAX_MAGNITUDE);
@@ -216,19 +229,19 @@ const modelSchema = z
     depth: int(2)
       .max(MAX_DEPTH)
       .optional()
-      .transform((v) => (v === 2 ? undefined : v))
+      .transform((v) => (v === IMPLIED_DEFAULTS['model.depth'] ? undefined : v))
       .describe('weight layers L (default 2, the paper)'),
     bias: z
       .number()
       .finite()
       .min(0)
       .optional()
-      .transform((v) => (v === 0 ? undefined : v))
+      .transform((v) => (v === IMPLIED_DEFAULTS['model.bias'] ? undefined : v))
       .describe('bias scale beta >= 0 (default 0)'),
     activation: z
       .enum(ACTIVATIONS)
       .optional()
-      .transform((v) => (v === 'relu' ? undefined : v))
+      .transform((v) => (v === IMPLIED_DEFAULTS['model.activation'] ? undefined : v))
       .describe("activation: 'relu' (default), 'erf', 'tanh' or 'gelu'"),
   })
   .strict();
@@ -247,7 +260,7 @@ const trainingSchema = z
       .enum(['gd', 'sgd', 'adam'])
       .optional()
       // gd is stored as absent, so that a gd spec keeps its hash and its cache keys.
-      .transform((v) => (v === 'gd' ? undefined : v))
+      .transform((v) => (v === IMPLIED_DEFAULTS['training.optimizer'] ? undefined : v))
       .describe(
         "'gd' (full-batch gradient descent, the default), 'sgd' (mini-batches, step eta' / (m theta^2) on the batch mean) or 'adam' (lr = eta' / (m theta); no kernel twin); sgd and adam need the native engine",
       ),
@@ -616,6 +629,30 @@ function objectsOf(schema: z.ZodType): z.ZodType[] {
     default:
       return [];
   }
+}
+
+/**
+ * Where each segment of a dotted path stands among its mapping's fields, in the order the schema
+ * (and docs/spec.md) lists them: `training.optimizer` before `training.batchSize`. Sorting paths
+ * by it orders them as a spec file is written; segments the schema does not know come last.
+ */
+export function specPathOrder(path: string): number[] {
+  const order: number[] = [];
+  let nodes: z.ZodType[] = [pipelineSpecSchema];
+  for (const key of path.split('.')) {
+    const next: z.ZodType[] = [];
+    let at = Number.MAX_SAFE_INTEGER;
+    for (const node of nodes.flatMap(objectsOf)) {
+      const keys = Object.keys((node as z.ZodObject).shape);
+      const i = keys.indexOf(key);
+      if (i < 0) continue;
+      at = Math.min(at, i);
+      next.push(((node as z.ZodObject).shape as Record<string, z.ZodType>)[key]!);
+    }
+    order.push(at);
+    nodes = next;
+  }
+  return order;
 }
 
 /** Does a dotted path name a field the schema defines (set in this spec or not)? */

@@ -202,6 +202,43 @@ export const MANIFEST_A = {
   artifacts: { spectrum: { path: 'artifacts/spectrum/0011/spectrum.arrow', sha256: 'f'.repeat(64), rows: 6 } },
 };
 
+/** One synthetic run of a sweep: the fixture's tables, its projections decaying at `factor` x RATES. */
+export interface SyntheticRun {
+  runId: string;
+  spec: Record<string, unknown>;
+  sweepId: string;
+  startedAt: Date;
+  factor: number;
+}
+
+/** Ingests `runs` into `<dataRoot>/results.duckdb` through the real path (ingestRun, then fitRates). */
+export async function ingestRuns(dataRoot: string, runs: SyntheticRun[]): Promise<void> {
+  await withResultsDb(path.join(dataRoot, 'results.duckdb'), {}, async (db) => {
+    for (const r of runs) {
+      await db.ingestRun({
+        run: {
+          runId: r.runId,
+          name: String(r.spec.name),
+          specHash: `hash-${r.runId}`,
+          spec: r.spec,
+          sweepId: r.sweepId,
+          status: 'completed',
+          engine: 'native',
+          backend: 'cpu',
+          startedAt: r.startedAt,
+          finishedAt: new Date(r.startedAt.getTime() + 1000),
+          codeVersion: 'db-code-version',
+        },
+        spectrum: spectrum(),
+        gram: gram(),
+        losses: losses(),
+        projections: projections(r.factor),
+      });
+      await db.fitRates(r.runId);
+    }
+  });
+}
+
 /** Builds `<dir>/data` with results.duckdb (all three runs) and run-a's manifest; returns the data root. */
 export async function buildFixture(dir: string): Promise<string> {
   const dataRoot = path.join(dir, 'data');

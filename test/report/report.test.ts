@@ -149,7 +149,7 @@ describe('specbias report', () => {
     expect(await readFile(path.join(out, 'twin-gap.svg'), 'utf8')).toContain('|fitted / twin − 1|');
 
     const md = await readFile(path.join(out, 'report.md'), 'utf8');
-    expect(md).toContain('the grid varies **width**, **seed**.');
+    expect(md).toContain('the grid varies **model.width**, **seed**.');
     // width 256 pools seeds 0 and 1 (rates 0.05 and 0.055): mean 0.0525, sd 0.005/sqrt(2) = 0.0035
     expect(md).toMatch(
       /\| train \| target \| 1 \| 256 \| 300 \| \w+ \| 2 \| 0\.05250 ± 0\.0035 \| 0\.07796 \| 0\.06563 \| 0\.673 \| 0\.800 \|/,
