@@ -1,7 +1,8 @@
 /**
- * Trains the paper's two-layer ReLU network by full-batch gradient descent, on the native addon
- * (`native-engine.ts`) or a tfjs backend (float32 with hand-written gradients, below), and
- * reports the residual y - y_hat on train and test.
+ * Trains the paper's two-layer ReLU network by full-batch gradient descent, or by SGD (heavy ball)
+ * or Adam (`input.optimization`, `optimizer.ts`), on the native addon (`native-engine.ts`) or a
+ * tfjs backend (float32 with hand-written gradients, below), and reports the residual y - y_hat
+ * on train and test.
  *
  * Conventions (Cao et al., below; the float64 reference is `network.ts`):
  * - f_W(x) = sqrt(m) W2 relu(W1 x), W1 ~ N(0, 2/m), W2 ~ N(0, 1/m), y_hat = theta f_W(x);
@@ -24,8 +25,9 @@
  * 'tfjs-wasm', 'tfjs-cpu', and 'tfjs-node' / 'tfjs-node-gpu' (TensorFlow's C library through
  * the optional packages @tensorflow/tfjs-node(-gpu), when installed). 'auto' = native when the
  * addon loads, else tfjs-wasm (one console.warn line says why), else tfjs-cpu.
- * Checkpoint/resume: pass a result's `final` weights as `initial`; on the same engine the resumed
- * run repeats the uninterrupted one bit for bit.
+ * Checkpoint/resume: pass a result's `final` weights as `initial` (and its `optimizerState`, with
+ * `firstStep` the steps done); on the same engine the resumed run repeats the uninterrupted one bit
+ * for bit.
  *
  * The model family (`input.model`: depth L, bias scale beta, activation; docs/science.md): absent
  * or the paper's (2, 0, relu), everything below holds unchanged. Any other member trains from
@@ -45,7 +47,7 @@ import { isPaperModel, modelFamilyProblem, PAPER_MODEL, type ModelFamily } from 
 import { deepParamCount, flattenDeepWeights, isDeepWeights, type DeepWeights } from './reference-deep.js';
 import { trainTfjsDeep } from './tfjs-deep.js';
 import { isLogStep, type LogSchedule } from './log-schedule.js';
-import type { OptimizerSettings } from './optimizer.js';
+import { ADAM_DEFAULTS, adamStepSize, batchIndices, type OptimizerSettings } from './optimizer.js';
 
 export { TrainingDivergedError } from './errors.js';
 
@@ -93,7 +95,7 @@ export interface TrainInput<W extends ModelWeights = NetworkWeights> {
   model?: ModelFamily;
   /** Start from these weights instead of initWeights(seed, width, dim, init) (the family: initDeepWeights). */
   initial?: W;
-  /** The optimizer and its settings (`optimizer.ts`); absent: full-batch GD. sgd and adam need the native engine. */
+  /** The optimizer and its settings (`optimizer.ts`); absent: full-batch GD. The model family on tfjs: gd only. */
   optimization?: OptimizerSettings;
   /** The optimizer state a previous chunk's result returned (`TrainResult.optimizerState`), to resume. */
   optimizerState?: Float64Array;
@@ -123,7 +125,13 @@ export interface TrainResult<W extends ModelWeights = NetworkWeights> {
   steps: number;
   /** Weights after `steps` updates: a checkpoint to pass back as `initial` (float64; tfjs: float32 widened). */
   final: W;
-  /** The optimizer state after `steps` updates (empty for GD and momentum-free SGD): pass back as `optimizerState`. */
+  /**
+   * The optimizer state after `steps` updates, to pass back as `optimizerState`; the same layout on
+   * every engine (float64; tfjs: float32 widened). Empty for GD and momentum-free SGD; heavy ball:
+   * the velocity u of W1 (m x D row-major) then of W2 (m); Adam: the first moments (W1 then W2),
+   * then the second moments (W1 then W2). The family's native SGD: its velocity in the order of
+   * `flattenDeepWeights`. Adam's step count and the batch schedule follow from the global step.
+   */
   optimizerState: Float64Array;
 }
 
@@ -141,8 +149,9 @@ const YIELD_EVERY_MS = 10;
 const PROGRESS_EVERY_MS = 200;
 
 /**
- * Full-batch GD on both layers on `input.engine`, with the same logs, checks and result on every
- * engine. Conventions: L = 1/(2n) sum_i r_i^2, r = y - y_hat, weight step eta = eta' / (m theta^2).
+ * GD (or SGD, Adam: `input.optimization`) on both layers on `input.engine`, with the same logs,
+ * checks, result and optimizer state layout on every engine. Conventions: L = 1/(2n) sum_i r_i^2,
+ * r = y - y_hat, weight step eta = eta' / (m theta^2).
  *
  * Throws {@link TrainingDivergedError} when the training loss (checked every step) is NaN or
  * infinite, and an Error naming the fix when the requested engine is not available here.
@@ -167,7 +176,7 @@ export async function trainNetwork<W extends ModelWeights = NetworkWeights>(
       throw new Error(`training.engine native is not available: ${nativeUnavailableReason()}; use engine auto or tfjs-wasm`);
     warnNativeOnce();
   }
-  if (opt !== 'gd') throw new Error(optimizerNeedsNative(opt));
+  if (deep && opt !== 'gd') throw new Error(optimizerNeedsNative(opt));
   if (deep)
     return (await trainTfjsDeep(
       input as TrainInput<ModelWeights> as TrainInput<DeepWeights>,
@@ -178,9 +187,9 @@ export async function trainNetwork<W extends ModelWeights = NetworkWeights>(
   return (await trainTfjs(input as TrainInput<ModelWeights> as TrainInput, hooks)) as TrainResult<ModelWeights> as TrainResult<W>;
 }
 
-/** The one-line refusal of sgd and adam on the tfjs engines (they train full-batch GD only). */
+/** The one-line refusal of sgd for the model family on the tfjs engines (they train the family with GD only). */
 export function optimizerNeedsNative(optimizer: string): string {
-  return `training.optimizer ${optimizer} needs the native engine (the tfjs engines train full-batch gd only): build it with npm run build:native, or use optimizer gd`;
+  return `training.optimizer ${optimizer} needs the native engine for the model family (model.depth, model.bias, model.activation; the tfjs engines train it with gd only): build it with npm run build:native, or use optimizer gd`;
 }
 
 /** An engine that runs arithmetic: what 'auto' resolves to. */
@@ -230,13 +239,18 @@ function warnNativeOnce(): void {
 }
 
 /**
- * The tfjs engines: full-batch GD on both layers, float32, gradients written out by hand.
- * 'auto' here means tfjs-wasm, else tfjs-cpu.
+ * The tfjs engines: GD, SGD (heavy ball) or Adam on both layers, float32, gradients written out by
+ * hand. 'auto' here means tfjs-wasm, else tfjs-cpu.
  *
  * Conventions: L = 1/(2n) sum_i r_i^2, r = y - y_hat, weight step eta = eta' / (m theta^2).
  * With c = theta sqrt(m), X the n x D inputs, A = relu(X W1^T) (n x m), M = 1(A > 0) and W2 an
  * m x 1 column:
  *   y_hat = c A W2,   W2 += eta (c/n) A^T r,   W1 += eta (c/n) diag(W2) M^T (r ⊙ X).
+ * SGD and Adam (`optimizer.ts`, as on the native engine): the same sums over the step's batch of
+ * `batchIndices` (its rows gathered in point order, the order the native engine sums in) divided
+ * by B, so the loss gradient is -(c/B) times them; heavy ball u <- mu u + (GD step), W <- W + u;
+ * Adam with lr = eta' / (m theta) and bias corrections at t = global step + 1. The state (velocity,
+ * or Adam's m and v) is kept in float32 tensors and returned in `TrainResult.optimizerState`'s layout.
  * Layout (why A is formed twice): the wasm backend runs a matMul through XNNPACK's fully-connected
  * operator, which packs the right-hand operand and caches the packing per tensor. A large right
  * operand that changes every step is repacked each time (about 90 ms per product at n = 1000,
@@ -253,8 +267,26 @@ async function trainTfjs(input: TrainInput, hooks: TrainHooks): Promise<TrainRes
   signal?.throwIfAborted();
   const start = input.initial ?? initWeights(input.seed, m, d, input.init);
   const c = theta * Math.sqrt(m);
-  // eta * c / n with eta = eta' / (m theta^2): the factor on the sums in the update.
-  const k = (weightStepSize(learningRate, m, theta) * c) / n;
+  const opt = input.optimization ?? { optimizer: 'gd' };
+  const first = input.firstStep ?? 0;
+  const batched = opt.optimizer !== 'gd';
+  const batchSize = batched ? (opt.batchSize ?? n) : n;
+  if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > n)
+    throw new RangeError(`training.batchSize must be an integer in 1..nTrain = ${n}, got ${batchSize}`);
+  const mu = opt.optimizer === 'sgd' ? (opt.momentum ?? 0) : 0;
+  if (!(mu >= 0 && mu < 1)) throw new RangeError(`training.momentum must be in [0, 1), got ${mu}`);
+  const beta1 = opt.beta1 ?? ADAM_DEFAULTS.beta1;
+  const beta2 = opt.beta2 ?? ADAM_DEFAULTS.beta2;
+  const eps = opt.eps ?? ADAM_DEFAULTS.eps;
+  const adamLr = adamStepSize(learningRate, m, theta);
+  // eta * c / B with eta = eta' / (m theta^2): the factor on the sums in the update (B = n for GD).
+  const k = (weightStepSize(learningRate, m, theta) * c) / batchSize;
+  // The optimizer state, in TrainResult.optimizerState's layout: none, the velocity, or Adam's m and v.
+  const per = m * d + m;
+  const stateSize = opt.optimizer === 'adam' ? 2 * per : mu > 0 ? per : 0;
+  const loaded = input.optimizerState && input.optimizerState.length > 0 ? input.optimizerState : null;
+  if (loaded && loaded.length !== stateSize)
+    throw new RangeError(`optimizerState must have ${stateSize} entries for ${opt.optimizer} at this size, got ${loaded.length}`);
 
   const lease = await acquireBackend(input.engine === 'native' ? 'auto' : input.engine);
   const { tf } = lease;
@@ -268,6 +300,42 @@ async function trainTfjs(input: TrainInput, hooks: TrainHooks): Promise<TrainRes
     const yTest = nTest > 0 ? own(tf.tensor2d(Float32Array.from(input.yTest), [nTest, 1])) : null;
     let w1: Tensor2D = tf.tensor2d(Float32Array.from(start.w1), [m, d]);
     let w2: Tensor2D = tf.tensor2d(Float32Array.from(start.w2), [m, 1]);
+    // state[0], state[1]: velocity (or Adam's first moment) of W1, W2; state[2], state[3]: Adam's second moment.
+    const part = (i: number, rows: number, cols: number): Tensor2D => {
+      const o = i < 2 ? i * m * d : per + (i - 2) * m * d;
+      const len = rows * cols;
+      return tf.tensor2d(loaded ? Float32Array.from(loaded.subarray(o, o + len)) : new Float32Array(len), [rows, cols]);
+    };
+    let state: Tensor2D[] = [];
+    if (stateSize > 0) state.push(part(0, m, d), part(1, m, 1));
+    if (opt.optimizer === 'adam') state.push(part(2, m, d), part(3, m, 1));
+    /**
+     * The new weights and state from the sums S = (gW1, gW2) of the step's batch (the loss
+     * gradient is -(c/B) S), with Adam's step count t; called inside the step's tidy.
+     */
+    const update = ([s1, s2]: [Tensor2D, Tensor2D], t: number): { w1: Tensor2D; w2: Tensor2D; state: Tensor2D[] } => {
+      const [v1, v2, q1, q2] = state;
+      if (opt.optimizer === 'adam' && v1 && v2 && q1 && q2) {
+        const bc1 = 1 - beta1 ** t;
+        const bc2 = 1 - beta2 ** t;
+        const adam = (w: Tensor2D, g: Tensor2D, mom: Tensor2D, sec: Tensor2D) => {
+          const m1 = tf.add(tf.mul(mom, beta1), tf.mul(g, 1 - beta1)) as Tensor2D;
+          const m2 = tf.add(tf.mul(sec, beta2), tf.mul(tf.square(g), 1 - beta2)) as Tensor2D;
+          const stepW = tf.div(tf.mul(tf.div(m1, bc1), adamLr), tf.add(tf.sqrt(tf.div(m2, bc2)), eps));
+          return { w: tf.sub(w, stepW) as Tensor2D, m1, m2 };
+        };
+        const a = adam(w1, tf.mul(s1, -c / batchSize), v1, q1);
+        const b = adam(w2, tf.mul(s2, -c / batchSize), v2, q2);
+        return { w1: a.w, w2: b.w, state: [a.m1, b.m1, a.m2, b.m2] };
+      }
+      if (v1 && v2) {
+        // Heavy ball: u <- mu u + (the GD step), W <- W + u.
+        const u1 = tf.add(tf.mul(v1, mu), tf.mul(s1, k)) as Tensor2D;
+        const u2 = tf.add(tf.mul(v2, mu), tf.mul(s2, k)) as Tensor2D;
+        return { w1: tf.add(w1, u1) as Tensor2D, w2: tf.add(w2, u2) as Tensor2D, state: [u1, u2] };
+      }
+      return { w1: tf.add(w1, tf.mul(s1, k)) as Tensor2D, w2: tf.add(w2, tf.mul(s2, k)) as Tensor2D, state: [] };
+    };
     /** r = y - c relu(P W1^T) W2 (a column) for points P (rows) and targets y (a column). */
     const residual = (points: Tensor2D, targets: Tensor2D): Tensor2D =>
       tf.sub(targets, tf.mul(tf.matMul(tf.fused.matMul({ a: points, b: tf.transpose(w1), activation: 'relu' }), w2), c));
@@ -277,14 +345,23 @@ async function trainTfjs(input: TrainInput, hooks: TrainHooks): Promise<TrainRes
       let lastProgress = lastYield;
       for (let step = 0; ; step++) {
         const final = step === steps;
-        const out = tf.tidy(() => {
+        // The step's batch, in point order (sgd, adam); GD sums over all points.
+        const batch = batched && !final ? sortedBatch(input.seed, n, batchSize, first + step) : null;
+        const out = tf.tidy((): { r: Tensor2D; sumSq: Tensor; w1?: Tensor2D; w2?: Tensor2D; state?: Tensor2D[] } => {
           const r = residual(x, y); // n x 1
           const sumSq = tf.sum(tf.square(r));
           if (final) return { r, sumSq };
-          const aT = tf.fused.matMul({ a: w1, b: xT, activation: 'relu' }); // m x n
-          const gW2 = tf.matMul(aT, r); // m x 1
-          const gW1 = tf.mul(tf.matMul(tf.step(aT), tf.mul(r, x)), w2); // m x D, row j scaled by W2_j
-          return { r, sumSq, w1: tf.add(w1, tf.mul(gW1, k)) as Tensor2D, w2: tf.add(w2, tf.mul(gW2, k)) as Tensor2D };
+          let [xs, xsT, rs] = [x, xT, r];
+          if (batch) {
+            const idx = tf.tensor1d(batch, 'int32');
+            xs = tf.gather(x, idx) as Tensor2D;
+            xsT = tf.transpose(xs);
+            rs = tf.gather(r, idx) as Tensor2D;
+          }
+          const aT = tf.fused.matMul({ a: w1, b: xsT, activation: 'relu' }); // m x B
+          const gW2 = tf.matMul(aT, rs); // m x 1
+          const gW1 = tf.mul(tf.matMul(tf.step(aT), tf.mul(rs, xs)), w2); // m x D, row j scaled by W2_j
+          return { r, sumSq, ...update([gW1 as Tensor2D, gW2 as Tensor2D], first + step + 1) };
         });
         // Read everything that belongs to step s while w1, w2 still hold the step-s weights.
         let log: TrainLog | null = null;
@@ -302,11 +379,13 @@ async function trainTfjs(input: TrainInput, hooks: TrainHooks): Promise<TrainRes
         } finally {
           out.r.dispose();
           out.sumSq.dispose();
-          if (out.w1 && out.w2) {
+          if (out.w1 && out.w2 && out.state) {
             w1.dispose();
             w2.dispose();
             w1 = out.w1;
             w2 = out.w2;
+            for (const t of state) t.dispose();
+            state = out.state;
           }
         }
         if (diverged) throw new TrainingDivergedError(step, learningRate);
@@ -331,15 +410,32 @@ async function trainTfjs(input: TrainInput, hooks: TrainHooks): Promise<TrainRes
         w1: Float64Array.from(w1.dataSync()),
         w2: Float64Array.from(w2.dataSync()),
       };
-      return { engine: lease.engine, backend: lease.backend, steps, final, optimizerState: new Float64Array(0) };
+      const optimizerState = new Float64Array(stateSize);
+      if (stateSize > 0) {
+        const [v1, v2, q1, q2] = state;
+        optimizerState.set(v1!.dataSync(), 0);
+        optimizerState.set(v2!.dataSync(), m * d);
+        if (q1 && q2) {
+          optimizerState.set(q1.dataSync(), per);
+          optimizerState.set(q2.dataSync(), per + m * d);
+        }
+      }
+      const backend = batched ? `${lease.backend}, ${opt.optimizer} batch ${batchSize}` : lease.backend;
+      return { engine: lease.engine, backend, steps, final, optimizerState };
     } finally {
       w1.dispose();
       w2.dispose();
+      for (const t of state) t.dispose();
     }
   } finally {
     for (const t of owned) t.dispose();
     lease.release();
   }
+}
+
+/** The batch of global step s, sorted: the sums run in point order, as on the native engine. */
+function sortedBatch(seed: number, n: number, batchSize: number, s: number): Int32Array {
+  return batchIndices(seed, n, batchSize, s, 1).sort();
 }
 
 function readAndDispose(t: Tensor): Float64Array {

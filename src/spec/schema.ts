@@ -262,7 +262,7 @@ const trainingSchema = z
       // gd is stored as absent, so that a gd spec keeps its hash and its cache keys.
       .transform((v) => (v === IMPLIED_DEFAULTS['training.optimizer'] ? undefined : v))
       .describe(
-        "'gd' (full-batch gradient descent, the default), 'sgd' (mini-batches, step eta' / (m theta^2) on the batch mean) or 'adam' (lr = eta' / (m theta); no kernel twin); sgd and adam need the native engine",
+        "'gd' (full-batch gradient descent, the default), 'sgd' (mini-batches, step eta' / (m theta^2) on the batch mean) or 'adam' (lr = eta' / (m theta); no kernel twin); every engine trains all three for the paper's network, the tfjs engines gd only for the model family",
       ),
     batchSize: int(1).optional().describe('sgd and adam: points per mini-batch, 1..data.n (default data.n: full batch)'),
     momentum: z.number().min(0).lt(1).optional().describe('sgd only: heavy-ball momentum in [0, 1) (default 0)'),
@@ -287,13 +287,6 @@ const trainingSchema = z
       if (t[field as keyof typeof only] !== undefined && !allowed.includes(optimizer)) {
         issue(ctx, [field], `applies to training.optimizer ${allowed.join(' or ')} only, not ${optimizer}`);
       }
-    }
-    if (t.optimizer !== undefined && t.engine.startsWith('tfjs')) {
-      issue(
-        ctx,
-        ['optimizer'],
-        `${t.optimizer} needs the native engine (the tfjs engines train full-batch gd only), got engine ${t.engine}`,
-      );
     }
   });
 
@@ -530,7 +523,7 @@ function checkSpec(spec: PipelineSpec, ctx: Ctx): void {
   }
 }
 
-/** A member of the family other than the paper's starts from N(0, 1) weights and trains with gd or sgd. */
+/** A member of the family other than the paper's starts from N(0, 1) weights and trains with gd or sgd (sgd on the native engine only). */
 function checkModelFamily(spec: PipelineSpec, ctx: Ctx): void {
   const { model } = spec;
   if (model.depth === undefined && model.bias === undefined && model.activation === undefined) return;
@@ -545,6 +538,12 @@ function checkModelFamily(spec: PipelineSpec, ctx: Ctx): void {
       ctx,
       ['training', 'optimizer'],
       'adam is not defined for the model family (model.depth, model.bias, model.activation): use gd or sgd',
+    );
+  if (spec.training.optimizer === 'sgd' && spec.training.engine.startsWith('tfjs'))
+    issue(
+      ctx,
+      ['training', 'optimizer'],
+      `sgd needs the native engine for the model family (model.depth, model.bias, model.activation; the tfjs engines train it with gd only), got engine ${spec.training.engine}`,
     );
 }
 

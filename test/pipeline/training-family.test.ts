@@ -5,33 +5,15 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { forwardDeep, initDeepWeights } from '../../src/model/reference-deep.js';
 import { readWeights, type Checkpoint } from '../../src/pipeline/checkpoint.js';
-import type { Samples } from '../../src/pipeline/samples.js';
 import { modelOf, trainWithCheckpoints } from '../../src/pipeline/training.js';
 import { parseSpec } from '../../src/spec/schema.js';
 import { ArtifactStore } from '../../src/store/artifact-store.js';
-import { harmonicTarget, spherePoints } from '../model/fixtures.js';
+import { samples } from './fixtures.js';
 
 const dirs: string[] = [];
 afterAll(async () => {
   for (const d of dirs) await rm(d, { recursive: true, force: true });
 });
-
-function samples(n: number, nTest: number, dim: number): Samples {
-  const xTrain = spherePoints(1, 'test/train', n, dim);
-  const xTest = spherePoints(1, 'test/test', nTest, dim);
-  return {
-    dim,
-    n,
-    nTest,
-    xTrain,
-    yTrain: harmonicTarget(xTrain, n, dim),
-    xTest,
-    yTest: harmonicTarget(xTest, nTest, dim),
-    degrees: [],
-    distribution: { kind: 'uniform' } as Samples['distribution'],
-    parts: new Map(),
-  };
-}
 
 describe('training the model family in checkpointed chunks', () => {
   it('starts from initDeepWeights, writes DeepWeights checkpoints, and a resumed attempt repeats the run bit for bit', async () => {

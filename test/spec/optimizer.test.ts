@@ -2,9 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { parseSpec, SpecError } from '../../src/spec/schema.js';
 import { projectionTwins, trainKey } from '../../src/pipeline/cache-keys.js';
 
-const fails = (training: Record<string, unknown>, data: Record<string, unknown> = {}) => {
+const fails = (training: Record<string, unknown>, data: Record<string, unknown> = {}, model: Record<string, unknown> = {}) => {
   try {
-    parseSpec({ training, data });
+    parseSpec({ training, data, model });
   } catch (e) {
     expect(e).toBeInstanceOf(SpecError);
     return (e as SpecError).message;
@@ -32,7 +32,6 @@ describe('training.optimizer', () => {
       [{ batchSize: 10 }, /training\.batchSize: applies to training\.optimizer sgd or adam only, not gd/],
       [{ optimizer: 'adam', momentum: 0.9 }, /training\.momentum: applies to training\.optimizer sgd only, not adam/],
       [{ optimizer: 'sgd', beta1: 0.9 }, /training\.beta1: applies to training\.optimizer adam only, not sgd/],
-      [{ optimizer: 'sgd', engine: 'tfjs-wasm' }, /training\.optimizer: sgd needs the native engine/],
       [{ optimizer: 'rmsprop' }, /training\.optimizer/],
     ];
     for (const [training, re] of cases) {
@@ -41,6 +40,17 @@ describe('training.optimizer', () => {
       expect(msg).not.toContain('\n');
     }
     expect(fails({ optimizer: 'sgd', batchSize: 300 }, { n: 200 })).toMatch(/data\.n = 200/);
+  });
+
+  it('takes sgd and adam on the tfjs engines for the paper network, and refuses sgd there for the model family', () => {
+    for (const engine of ['tfjs-wasm', 'tfjs-cpu', 'tfjs-node'])
+      for (const training of [{ optimizer: 'sgd', batchSize: 10, momentum: 0.9 }, { optimizer: 'adam' }])
+        expect(parseSpec({ training: { ...training, engine } }).training).toMatchObject({ ...training, engine });
+    const family = { depth: 3 };
+    const msg = fails({ optimizer: 'sgd', engine: 'tfjs-wasm' }, {}, family);
+    expect(msg).toMatch(/training\.optimizer: sgd needs the native engine for the model family .*got engine tfjs-wasm$/);
+    expect(msg).not.toContain('\n');
+    expect(parseSpec({ model: family, training: { optimizer: 'sgd', engine: 'native' } }).training.optimizer).toBe('sgd');
   });
 
   it('keys training on the optimizer fields, and drops the twins where none is defined', () => {
