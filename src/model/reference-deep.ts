@@ -48,7 +48,8 @@ export function initDeepWeights(seed: number, model: ModelFamily, width: number,
   return { model, width, dim, a, b };
 }
 
-function activationPair(activation: Activation): { f: (x: number) => number; df: (x: number) => number } {
+/** The activation and its derivative (shared with the product form of the NTK, src/math/empirical-ntk-deep.ts). */
+export function activationPair(activation: Activation): { f: (x: number) => number; df: (x: number) => number } {
   switch (activation) {
     case 'relu':
       return { f: (x) => (x > 0 ? x : 0), df: (x) => (x > 0 ? 1 : 0) };
