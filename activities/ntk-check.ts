@@ -12,6 +12,7 @@ import { empiricalNtkDeepGram } from '../src/math/empirical-ntk-deep.js';
 import { empiricalNtkGram, empiricalNtkQuadratics, relativeFrobeniusError } from '../src/math/empirical-ntk.js';
 import { familyGram, familyQuadratics } from '../src/math/family-gram.js';
 import { modelFamilyOf } from '../src/math/ntk-family.js';
+import { isDeepWeights } from '../src/model/reference-deep.js';
 import { NTK_CHECK_POINTS, ntkCheckKey, STEPS } from '../src/pipeline/cache-keys.js';
 import { initialWeights } from '../src/pipeline/initial-weights.js';
 import { readSamples } from '../src/pipeline/samples.js';
@@ -51,7 +52,7 @@ export async function checkNtk(deps: ActivityDeps, { spec, samples }: CheckNtkIn
   const work = async () => {
     let relError: number;
     let finite: number[];
-    if ('a' in w) {
+    if (isDeepWeights(w)) {
       // A family member: Θ̂₀ on every training point by products over layers (its first n x n
       // block is the check's), and vᵀΘ̂₀v from it (cheaper than per-neuron sums at depth >= 3).
       const theta = empiricalNtkDeepGram(w, s.xTrain, s.n);

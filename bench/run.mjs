@@ -12,6 +12,9 @@
  * first of python3, /usr/bin/python3 that imports torch (jax, numpy); a missing peer is skipped
  * with a line. The "of peak" column is the GD step's GEMM FLOPs (4nmD: the forward W1 x and the
  * backward W1 gradient, 2nmD each) over its time and the machine's fp32 peak (bench/peak.mjs).
+ * "GD step, depth 3": the model family's ReLU network with one hidden m x m layer (`specbias bench
+ * train --depth 3`, the same flag for the peers), `--deep-steps` steps; its "of peak" counts the
+ * three n m^2 products of the hidden layer (forward, backward, gradient: 6 n m^2 FLOPs).
  * Then `node bench/pipeline.mjs`: a whole paper-size run (Fig. 1a, 3000 steps), each step's time
  * beside the bare GD time (`--no-pipeline` skips it).
  * numpy runs with OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE unset (set on some machines for old
@@ -31,6 +34,7 @@ const { values } = parseArgs({
     dim: { type: 'string', default: '10' },
     width: { type: 'string', default: '4096' },
     steps: { type: 'string', default: '50' },
+    'deep-steps': { type: 'string', default: '10' },
     'eigen-n': { type: 'string', default: '2000' },
     'no-wasm': { type: 'boolean', default: false },
     'no-pipeline': { type: 'boolean', default: false },
@@ -82,6 +86,11 @@ const jaxAll = jaxPy
   : { error: 'no Python with jax (pip install jax jaxlib, or set BENCH_PYTHON)' };
 const jaxOne = jaxPy ? runJson(jaxPy, ['bench/jax_step.py', ...size, '--steps', values.steps, '--threads', '1']) : jaxAll;
 
+const deep = ['--steps', values['deep-steps'], '--depth', '3'];
+const nativeDeep = ours(['train', ...size, ...deep, '--engine', 'native']);
+const torchDeep = torchPy ? runJson(torchPy, ['bench/torch_step.py', ...size, ...deep, '--threads', String(threads)]) : torchAll;
+const jaxDeep = jaxPy ? runJson(jaxPy, ['bench/jax_step.py', ...size, ...deep, '--threads', String(threads)]) : jaxAll;
+
 const eigen = ours(['eigen', '--n', values['eigen-n']]);
 const numpyPy = python('numpy');
 const numpyEnv = { ...process.env };
@@ -95,8 +104,9 @@ const ratio = (a, b) => (a && b && !a.error && !b.error ? (a / b).toFixed(3) : '
 
 const peak = fp32Peak();
 const stepFlops = 4 * Number(values.n) * Number(values.width) * Number(values.dim);
-const ofPeak = (r, cores) =>
-  r && !r.error && peak ? `${((100 * stepFlops) / (r.msPerStep * 1e-3) / (peak.perCore * cores)).toFixed(0)}%` : 'n/a';
+const ofPeak = (r, cores, flops = stepFlops) =>
+  r && !r.error && peak ? `${((100 * flops) / (r.msPerStep * 1e-3) / (peak.perCore * cores)).toFixed(0)}%` : 'n/a';
+const deepFlops = 6 * Number(values.n) * Number(values.width) ** 2;
 
 rows.push([
   `GD step, ${threads} threads`,
@@ -123,6 +133,22 @@ rows.push([
   '',
 ]);
 rows.push(['GD step, 1 thread', `native ${ms(nativeOne)}`, `JAX ${ms(jaxOne)}`, ratio(nativeOne.msPerStep, jaxOne.msPerStep), '', '']);
+rows.push([
+  `GD step, depth 3, ${threads} threads`,
+  `native ${ms(nativeDeep)}`,
+  `PyTorch ${ms(torchDeep)}`,
+  ratio(nativeDeep.msPerStep, torchDeep.msPerStep),
+  ofPeak(nativeDeep, threads, deepFlops),
+  '',
+]);
+rows.push([
+  `GD step, depth 3, ${threads} threads`,
+  `native ${ms(nativeDeep)}`,
+  `JAX ${ms(jaxDeep)}`,
+  ratio(nativeDeep.msPerStep, jaxDeep.msPerStep),
+  ofPeak(jaxDeep, threads, deepFlops),
+  '',
+]);
 if (wasm)
   rows.push([
     'GD step, tfjs-wasm (1 thread)',
@@ -160,9 +186,12 @@ if (numpy && !numpy.error) console.log(`numpy ${numpy.numpy ?? '?'} (${numpyPy})
 for (const [name, r] of [
   ['native', nativeAll],
   ['native 1 thread', nativeOne],
+  ['native depth 3', nativeDeep],
   ['tfjs-wasm', wasm],
   ['PyTorch', torchAll],
   ['JAX', jaxAll],
+  ['PyTorch depth 3', torchPy ? torchDeep : null],
+  ['JAX depth 3', jaxPy ? jaxDeep : null],
   ['eigen', eigen],
   ['numpy', numpy],
 ]) {

@@ -23,7 +23,7 @@
       # The fused GD kernel for the compiler's baseline (SSE2 on x86-64): runs everywhere.
       'target_name': 'specbias_kernel_base',
       'type': 'static_library',
-      'sources': ['src/train_kernel.cc'],
+      'sources': ['src/train_kernel.cc', 'src/deep_kernel.cc'],
       'defines': ['SPECBIAS_KERNEL_NS=base'],
     },
     {
@@ -64,7 +64,7 @@
           # The same kernel for AVX2 + FMA (x86-64-v3); the addon uses it when the CPU has both.
           'target_name': 'specbias_kernel_avx2',
           'type': 'static_library',
-          'sources': ['src/train_kernel.cc'],
+          'sources': ['src/train_kernel.cc', 'src/deep_kernel.cc'],
           'defines': ['SPECBIAS_KERNEL_NS=avx2'],
           'cflags_cc': ['-mavx2', '-mfma', '-ffp-contract=fast'],
         },

@@ -23,6 +23,15 @@
 --     stderr      the slope's standard error, sqrt(SSE / (n - 2) / Sxx), SSE the residual sum of squares
 --     n_points    how many points the fit used.
 --     intercept   regr_intercept(ln(value), step): the fitted line is ln value = intercept - rate * step.
+--   Under sgd and adam (mini-batches of B from n points, E = floor(n / B) > 1 steps per epoch) the
+--   network's curve is noisy, and its noise is shared by the steps of an epoch (each epoch visits
+--   every point once, so the batches' deviations from the full-batch step cancel over it). There,
+--   when the window meets at least 5 epochs floor(step / E), the network is fitted on one point per
+--   epoch: (mean logged step, mean of ln value) over the epoch's logged steps in the window, and
+--   n_points counts epochs; its stderr then comes from the scatter between epochs, which the
+--   within-epoch correlation does not shrink. A shorter window (a degree learned within a few
+--   epochs) keeps the logged steps, and note says so. The twins (deterministic gd curves) always
+--   use the logged steps; gd runs are fitted exactly as before.
 --   A fit with fewer than 5 points gives NaN, and note says why; so does a reference that never
 --   falls below 0.9x its peak (no window).
 --
@@ -96,24 +105,68 @@ windows AS (
                     AND p.source = s.ref_source
     GROUP BY s.run_id, s.split, s.kind, s.degree, s.ref_source, s.window_start
 ),
-fits AS (
+-- How the network's points enter the fit (see the header). Under sgd and adam with E = floor(n / B)
+-- > 1 steps per epoch, a window that spans at least 5 epochs is fitted on one point per epoch.
+grouping AS (
+    SELECT run_id, epoch_steps
+    FROM (
+        SELECT run_id,
+               CASE WHEN json_extract_string(spec, '$.training.optimizer') IN ('sgd', 'adam')
+                    THEN floor(CAST(json_extract(spec, '$.data.n') AS DOUBLE)
+                               / CAST(json_extract(spec, '$.training.batchSize') AS DOUBLE))
+               END AS epoch_steps
+        FROM runs
+    )
+    WHERE epoch_steps > 1
+),
+epoch_windows AS (
+    SELECT w.*, g.epoch_steps,
+           floor(w.window_end / g.epoch_steps) - floor(w.window_start / g.epoch_steps) + 1 >= 5 AS by_epoch
+    FROM windows AS w
+    JOIN grouping AS g ON g.run_id = w.run_id
+    WHERE w.window_start IS NOT NULL
+),
+fit_points AS (
+    -- Every logged step in the window, ln of the value (NULL for values <= 0, which regr_* skip):
+    -- the twins, and the network unless its window is fitted by epoch.
     SELECT w.run_id, w.split, w.kind, w.degree, c.source,
            w.ref_source, w.window_start, w.window_end, w.reached_floor,
-           -- ln is only taken of positive values: CASE yields NULL otherwise, and regr_* skip NULLs.
-           CAST(regr_count(ln(CASE WHEN p.value > 0 THEN p.value END), p.step) AS INTEGER) AS n_points,
-           -regr_slope(ln(CASE WHEN p.value > 0 THEN p.value END), p.step) AS rate,
-           regr_r2(ln(CASE WHEN p.value > 0 THEN p.value END), p.step) AS r2,
-           regr_intercept(ln(CASE WHEN p.value > 0 THEN p.value END), p.step) AS intercept,
-           regr_sxx(ln(CASE WHEN p.value > 0 THEN p.value END), p.step) AS sxx,
-           regr_syy(ln(CASE WHEN p.value > 0 THEN p.value END), p.step) AS syy,
-           regr_sxy(ln(CASE WHEN p.value > 0 THEN p.value END), p.step) AS sxy
+           CAST(p.step AS DOUBLE) AS x, ln(CASE WHEN p.value > 0 THEN p.value END) AS y
     FROM windows AS w
     JOIN curves AS c ON c.run_id = w.run_id AND c.split = w.split AND c.kind = w.kind AND c.degree = w.degree
+    LEFT JOIN epoch_windows AS e
+           ON e.run_id = w.run_id AND e.split = w.split AND e.kind = w.kind AND e.degree = w.degree
     LEFT JOIN points AS p
            ON p.run_id = w.run_id AND p.split = w.split AND p.kind = w.kind
           AND p.degree = w.degree AND p.source = c.source
           AND p.step BETWEEN w.window_start AND w.window_end
-    GROUP BY w.run_id, w.split, w.kind, w.degree, c.source, w.ref_source, w.window_start, w.window_end, w.reached_floor
+    WHERE c.source <> 'network' OR NOT coalesce(e.by_epoch, false)
+    UNION ALL
+    -- The network by epoch: per epoch floor(step / E) in the window, the mean logged step and the
+    -- mean of ln value, so an exponential stays exactly on its line whatever steps were logged.
+    SELECT e.run_id, e.split, e.kind, e.degree, 'network' AS source,
+           e.ref_source, e.window_start, e.window_end, e.reached_floor,
+           avg(p.step) AS x, avg(ln(CASE WHEN p.value > 0 THEN p.value END)) AS y
+    FROM epoch_windows AS e
+    JOIN points AS p
+      ON p.run_id = e.run_id AND p.split = e.split AND p.kind = e.kind
+     AND p.degree = e.degree AND p.source = 'network'
+     AND p.step BETWEEN e.window_start AND e.window_end
+    WHERE e.by_epoch
+    GROUP BY e.run_id, e.split, e.kind, e.degree, e.ref_source, e.window_start, e.window_end, e.reached_floor,
+             floor(p.step / e.epoch_steps)
+),
+fits AS (
+    SELECT run_id, split, kind, degree, source, ref_source, window_start, window_end, reached_floor,
+           CAST(regr_count(y, x) AS INTEGER) AS n_points,
+           -regr_slope(y, x) AS rate,
+           regr_r2(y, x) AS r2,
+           regr_intercept(y, x) AS intercept,
+           regr_sxx(y, x) AS sxx,
+           regr_syy(y, x) AS syy,
+           regr_sxy(y, x) AS sxy
+    FROM fit_points
+    GROUP BY run_id, split, kind, degree, source, ref_source, window_start, window_end, reached_floor
 ),
 judged AS (
     SELECT *,
@@ -169,6 +222,10 @@ SELECT
                   AND coalesce(CAST(json_extract(ru.spec, '$.training.momentum') AS DOUBLE), 0) > 0
              THEN 'no kernel twin for sgd with momentum (heavy ball''s linearized recursion is not gd''s)' END,
         n.failure,
+        CASE WHEN n.failure IS NULL AND e.by_epoch
+             THEN 'fitted on ' || n.n_points || ' per-epoch means of ln value (' || e.epoch_steps::BIGINT || ' steps per epoch)'
+             WHEN n.failure IS NULL AND e.run_id IS NOT NULL
+             THEN 'window spans fewer than 5 epochs of ' || e.epoch_steps::BIGINT || ' steps: fitted on the logged steps (stderr treats them as independent)' END,
         CASE WHEN n.failure IS NULL AND NOT n.reached_floor
              THEN 'the window ends at the last step (the reference did not fall below 1e-2x its peak)' END,
         CASE WHEN n.failure IS NULL AND n.ref_source <> 'init'
@@ -186,5 +243,7 @@ LEFT JOIN judged AS i
 LEFT JOIN theory AS t
        ON t.run_id = n.run_id AND t.degree = n.degree AND n.kind <> 'eigen-band'
 LEFT JOIN runs AS ru ON ru.run_id = n.run_id
+LEFT JOIN epoch_windows AS e
+       ON e.run_id = n.run_id AND e.split = n.split AND e.kind = n.kind AND e.degree = n.degree
 WHERE n.source = 'network'
 ORDER BY n.run_id, n.split, n.kind, n.degree;

@@ -13,12 +13,17 @@
 //   trainer.weights()                        -> { w1, w2 } float64 copies
 //   trainer.describe()                       -> e.g. "float32 avx2, 2 threads"
 //   trainer.close()                          -> stops the worker threads
+//   new DeepTrainer({ ...as Trainer but weights (flat, deep_kernel.h), depth, bias, activation,
+//                     cSigma; optimizer 'gd'|'sgd' })  -> runLogged / weights() (flat) /
+//                                               optimizerState / describe / close, as Trainer
 //   gram(x, n, dim)                          -> Float64Array n*n
 //   eigh(a, n, wantVectors)                  -> Promise<{ values, vectors|null }> (descending)
 //   eighSync(a, n, wantVectors)              -> the same, blocking
 //   empiricalNtk(w1, w2, m, dim, xa, na, xb|null, nb, threads)
 //                                            -> Promise<Float64Array na*nb> (ntk_gram.h; xb null: xa)
 //   matmul(a, b, m, k, n, transA, transB)    -> Float64Array m*n = op(a) op(b), row-major (dgemm)
+//   empiricalNtkProducts(w1, w2, m, dim, x, rows, p)
+//                                            -> Promise<Float64Array rows*p> (ntk_gram.h; float32 BLAS, with LAPACK only)
 #include <napi.h>
 
 #include <stdexcept>
@@ -32,6 +37,7 @@
 #include <vector>
 
 #include "blas.h"
+#include "deep_kernel.h"
 #include "linalg.h"
 #include "ntk_gram.h"
 #include "thread_pool.h"
@@ -289,7 +295,6 @@ class Trainer : public Napi::ObjectWrap<Trainer> {
     Napi::Promise Promise() { return deferred_.Promise(); }
     void Execute() override {
       try {
-        EngineThreads busy(trainer_->threads_);
         result_ = trainer_->runLogged(steps_, logAt_, batches_);
       } catch (const std::exception& e) {
         SetError(e.what());
@@ -331,7 +336,6 @@ class Trainer : public Napi::ObjectWrap<Trainer> {
     Napi::Promise Promise() { return deferred_.Promise(); }
     void Execute() override {
       try {
-        EngineThreads busy(trainer_->threads_);  // counted against the BLAS thread budget
         result_ = trainer_->runSteps(steps_, wantTest_);
       } catch (const std::exception& e) {
         SetError(e.what());
@@ -498,6 +502,243 @@ class Trainer : public Napi::ObjectWrap<Trainer> {
   std::vector<double> y_, yTest_, r_, rTest_, partial_, partialTest_;
   std::unique_ptr<Kernel> kernel_;
   std::unique_ptr<ThreadPool> pool_;
+};
+
+// ---------------------------------------------------------------------------------------------
+// DeepTrainer: the model family (deep_kernel.h), with Trainer's runLogged contract
+
+class DeepTrainer : public Napi::ObjectWrap<DeepTrainer> {
+ public:
+  static Napi::Function Define(Napi::Env env) {
+    return DefineClass(env, "DeepTrainer",
+                       {InstanceMethod("runLogged", &DeepTrainer::RunLogged), InstanceMethod("weights", &DeepTrainer::Weights),
+                        InstanceMethod("optimizerState", &DeepTrainer::OptimizerState),
+                        InstanceMethod("describe", &DeepTrainer::Describe), InstanceMethod("close", &DeepTrainer::Close)});
+  }
+
+  explicit DeepTrainer(const Napi::CallbackInfo& info) : Napi::ObjectWrap<DeepTrainer>(info) {
+    Napi::Env env = info.Env();
+    if (info.Length() < 1 || !info[0].IsObject()) throw Napi::TypeError::New(env, "DeepTrainer expects an options object");
+    Napi::Object o = info[0].As<Napi::Object>();
+    n_ = intField(o, "nTrain", 1);
+    nTest_ = intField(o, "nTest", 0);
+    const int dim = intField(o, "dim", 1);
+    const int m = intField(o, "width", 1);
+    const int depth = intField(o, "depth", 2);
+    theta_ = numberField(o, "theta");
+    const double lr = numberField(o, "learningRate");
+    const double bias = numberField(o, "bias");
+    const double cSigma = numberField(o, "cSigma");
+    if (!(bias >= 0) || !std::isfinite(bias)) throw Napi::RangeError::New(env, "bias must be finite and >= 0");
+    const std::string activation = stringField(o, "activation", "");
+    const int act = activation == "relu" ? kRelu : activation == "erf" ? kErf : activation == "tanh" ? kTanh : activation == "gelu" ? kGelu : -1;
+    if (act < 0) throw Napi::RangeError::New(env, "activation must be 'relu', 'erf', 'tanh' or 'gelu'");
+    const int requested = intField(o, "threads", 0);
+    const std::string isa = stringField(o, "isa", "auto");
+    if (isa != "auto" && isa != "avx2" && isa != "baseline")
+      throw Napi::RangeError::New(env, "isa must be 'auto', 'avx2' or 'baseline'");
+    std::vector<double> xTrain = float64Field(o, "xTrain", static_cast<size_t>(n_) * dim);
+    y_ = float64Field(o, "yTrain", n_);
+    std::vector<double> xTest = float64Field(o, "xTest", static_cast<size_t>(nTest_) * dim);
+    yTest_ = float64Field(o, "yTest", nTest_);
+    const std::string optimizer = stringField(o, "optimizer", "gd");
+    if (optimizer != "gd" && optimizer != "sgd") throw Napi::RangeError::New(env, "optimizer must be 'gd' or 'sgd' for the model family");
+    batchMode_ = optimizer != "gd";
+    batch_ = batchMode_ ? intField(o, "batchSize", 1) : n_;
+    if (batch_ > n_) throw Napi::RangeError::New(env, "batchSize must be <= nTrain");
+    const double momentum = o.Has("momentum") ? numberField(o, "momentum") : 0.0;
+    if (!(momentum >= 0 && momentum < 1)) throw Napi::RangeError::New(env, "momentum must be in [0, 1)");
+
+    const int hw = std::max(1u, std::thread::hardware_concurrency());
+    threads_ = std::max(1, requested > 0 ? requested : hw);
+    pool_.reset(new ThreadPool(threads_));
+    DeepConfig cfg{n_, nTest_, dim, m, depth, bias, act, cSigma, theta_, lr, xTrain.data(), xTest.data()};
+    cfg.optimizer = batchMode_ && momentum > 0 ? 1 : 0;
+    cfg.momentum = momentum;
+    const bool avx2 = cpuHasAvx2Fma();
+    if (isa == "avx2" && !avx2) throw Napi::Error::New(env, "isa 'avx2' requested, but this CPU or build has no AVX2+FMA kernel");
+#ifdef SPECBIAS_HAVE_AVX2_KERNEL
+    if (avx2 && isa != "baseline") kernel_ = avx2::makeDeepKernel(cfg, pool_.get());
+#endif
+    if (!kernel_) kernel_ = base::makeDeepKernel(cfg, pool_.get());
+    std::vector<double> w = float64Field(o, "weights", kernel_->paramCount());
+    kernel_->loadWeights(w.data());
+    if (kernel_->stateSize() > 0 && o.Has("state") && !o.Get("state").IsUndefined()) {
+      std::vector<double> state = float64Field(o, "state", kernel_->stateSize());
+      kernel_->loadState(state.data());
+    }
+    r_.assign(n_, 0.0);
+    rTest_.assign(nTest_, 0.0);
+    e_.assign(n_, 0.0);
+  }
+
+  /** As Trainer::runLogged; the test residual is computed by a forward pass at each log. */
+  Trainer::LoggedResult runLogged(int steps, const std::vector<int>& logAt, const std::vector<int>& batches) {
+    Trainer::LoggedResult res;
+    if (!initialized_) {
+      forward(false);
+      initialized_ = true;
+    }
+    const size_t per = static_cast<size_t>(n_) + nTest_;
+    res.residuals.reserve(logAt.size() * per);
+    res.sumSq.reserve(logAt.size() * 2);
+    res.finite = std::isfinite(sumSq_);
+    size_t next = 0;
+    for (int t = 0; res.finite; ++t) {
+      if (next < logAt.size() && logAt[next] == t) {
+        ++next;
+        double ssTest = 0;
+        if (nTest_ > 0) ssTest = forward(true);
+        res.residuals.insert(res.residuals.end(), r_.begin(), r_.end());
+        res.residuals.insert(res.residuals.end(), rTest_.begin(), rTest_.end());
+        res.sumSq.push_back(sumSq_);
+        res.sumSq.push_back(ssTest);
+        ++res.logged;
+        if (!std::isfinite(ssTest)) break;
+      }
+      if (t >= steps) break;
+      // e_i = dLoss/df_i: -theta r_i / B on the step's batch (every point for GD), 0 elsewhere.
+      if (batchMode_) {
+        std::fill(e_.begin(), e_.end(), 0.0);
+        const int* idx = &batches[static_cast<size_t>(t) * batch_];
+        for (int i = 0; i < batch_; ++i) e_[idx[i]] = -theta_ * r_[idx[i]] / batch_;
+      } else {
+        for (int i = 0; i < n_; ++i) e_[i] = -theta_ * r_[i] / n_;
+      }
+      kernel_->step(e_.data());
+      forward(false);
+      ++res.done;
+      res.finite = std::isfinite(sumSq_);
+    }
+    return res;
+  }
+
+  bool busy_ = false;
+  int threads_ = 1;
+
+ private:
+  class Worker : public Napi::AsyncWorker {
+   public:
+    Worker(Napi::Env env, DeepTrainer* t, Napi::Object self, int steps, std::vector<int> logAt, std::vector<int> batches)
+        : Napi::AsyncWorker(env, "specbias.trainDeep"), deferred_(Napi::Promise::Deferred::New(env)), trainer_(t),
+          steps_(steps), logAt_(std::move(logAt)), batches_(std::move(batches)) {
+      self_ = Napi::Persistent(self);
+    }
+    Napi::Promise Promise() { return deferred_.Promise(); }
+    void Execute() override {
+      try {
+        EngineThreads busy(trainer_->threads_);
+        result_ = trainer_->runLogged(steps_, logAt_, batches_);
+      } catch (const std::exception& e) {
+        SetError(e.what());
+      }
+    }
+    void OnOK() override {
+      trainer_->busy_ = false;
+      Napi::Env env = Env();
+      Napi::Object o = Napi::Object::New(env);
+      o.Set("done", result_.done);
+      o.Set("finite", result_.finite);
+      o.Set("logged", result_.logged);
+      o.Set("residuals", toFloat64Array(env, result_.residuals.data(), result_.residuals.size()));
+      o.Set("sumSq", toFloat64Array(env, result_.sumSq.data(), result_.sumSq.size()));
+      deferred_.Resolve(o);
+    }
+    void OnError(const Napi::Error& e) override {
+      trainer_->busy_ = false;
+      deferred_.Reject(e.Value());
+    }
+
+   private:
+    Napi::Promise::Deferred deferred_;
+    DeepTrainer* trainer_;
+    Napi::ObjectReference self_;
+    int steps_;
+    std::vector<int> logAt_, batches_;
+    Trainer::LoggedResult result_;
+  };
+
+  Napi::Value RunLogged(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    checkIdle(env);
+    const double steps = info.Length() > 0 && info[0].IsNumber() ? info[0].As<Napi::Number>().DoubleValue() : -1;
+    if (!(steps >= 0) || steps != std::floor(steps) || steps > 1e9)
+      throw Napi::RangeError::New(env, "runLogged(steps, logAt): steps must be an integer >= 0");
+    if (info.Length() < 2 || !info[1].IsTypedArray() || info[1].As<Napi::TypedArray>().TypedArrayType() != napi_int32_array)
+      throw Napi::TypeError::New(env, "runLogged(steps, logAt): logAt must be an Int32Array");
+    Napi::Int32Array a = info[1].As<Napi::Int32Array>();
+    std::vector<int> logAt(a.Data(), a.Data() + a.ElementLength());
+    for (size_t i = 0; i < logAt.size(); ++i)
+      if (logAt[i] < 0 || logAt[i] > steps || (i > 0 && logAt[i] <= logAt[i - 1]))
+        throw Napi::RangeError::New(env, "runLogged(steps, logAt): logAt must ascend strictly within [0, steps]");
+    std::vector<int> batches;
+    if (batchMode_) {
+      if (info.Length() < 3 || !info[2].IsTypedArray() || info[2].As<Napi::TypedArray>().TypedArrayType() != napi_int32_array)
+        throw Napi::TypeError::New(env, "runLogged(steps, logAt, batches): sgd needs batches, an Int32Array");
+      Napi::Int32Array b = info[2].As<Napi::Int32Array>();
+      if (b.ElementLength() != static_cast<size_t>(steps) * batch_)
+        throw Napi::RangeError::New(env, "runLogged: batches must hold steps x batchSize indices");
+      batches.assign(b.Data(), b.Data() + b.ElementLength());
+      for (int i : batches)
+        if (i < 0 || i >= n_) throw Napi::RangeError::New(env, "runLogged: a batch index is outside [0, nTrain)");
+    }
+    busy_ = true;
+    auto* w = new Worker(env, this, info.This().As<Napi::Object>(), static_cast<int>(steps), std::move(logAt), std::move(batches));
+    Napi::Promise promise = w->Promise();
+    w->Queue();
+    return promise;
+  }
+  Napi::Value Weights(const Napi::CallbackInfo& info) {
+    checkIdle(info.Env());
+    std::vector<double> w(kernel_->paramCount());
+    kernel_->readWeights(w.data());
+    return toFloat64Array(info.Env(), w.data(), w.size());
+  }
+  Napi::Value OptimizerState(const Napi::CallbackInfo& info) {
+    checkIdle(info.Env());
+    std::vector<double> s(kernel_->stateSize());
+    kernel_->readState(s.data());
+    return toFloat64Array(info.Env(), s.data(), s.size());
+  }
+  Napi::Value Describe(const Napi::CallbackInfo& info) {
+    if (!kernel_) throw Napi::Error::New(info.Env(), "DeepTrainer is closed");
+    std::string s = std::string(kernel_->describe()) + ", " + std::to_string(threads_) + " thread" + (threads_ == 1 ? "" : "s");
+    return Napi::String::New(info.Env(), s);
+  }
+  Napi::Value Close(const Napi::CallbackInfo& info) {
+    if (busy_) throw Napi::Error::New(info.Env(), "DeepTrainer.close during run");
+    kernel_.reset();
+    pool_.reset();
+    return info.Env().Undefined();
+  }
+  void checkIdle(Napi::Env env) const {
+    if (!kernel_) throw Napi::Error::New(env, "DeepTrainer is closed");
+    if (busy_) throw Napi::Error::New(env, "DeepTrainer is running");
+  }
+
+  /** Residuals y - theta f on train (r_, sumSq_) or test (rTest_); returns the sum of squares. */
+  double forward(bool test) {
+    std::vector<double>& r = test ? rTest_ : r_;
+    const std::vector<double>& y = test ? yTest_ : y_;
+    kernel_->forward(test, r.data());
+    double ss = 0;
+    for (size_t i = 0; i < r.size(); ++i) {
+      r[i] = y[i] - theta_ * r[i];
+      ss += r[i] * r[i];
+    }
+    if (!test) sumSq_ = ss;
+    return ss;
+  }
+
+  int n_ = 0, nTest_ = 0;
+  bool batchMode_ = false;
+  int batch_ = 0;
+  double theta_ = 1;
+  bool initialized_ = false;
+  double sumSq_ = 0;
+  std::vector<double> y_, yTest_, r_, rTest_, e_;
+  std::unique_ptr<ThreadPool> pool_;
+  std::unique_ptr<DeepKernel> kernel_;
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -680,6 +921,56 @@ Napi::Value EmpiricalNtk(const Napi::CallbackInfo& info) {
   return p;
 }
 
+#ifdef SPECBIAS_HAVE_LAPACK
+class NtkProductsWorker : public Napi::AsyncWorker {
+ public:
+  explicit NtkProductsWorker(Napi::Env env)
+      : Napi::AsyncWorker(env, "specbias.empiricalNtkProducts"), deferred_(Napi::Promise::Deferred::New(env)) {}
+  Napi::Promise Promise() { return deferred_.Promise(); }
+  void Execute() override {
+    out_.assign(static_cast<size_t>(rows_) * p_, 0.0);
+    empiricalNtkProductsF32(w1_.data(), w2_.data(), m_, dim_, x_.data(), rows_, p_, out_.data());
+  }
+  void OnOK() override { deferred_.Resolve(toFloat64Array(Env(), out_.data(), out_.size())); }
+  void OnError(const Napi::Error& e) override { deferred_.Reject(e.Value()); }
+
+  std::vector<double> w1_, w2_, x_, out_;
+  int m_ = 0, dim_ = 0, rows_ = 0, p_ = 0;
+
+ private:
+  Napi::Promise::Deferred deferred_;
+};
+
+// empiricalNtkProducts(w1, w2, m, dim, x, rows, p) -> Promise<Float64Array rows*p> (ntk_gram.h)
+Napi::Value EmpiricalNtkProducts(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 7) throw Napi::TypeError::New(env, "empiricalNtkProducts(w1, w2, m, dim, x, rows, p)");
+  auto intArg = [&](int i, const char* name, int min) {
+    const double d = info[i].IsNumber() ? info[i].As<Napi::Number>().DoubleValue() : NAN;
+    if (!(d >= min) || d != std::floor(d) || d > 2147483647.0)
+      throw Napi::RangeError::New(env, std::string("empiricalNtkProducts: ") + name + " must be an integer >= " + std::to_string(min));
+    return static_cast<int>(d);
+  };
+  auto* w = new NtkProductsWorker(env);
+  try {
+    w->m_ = intArg(2, "m", 1);
+    w->dim_ = intArg(3, "dim", 1);
+    w->rows_ = intArg(5, "rows", 1);
+    w->p_ = intArg(6, "p", 1);
+    if (w->p_ > w->rows_) throw Napi::RangeError::New(env, "empiricalNtkProducts: p must be <= rows");
+    w->w1_ = float64Arg(info, 0, "w1", static_cast<size_t>(w->m_) * w->dim_);
+    w->w2_ = float64Arg(info, 1, "w2", static_cast<size_t>(w->m_));
+    w->x_ = float64Arg(info, 4, "x", static_cast<size_t>(w->rows_) * w->dim_);
+  } catch (...) {
+    delete w;
+    throw;
+  }
+  Napi::Promise p = w->Promise();
+  w->Queue();
+  return p;
+}
+#endif
+
 /** The loaded BLAS/LAPACK, or null without; fields OpenBLAS alone reports are null elsewhere. */
 Napi::Value BlasObject(Napi::Env env) {
   if (!haveLapack()) return env.Null();
@@ -720,12 +1011,16 @@ Napi::Value Info(const Napi::CallbackInfo& info) {
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("Trainer", Trainer::Define(env));
+  exports.Set("DeepTrainer", DeepTrainer::Define(env));
   exports.Set("gram", Napi::Function::New(env, Gram));
   exports.Set("eigh", Napi::Function::New(env, Eigh));
   exports.Set("eighSync", Napi::Function::New(env, EighSync));
   exports.Set("info", Napi::Function::New(env, Info));
   exports.Set("empiricalNtk", Napi::Function::New(env, EmpiricalNtk));
   exports.Set("matmul", Napi::Function::New(env, Matmul));
+#ifdef SPECBIAS_HAVE_LAPACK
+  exports.Set("empiricalNtkProducts", Napi::Function::New(env, EmpiricalNtkProducts));
+#endif
   exports.Set("setBlasThreads", Napi::Function::New(env, SetBlasThreads));
   return exports;
 }

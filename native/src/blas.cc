@@ -19,7 +19,6 @@ namespace {
 int hardwareThreads() { return static_cast<int>(std::max(1u, std::thread::hardware_concurrency())); }
 
 std::atomic<int> budget{0};          // 0: not set, one per hardware thread
-std::atomic<int> engineBusy{0};      // threads of training runs in flight
 std::mutex callMutex;                // BLAS calls run one at a time
 int threadsSet = -1;                 // what openblas_set_num_threads was last given (under callMutex)
 
@@ -62,12 +61,13 @@ int currentBudget() {
   return b > 0 ? b : hardwareThreads();
 }
 
-/** The budget less the training threads in flight, at least 1. */
-int threadsForNextCall() { return std::max(1, currentBudget() - engineBusy.load()); }
-
-/** Gives OpenBLAS threadsForNextCall(); under callMutex. */
+/**
+ * Gives OpenBLAS the budget; under callMutex. The count changes only when the budget does (on
+ * load): resizing OpenBLAS's pool between calls made from different threads once left dsyevd
+ * spinning forever in exec_blas_async_wait, so training runs in flight no longer lower it.
+ */
 void applyThreads(const OpenBlasApi& api) {
-  const int want = threadsForNextCall();
+  const int want = currentBudget();
   if (api.setNumThreads && want != threadsSet) {
     api.setNumThreads(want);
     threadsSet = want;
@@ -86,7 +86,7 @@ BlasInfo blasInfo() {
   if (api.getParallel) info.parallel = api.getParallel();
   info.budget = currentBudget();
   // No callMutex here: info() runs on the JavaScript thread and must not wait for a solve.
-  if (api.setNumThreads) info.threads = threadsForNextCall();
+  if (api.setNumThreads) info.threads = currentBudget();
   if (api.getNumThreads) info.openblasThreads = api.getNumThreads();
   return info;
 }
@@ -100,7 +100,5 @@ BlasCall::BlasCall() {
 
 BlasCall::~BlasCall() { callMutex.unlock(); }
 
-EngineThreads::EngineThreads(int threads) : threads_(threads) { engineBusy.fetch_add(threads_); }
-EngineThreads::~EngineThreads() { engineBusy.fetch_sub(threads_); }
 
 }  // namespace specbias

@@ -1,5 +1,5 @@
 // BLAS and LAPACK as linked by scripts/build-native.mjs: symbol names, what was loaded, and how
-// many threads OpenBLAS may use next to the training engine's own thread pool.
+// many threads OpenBLAS may use.
 #pragma once
 
 #include <string>
@@ -24,6 +24,12 @@ extern "C" void SB_BLAS(dsyevd_)(const char* jobz, const char* uplo, const int* 
 extern "C" void SB_BLAS(dgemm_)(const char* transa, const char* transb, const int* m, const int* n, const int* k,
                                 const double* alpha, const double* a, const int* lda, const double* b, const int* ldb,
                                 const double* beta, double* c, const int* ldc, size_t transaLen, size_t transbLen);
+extern "C" void SB_BLAS(sgemm_)(const char* transa, const char* transb, const int* m, const int* n, const int* k,
+                                const float* alpha, const float* a, const int* lda, const float* b, const int* ldb,
+                                const float* beta, float* c, const int* ldc, size_t transaLen, size_t transbLen);
+extern "C" void SB_BLAS(ssyrk_)(const char* uplo, const char* trans, const int* n, const int* k, const float* alpha,
+                                const float* a, const int* lda, const float* beta, float* c, const int* ldc,
+                                size_t uploLen, size_t transLen);
 #endif
 
 namespace specbias {
@@ -34,10 +40,10 @@ struct BlasInfo {
   std::string prefix;        // the symbol prefix, "" or "scipy_"
   std::string config;        // openblas_get_config(), e.g. "OpenBLAS 0.3.21 DYNAMIC_ARCH NO_AFFINITY Haswell MAX_THREADS=64"
   std::string corename;      // openblas_get_corename(), the kernel set picked for this CPU, e.g. "Haswell"
-  int threads = -1;          // what the next call gets: the budget less training threads in flight, >= 1
+  int threads = -1;          // what the next call gets: the budget
   int openblasThreads = -1;  // openblas_get_num_threads() now: what the last call got (before any, OpenBLAS's default)
   int parallel = -1;         // openblas_get_parallel(): 0 sequential, 1 pthreads, 2 OpenMP
-  int budget = 0;            // the thread budget BLAS shares with the engine (setBlasThreadBudget)
+  int budget = 0;            // the thread budget (setBlasThreadBudget): the engine's thread setting
 };
 
 /** The BLAS/LAPACK this addon was linked against, as loaded; call only when haveLapack(). */
@@ -46,29 +52,13 @@ BlasInfo blasInfo();
 /** The cores BLAS calls and training runs share; <= 0 means one per hardware thread. */
 void setBlasThreadBudget(int threads);
 
-/**
- * Held around every BLAS/LAPACK call: calls run one at a time, each with the budget's threads
- * less those of training runs in flight (at least 1), so OpenBLAS and the engine's pool never
- * ask for more threads than the budget between them (beyond that floor of one).
- */
+/** Held around every BLAS/LAPACK call: calls run one at a time, each with the budget's threads. */
 class BlasCall {
  public:
   BlasCall();
   ~BlasCall();
   BlasCall(const BlasCall&) = delete;
   BlasCall& operator=(const BlasCall&) = delete;
-};
-
-/** Held by a training run for its duration: its threads count against the BLAS budget. */
-class EngineThreads {
- public:
-  explicit EngineThreads(int threads);
-  ~EngineThreads();
-  EngineThreads(const EngineThreads&) = delete;
-  EngineThreads& operator=(const EngineThreads&) = delete;
-
- private:
-  int threads_;
 };
 
 }  // namespace specbias

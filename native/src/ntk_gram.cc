@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <vector>
 
+#include "blas.h"
 #include "thread_pool.h"
 
 namespace specbias {
@@ -62,5 +63,64 @@ void empiricalNtkGram(const double* w1, const double* w2, int m, int dim, const 
     }
   });
 }
+
+#ifdef SPECBIAS_HAVE_LAPACK
+void empiricalNtkProductsF32(const double* w1, const double* w2, int m, int dim, const double* x, int rows, int p,
+                             double* out) {
+  const size_t R = static_cast<size_t>(rows), P = static_cast<size_t>(p);
+  const int q = rows - p;
+  constexpr int kChunk = 1024;
+  const int c = std::min(m, kChunk);
+  // Features column-major per point (c floats each): BLAS reads them as a c x rows matrix.
+  std::vector<float> act(R * c), gate(R * c);
+  // Per chunk, float32: the p x p block (lower triangle, column-major = upper, row-major) and the
+  // q x p block (column-major p x q = row-major q x p); then added into the float64 sums.
+  std::vector<float> sumAct(P * P + static_cast<size_t>(q) * P), sumGate(sumAct.size());
+  std::vector<double> first(R * P, 0.0), second(R * P, 0.0);
+  for (int j0 = 0; j0 < m; j0 += c) {
+    const int cj = std::min(c, m - j0);
+    for (size_t a = 0; a < R; ++a) {
+      const double* xa = x + a * dim;
+      float* actA = act.data() + a * cj;
+      float* gateA = gate.data() + a * cj;
+      for (int j = 0; j < cj; ++j) {
+        const double* wj = w1 + static_cast<size_t>(j0 + j) * dim;
+        double h = 0;
+        for (int d = 0; d < dim; ++d) h += wj[d] * xa[d];
+        actA[j] = h > 0 ? static_cast<float>(h) : 0.0f;
+        gateA[j] = h > 0 ? static_cast<float>(w2[j0 + j]) : 0.0f;
+      }
+    }
+    const float one = 1.0f, zero = 0.0f;
+    const char lower = 'L', trans = 'T', no = 'N';
+    for (int f = 0; f < 2; ++f) {
+      const float* feat = f == 0 ? act.data() : gate.data();
+      float* sum = f == 0 ? sumAct.data() : sumGate.data();
+      {
+        BlasCall call;
+        SB_BLAS(ssyrk_)(&lower, &trans, &p, &cj, &one, feat, &cj, &zero, sum, &p, 1, 1);
+        if (q > 0)
+          SB_BLAS(sgemm_)(&trans, &no, &p, &q, &cj, &one, feat, &cj, feat + P * cj, &cj, &zero, sum + P * P, &p, 1, 1);
+      }
+      double* total = f == 0 ? first.data() : second.data();
+      // Row-major row i of the p x p block is column-major column i: entries j >= i of the lower part.
+      for (size_t i = 0; i < P; ++i)
+        for (size_t jj = i; jj < P; ++jj) total[i * P + jj] += sum[i * P + jj];
+      for (size_t i = 0; i < static_cast<size_t>(q) * P; ++i) total[P * P + i] += sum[P * P + i];
+    }
+  }
+  for (size_t a = 0; a < R; ++a) {
+    const double* xa = x + a * dim;
+    for (size_t b = a < P ? a : 0; b < P; ++b) {
+      const double* xb = x + b * dim;
+      double t = 0;
+      for (int d = 0; d < dim; ++d) t += xa[d] * xb[d];
+      out[a * P + b] = first[a * P + b] + t * second[a * P + b];
+    }
+  }
+  for (size_t a = 0; a < P; ++a)
+    for (size_t b = 0; b < a; ++b) out[a * P + b] = out[b * P + a];
+}
+#endif
 
 }  // namespace specbias

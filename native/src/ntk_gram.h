@@ -16,4 +16,15 @@ namespace specbias {
 void empiricalNtkGram(const double* w1, const double* w2, int m, int dim, const double* xa, int na, const double* xb,
                       int nb, int threads, double* out);
 
+/**
+ * The same kernel by float32 BLAS products, for the finite-width twin: out (rows x p, row-major)
+ * holds the kernel between each of the `rows` points of x and its first p points (the training
+ * points; the rest are test points). Per chunk of neurons the features act and gate are rounded
+ * to float32; ssyrk gives the p x p block, sgemm the rest; each chunk's sums (at most `chunk`
+ * non-negative terms) are added into float64. So entries are within about 1e-6 relative of the
+ * float64 sum (docs/performance.md), at a third of the float64 cost. Needs LAPACK (BLAS).
+ */
+void empiricalNtkProductsF32(const double* w1, const double* w2, int m, int dim, const double* x, int rows, int p,
+                             double* out);
+
 }  // namespace specbias

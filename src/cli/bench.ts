@@ -5,6 +5,7 @@
  *
  *   specbias bench train --n 1000 --dim 10 --width 4096 --steps 50 --json
  *   // {"engine":"native","msPerStep":2.9,"n":1000,"dim":10,"width":4096,"steps":50,"blas":{...}}
+ *   specbias bench train --depth 3 --bias 0.5 --activation relu --steps 5   // the model family
  *   specbias bench eigen --n 2000 --json
  *   // {"method":"lapack-dsyevd","seconds":1.2,"n":2000,"blas":{"name":"OpenBLAS 0.3.34.481.3",...}}
  *
@@ -14,7 +15,8 @@ import { eigenMethod, symmetricEigenInWorker } from '../math/eigen.js';
 import { ntkGram } from '../math/ntk.js';
 import { Prng } from '../math/prng.js';
 import { sampleSphere } from '../math/sphere.js';
-import { trainNetwork, type EngineName } from '../model/engine.js';
+import { modelFamilyProblem, type ModelFamily } from '../math/ntk-family.js';
+import { trainNetwork, type EngineName, type ModelWeights } from '../model/engine.js';
 import { blasProvenance, type BlasProvenance } from '../native/index.js';
 import { ENGINES } from '../spec/schema.js';
 import { CliError } from './errors.js';
@@ -64,8 +66,18 @@ function benchData(n: number, dim: number): { x: Float64Array; y: Float64Array }
   return { x, y };
 }
 
+/** --depth, --bias, --activation (defaults: the paper's 2, 0, relu), checked with a line naming the option. */
+function modelFlags(values: CommandArgs['values']): ModelFamily {
+  const depth = values.depth === undefined ? 2 : Number(values.depth);
+  const bias = values.bias === undefined ? 0 : String(values.bias).trim() === '' ? NaN : Number(values.bias);
+  const model = { depth, bias, activation: values.activation === undefined ? 'relu' : String(values.activation) };
+  const problem = modelFamilyProblem(model);
+  if (problem) throw new CliError(`bench: --${problem.field} ${problem.detail}`, 2);
+  return model as ModelFamily;
+}
+
 /**
- * Time per full-batch GD step (both layers, eta' = 1, theta = 1): the wall time between the
+ * Time per full-batch GD step (every layer, eta' = 1, theta = 1): the wall time between the
  * step-0 log and the step-S log, after a short warm-up run, so setup and the initial forward pass
  * are not counted.
  */
@@ -75,6 +87,7 @@ async function benchTrain(values: CommandArgs['values']): Promise<number> {
   const width = intFlag(values, 'width', 4096, 1, 10_000_000);
   const steps = intFlag(values, 'steps', 50, 1, 1_000_000);
   const engine: EngineName = oneOf(values, 'engine', ENGINES, 'auto');
+  const model = modelFlags(values);
   const { x, y } = benchData(n, dim);
   const input = {
     xTrain: x,
@@ -90,19 +103,33 @@ async function benchTrain(values: CommandArgs['values']): Promise<number> {
     logEvery: steps,
     seed: 0,
     engine,
+    model,
   };
-  await trainNetwork({ ...input, steps: Math.min(3, steps), logEvery: 1 }, { onLog: () => undefined });
+  await trainNetwork<ModelWeights>({ ...input, steps: Math.min(3, steps), logEvery: 1 }, { onLog: () => undefined });
   const at: number[] = [];
-  const result = await trainNetwork({ ...input, steps }, { onLog: () => void at.push(performance.now()) });
+  const result = await trainNetwork<ModelWeights>({ ...input, steps }, { onLog: () => void at.push(performance.now()) });
   const first = at[0];
   const last = at[at.length - 1];
   if (first === undefined || last === undefined) throw new Error('bench train: the run logged no step, so there is no time to measure');
   const msPerStep = (last - first) / steps;
-  const out = { engine: result.engine, msPerStep: Number(msPerStep.toPrecision(4)), n, dim, width, steps, blas: blasProvenance() };
+  const out = {
+    engine: result.engine,
+    msPerStep: Number(msPerStep.toPrecision(4)),
+    n,
+    dim,
+    width,
+    steps,
+    ...model,
+    blas: blasProvenance(),
+  };
+  const family =
+    model.depth === 2 && model.bias === 0 && model.activation === 'relu'
+      ? ''
+      : `, L=${model.depth}, beta=${model.bias}, ${model.activation}`;
   if (values.json) printJson(out);
   else
     say(
-      `${result.engine} (${result.backend}): ${out.msPerStep} ms per GD step at n=${n}, D=${dim}, m=${width} over ${steps} steps; ${blasLine(out.blas)}`,
+      `${result.engine} (${result.backend}): ${out.msPerStep} ms per GD step at n=${n}, D=${dim}, m=${width}${family} over ${steps} steps; ${blasLine(out.blas)}`,
     );
   return 0;
 }

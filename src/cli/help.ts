@@ -44,6 +44,9 @@ const OPTION_HELP: Record<string, string> = {
   'bench:width': 'network width m',
   'bench:steps': 'GD steps timed',
   'bench:engine': 'training engine (as training.engine in a spec; default auto)',
+  'bench:depth': 'train: weight layers L of the model family (default 2, the paper; L > 2 adds m x m hidden layers)',
+  'bench:bias': 'train: bias scale beta >= 0 of the model family (default 0)',
+  'bench:activation': 'train: activation of the model family: relu (default), erf, tanh or gelu',
   'bench:method': 'eigensolver: auto, lapack-dsyevd or ml-matrix',
 };
 

@@ -105,7 +105,8 @@ export const COMMANDS: Record<string, Command> = {
     run: async (a) => (await import('./spec.js')).specCommand(a),
   },
   bench: {
-    usage: 'bench train [--n N] [--dim D] [--width M] [--steps S] [--engine E] [--json] | bench eigen [--n N] [--method M] [--json]',
+    usage:
+      'bench train [--n N] [--dim D] [--width M] [--steps S] [--engine E] [--depth L] [--bias B] [--activation A] [--json] | bench eigen [--n N] [--method M] [--json]',
     summary: 'time one GD step (train) or one Gram eigendecomposition (eigen) on this machine',
     options: {
       n: { type: 'string' },
@@ -113,6 +114,9 @@ export const COMMANDS: Record<string, Command> = {
       width: { type: 'string' },
       steps: { type: 'string' },
       engine: { type: 'string' },
+      depth: { type: 'string' },
+      bias: { type: 'string' },
+      activation: { type: 'string' },
       method: { type: 'string' },
       ...json,
     },

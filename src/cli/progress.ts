@@ -12,17 +12,19 @@ import { Listr, ListrLogger, ProcessOutput } from 'listr2';
 import type { Progress, StepTiming } from '../pipeline/types.js';
 import { say } from './io.js';
 
-/** The pipeline's steps, in the order they start; spectrum, ntk-check and train run side by side. */
+/** The pipeline's steps, in the order they start; spectrum and ntk-check run side by side, then train. */
 export const STEPS = ['sample', 'spectrum', 'ntk-check', 'train', 'project', 'analyze'] as const;
 const STAGE_OF: Record<string, string> = {
   sample: 'sample',
-  spectrum: 'spectrum+train',
-  'ntk-check': 'spectrum+train',
-  train: 'spectrum+train',
+  spectrum: 'spectrum',
+  'ntk-check': 'spectrum',
+  train: 'train',
   project: 'project',
   analyze: 'analyze',
 };
-const STAGE_ORDER = ['pending', 'prepare', 'sample', 'spectrum+train', 'project', 'analyze', 'completed'];
+const STAGE_ORDER = ['pending', 'prepare', 'sample', 'spectrum', 'train', 'project', 'analyze', 'completed'];
+/** The stage of runs started before training followed the spectrum: all three steps at once. */
+const SIDE_BY_SIDE = 'spectrum+train';
 const POLL_MS = 500;
 
 type StepState = 'waiting' | 'running' | 'cached' | 'done';
@@ -32,6 +34,8 @@ export function stepState(step: string, p: Progress): { state: StepState; timing
   const timing = p.timings?.find((t) => t.step === step);
   if (timing) return { state: timing.cached ? 'cached' : 'done', timing };
   if (p.stage === 'completed') return { state: 'done' };
+  if (p.stage === SIDE_BY_SIDE)
+    return { state: STAGE_OF[step] === 'spectrum' || step === 'train' ? 'running' : step === 'sample' ? 'done' : 'waiting' };
   const at = STAGE_ORDER.indexOf(p.stage);
   const mine = STAGE_ORDER.indexOf(STAGE_OF[step]!);
   return { state: at > mine ? 'done' : at === mine ? 'running' : 'waiting' };

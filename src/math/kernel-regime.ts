@@ -26,31 +26,39 @@
 import { matmul } from './matmul.js';
 import { kappa } from './ntk.js';
 
-/** A function of one eigenvalue lambda of K/n, applied to the spectrum in the eigenbasis. */
-type EigenFn = (lambda: number) => number;
+/** Per step t, a function of every eigenvalue lambda_j of K/n: writes row[j] for the spectrum. */
+type SpectrumRow = (t: number, row: Float64Array) => void;
 
 /**
  * (1 - eta' lambda)^t: the factor by which t steps of GD shrink the residual along an eigendirection.
- * Written as exp(t log1p(-eta' lambda)) while eta' lambda < 1 (accurate for tiny eta' lambda);
- * beyond that, where GD oscillates or diverges along the direction, the plain integer power.
+ * Written as exp(t log1p(-eta' lambda)) while eta' lambda < 1 (accurate for tiny eta' lambda), with
+ * log1p taken once per eigenvalue for all steps; beyond that, where GD oscillates or diverges along
+ * the direction, the plain integer power.
  */
-function decayFn(learningRate: number, t: number): EigenFn {
-  return (lambda) => {
-    const a = learningRate * lambda;
-    return a < 1 ? Math.exp(t * Math.log1p(-a)) : Math.pow(1 - a, t);
+function decayRows(learningRate: number, lambda: Float64Array): SpectrumRow {
+  const logs = lambda.map((l) => (learningRate * l < 1 ? Math.log1p(-learningRate * l) : NaN));
+  return (t, row) => {
+    for (let j = 0; j < lambda.length; j++) {
+      const log = logs[j]!;
+      row[j] = log === log ? Math.exp(t * log) : Math.pow(1 - learningRate * lambda[j]!, t);
+    }
   };
 }
 
 /**
- * g_t(lambda) = (1 - (1 - eta' lambda)^t) / lambda = eta' sum_{s<t} (1 - eta' lambda)^s: the gain
- * by which t steps move predictions along an eigendirection. expm1 keeps it accurate as
- * lambda -> 0, where it tends to t eta' (its value at lambda = 0 exactly).
+ * g_t(lambda) / scale with g_t(lambda) = (1 - (1 - eta' lambda)^t) / lambda = eta' sum_{s<t}
+ * (1 - eta' lambda)^s: the gain by which t steps move predictions along an eigendirection. expm1
+ * keeps it accurate as lambda -> 0, where it tends to t eta' (its value at lambda = 0 exactly).
  */
-function accumulatedFn(learningRate: number, t: number): EigenFn {
-  return (lambda) => {
-    if (lambda === 0) return t * learningRate;
-    const a = learningRate * lambda;
-    return a < 1 ? -Math.expm1(t * Math.log1p(-a)) / lambda : (1 - Math.pow(1 - a, t)) / lambda;
+function accumulatedRows(learningRate: number, lambda: Float64Array, scale: number): SpectrumRow {
+  const logs = lambda.map((l) => (learningRate * l < 1 ? Math.log1p(-learningRate * l) : NaN));
+  return (t, row) => {
+    for (let j = 0; j < lambda.length; j++) {
+      const l = lambda[j]!;
+      const log = logs[j]!;
+      const g = l === 0 ? t * learningRate : log === log ? -Math.expm1(t * log) / l : (1 - Math.pow(1 - learningRate * l, t)) / l;
+      row[j] = g / scale;
+    }
   };
 }
 
@@ -88,7 +96,7 @@ export function kernelResidualMatrix(
   checkEigen(values, vectors, n);
   checkRun(r0, n, 'r0', learningRate, steps);
   const lambda = clampSpectrum(values);
-  const coeffs = inEigenbasis(vectors, n, r0, lambda, steps, (t) => decayFn(learningRate, t));
+  const coeffs = inEigenbasis(vectors, n, r0, steps, decayRows(learningRate, lambda));
   return matmul(coeffs, vectors, steps.length, n, n, { transB: true });
 }
 
@@ -139,10 +147,7 @@ export function kernelTestResidualMatrix(
   if (r0Test.length !== nTest) throw new RangeError(`kernelTestResiduals: r0Test has length ${r0Test.length}, expected nTest = ${nTest}`);
   const lambda = clampSpectrum(values);
   // Predictions move by K_tx w / n with w = U diag(g_t) Uᵀ r_0, the accumulated eta' sum_{s<t} r_s.
-  const gains = inEigenbasis(vectors, n, r0Train, lambda, steps, (t) => {
-    const g = accumulatedFn(learningRate, t);
-    return (l) => g(l) / n;
-  });
+  const gains = inEigenbasis(vectors, n, r0Train, steps, accumulatedRows(learningRate, lambda, n));
   // (G Uᵀ) Kᵀ or G (K U)ᵀ, whichever is fewer products: the first while there are fewer steps than test points.
   const moved =
     steps.length < nTest
@@ -180,21 +185,14 @@ export function ntkCross(xA: Float64Array, nA: number, xB: Float64Array, nB: num
 // In the eigenbasis
 // ---------------------------------------------------------------------------------------------
 
-/** Row s: fnAt(steps[s]) applied to lambda, times the coefficients Uᵀ r of r in the eigenbasis (steps.length x n). */
-function inEigenbasis(
-  vectors: Float64Array,
-  n: number,
-  r: Float64Array,
-  lambda: Float64Array,
-  steps: number[],
-  fnAt: (t: number) => EigenFn,
-): Float64Array {
+/** Row s: `rowAt(steps[s])` of the spectrum times the coefficients Uᵀ r of r in the eigenbasis (steps.length x n). */
+function inEigenbasis(vectors: Float64Array, n: number, r: Float64Array, steps: number[], rowAt: SpectrumRow): Float64Array {
   const coeffs = matmul(r, vectors, 1, n, n);
   const out = new Float64Array(steps.length * n);
   for (const [s, t] of steps.entries()) {
-    const fn = fnAt(t);
-    const o = s * n;
-    for (let j = 0; j < n; j++) out[o + j] = fn(lambda[j]!) * coeffs[j]!;
+    const row = out.subarray(s * n, (s + 1) * n);
+    rowAt(t, row);
+    for (let j = 0; j < n; j++) row[j]! *= coeffs[j]!;
   }
   return out;
 }

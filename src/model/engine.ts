@@ -27,6 +27,11 @@
  * Checkpoint/resume: pass a result's `final` weights as `initial`; on the same engine the resumed
  * run repeats the uninterrupted one bit for bit.
  *
+ * The model family (`input.model`: depth L, bias scale beta, activation; docs/science.md): absent
+ * or the paper's (2, 0, relu), everything below holds unchanged. Any other member trains from
+ * `initDeepWeights` with `DeepWeights` as `initial`/`final` on the native engine (`deep_kernel.cc`:
+ * gd, sgd with momentum) or on tfjs (`tfjs-deep.ts`: gd); adam is refused for it.
+ *
  * Paper: Cao et al., "Towards Understanding the Spectral Bias of Deep Learning", IJCAI 2021,
  * https://arxiv.org/abs/1912.01198.
  */
@@ -36,6 +41,9 @@ import { acquireBackend } from './backend.js';
 import { TrainingDivergedError } from './errors.js';
 import { trainNative } from './native-engine.js';
 import { initWeights, weightStepSize, type NetworkWeights, type WeightInit } from './network.js';
+import { isPaperModel, modelFamilyProblem, PAPER_MODEL, type ModelFamily } from '../math/ntk-family.js';
+import { deepParamCount, flattenDeepWeights, isDeepWeights, type DeepWeights } from './reference-deep.js';
+import { trainTfjsDeep } from './tfjs-deep.js';
 import { isLogStep, type LogSchedule } from './log-schedule.js';
 import type { OptimizerSettings } from './optimizer.js';
 
@@ -47,7 +55,14 @@ export { TrainingDivergedError } from './errors.js';
  */
 export type EngineName = 'auto' | 'native' | 'tfjs-wasm' | 'tfjs-cpu' | 'tfjs-node' | 'tfjs-node-gpu';
 
-export interface TrainInput {
+/** The weights of either network: the paper's (`NetworkWeights`) or the family's (`DeepWeights`). */
+export type ModelWeights = NetworkWeights | DeepWeights;
+
+/**
+ * What to train. `W` is the weights' type: `NetworkWeights` (the default) for the paper's network,
+ * `DeepWeights` (or `ModelWeights`) when `model` may be another member of the family.
+ */
+export interface TrainInput<W extends ModelWeights = NetworkWeights> {
   /** nTrain x dim, row-major, rows on the unit sphere. */
   xTrain: Float64Array;
   yTrain: Float64Array;
@@ -74,8 +89,10 @@ export interface TrainInput {
   /** The initialization law (`model.init`); default 'gaussian'. */
   init?: WeightInit;
   engine: EngineName;
-  /** Start from these weights instead of initWeights(seed, width, dim, init). */
-  initial?: NetworkWeights;
+  /** The member of the model family; absent: the paper's network (depth 2, bias 0, relu). */
+  model?: ModelFamily;
+  /** Start from these weights instead of initWeights(seed, width, dim, init) (the family: initDeepWeights). */
+  initial?: W;
   /** The optimizer and its settings (`optimizer.ts`); absent: full-batch GD. sgd and adam need the native engine. */
   optimization?: OptimizerSettings;
   /** The optimizer state a previous chunk's result returned (`TrainResult.optimizerState`), to resume. */
@@ -95,7 +112,7 @@ export interface TrainLog {
   lossTest: number;
 }
 
-export interface TrainResult {
+export interface TrainResult<W extends ModelWeights = NetworkWeights> {
   /** The concrete engine that ran: 'native', 'tfjs-wasm', 'tfjs-cpu', 'tfjs-node' or 'tfjs-node-gpu'. */
   engine: string;
   /**
@@ -105,7 +122,7 @@ export interface TrainResult {
   backend: string;
   steps: number;
   /** Weights after `steps` updates: a checkpoint to pass back as `initial` (float64; tfjs: float32 widened). */
-  final: NetworkWeights;
+  final: W;
   /** The optimizer state after `steps` updates (empty for GD and momentum-free SGD): pass back as `optimizerState`. */
   optimizerState: Float64Array;
 }
@@ -131,8 +148,18 @@ const PROGRESS_EVERY_MS = 200;
  * infinite, and an Error naming the fix when the requested engine is not available here.
  * Companion: {@link gdStepReference} in `network.ts` is the float64 reference.
  */
-export async function trainNetwork(input: TrainInput, hooks: TrainHooks): Promise<TrainResult> {
+export async function trainNetwork<W extends ModelWeights = NetworkWeights>(
+  input: TrainInput<W>,
+  hooks: TrainHooks,
+): Promise<TrainResult<W>> {
   checkInput(input);
+  const model = input.model ?? PAPER_MODEL;
+  const deep = !isPaperModel(model);
+  const opt = input.optimization?.optimizer ?? 'gd';
+  if (deep && opt === 'adam')
+    throw new Error(
+      'training.optimizer adam is not defined for the model family (model.depth, model.bias, model.activation): use gd or sgd',
+    );
   if (input.engine === 'native' || input.engine === 'auto') {
     const addon = loadNative();
     if (addon) return trainNative(input, hooks, addon);
@@ -140,9 +167,15 @@ export async function trainNetwork(input: TrainInput, hooks: TrainHooks): Promis
       throw new Error(`training.engine native is not available: ${nativeUnavailableReason()}; use engine auto or tfjs-wasm`);
     warnNativeOnce();
   }
-  const opt = input.optimization?.optimizer ?? 'gd';
   if (opt !== 'gd') throw new Error(optimizerNeedsNative(opt));
-  return trainTfjs(input, hooks);
+  if (deep)
+    return (await trainTfjsDeep(
+      input as TrainInput<ModelWeights> as TrainInput<DeepWeights>,
+      model,
+      hooks,
+    )) as TrainResult<ModelWeights> as TrainResult<W>;
+  if (input.initial && isDeepWeights(input.initial)) throw new RangeError("initial weights are a deep network's, but model is the paper's");
+  return (await trainTfjs(input as TrainInput<ModelWeights> as TrainInput, hooks)) as TrainResult<ModelWeights> as TrainResult<W>;
 }
 
 /** The one-line refusal of sgd and adam on the tfjs engines (they train full-batch GD only). */
@@ -324,7 +357,7 @@ function halfMeanSquare(r: Float64Array): number {
   return s / (2 * r.length);
 }
 
-function checkInput(input: TrainInput): void {
+function checkInput(input: TrainInput<ModelWeights>): void {
   const { nTrain, nTest, dim, width, theta, learningRate, steps, logEvery } = input;
   const int = (name: string, v: number, min: number) => {
     if (!Number.isInteger(v) || v < min) throw new RangeError(`${name} must be an integer >= ${min}, got ${v}`);
@@ -345,11 +378,22 @@ function checkInput(input: TrainInput): void {
   len('yTrain', input.yTrain, nTrain);
   len('xTest', input.xTest, nTest * dim);
   len('yTest', input.yTest, nTest);
+  const model = input.model ?? PAPER_MODEL;
+  const problem = modelFamilyProblem(model);
+  if (problem) throw new RangeError(`model.${problem.field} ${problem.detail}`);
+  if (!isPaperModel(model) && (input.init ?? 'gaussian') !== 'gaussian')
+    throw new RangeError(`model.init ${input.init} is defined for the paper's network only; the model family starts from N(0, 1) weights`);
   if (input.initial) {
     const w = input.initial;
     if (w.width !== width || w.dim !== dim)
       throw new RangeError(`initial weights are ${w.width} x ${w.dim}, expected width x dim = ${width} x ${dim}`);
-    len('initial.w1', w.w1, width * dim);
-    len('initial.w2', w.w2, width);
+    if (isDeepWeights(w)) {
+      const same = w.model.depth === model.depth && w.model.bias === model.bias && w.model.activation === model.activation;
+      if (!same) throw new RangeError(`initial weights are of model ${JSON.stringify(w.model)}, expected ${JSON.stringify(model)}`);
+      len('initial (flattened)', flattenDeepWeights(w), deepParamCount(model.depth, width, dim));
+    } else {
+      len('initial.w1', w.w1, width * dim);
+      len('initial.w2', w.w2, width);
+    }
   }
 }

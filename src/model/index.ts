@@ -18,6 +18,7 @@ export {
   type ConcreteEngine,
   type ResolvedEngine,
   type EngineName,
+  type ModelWeights,
   type TrainInput,
   type TrainLog,
   type TrainResult,
@@ -33,3 +34,13 @@ export {
   type OptimizerName,
   type OptimizerSettings,
 } from './optimizer.js';
+export {
+  initDeepWeights,
+  forwardDeep,
+  gradientsDeep,
+  gdStepDeep,
+  isDeepWeights,
+  flattenDeepWeights,
+  unflattenDeepWeights,
+  type DeepWeights,
+} from './reference-deep.js';

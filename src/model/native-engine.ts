@@ -14,13 +14,19 @@
  * run is bit-identical for the same input, machine and kernel whatever the thread count, and a
  * run resumed from its `final` weights continues bit for bit (the state is the float64 weights).
  *
+ * The model family (`input.model` other than the paper's) trains on the addon's DeepTrainer
+ * (native/src/deep_kernel.cc): products of a deterministic blocked sgemm on the same threads,
+ * float32 compute with float64 master weights and sums across blocks, the same contract.
+ *
  * Paper: Cao et al., "Towards Understanding the Spectral Bias of Deep Learning", IJCAI 2021,
  * https://arxiv.org/abs/1912.01198.
  */
-import type { NativeAddon, NativeLoggedResult, NativeTrainer } from '../native/index.js';
+import { C_SIGMA, isPaperModel, PAPER_MODEL, type ModelFamily } from '../math/ntk-family.js';
+import type { NativeAddon, NativeDeepTrainer, NativeLoggedResult, NativeTrainer } from '../native/index.js';
 import { TrainingDivergedError } from './errors.js';
 import { initWeights, type NetworkWeights } from './network.js';
-import type { TrainHooks, TrainInput, TrainLog, TrainResult } from './engine.js';
+import { flattenDeepWeights, initDeepWeights, isDeepWeights, unflattenDeepWeights, type DeepWeights } from './reference-deep.js';
+import type { ModelWeights, TrainHooks, TrainInput, TrainLog, TrainResult } from './engine.js';
 import { isLogStep, nextLogStep } from './log-schedule.js';
 import { ADAM_DEFAULTS, adamStepSize, batchIndices, type OptimizerSettings } from './optimizer.js';
 
@@ -45,48 +51,21 @@ export function nativeThreads(): number {
 }
 
 /** Full-batch GD on the native addon; see {@link trainNetwork} for the contract it shares. */
-export async function trainNative(
-  input: TrainInput,
+export async function trainNative<W extends ModelWeights = NetworkWeights>(
+  input: TrainInput<W>,
   hooks: TrainHooks,
   addon: NativeAddon,
   opts: NativeEngineOptions = {},
-): Promise<TrainResult> {
-  const { nTrain: n, nTest, dim: d, width: m, learningRate, steps, logEvery } = input;
+): Promise<TrainResult<W>> {
+  const { nTrain: n, nTest, learningRate, steps, logEvery } = input;
   const first = input.firstStep ?? 0;
   const { signal } = hooks;
   signal?.throwIfAborted();
-  const start: NetworkWeights = input.initial ?? initWeights(input.seed, m, d, input.init);
+  const model = input.model ?? PAPER_MODEL;
   const opt: OptimizerSettings = input.optimization ?? { optimizer: 'gd' };
   const batched = opt.optimizer !== 'gd';
   const batchSize = opt.batchSize ?? n;
-  const trainer: NativeTrainer = new addon.Trainer({
-    xTrain: input.xTrain,
-    yTrain: input.yTrain,
-    nTrain: n,
-    xTest: input.xTest,
-    yTest: input.yTest,
-    nTest,
-    dim: d,
-    width: m,
-    theta: input.theta,
-    learningRate,
-    w1: start.w1,
-    w2: start.w2,
-    threads: opts.threads ?? nativeThreads(),
-    precision: opts.precision ?? 'f32',
-    isa: opts.isa ?? 'auto',
-    optimizer: opt.optimizer,
-    ...(batched ? { batchSize, momentum: opt.momentum ?? 0, firstStep: first } : {}),
-    ...(opt.optimizer === 'adam'
-      ? {
-          adamLearningRate: adamStepSize(learningRate, m, input.theta),
-          beta1: opt.beta1 ?? ADAM_DEFAULTS.beta1,
-          beta2: opt.beta2 ?? ADAM_DEFAULTS.beta2,
-          eps: opt.eps ?? ADAM_DEFAULTS.eps,
-        }
-      : {}),
-    ...(input.optimizerState && input.optimizerState.length > 0 ? { state: input.optimizerState } : {}),
-  });
+  const { trainer, final } = isPaperModel(model) ? paperTrainer(input, addon, opts, opt) : deepTrainer(input, model, addon, opts, opt);
   try {
     const how = opt.optimizer === 'gd' ? '' : `, ${opt.optimizer} batch ${batchSize}`;
     const backend = `native ${trainer.describe()} (float64 accumulation${how})`;
@@ -129,12 +108,101 @@ export async function trainNative(
       }
     }
     hooks.onProgress?.(steps);
-    const w = trainer.weights();
     const optimizerState = trainer.optimizerState();
-    return { engine: 'native', backend, steps, final: { width: m, dim: d, w1: w.w1, w2: w.w2 }, optimizerState };
+    return { engine: 'native', backend, steps, final: final() as W, optimizerState };
   } finally {
     trainer.close();
   }
+}
+
+/** What the run loop needs of either trainer, and how to read its weights at the end. */
+interface Driven {
+  trainer: Pick<NativeTrainer, 'runLogged' | 'describe' | 'optimizerState' | 'close'>;
+  final: () => ModelWeights;
+}
+
+/** The family's trainer; sgd (with momentum) and gd only, refused otherwise by trainNetwork. */
+function deepTrainer(
+  input: TrainInput<ModelWeights>,
+  model: ModelFamily,
+  addon: NativeAddon,
+  opts: NativeEngineOptions,
+  opt: OptimizerSettings,
+): Driven {
+  const { nTrain: n, dim: d, width: m } = input;
+  if (!addon.DeepTrainer) throw new Error('the native addon predates the model family: rebuild it with npm run build:native');
+  if (opts.precision === 'f64') throw new RangeError('the model family trains in float32 only on the native engine');
+  if (input.initial && !isDeepWeights(input.initial))
+    throw new RangeError("initial weights are the paper network's, but model is another member of the family");
+  const start: DeepWeights = (input.initial as DeepWeights | undefined) ?? initDeepWeights(input.seed, model, m, d);
+  const batched = opt.optimizer !== 'gd';
+  const trainer: NativeDeepTrainer = new addon.DeepTrainer({
+    xTrain: input.xTrain,
+    yTrain: input.yTrain,
+    nTrain: n,
+    xTest: input.xTest,
+    yTest: input.yTest,
+    nTest: input.nTest,
+    dim: d,
+    width: m,
+    depth: model.depth,
+    bias: model.bias,
+    activation: model.activation,
+    cSigma: C_SIGMA[model.activation],
+    theta: input.theta,
+    learningRate: input.learningRate,
+    weights: flattenDeepWeights(start),
+    threads: opts.threads ?? nativeThreads(),
+    isa: opts.isa ?? 'auto',
+    optimizer: batched ? 'sgd' : 'gd',
+    ...(batched ? { batchSize: opt.batchSize ?? n, momentum: opt.momentum ?? 0 } : {}),
+    ...(input.optimizerState && input.optimizerState.length > 0 ? { state: input.optimizerState } : {}),
+  });
+  return { trainer, final: () => unflattenDeepWeights(model, m, d, trainer.weights()) };
+}
+
+function paperTrainer(input: TrainInput<ModelWeights>, addon: NativeAddon, opts: NativeEngineOptions, opt: OptimizerSettings): Driven {
+  const { nTrain: n, nTest, dim: d, width: m, learningRate } = input;
+  const first = input.firstStep ?? 0;
+  if (input.initial && isDeepWeights(input.initial)) throw new RangeError("initial weights are a deep network's, but model is the paper's");
+  const start: NetworkWeights = (input.initial as NetworkWeights | undefined) ?? initWeights(input.seed, m, d, input.init);
+  const batched = opt.optimizer !== 'gd';
+  const batchSize = opt.batchSize ?? n;
+  const trainer: NativeTrainer = new addon.Trainer({
+    xTrain: input.xTrain,
+    yTrain: input.yTrain,
+    nTrain: n,
+    xTest: input.xTest,
+    yTest: input.yTest,
+    nTest,
+    dim: d,
+    width: m,
+    theta: input.theta,
+    learningRate,
+    w1: start.w1,
+    w2: start.w2,
+    threads: opts.threads ?? nativeThreads(),
+    precision: opts.precision ?? 'f32',
+    isa: opts.isa ?? 'auto',
+    optimizer: opt.optimizer,
+    ...(batched ? { batchSize, momentum: opt.momentum ?? 0, firstStep: first } : {}),
+    ...(opt.optimizer === 'adam'
+      ? {
+          adamLearningRate: adamStepSize(learningRate, m, input.theta),
+          beta1: opt.beta1 ?? ADAM_DEFAULTS.beta1,
+          beta2: opt.beta2 ?? ADAM_DEFAULTS.beta2,
+          eps: opt.eps ?? ADAM_DEFAULTS.eps,
+        }
+      : {}),
+    ...(input.optimizerState && input.optimizerState.length > 0 ? { state: input.optimizerState } : {}),
+  });
+  return {
+    trainer,
+    final: () => {
+      const w = trainer.weights();
+      return { width: m, dim: d, w1: w.w1, w2: w.w2 };
+    },
+  };
 }
 
 /** Log i of a runLogged call (copies, so that a log does not hold the whole call's buffer). */

@@ -1,8 +1,8 @@
 /**
  * The model family's network (depth L, bias scale beta, activation) in plain float64 JavaScript:
  * seeded initialization, forward pass, gradients and one full-batch GD step. It is the reference
- * the engines will be validated against once they train this family (docs/science.md, "The model
- * family"); nothing trains with it yet.
+ * the engines are validated against (docs/science.md, "The model family"), and `initDeepWeights`
+ * is the family's initialization on every engine.
  *
  * The network, for x on S^(D-1), all entries of A_h, b_h i.i.d. N(0, 1) at initialization:
  *   g_1 = A_1 x + beta b_1                                  (A_1: m x D)
@@ -46,6 +46,50 @@ export function initDeepWeights(seed: number, model: ModelFamily, width: number,
     b.push(new Prng(seed, `init/b${h + 1}`).normals(rows));
   }
   return { model, width, dim, a, b };
+}
+
+/** True for the family's weights (`DeepWeights`), false for the paper network's (`NetworkWeights`). */
+export function isDeepWeights(w: object): w is DeepWeights {
+  return 'a' in w && 'b' in w && 'model' in w;
+}
+
+/**
+ * The weights as one float64 vector, layer by layer: A_1, b_1, A_2, b_2, ..., A_L, b_L (each A
+ * row-major). The native engine and the checkpoints use this layout.
+ */
+export function flattenDeepWeights(w: DeepWeights): Float64Array {
+  const out = new Float64Array(deepParamCount(w.model.depth, w.width, w.dim));
+  let o = 0;
+  for (let h = 0; h < w.model.depth; h++) {
+    out.set(w.a[h]!, o);
+    o += w.a[h]!.length;
+    out.set(w.b[h]!, o);
+    o += w.b[h]!.length;
+  }
+  return out;
+}
+
+/** The inverse of {@link flattenDeepWeights} (copies). */
+export function unflattenDeepWeights(model: ModelFamily, width: number, dim: number, flat: Float64Array): DeepWeights {
+  const want = deepParamCount(model.depth, width, dim);
+  if (flat.length !== want) throw new RangeError(`the model's weights are ${want} numbers, got ${flat.length}`);
+  const a: Float64Array[] = [];
+  const b: Float64Array[] = [];
+  let o = 0;
+  for (let h = 0; h < model.depth; h++) {
+    const rows = h === model.depth - 1 ? 1 : width;
+    const cols = h === 0 ? dim : width;
+    a.push(flat.slice(o, o + rows * cols));
+    o += rows * cols;
+    b.push(flat.slice(o, o + rows));
+    o += rows;
+  }
+  return { model, width, dim, a, b };
+}
+
+/** Number of weights and biases: m (D + 1) + (L - 2) m (m + 1) + m + 1. */
+export function deepParamCount(depth: number, width: number, dim: number): number {
+  return width * (dim + 1) + (depth - 2) * width * (width + 1) + width + 1;
 }
 
 /** The activation and its derivative (shared with the product form of the NTK, src/math/empirical-ntk-deep.ts). */

@@ -30,7 +30,7 @@ export interface NativeBlasInfo {
   config: string | null;
   /** The kernel set OpenBLAS picked for this CPU, e.g. 'Haswell'. */
   corename: string | null;
-  /** Threads the next BLAS call gets: the budget less training threads in flight, at least 1. */
+  /** Threads the next BLAS call gets: the budget (the engine's thread setting). */
   threads: number | null;
   /** openblas_get_num_threads() now: what the last call got (before any call, OpenBLAS's own default). */
   openblasThreads: number | null;
@@ -131,6 +131,44 @@ export interface NativeTrainer {
   close(): void;
 }
 
+/** The model family's trainer (native/src/deep_kernel.h): options as the Trainer's, weights flat. */
+export interface NativeDeepTrainerOptions {
+  xTrain: Float64Array;
+  yTrain: Float64Array;
+  nTrain: number;
+  xTest: Float64Array;
+  yTest: Float64Array;
+  nTest: number;
+  dim: number;
+  width: number;
+  depth: number;
+  bias: number;
+  activation: 'relu' | 'erf' | 'tanh' | 'gelu';
+  /** c_sigma of the activation: the layer scale is sqrt(cSigma / m). */
+  cSigma: number;
+  theta: number;
+  learningRate: number;
+  /** The weights in the layout of flattenDeepWeights (src/model/reference-deep.ts). */
+  weights: Float64Array;
+  threads: number;
+  isa?: 'auto' | 'avx2' | 'baseline';
+  optimizer?: 'gd' | 'sgd';
+  batchSize?: number;
+  momentum?: number;
+  /** Heavy-ball velocity in the weights' layout, to resume. */
+  state?: Float64Array;
+}
+
+export interface NativeDeepTrainer {
+  runLogged(steps: number, logAt: Int32Array, batches?: Int32Array): Promise<NativeLoggedResult>;
+  /** Heavy-ball velocity (weights' layout), else empty. */
+  optimizerState(): Float64Array;
+  /** The weights, flat (flattenDeepWeights' layout). */
+  weights(): Float64Array;
+  describe(): string;
+  close(): void;
+}
+
 export interface NativeEigenResult {
   values: Float64Array;
   vectors: Float64Array | null;
@@ -139,6 +177,8 @@ export interface NativeEigenResult {
 export interface NativeAddon {
   info(): NativeInfo;
   Trainer: new (options: NativeTrainerOptions) => NativeTrainer;
+  /** The model family's trainer; absent in addons built before it. */
+  DeepTrainer?: new (options: NativeDeepTrainerOptions) => NativeDeepTrainer;
   gram(x: Float64Array, n: number, dim: number): Float64Array;
   eigh(a: Float64Array, n: number, wantVectors: boolean): Promise<NativeEigenResult>;
   eighSync(a: Float64Array, n: number, wantVectors: boolean): NativeEigenResult;
@@ -156,6 +196,19 @@ export interface NativeAddon {
   ): Promise<Float64Array>;
   /** op(a) op(b), m x n row-major, by BLAS dgemm (src/math/matmul.ts); absent in addons built before it. */
   matmul?(a: Float64Array, b: Float64Array, m: number, k: number, n: number, transA: boolean, transB: boolean): Float64Array;
+  /**
+   * The paper network's empirical NTK between the `rows` points of x and its first p, rows x p, by
+   * float32 BLAS products off the JS thread (native/src/ntk_gram.h); only in addons with LAPACK.
+   */
+  empiricalNtkProducts?(
+    w1: Float64Array,
+    w2: Float64Array,
+    m: number,
+    dim: number,
+    x: Float64Array,
+    rows: number,
+    p: number,
+  ): Promise<Float64Array>;
   /** The thread budget BLAS shares with training runs; 0 = one per hardware thread. */
   setBlasThreads(threads: number): void;
 }

@@ -23,7 +23,8 @@ export const STEPS = {
   // v2: the geometric log schedule (src/model/log-schedule.ts).
   train: { name: 'train', version: 2 },
   // v3: the finite-width twin (source 'init') and the off-diagonal harmonic U-statistic.
-  project: { name: 'project', version: 3 },
+  // v4: the finite-width twin's kernel by float32 products (about 1e-7 of its Frobenius norm).
+  project: { name: 'project', version: 4 },
   analyze: { name: 'analyze', version: 1 },
 } as const;
 

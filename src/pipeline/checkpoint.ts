@@ -1,7 +1,8 @@
 /**
  * The checkpoint format of a training run, under its `artifacts/train/<key>/` folder:
- * `checkpoint-<step>.f64` (the weights after <step> updates: W1 m x D row-major, then W2, raw
- * float64), `part-<step>.arrow` and `part-<step>-losses.arrow` (the logs of the chunk that ended
+ * `checkpoint-<step>.f64` (the weights after <step> updates, raw float64: the paper's network
+ * W1 m x D row-major, then W2; another member of the model family its layers in the order of
+ * `flattenDeepWeights`, A_1, b_1, ..., A_L, b_L), `part-<step>.arrow` and `part-<step>-losses.arrow` (the logs of the chunk that ended
  * there), `checkpoint-<step>-optimizer.f64` (the optimizer state, raw float64: SGD's heavy-ball
  * velocity or Adam's moments m then v, each W1 then W2; absent for GD and momentum-free SGD) and
  * `checkpoint-<step>.json` (a {@link Checkpoint} naming them all). Full-batch GD draws no random
@@ -12,7 +13,10 @@
 import { readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type * as arrow from 'apache-arrow';
+import { isPaperModel, PAPER_MODEL, type ModelFamily } from '../math/ntk-family.js';
+import type { ModelWeights } from '../model/engine.js';
 import type { NetworkWeights } from '../model/network.js';
+import { flattenDeepWeights, isDeepWeights, unflattenDeepWeights } from '../model/reference-deep.js';
 import { writeJsonAtomic } from '../store/atomic-file.js';
 import type { ArtifactRef, ArtifactStore } from '../store/artifact-store.js';
 import { STEPS } from './cache-keys.js';
@@ -39,7 +43,7 @@ export async function writeCheckpoint(
   store: ArtifactStore,
   key: string,
   step: number,
-  weights: NetworkWeights,
+  weights: ModelWeights,
   part: { trajectory: arrow.Table; losses: arrow.Table },
   earlier: Checkpoint['parts'],
   optimizerState?: Float64Array,
@@ -52,9 +56,7 @@ export async function writeCheckpoint(
       losses: await store.writeTable(name, key, `part-${step}-losses.arrow`, part.losses),
     },
   ];
-  const w = new Float64Array(weights.w1.length + weights.w2.length);
-  w.set(weights.w1, 0);
-  w.set(weights.w2, weights.w1.length);
+  const w = isDeepWeights(weights) ? flattenDeepWeights(weights) : paperFlat(weights);
   const weightsRef = await store.writeBytes(name, key, `checkpoint-${step}.f64`, new Uint8Array(w.buffer), weights.width);
   const optimizer =
     optimizerState && optimizerState.length > 0
@@ -99,9 +101,24 @@ export async function latestCheckpoint(store: ArtifactStore, key: string): Promi
   return null;
 }
 
-export async function readWeights(store: ArtifactStore, ref: ArtifactRef, width: number, dim: number): Promise<NetworkWeights> {
+function paperFlat(weights: NetworkWeights): Float64Array {
+  const w = new Float64Array(weights.w1.length + weights.w2.length);
+  w.set(weights.w1, 0);
+  w.set(weights.w2, weights.w1.length);
+  return w;
+}
+
+/** The weights a checkpoint names, of the paper's network or (`model`) another member of the family. */
+export async function readWeights(
+  store: ArtifactStore,
+  ref: ArtifactRef,
+  width: number,
+  dim: number,
+  model: ModelFamily = PAPER_MODEL,
+): Promise<ModelWeights> {
   const bytes = await store.readBytes(ref);
   const w = new Float64Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 8);
+  if (!isPaperModel(model)) return unflattenDeepWeights(model, width, dim, w);
   if (w.length !== width * dim + width) throw new Error(`checkpoint ${ref.path} holds ${w.length} weights, expected ${width * (dim + 1)}`);
   return { width, dim, w1: w.slice(0, width * dim), w2: w.slice(width * dim) };
 }

@@ -5,7 +5,7 @@
  * family gets `initDeepWeights` (every A_h, b_h standard normal, streams init/W<h>, init/b<h>).
  *
  *   const w = initialWeights(spec, dim);
- *   if ('a' in w) ...   // DeepWeights: a model of the family
+ *   if (isDeepWeights(w)) ...   // a model of the family
  */
 import { isPaperModel, modelFamilyOf } from '../math/ntk-family.js';
 import { initWeights, type NetworkWeights } from '../model/network.js';

@@ -10,3 +10,9 @@ export const SWEEP_WORKFLOW = 'spectralBiasSweep';
 export const PROGRESS_QUERY = 'progress';
 /** Signal the training activity sends its workflow with the current GD step. */
 export const TRAINING_STEP_SIGNAL = 'trainingStep';
+
+/** Workflow patches (`patched()`): histories recorded before a change replay its old branch. */
+export const PATCHES = {
+  /** Spectrum and NTK check first, then training (they used to run side by side). */
+  trainAfterSpectrum: 'train-after-spectrum',
+} as const;

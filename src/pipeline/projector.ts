@@ -37,7 +37,7 @@ import {
 import { finiteWidthTwin } from '../math/finite-width-twin.js';
 import { matmul } from '../math/matmul.js';
 import type { NetworkWeights } from '../model/network.js';
-import type { DeepWeights } from '../model/reference-deep.js';
+import { isDeepWeights, type DeepWeights } from '../model/reference-deep.js';
 import { unitVector } from '../math/projection.js';
 import { tableFromColumns, wordsColumn } from '../store/arrow-columns.js';
 import type { Samples } from './samples.js';
@@ -98,7 +98,9 @@ export async function projectionsTable(s: Samples, network: Residuals, eigen: Gr
   if (twins.init) {
     const points = { xTrain: s.xTrain, n: s.n, xTest: s.xTest, nTest: s.nTest };
     const w = twins.init;
-    const twin = await finiteWidthTwin('a' in w ? { deep: w, ...points } : { w1: w.w1, w2: w.w2, width: w.width, dim: s.dim, ...points });
+    const twin = await finiteWidthTwin(
+      isDeepWeights(w) ? { deep: w, ...points } : { w1: w.w1, w2: w.w2, width: w.width, dim: s.dim, ...points },
+    );
     await yieldToEventLoop();
     await projector.add(rows, 'init', kernelTwin(s, network, twin.values, twin.vectors, twin.testTrain, learningRate));
   }

@@ -2,11 +2,14 @@
  * Training in checkpointed chunks: GD, SGD or Adam (`training.optimizer`) in about ten chunks;
  * after each, the weights, the optimizer state and the chunk's logs are written as a checkpoint (`checkpoint.ts`, while the next chunk
  * trains), so a retried attempt resumes there and, on the same engine, repeats the
- * uninterrupted run bit for bit.
+ * uninterrupted run bit for bit. The spec's model (`model.depth`, `model.bias`, `model.activation`;
+ * absent: the paper's network) goes to the engine; the family's weights are `DeepWeights`.
  */
 import type * as arrow from 'apache-arrow';
-import { initWeights, type NetworkWeights } from '../model/network.js';
-import { trainNetwork, type ResolvedEngine, type TrainLog } from '../model/engine.js';
+import { isPaperModel, modelFamilyOf, type ModelFamily } from '../math/ntk-family.js';
+import { initWeights } from '../model/network.js';
+import { trainNetwork, type ModelWeights, type ResolvedEngine, type TrainLog } from '../model/engine.js';
+import { initDeepWeights } from '../model/reference-deep.js';
 import type { OptimizerSettings } from '../model/optimizer.js';
 import type { PipelineSpec } from '../spec/schema.js';
 import type { ArtifactStore } from '../store/artifact-store.js';
@@ -42,9 +45,12 @@ export async function trainWithCheckpoints(
   const optimization = optimizationOf(spec);
   if ((optimization.batchSize ?? s.n) > s.n)
     throw new Error(`training.batchSize must be <= data.n = ${s.n} (the training points), got ${optimization.batchSize}`);
-  let weights: NetworkWeights = resume
-    ? await readWeights(store, resume.weights, width, s.dim)
-    : initWeights(spec.seed, width, s.dim, init);
+  const model = modelOf(spec);
+  let weights: ModelWeights = resume
+    ? await readWeights(store, resume.weights, width, s.dim, model)
+    : isPaperModel(model)
+      ? initWeights(spec.seed, width, s.dim, init)
+      : initDeepWeights(spec.seed, model, width, s.dim);
   let optimizerState = resume?.optimizer ? await readOptimizerState(store, resume.optimizer) : undefined;
   let step = resume?.step ?? 0;
   let parts = resume ? [...resume.parts] : [];
@@ -64,9 +70,10 @@ export async function trainWithCheckpoints(
       const logs: TrainLog[] = [];
       const offset = step;
       const data = { xTrain: s.xTrain, yTrain: s.yTrain, nTrain: s.n, xTest: s.xTest, yTest: s.yTest, nTest: s.nTest, dim: s.dim };
-      const result = await trainNetwork(
+      const result = await trainNetwork<ModelWeights>(
         {
           ...data,
+          model,
           width,
           theta,
           learningRate,
@@ -150,4 +157,9 @@ export async function trainWithCheckpoints(
 export function optimizationOf(spec: PipelineSpec): OptimizerSettings {
   const { optimizer, batchSize, momentum, beta1, beta2, eps } = spec.training;
   return { optimizer: optimizer ?? 'gd', batchSize, momentum, beta1, beta2, eps };
+}
+
+/** The spec's member of the model family, defaults resolved: absent fields are the paper's 2, 0, relu. */
+export function modelOf(spec: PipelineSpec): ModelFamily {
+  return modelFamilyOf(spec.model);
 }

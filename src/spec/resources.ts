@@ -9,14 +9,16 @@
  * The estimate is an upper bound from the pipeline's shapes (docs/architecture.md), in bytes:
  * - memory, the peak of: sample -> (spectrum || NTK check || training, in parallel) -> projection.
  *   Spectrum: the Gram matrix K/n, its eigenvectors and the solver's copy, 3 n^2 doubles.
- *   Training: hidden activations, masks and gradients, 3 (n + nTest) m doubles; the weights,
- *   4 m (D + 1) doubles; the trajectory, logs (n + nTest) rows of ~36 bytes, logs = steps /
+ *   Training: hidden activations, masks and gradients, 3 (L - 1) (n + nTest) m doubles (L =
+ *   model.depth: one set per hidden layer); the weights, 4 P doubles with P = m (D + 1) for the
+ *   paper's network and m (D + 1) + (L - 2) m (m + 1) + m + 1 for the family (the (L - 2) hidden
+ *   m x m layers and the biases); the trajectory, logs (n + nTest) rows of ~36 bytes, logs = steps /
  *   logEvery + 1. NTK check: the Jacobian of at most 300 points, 300 m (D + 1) doubles.
  *   Projection: the trajectory again, its kernel-regime twin (8 bytes a row), the eigenvectors
  *   and the test-train kernel (n^2 + nTest n doubles).
  * - disk, the artifacts at their peak: samples, the eigenvectors (n^2 doubles), the trajectory
  *   twice (its checkpointed parts and the final file, ~25 bytes a row), ten weight checkpoints
- *   and the projections.
+ *   (P doubles each) and the projections.
  * A sweep runs `sweep.concurrency` points at a time: memory is that many of its largest point,
  * disk the sum over its points.
  */
@@ -75,6 +77,11 @@ export function estimateRun(spec: PipelineSpec): ResourceEstimate {
   // File data with n absent: every row not held out, unknown until the file is read (the CLI's preflight fills it in).
   const n = spec.data.n ?? 0;
   const m = spec.model.width;
+  const depth = spec.model.depth ?? 2;
+  const family = depth !== 2 || spec.model.bias !== undefined || spec.model.activation !== undefined;
+  // Weights (and biases) of every layer: the (L - 2) hidden m x m layers dominate when L > 2. The
+  // paper's network has m (D + 1) (W1 and W2, no biases).
+  const params = family ? m * (dim + 1) + (depth - 2) * m * (m + 1) + m + 1 : m * (dim + 1);
   const { steps, logEvery } = spec.training;
   const gram = spec.spectrum.gram;
   const logs = Math.floor(steps / logEvery) + 2;
@@ -92,10 +99,14 @@ export function estimateRun(spec: PipelineSpec): ResourceEstimate {
   };
   const activations: ResourcePart = {
     field: mField,
-    what: 'the hidden activations and gradients (3 (n + nTest) m doubles)',
-    bytes: 3 * DOUBLE * (n + nTest) * m,
+    what: 'the hidden activations and gradients (3 (L - 1) (n + nTest) m doubles)',
+    bytes: 3 * DOUBLE * (depth - 1) * (n + nTest) * m,
   };
-  const weights: ResourcePart = { field: mField, what: 'the weights (4 m (D + 1) doubles)', bytes: 4 * DOUBLE * m * (dim + 1) };
+  const weights: ResourcePart = {
+    field: depth > 2 ? `${mField}, model.depth = ${depth}` : mField,
+    what: family ? 'the weights (4 P doubles, P = m (D + 1) + (L - 2) m (m + 1) + m + 1)' : 'the weights (4 m (D + 1) doubles)',
+    bytes: 4 * DOUBLE * params,
+  };
   const ntk: ResourcePart = {
     field: mField,
     what: 'the NTK check Jacobian',
@@ -125,7 +136,7 @@ export function estimateRun(spec: PipelineSpec): ResourceEstimate {
       what: `the trajectory and its checkpointed parts (${logs} logged steps x (n + nTest) rows, twice)`,
       bytes: 2 * ROW_DISK * rows,
     },
-    { field: mField, what: 'the weight checkpoints', bytes: CHECKPOINTS * DOUBLE * m * (dim + 1) },
+    { field: mField, what: 'the weight checkpoints', bytes: CHECKPOINTS * DOUBLE * params },
     { field: `data.n + data.nTest = ${n + nTest}`, what: 'the samples', bytes: (n + nTest) * (DOUBLE * (dim + 2 + degrees) + 16) },
     { field: logField, what: 'the projections', bytes: logs * degrees * PROJECTION_ROW_BYTES },
   ];
@@ -138,6 +149,7 @@ export function estimateRun(spec: PipelineSpec): ResourceEstimate {
       elements: (n + nTest) * m,
     },
     { field: logField, what: 'the trajectory ((steps / logEvery + 1) (n + nTest) rows)', elements: rows },
+    { field: `${mField}, model.depth = ${depth}`, what: 'the weights of all layers (P entries)', elements: depth > 2 ? params : 0 },
   ];
   return {
     memoryBytes: sum(memoryParts),

@@ -510,22 +510,29 @@ function checkSpec(spec: PipelineSpec, ctx: Ctx): void {
   if (spec.training.batchSize !== undefined && n !== undefined && spec.training.batchSize > n) {
     issue(ctx, ['training', 'batchSize'], `must be <= data.n = ${n}, got ${spec.training.batchSize}`);
   }
-  checkTrainableModel(spec.model, ctx);
+  checkModelFamily(spec, ctx);
   if (spec.sweep) checkSweep(spec, spec.sweep, ctx);
   if ((spec.replicates ?? 1) > 1 && spec.sweep && 'seed' in spec.sweep.grid) {
     issue(ctx, ['replicates'], 'cannot be combined with a sweep grid that varies seed; use one or the other');
   }
 }
 
-/** The engines train the paper's network only; other members of the family have a spectrum only. */
-function checkTrainableModel(model: PipelineSpec['model'], ctx: Ctx): void {
-  const asked = (['depth', 'bias', 'activation'] as const).find((f) => model[f] !== undefined);
-  if (asked === undefined) return;
-  issue(
-    ctx,
-    ['model', asked],
-    `${JSON.stringify(model[asked])} is not trained yet: the engines train depth 2, bias 0, relu only, and so far only \`specbias spectrum --depth --bias --activation\` supports the model family`,
-  );
+/** A member of the family other than the paper's starts from N(0, 1) weights and trains with gd or sgd. */
+function checkModelFamily(spec: PipelineSpec, ctx: Ctx): void {
+  const { model } = spec;
+  if (model.depth === undefined && model.bias === undefined && model.activation === undefined) return;
+  if (model.init === 'symmetric')
+    issue(
+      ctx,
+      ['model', 'init'],
+      "symmetric is defined for the paper's network only (depth 2, bias 0, relu); the model family starts from N(0, 1) weights",
+    );
+  if (spec.training.optimizer === 'adam')
+    issue(
+      ctx,
+      ['training', 'optimizer'],
+      'adam is not defined for the model family (model.depth, model.bias, model.activation): use gd or sgd',
+    );
 }
 
 /** Every grid path must name a field, values must differ, and every point must be a valid spec. Linear in the grid. */

@@ -8,6 +8,7 @@ describe('progress', () => {
   it('a step is waiting before its stage, running in it, and done or cached once it has a timing', () => {
     expect(stepState('train', base).state).toBe('waiting');
     expect(stepState('sample', base).state).toBe('running');
+    // Runs started before training followed the spectrum: all three at once.
     const training: Progress = {
       ...base,
       stage: 'spectrum+train',
@@ -21,6 +22,21 @@ describe('progress', () => {
     expect(stepState('train', training).state).toBe('running');
     expect(stepState('project', training).state).toBe('waiting');
     expect(stepState('analyze', { ...base, stage: 'completed' }).state).toBe('done');
+    // Today's order: spectrum and ntk-check side by side, then train.
+    const analysing: Progress = { ...base, stage: 'spectrum', timings: [{ step: 'sample', seconds: 0.2, cached: false }] };
+    expect(['sample', 'spectrum', 'ntk-check', 'train'].map((step) => stepState(step, analysing).state)).toEqual([
+      'done',
+      'running',
+      'running',
+      'waiting',
+    ]);
+    const afterSpectrum: Progress = { ...analysing, stage: 'train' };
+    expect(['spectrum', 'ntk-check', 'train', 'project'].map((step) => stepState(step, afterSpectrum).state)).toEqual([
+      'done',
+      'done',
+      'running',
+      'waiting',
+    ]);
   });
 
   it('steps/s and ETA come from the steps done since training was first seen', () => {

@@ -1,4 +1,5 @@
 import { describe, it, expect } from 'vitest';
+import { loadNative } from '../../src/native/index.js';
 import {
   empiricalNtk,
   empiricalNtkByProducts,
@@ -144,7 +145,7 @@ describe('empiricalNtk', () => {
     const x = sampleSphere(rng, 19, dim);
     const y = sampleSphere(rng, 6, dim);
     const { w1, w2 } = init(45, m, dim);
-    const { gram, cross } = await empiricalNtkGramAndCross(w1, w2, m, dim, x, 19, y, 6);
+    const { gram, cross } = await empiricalNtkGramAndCross(w1, w2, m, dim, x, 19, y, 6, 0, true);
     expect(gram.length).toBe(19 * 19);
     expect(relativeFrobeniusError(gram, empiricalNtk(w1, w2, m, dim, x, 19))).toBeLessThan(1e-14);
     // Computed on and below the diagonal by column blocks, mirrored above: exactly symmetric.
@@ -157,5 +158,29 @@ describe('empiricalNtk', () => {
     expect(cross!.length).toBe(6 * 19);
     expect(relativeFrobeniusError(cross!, empiricalNtkCross(w1, w2, m, dim, y, 6, x, 19))).toBeLessThan(1e-14);
     expect((await empiricalNtkGramAndCross(w1, w2, m, dim, x, 19, y, 0)).cross).toBeNull();
+  });
+
+  it("the addon's float32 products (ssyrk + sgemm over neuron chunks, float64 sums) are within 1e-6 of the pairwise float64 sums", async (ctx) => {
+    const addon = loadNative();
+    if (!addon?.empiricalNtkProducts) return ctx.skip();
+    const m = 2500; // three chunks of 1024, the last ragged
+    const dim = 5;
+    const rng = new Prng(46, 'test/entk-f32');
+    const x = sampleSphere(rng, 23, dim);
+    const y = sampleSphere(rng, 9, dim);
+    const { w1, w2 } = init(46, m, dim);
+    const { gram, cross } = await empiricalNtkGramAndCross(w1, w2, m, dim, x, 23, y, 9);
+    const exact = empiricalNtk(w1, w2, m, dim, x, 23);
+    const exactCross = empiricalNtkCross(w1, w2, m, dim, y, 9, x, 23);
+    // Not bit-equal (it would be exact only in float64), but every entry within 1e-6 of the largest.
+    expect(relativeFrobeniusError(gram, exact)).toBeGreaterThan(0);
+    const scale = Math.max(...exact.map(Math.abs));
+    for (let i = 0; i < exact.length; i++) expect(Math.abs(gram[i]! - exact[i]!)).toBeLessThan(1e-6 * scale);
+    for (let i = 0; i < exactCross.length; i++) expect(Math.abs(cross![i]! - exactCross[i]!)).toBeLessThan(1e-6 * scale);
+    for (let i = 0; i < 23; i++) for (let j = 0; j < 23; j++) expect(gram[i * 23 + j]).toBe(gram[j * 23 + i]);
+    // Only the training points: one block, no test rows.
+    const alone = await addon.empiricalNtkProducts(w1, w2, m, dim, x, 23, 23);
+    expect(Array.from(alone)).toEqual(Array.from(gram));
+    expect(() => addon.empiricalNtkProducts!(w1, w2, m, dim, x, 5, 6)).toThrow('p must be <= rows');
   });
 });

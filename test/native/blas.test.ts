@@ -1,7 +1,7 @@
 /**
  * The addon built against PyPI's scipy-openblas32 with the system's BLAS hidden
  * (SPECBIAS_BLAS_SOURCE=wheel), in a temp folder so native/build is left alone: it reports the
- * library it loaded, takes its thread count from the budget it shares with training, and its
+ * library it loaded, takes its thread count from the budget (fixed while training runs), and its
  * eigh and training kernels agree with the default build and with independent references.
  * Skipped, with one line, only where pip cannot install the wheel (no network, no pip).
  */
@@ -114,7 +114,7 @@ describe.skipIf(Boolean(wheelInstall.error))('the addon built against the scipy-
     expect(blas.parallel).toBe(1);
   });
 
-  it('gives BLAS the thread budget less the threads of training runs in flight', async () => {
+  it('gives BLAS the thread budget, and keeps it while training runs are in flight', async () => {
     const addon = built.addon;
     const small = new Float64Array([2, 1, 1, 2]);
     addon.setBlasThreads(1);
@@ -124,22 +124,21 @@ describe.skipIf(Boolean(wheelInstall.error))('the addon built against the scipy-
     expect(addon.info().blas).toMatchObject({ threads: 3, openblasThreads: 1, budget: 3 });
     addon.eighSync(small, 2, false);
     expect(addon.info().blas).toMatchObject({ threads: 3, openblasThreads: 3, budget: 3 });
-    // Two 64-neuron chunks, two training threads: while a run is in flight BLAS gets 3 - 2 = 1.
+    // Resizing OpenBLAS's pool between calls from different threads once hung dsyevd, so a
+    // training run in flight must leave the count alone: solve repeatedly while one runs.
     const input = trainingProblem('native', { nTrain: 200, nTest: 0, dim: 10, width: 128 });
     const w = initWeights(0, 128, 10);
     const trainer = new addon.Trainer({ ...input, w1: w.w1, w2: w.w2, threads: 2 });
-    let solvedDuringRun = false;
+    let solvesDuringRun = 0;
     try {
       let done = false;
       const run = trainer.run(3000, false).then(() => void (done = true));
-      while (!done && !solvedDuringRun) {
-        // One run: in flight before and after the solve means in flight during it.
-        const before = addon.info().blas!.threads;
+      while (!done) {
         addon.eighSync(small, 2, false);
-        const after = addon.info().blas!;
-        if (before === 1 && after.threads === 1) {
-          expect(after.openblasThreads).toBe(1);
-          solvedDuringRun = true;
+        // In flight before and after the check means in flight during the solve.
+        if (!done) {
+          expect(addon.info().blas).toMatchObject({ threads: 3, openblasThreads: 3 });
+          solvesDuringRun++;
         }
         await new Promise((resolve) => setImmediate(resolve));
       }
@@ -147,8 +146,7 @@ describe.skipIf(Boolean(wheelInstall.error))('the addon built against the scipy-
     } finally {
       trainer.close();
     }
-    expect(solvedDuringRun).toBe(true);
-    expect(addon.info().blas!.threads).toBe(3);
+    expect(solvesDuringRun).toBeGreaterThan(0);
     addon.setBlasThreads(0);
     expect(addon.info().blas!.threads).toBe(addon.info().hardwareThreads);
     expect(() => addon.setBlasThreads(-1)).toThrow('setBlasThreads(threads): threads must be an integer >= 0');

@@ -1,8 +1,7 @@
 /**
  * The analysis steps for a member of the model family (depth, bias, activation): the cache keys
  * (the paper's unchanged), the spectrum step's mu_k, Gram and degree clusters, the theory rates,
- * and both twins of the projector, each against an independent reference. The spec refuses
- * these models until the engines train them, so the tests call the functions directly.
+ * and both twins of the projector, each against an independent reference.
  */
 import { describe, expect, it } from 'vitest';
 import {
@@ -46,8 +45,9 @@ function readGramClusters(cluster: Int32Array): Map<number, number[]> {
 }
 
 /**
- * A spec with the model's fields set past the validation that still refuses them (and that drops
- * explicit paper values, which the keys must treat alike anyway).
+ * A spec with the model's fields set on the parsed object: parseSpec drops explicit paper values,
+ * which the keys must treat alike anyway, and refuses symmetric init for the family, which the
+ * steps refuse again.
  */
 const withModel = (model: Partial<ModelFamily>, over: Partial<PipelineSpec['model']> = {}): PipelineSpec => ({
   ...paper,

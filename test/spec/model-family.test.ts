@@ -33,17 +33,19 @@ describe('model.depth, model.bias, model.activation', () => {
     expect(Object.keys(absent.model).sort()).toEqual(['theta', 'width']);
   });
 
-  it('any other member of the family is refused until the engines train it, pointing at the spectrum', () => {
-    for (const [model, field] of [
-      [{ depth: 3 }, 'model.depth'],
-      [{ bias: 0.5 }, 'model.bias'],
-      [{ activation: 'erf' }, 'model.activation'],
-    ] as const) {
-      const err = specError(model);
-      expect(err.field).toBe(field);
-      expect(err.message).toContain('is not trained yet');
-      expect(err.message).toContain('specbias spectrum');
-      expect(err.message).not.toContain('\n');
+  it('any other member of the family is accepted for training; symmetric init and adam are refused for it', () => {
+    const spec = parseSpec({ model: { width: 64, depth: 3, bias: 0.5, activation: 'erf' } });
+    expect(spec.model).toMatchObject({ depth: 3, bias: 0.5, activation: 'erf' });
+    const init = specError({ depth: 3, init: 'symmetric' });
+    expect(init.field).toBe('model.init');
+    let adam: unknown;
+    try {
+      parseSpec({ model: { bias: 0.5 }, training: { optimizer: 'adam' } });
+    } catch (err) {
+      adam = err;
     }
+    expect(adam).toBeInstanceOf(SpecError);
+    expect((adam as SpecError).field).toBe('training.optimizer');
+    expect((adam as SpecError).message).not.toContain('\n');
   });
 });

@@ -84,3 +84,16 @@ describe('refusal', () => {
     expect(bytes(8e24)).toBe('8.0e+24 bytes');
   });
 });
+
+describe('the model family in the estimate', () => {
+  it('counts the (L - 2) hidden m x m layers and one set of activations per hidden layer', () => {
+    const base = { data: { n: 100, nTest: 50, dim: 5 }, training: { steps: 100, logEvery: 10 }, spectrum: { gram: false } };
+    const paper = estimateRun(parseSpec({ ...base, model: { width: 64 } }));
+    const deep = estimateRun(parseSpec({ ...base, model: { width: 64, depth: 4, bias: 0.5 } }));
+    const pDeep = 64 * 6 + 2 * 64 * 65 + 65;
+    // Weights: 4 P doubles in memory, ten checkpoints of P doubles on disk; activations 3 (L - 1) (n + nTest) m doubles.
+    const memory = (p: number, hidden: number) => 8 * 4 * p + 8 * 3 * hidden * 150 * 64;
+    expect(deep.memoryBytes - paper.memoryBytes).toBe(memory(pDeep, 3) - memory(64 * 6, 1));
+    expect(deep.diskBytes - paper.diskBytes).toBe(10 * 8 * (pDeep - 64 * 6));
+  });
+});

@@ -11,6 +11,8 @@ import {
   type IngestRunInput,
   type RunRow,
 } from '../../src/store/index.js';
+import { Prng } from '../../src/math/prng.js';
+import { studentTQuantile } from '../../src/math/student-t.js';
 import { useTempDir } from './temp-dir.js';
 
 // ---------------------------------------------------------------- Fixtures
@@ -178,7 +180,11 @@ function referenceFit(reference: { step: number; value: number }[], fitted = ref
   const end = (start === null ? undefined : ref.find((p) => p.step >= start && p.value < 1e-2 * peak)?.step) ?? ref[ref.length - 1]!.step;
   if (start === null)
     return { windowStart: null, windowEnd: end, nPoints: 0, rate: Number.NaN, r2: Number.NaN, stderr: Number.NaN, intercept: Number.NaN };
-  const used = fitted.filter((p) => p.step >= start && p.step <= end && p.value > 0);
+  return { windowStart: start, windowEnd: end, ...lineFit(fitted.filter((p) => p.step >= start && p.step <= end && p.value > 0)) };
+}
+
+/** Least squares of ln(value) on step. */
+function lineFit(used: { step: number; value: number }[]): Omit<ReferenceFit, 'windowStart' | 'windowEnd'> {
   const n = used.length;
   const mx = used.reduce((a, p) => a + p.step, 0) / n;
   const my = used.reduce((a, p) => a + Math.log(p.value), 0) / n;
@@ -196,8 +202,6 @@ function referenceFit(reference: { step: number; value: number }[], fitted = ref
   let sse = 0;
   for (const p of used) sse += (Math.log(p.value) - my - slope * (p.step - mx)) ** 2;
   return {
-    windowStart: start,
-    windowEnd: end,
     nPoints: n,
     rate: -slope,
     r2: syy === 0 ? 1 : (sxy * sxy) / (sxx * syy),
@@ -448,6 +452,79 @@ describe('ResultsDb', () => {
       expect(await db.query('SELECT count(*) AS n FROM rates WHERE run_id = $run_id', { run_id: 'run-fit' })).toEqual([{ n: 11 }]);
       // and the session variable does not leak out of fitRates
       expect(await db.query("SELECT getvariable('run_id') AS v")).toEqual([{ v: null }]);
+    });
+  });
+
+  it("under sgd, fitRates fits the network on per-epoch means of ln value, whose stderr covers the true rate where the raw points' does not", async () => {
+    // 40 noisy exponentials e^{-r t} (one per degree), logged every step, with SGD-like noise: a
+    // multiplicative factor e^{eps_e} shared by the 20 steps of each epoch (eps_e ~ N(0, 0.2^2)) and
+    // e^{delta_t} per step (delta_t ~ N(0, 0.02^2)). The init twin is the noiseless curve and sets
+    // the window. Points of one epoch are not independent, so the raw-point stderr is too small.
+    const r = 0.01;
+    const batch = 20;
+    const n = 400; // E = n / B = 20 steps per epoch
+    const prng = new Prng(7, 'test/sgd-noise');
+    const steps = Array.from({ length: 801 }, (_, i) => i);
+    const rows: ProjectionRow[] = [];
+    const curves: { step: number; value: number }[][] = [];
+    const degrees = 40;
+    for (let k = 0; k < degrees; k++) {
+      const epochNoise = Array.from({ length: 41 }, () => 0.2 * prng.normal());
+      const curve = steps.map((t) => ({ step: t, value: Math.exp(-r * t + epochNoise[Math.floor(t / 20)]! + 0.02 * prng.normal()) }));
+      curves.push(curve);
+      for (const p of curve) rows.push({ split: 'train', kind: 'target', source: 'network', degree: k, ...p });
+      for (const t of steps) rows.push({ split: 'train', kind: 'target', source: 'init', degree: k, step: t, value: Math.exp(-r * t) });
+    }
+    const run = runRow('run-sgd');
+    run.spec = {
+      ...(run.spec as object),
+      data: { dim: 10, n },
+      training: { learningRate: 0.5, steps: 800, optimizer: 'sgd', batchSize: batch },
+    };
+    await withResultsDb(dbPath(), {}, async (db) => {
+      await db.ingestRun({
+        run,
+        spectrum: spectrumTable([0.4]),
+        gram: null,
+        losses: lossesTable([0]),
+        projections: projectionsTable(rows),
+      });
+      const rates = await db.fitRates('run-sgd');
+      expect(rates).toHaveLength(degrees);
+      let coveredEpoch = 0;
+      let coveredRaw = 0;
+      for (const row of rates) {
+        const curve = curves[row.degree]!;
+        // the window from the twin e^{-0.01 t}: below 0.9 first at t = 11, below 1e-2 first at t = 461
+        expect([row.windowStart, row.windowEnd]).toEqual([11, 461]);
+        // independently: mean step and mean ln value per epoch floor(t / 20) of the window, then least squares
+        const used = curve.filter((p) => p.step >= 11 && p.step <= 461);
+        const groups = new Map<number, { step: number; value: number }[]>();
+        for (const p of used) groups.set(Math.floor(p.step / 20), [...(groups.get(Math.floor(p.step / 20)) ?? []), p]);
+        const means = [...groups.values()].map((g) => ({
+          step: g.reduce((a, p) => a + p.step, 0) / g.length,
+          value: Math.exp(g.reduce((a, p) => a + Math.log(p.value), 0) / g.length),
+        }));
+        const byEpoch = lineFit(means);
+        expect(row.nPoints).toBe(24); // epochs 0..23 meet [11, 461]
+        expect(Math.abs(row.fittedRate - byEpoch.rate)).toBeLessThan(1e-9 * r);
+        expectRelative(row.stderr, byEpoch.stderr, 1e-6);
+        expect(row.note!.split('; ')[0]).toBe('fitted on 24 per-epoch means of ln value (20 steps per epoch)');
+        const raw = referenceFit(
+          curve.map((p) => ({ step: p.step, value: Math.exp(-r * p.step) })),
+          curve,
+        );
+        if (Math.abs(row.fittedRate - r) < studentTQuantile(0.975, row.nPoints! - 2) * row.stderr!) coveredEpoch++;
+        if (Math.abs(raw.rate - r) < studentTQuantile(0.975, raw.nPoints - 2) * raw.stderr) coveredRaw++;
+      }
+      // the per-epoch 95% intervals cover the true rate about 95% of the time (38 of 40 expected,
+      // 37 here; P(< 34 | p = 0.95) = 1.4%); the raw points' intervals, several times too narrow,
+      // cover it in 17 of 40
+      expect(coveredEpoch).toBeGreaterThanOrEqual(34);
+      expect(coveredRaw).toBeLessThan(20);
+      const mean = rates.reduce((a, x) => a + x.fittedRate, 0) / degrees;
+      const sd = Math.sqrt(rates.reduce((a, x) => a + (x.fittedRate - mean) ** 2, 0) / (degrees - 1));
+      expect(Math.abs(mean - r)).toBeLessThan((3 * sd) / Math.sqrt(degrees));
     });
   });
 
