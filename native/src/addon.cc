@@ -627,7 +627,6 @@ class DeepTrainer : public Napi::ObjectWrap<DeepTrainer> {
     Napi::Promise Promise() { return deferred_.Promise(); }
     void Execute() override {
       try {
-        EngineThreads busy(trainer_->threads_);
         result_ = trainer_->runLogged(steps_, logAt_, batches_);
       } catch (const std::exception& e) {
         SetError(e.what());
