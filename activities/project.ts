@@ -3,7 +3,8 @@
  * train and test, for the network and its kernel-regime twins (`analysis.twins`), as
  * `projections.arrow` (the projector, the kinds and the sources: src/pipeline/projector.ts).
  */
-import { initWeights } from '../src/model/network.js';
+import { modelFamilyOf } from '../src/math/ntk-family.js';
+import { initialWeights } from '../src/pipeline/initial-weights.js';
 import { projectionTwins, projectKey, STEPS } from '../src/pipeline/cache-keys.js';
 import { projectionsTable } from '../src/pipeline/projector.js';
 import { readSamples } from '../src/pipeline/samples.js';
@@ -39,8 +40,14 @@ export async function projectResiduals(deps: ActivityDeps, input: ProjectResidua
     const eigen = gram && vectors ? await readGram(store, gram, vectors) : null;
     const twins = projectionTwins(spec);
     // The finite-width twin starts from the same initial weights as training.
-    const init = twins.includes('init') ? initWeights(spec.seed, spec.model.width, s.dim, spec.model.init) : null;
-    return projectionsTable(s, network, eigen, { learningRate: spec.training.learningRate, infinite: twins.includes('infinite'), init });
+    const model = modelFamilyOf(spec.model);
+    const init = twins.includes('init') ? initialWeights(spec, s.dim) : null;
+    return projectionsTable(s, network, eigen, {
+      learningRate: spec.training.learningRate,
+      infinite: twins.includes('infinite'),
+      init,
+      model,
+    });
   };
   const table = await withHeartbeat(work(), { stage: 'project' });
   const projections = await store.writeTable(STEPS.project.name, key, 'projections.arrow', table);

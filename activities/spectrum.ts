@@ -1,10 +1,12 @@
 /**
- * Activity `computeSpectrum`: the analytic NTK eigenvalues mu_k with multiplicities N(D,k)
+ * Activity `computeSpectrum`: the analytic NTK eigenvalues mu_k of the spec's model (the paper's
+ * network or a member of the family) with multiplicities N(D,k)
  * (`spectrum.arrow`) and, when asked, the eigendecomposition of the Gram matrix K/n on the
  * training sample (`gram.arrow` with degree clusters and their purity, `gram-vectors.f64`); formats in src/pipeline/spectrum.ts.
  * None of it depends on the learning rate, and concurrent attempts in one worker share one
  * eigensolve, so the points of a learning-rate sweep compute it once.
  */
+import { modelFamilyOf } from '../src/math/ntk-family.js';
 import { spectrumKey, STEPS } from '../src/pipeline/cache-keys.js';
 import { readSamples } from '../src/pipeline/samples.js';
 import { singleFlight } from '../src/pipeline/single-flight.js';
@@ -50,10 +52,13 @@ async function compute(deps: ActivityDeps, key: string, spec: PipelineSpec, samp
   const { name } = STEPS.spectrum;
   const { dim } = spec.data;
   const { maxDegree } = spec.spectrum;
-  const spectrum = await deps.store.writeTable(name, key, 'spectrum.arrow', spectrumTable(dim, maxDegree));
+  // The model's kernel (the paper's network unless model.depth, bias or activation say otherwise).
+  const model = modelFamilyOf(spec.model);
+  const spectrum = await deps.store.writeTable(name, key, 'spectrum.arrow', spectrumTable(dim, maxDegree, model));
   if (!spec.spectrum.gram) return { spectrum, gram: null, vectors: null };
   const s = await readSamples(deps.store, samples);
-  const eigen = await gramEigen(s.xTrain, s.n, dim, maxDegree, s.distribution.kind === 'uniform', s.distribution.kind === 'file');
+  const uniform = s.distribution.kind === 'uniform';
+  const eigen = await gramEigen(s.xTrain, s.n, dim, maxDegree, uniform, s.distribution.kind === 'file', model);
   const gram = await deps.store.writeTable(name, key, 'gram.arrow', gramTable(eigen.values, eigen.cluster, eigen.purity, eigen.basis));
   const vectors = await deps.store.writeBytes(name, key, 'gram-vectors.f64', vectorBytes(eigen.vectors), s.n);
   return { spectrum, gram, vectors };

@@ -41,7 +41,9 @@
 --   kernel_rate       the infinite-width twin's rate (analytic kappa Gram); NULL without its rows.
 --   init_kernel_rate  the finite-width twin's rate (the network's empirical NTK at init); NULL without.
 --   theory_rate       -ln(1 - lr * mu_k), lr = spec.training.learningRate (eta'), mu_k from the
---                     spectrum table. NULL when lr * mu_k >= 1 or mu_k <= 0.
+--                     spectrum table (the run's model's kernel). NULL when lr * mu_k >= 1,
+--                     mu_k <= 0 or mu_k is a numerical zero (numerical_zero: rounding noise around
+--                     a zero by symmetry, or below what the quadrature resolves).
 --   ratio             fitted_rate / theory_rate.
 --
 -- Kind 'eigen-band' (file data whose Gram shows no degree structure): degree is the eigenvalue
@@ -180,7 +182,7 @@ judged AS (
 theory AS (
     SELECT s.run_id, s.degree,
            CASE
-               WHEN s.mu > 0 AND lr.lr * s.mu < 1 THEN -ln(1 - lr.lr * s.mu)
+               WHEN s.mu > 0 AND NOT coalesce(s.numerical_zero, false) AND lr.lr * s.mu < 1 THEN -ln(1 - lr.lr * s.mu)
            END AS theory_rate
     FROM spectrum AS s
     JOIN (

@@ -39,6 +39,10 @@ SELECT
     CAST(json_extract(spec, '$.training.learningRate') AS DOUBLE)   AS learning_rate,
     CAST(json_extract(spec, '$.training.steps') AS INTEGER)         AS steps,
     CAST(json_extract(spec, '$.model.theta') AS DOUBLE)             AS theta,
+    -- The model family: a spec leaves out the paper's values (depth 2, bias 0, relu).
+    coalesce(CAST(json_extract(spec, '$.model.depth') AS INTEGER), 2) AS depth,
+    coalesce(CAST(json_extract(spec, '$.model.bias') AS DOUBLE), 0)  AS bias,
+    coalesce(json_extract_string(spec, '$.model.activation'), 'relu') AS activation,
     -- RFC 7396 merge patch: a null member removes the key.
     left(md5(CAST(json_merge_patch(spec, '{"seed": null}') AS VARCHAR)), 12) AS config_id
 FROM runs;

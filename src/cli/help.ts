@@ -36,7 +36,7 @@ const OPTION_HELP: Record<string, string> = {
   'report:out': 'the output folder (default <data>/reports/<id>/)',
   'spec:schema': 'print the JSON Schema of a spec instead of a spec',
   'runs:where':
-    'keep the runs for which this SQL predicate holds; columns: run_id, name, sweep_id, status, engine, started_at, seconds, dim, n, n_test, width, theta, learning_rate, steps, seed, distribution, target, e.g. "width >= 1024 AND seed = 0"',
+    'keep the runs for which this SQL predicate holds; columns: run_id, name, sweep_id, status, engine, started_at, seconds, dim, n, n_test, width, depth, bias, activation, theta, learning_rate, steps, seed, distribution, target, e.g. "width >= 1024 AND seed = 0"',
   'runs:sort': 'order by these columns (SQL ORDER BY list, e.g. "width DESC, seed"); default: newest first',
   'runs:csv': 'print CSV on stdout instead of a table',
   'bench:n': 'training points n (train) or Gram size n (eigen)',

@@ -19,7 +19,8 @@ import { csvText, dataRootFrom, formatNumber, formatTable, print, printJson } fr
 export const RUN_COLUMNS_SQL = `
   SELECT r.run_id, r.name, r.sweep_id, r.status, r.engine, r.backend, r.started_at, r.finished_at, r.error, r.reruns,
          date_diff('millisecond', r.started_at, r.finished_at) / 1000.0 AS seconds,
-         p.dim, p.n, p.n_test, p.width, p.theta, p.learning_rate, p.steps, p.seed, p.distribution, p.target, p.config_id
+         p.dim, p.n, p.n_test, p.width, p.depth, p.bias, p.activation, p.theta, p.learning_rate, p.steps, p.seed,
+         p.distribution, p.target, p.config_id
     FROM runs AS r JOIN run_params AS p USING (run_id)`;
 
 export interface RunListing {
@@ -36,6 +37,10 @@ export interface RunListing {
     n: number | null;
     nTest: number | null;
     width: number | null;
+    /** The model family (docs/science.md): weight layers L, bias scale beta, activation; the paper's are 2, 0, relu. */
+    depth: number | null;
+    bias: number | null;
+    activation: string | null;
     theta: number | null;
     learningRate: number | null;
     steps: number | null;
@@ -76,6 +81,9 @@ export async function listRuns(database: string, where?: string, sort?: string):
         n: num(r.n),
         nTest: num(r.n_test),
         width: num(r.width),
+        depth: num(r.depth),
+        bias: num(r.bias),
+        activation: (r.activation as string | null) ?? null,
         theta: num(r.theta),
         learningRate: num(r.learning_rate),
         steps: num(r.steps),
@@ -122,6 +130,9 @@ export async function runsCommand({ positionals, values }: CommandArgs): Promise
       'dim',
       'n',
       'width',
+      'depth',
+      'bias',
+      'activation',
       'theta',
       'learningRate',
       'steps',
@@ -139,6 +150,9 @@ export async function runsCommand({ positionals, values }: CommandArgs): Promise
       r.params.dim,
       r.params.n,
       r.params.width,
+      r.params.depth,
+      r.params.bias,
+      r.params.activation,
       r.params.theta,
       r.params.learningRate,
       r.params.steps,
@@ -161,6 +175,9 @@ export async function runsCommand({ positionals, values }: CommandArgs): Promise
         'D',
         'n',
         'm',
+        'L',
+        'β',
+        'σ',
         'θ',
         'η′',
         'steps',
@@ -177,6 +194,9 @@ export async function runsCommand({ positionals, values }: CommandArgs): Promise
         r.params.dim,
         r.params.n,
         r.params.width,
+        r.params.depth,
+        r.params.bias,
+        r.params.activation,
         r.params.theta,
         r.params.learningRate,
         r.params.steps,

@@ -18,23 +18,28 @@
  */
 import { gegenbauer, multiplicity } from './gegenbauer.js';
 import { matmul } from './matmul.js';
-import { ntkSpectrum } from './ntk.js';
+import { ntkSpectrum, type SpectrumEntry } from './ntk.js';
 
 /**
  * Assign the eigenvalues of a Gram matrix on a uniform sample (sorted descending) to harmonic
  * degrees: out[j] = the degree k whose cluster holds values[j], or -1.
  *
- * Degrees 0 .. maxDegree are taken in decreasing order of mu_k (`ntkSpectrum`), leaving out the
- * odd k >= 3 whose mu_k is a numerical zero; each takes the next N(D, k) indices. The last degree
- * may be cut short when the sample runs out (check the cluster size against `multiplicity`);
- * indices past every listed degree get -1. Only `values.length` is read: the assignment rests on
- * the theory that the K/n eigenvalues of n uniform points cluster near mu_k with multiplicity N(D,k).
+ * Degrees 0 .. maxDegree are taken in decreasing order of mu_k, leaving out those whose mu_k is
+ * a numerical zero; each takes the next N(D, k) indices. `spectrum` is the kernel's mu_k
+ * (default: the paper's, `ntkSpectrum`, whose numerical zeros are the odd k >= 3; a model of the
+ * family passes its own, where the zeros fall elsewhere or nowhere). The last degree may be cut
+ * short when the sample runs out (check the cluster size against `multiplicity`); indices past
+ * every listed degree get -1. Only `values.length` is read: the assignment rests on the theory
+ * that the K/n eigenvalues of n uniform points cluster near mu_k with multiplicity N(D,k).
  */
-export function clusterByMultiplicity(values: Float64Array, dim: number, maxDegree: number): Int32Array {
+export function clusterByMultiplicity(
+  values: Float64Array,
+  dim: number,
+  maxDegree: number,
+  spectrum: readonly SpectrumEntry[] = ntkSpectrum(dim, maxDegree),
+): Int32Array {
   const out = new Int32Array(values.length).fill(-1);
-  const degrees = ntkSpectrum(dim, maxDegree)
-    .filter((e) => !e.numericalZero)
-    .sort((a, b) => b.mu - a.mu || a.degree - b.degree);
+  const degrees = spectrum.filter((e) => !e.numericalZero).sort((a, b) => b.mu - a.mu || a.degree - b.degree);
   let next = 0;
   for (const { degree, multiplicity: size } of degrees) {
     const end = Math.min(values.length, next + size);

@@ -32,8 +32,10 @@ export {
   PAPER_MODEL,
   familyKernel,
   familyKernelAtOne,
+  familyKernelFunction,
   familySpectrum,
   isPaperModel,
+  modelFamilyOf,
   modelFamilyProblem,
   type Activation,
   type FamilySpectrumEntry,
@@ -89,5 +91,7 @@ export {
   empiricalNtkQuadratics,
   relativeFrobeniusError,
 } from './empirical-ntk.js';
+export { empiricalNtkDeepGram, empiricalNtkDeepGramAndCross, empiricalNtkDeepQuadratics } from './empirical-ntk-deep.js';
+export { familyCross, familyGram, familyQuadratics } from './family-gram.js';
 export { finiteWidthTwin, type FiniteWidthTwin, type FiniteWidthTwinInput } from './finite-width-twin.js';
 export { regularizedBeta, slopeInterval, studentTCdf, studentTQuantile, tInterval, type TInterval } from './student-t.js';

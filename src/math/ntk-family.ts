@@ -77,6 +77,18 @@ export function isPaperModel(model: ModelFamily): boolean {
   return model.depth === 2 && model.bias === 0 && model.activation === 'relu';
 }
 
+/**
+ * The member a spec's `model` section names: its `depth`, `bias`, `activation` with the paper's
+ * values where absent (the spec drops explicit defaults, so absent is the paper's).
+ */
+export function modelFamilyOf(model: { depth?: number; bias?: number; activation?: Activation }): ModelFamily {
+  return {
+    depth: model.depth ?? PAPER_MODEL.depth,
+    bias: model.bias ?? PAPER_MODEL.bias,
+    activation: model.activation ?? PAPER_MODEL.activation,
+  };
+}
+
 /** Whether mu_k comes from closed-form derivatives (relu, erf) or from kernel values (tanh, gelu). */
 export function hasClosedForm(activation: Activation): boolean {
   return activation === 'relu' || activation === 'erf';
@@ -125,6 +137,84 @@ export function familyKernelJet(model: ModelFamily, theta: number, order: number
 export function familyKernel(model: ModelFamily, t: number): number {
   const c = t > 1 ? 1 : t < -1 ? -1 : t;
   return familyKernelJet(model, Math.acos(c), 0).value;
+}
+
+/**
+ * kappa as a fast function of t in [-1, 1] (clamped), for Gram matrices (one value per pair):
+ * relu and erf by the closed-form recursion on plain numbers ({@link familyKernelValue}, the
+ * same arithmetic as {@link familyKernel}, ~25x faster); tanh and gelu by the Chebyshev
+ * interpolant of {@link familyKernelInterpolant} (within its `error`, ~1e-15, of the quadrature
+ * kernel), since each of their values costs a 2-D quadrature per layer.
+ */
+export function familyKernelFunction(model: ModelFamily): (t: number) => number {
+  const problem = modelFamilyProblem(model);
+  if (problem) throw new RangeError(`model ${problem.field} ${problem.detail}`);
+  const clamp = (t: number) => (t > 1 ? 1 : t < -1 ? -1 : t);
+  if (hasClosedForm(model.activation)) return (t) => familyKernelValue(model, Math.acos(clamp(t)));
+  const { at } = familyKernelInterpolant(model);
+  return (t) => at(clamp(t));
+}
+
+/** The interpolants built so far, by model: the spectrum and every Gram of one model share one. */
+const interpolants = new Map<string, ReturnType<typeof chebyshevInterpolant>>();
+
+/** The Chebyshev interpolant of the model's kappa in t (built once per model and process). */
+export function familyKernelInterpolant(model: ModelFamily): ReturnType<typeof chebyshevInterpolant> {
+  const key = `${model.depth}/${model.bias}/${model.activation}`;
+  let interpolant = interpolants.get(key);
+  if (!interpolant) {
+    interpolant = chebyshevInterpolant((theta) => familyKernelJet(model, theta, 0).value);
+    interpolants.set(key, interpolant);
+  }
+  return interpolant;
+}
+
+/**
+ * kappa(cos theta) for relu and erf: {@link familyKernelJet} at order 0 written on numbers, the
+ * same operations in the same order (so the same bits), without a Float64Array per operation.
+ */
+export function familyKernelValue(model: ModelFamily, theta: number): number {
+  const b2 = model.bias * model.bias;
+  const sHalf = Math.sin(theta / 2);
+  const cHalf = Math.cos(theta / 2);
+  let sigma = Math.cos(theta) + b2;
+  let gap = 2 * sHalf * sHalf;
+  let rim = 2 * cHalf * cHalf + 2 * b2;
+  let diag = 1 + b2;
+  let acc = sigma * 0.5;
+  const relu = model.activation === 'relu';
+  if (!relu && model.activation !== 'erf') throw new RangeError(`familyKernelValue needs a closed form; ${model.activation} has none`);
+  for (let h = 1; h < model.depth; h++) {
+    const a = diag;
+    let dot: number;
+    if (relu) {
+      const oneMinusRho = gap * (1 / a);
+      const onePlusRho = rim * (1 / a);
+      const rho = sigma * (1 / a);
+      const sinPhi = Math.sqrt(oneMinusRho * onePlusRho);
+      const g0 = oneMinusRho;
+      const phi0 =
+        g0 <= 1 ? 2 * Math.asin(Math.sqrt(Math.max(0, g0) / 2)) : Math.PI - 2 * Math.asin(Math.sqrt(Math.max(0, onePlusRho) / 2));
+      const piMinusPhi = -phi0 + Math.PI;
+      const k1 = (sinPhi + piMinusPhi * rho) * (1 / Math.PI);
+      dot = piMinusPhi * (1 / Math.PI);
+      sigma = k1 * a + b2;
+      diag = a + b2;
+      gap = (a * (Math.PI * g0 - sinMinusPhiCos(phi0))) / Math.PI;
+      rim = k1 * a + (a + 2 * b2);
+    } else {
+      const b = 1 + 2 * a;
+      const x = sigma * (2 / b);
+      const root = Math.sqrt(-(x * x) + 1);
+      sigma = Math.asin(x) * (2 / Math.PI) + b2;
+      dot = 4 / (Math.PI * b) / root;
+      diag = (2 / Math.PI) * Math.asin((2 * a) / b) + b2;
+      gap = -sigma + diag;
+      rim = sigma + diag;
+    }
+    acc = h < model.depth - 1 ? acc * dot + sigma * 0.5 : acc * dot + sigma;
+  }
+  return acc;
 }
 
 function propagate(activation: Activation, prev: Layer, b2: number): { next: Layer; dot: Jet } {
@@ -196,8 +286,19 @@ function erfLayer(prev: Layer, b2: number): { next: Layer; dot: Jet } {
   return { next: { sigma, gap: sigma.scale(-1).add(diag), rim: sigma.add(diag), diag }, dot };
 }
 
-const gelu = (x: number) => 0.5 * x * (1 + erf(x / Math.SQRT2));
-const geluPrime = (x: number) => 0.5 * (1 + erf(x / Math.SQRT2)) + (x * Math.exp(-0.5 * x * x)) / Math.sqrt(2 * Math.PI);
+// The quadrature asks for f(x) and then f'(x) at the same x: keep erf(x / sqrt 2) of the last x,
+// which halves GELU's erf calls (the values are the same bits).
+let erfArg = Number.NaN;
+let erfValue = 0;
+const erfHalf = (x: number) => {
+  if (x !== erfArg) {
+    erfArg = x;
+    erfValue = erf(x / Math.SQRT2);
+  }
+  return erfValue;
+};
+const gelu = (x: number) => 0.5 * x * (1 + erfHalf(x));
+const geluPrime = (x: number) => 0.5 * (1 + erfHalf(x)) + (x * Math.exp(-0.5 * x * x)) / Math.sqrt(2 * Math.PI);
 const tanhPrime = (x: number) => {
   const y = Math.tanh(x);
   return 1 - y * y;
@@ -321,7 +422,7 @@ export function familySpectrum(dim: number, maxDegree: number, model: ModelFamil
   } else {
     const p = new Float64Array(maxDegree + 1);
     // Each kernel value costs a 2-D quadrature per layer, so sample kappa once on Chebyshev points.
-    const interpolant = chebyshevInterpolant((theta) => familyKernelJet(model, theta, 0).value);
+    const interpolant = familyKernelInterpolant(model);
     integrals = integrateDegreesInAngle(maxDegree + dim, maxDegree, (theta, out) => {
       const kappa = interpolant.at(Math.cos(theta));
       gegenbauerAll(dim, maxDegree, Math.cos(theta), p);

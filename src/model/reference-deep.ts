@@ -92,7 +92,8 @@ export function deepParamCount(depth: number, width: number, dim: number): numbe
   return width * (dim + 1) + (depth - 2) * width * (width + 1) + width + 1;
 }
 
-function activationPair(activation: Activation): { f: (x: number) => number; df: (x: number) => number } {
+/** The activation and its derivative (shared with the product form of the NTK, src/math/empirical-ntk-deep.ts). */
+export function activationPair(activation: Activation): { f: (x: number) => number; df: (x: number) => number } {
   switch (activation) {
     case 'relu':
       return { f: (x) => (x > 0 ? x : 0), df: (x) => (x > 0 ? 1 : 0) };

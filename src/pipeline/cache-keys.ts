@@ -7,6 +7,7 @@
  * changes what it writes. Nothing else belongs in a key: a field that does not change the bytes
  * (the run's name, the sweep, the learning rate for the spectrum) would only stop sharing.
  */
+import { isPaperModel, modelFamilyOf, type ModelFamily } from '../math/ntk-family.js';
 import type { PipelineSpec } from '../spec/schema.js';
 import type { ArtifactRef } from '../store/artifact-store.js';
 import { contentKey } from '../store/canonical-json.js';
@@ -46,21 +47,35 @@ export function sampleKey(spec: PipelineSpec, fileSha256?: string): string {
 }
 
 /**
- * spectrum.arrow (mu_k, N(D,k)): D and maxDegree. With `spectrum.gram`, gram.arrow and
- * gram-vectors.f64 also depend on the training points. Not on the learning rate: a
- * learning-rate sweep eigendecomposes the Gram matrix once.
+ * The kernel's key material for the spectrum, ntk-check and project steps: nothing for the
+ * paper's network, whose keys predate the model family (so its artifacts stay valid), else
+ * `model: {depth, bias, activation}`. (The train key holds the whole model section already.)
+ */
+function familyParams(spec: PipelineSpec): { model?: ModelFamily } {
+  const model = modelFamilyOf(spec.model);
+  return isPaperModel(model) ? {} : { model };
+}
+
+/**
+ * spectrum.arrow (mu_k, N(D,k)): D, maxDegree and the model's kernel. With `spectrum.gram`,
+ * gram.arrow and gram-vectors.f64 also depend on the training points. Not on the learning rate:
+ * a learning-rate sweep eigendecomposes the Gram matrix once.
  */
 export function spectrumKey(spec: PipelineSpec, samples: ArtifactRef): string {
   const { maxDegree, gram } = spec.spectrum;
-  return contentKey({ step: STEPS.spectrum, params: { dim: spec.data.dim, maxDegree, gram }, inputs: gram ? [samples.sha256] : [] });
+  return contentKey({
+    step: STEPS.spectrum,
+    params: { dim: spec.data.dim, maxDegree, gram, ...familyParams(spec) },
+    inputs: gram ? [samples.sha256] : [],
+  });
 }
 
-/** ntk-check.arrow: the initial weights (seed, width, init) and the first NTK_CHECK_POINTS training points. */
+/** ntk-check.arrow: the initial weights (seed, width, init, the model) and the first NTK_CHECK_POINTS training points. */
 export function ntkCheckKey(spec: PipelineSpec, samples: ArtifactRef): string {
   const { width, init } = spec.model;
   return contentKey({
     step: STEPS.ntkCheck,
-    params: { seed: spec.seed, width, points: NTK_CHECK_POINTS, ...(init ? { init } : {}) },
+    params: { seed: spec.seed, width, points: NTK_CHECK_POINTS, ...(init ? { init } : {}), ...familyParams(spec) },
     inputs: [samples.sha256],
   });
 }
@@ -81,8 +96,9 @@ export function trainKey(spec: PipelineSpec, samples: ArtifactRef, engine: strin
 
 /**
  * projections.arrow: the residuals, the samples, the Gram eigenpairs, the learning rate (the
- * twins' steps) and the twins (`analysis.twins`); the init twin also depends on the initial
- * weights: the seed and the model's width and init.
+ * twins' steps), the twins (`analysis.twins`) and the model's kernel (the infinite twin's
+ * test-train block); the init twin also depends on the initial weights: the seed and the
+ * model's width and init.
  */
 export function projectKey(
   spec: PipelineSpec,
@@ -93,7 +109,7 @@ export function projectKey(
   const init = twins.includes('init') ? { seed: spec.seed, width: spec.model.width, init: spec.model.init ?? 'gaussian' } : {};
   return contentKey({
     step: STEPS.project,
-    params: { learningRate: spec.training.learningRate, twins, ...init },
+    params: { learningRate: spec.training.learningRate, twins, ...init, ...familyParams(spec) },
     inputs: [samples.sha256, trajectory.sha256, gram?.sha256 ?? null, vectors?.sha256 ?? null],
   });
 }

@@ -12,16 +12,19 @@
  *   U-statistic (N(D,k)/(n(n-1))) sum_{i != j} r_i r_j P_k(<x_i, x_j>) (0 where it is negative)
  *   (uniform data only, where the harmonics are the eigenfunctions).
  * Sources: `network` (the trained net's residuals), `kernel` (the infinite-width twin,
- * r_t = U (1 - eta' Λ)^t Uᵀ r_0 with K/n = U Λ Uᵀ the analytic Gram, from the network's own r_0 on
- * the same sample; needs the Gram eigenpairs) and `init` (the finite-width twin: the same on the
- * network's empirical NTK at its initial weights, Θ̂₀/n; src/math/finite-width-twin.ts).
+ * r_t = U (1 - eta' Λ)^t Uᵀ r_0 with K/n = U Λ Uᵀ the analytic Gram of the run's model, from the
+ * network's own r_0 on the same sample; needs the Gram eigenpairs) and `init` (the finite-width
+ * twin: the same on the network's empirical NTK at its initial weights, Θ̂₀/n;
+ * src/math/finite-width-twin.ts).
  * `analysis.twins` picks the twins (absent: both).
  *
  * File data (a column target) has no degree parts: no `target` rows, and the eigenspace (or
  * eigen-band) rows cover every cluster of the Gram rather than the target's degrees.
  */
 import type * as arrow from 'apache-arrow';
-import { kernelResidualMatrix, kernelTestResidualMatrix, ntkCross } from '../math/kernel-regime.js';
+import { familyCross } from '../math/family-gram.js';
+import { kernelResidualMatrix, kernelTestResidualMatrix } from '../math/kernel-regime.js';
+import { PAPER_MODEL, type ModelFamily } from '../math/ntk-family.js';
 import {
   eigenspaceProjections,
   harmonicEnergiesOffDiagonal,
@@ -34,6 +37,7 @@ import {
 import { finiteWidthTwin } from '../math/finite-width-twin.js';
 import { matmul } from '../math/matmul.js';
 import type { NetworkWeights } from '../model/network.js';
+import { isDeepWeights, type DeepWeights } from '../model/reference-deep.js';
 import { unitVector } from '../math/projection.js';
 import { tableFromColumns, wordsColumn } from '../store/arrow-columns.js';
 import type { Samples } from './samples.js';
@@ -52,8 +56,13 @@ export interface TwinOptions {
   learningRate: number;
   /** The infinite-width twin (needs the Gram eigenpairs). */
   infinite: boolean;
-  /** The initial weights for the finite-width twin; null: no such twin. */
-  init: NetworkWeights | null;
+  /**
+   * The initial weights for the finite-width twin (the paper network's, or a family member's
+   * from `initDeepWeights`; src/pipeline/initial-weights.ts); null: no such twin.
+   */
+  init: NetworkWeights | DeepWeights | null;
+  /** The network whose analytic kernel the infinite-width twin uses (absent: the paper's). */
+  model?: ModelFamily;
 }
 
 const SPLITS: readonly Split[] = ['train', 'test'];
@@ -82,12 +91,16 @@ export async function projectionsTable(s: Samples, network: Residuals, eigen: Gr
   const { learningRate } = twins;
   await projector.add(rows, 'network', network);
   if (eigen && twins.infinite) {
-    const kTestTrain = s.nTest > 0 ? ntkCross(s.xTest, s.nTest, s.xTrain, s.n, s.dim) : null;
+    const model = twins.model ?? PAPER_MODEL;
+    const kTestTrain = s.nTest > 0 ? familyCross(model, s.xTest, s.nTest, s.xTrain, s.n, s.dim) : null;
     await projector.add(rows, 'kernel', kernelTwin(s, network, eigen.values, eigen.vectors, kTestTrain, learningRate));
   }
   if (twins.init) {
-    const { w1, w2, width } = twins.init;
-    const twin = await finiteWidthTwin({ w1, w2, width, dim: s.dim, xTrain: s.xTrain, n: s.n, xTest: s.xTest, nTest: s.nTest });
+    const points = { xTrain: s.xTrain, n: s.n, xTest: s.xTest, nTest: s.nTest };
+    const w = twins.init;
+    const twin = await finiteWidthTwin(
+      isDeepWeights(w) ? { deep: w, ...points } : { w1: w.w1, w2: w.w2, width: w.width, dim: s.dim, ...points },
+    );
     await yieldToEventLoop();
     await projector.add(rows, 'init', kernelTwin(s, network, twin.values, twin.vectors, twin.testTrain, learningRate));
   }

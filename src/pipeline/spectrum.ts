@@ -7,14 +7,32 @@
  */
 import type * as arrow from 'apache-arrow';
 import { multiplicity } from '../math/gegenbauer.js';
-import { ntkGram, ntkSpectrum } from '../math/ntk.js';
+import { ntkSpectrum, type SpectrumEntry } from '../math/ntk.js';
+import { familySpectrum, isPaperModel, PAPER_MODEL, type ModelFamily } from '../math/ntk-family.js';
+import { familyGram } from '../math/family-gram.js';
 import { symmetricEigenInWorker } from '../math/eigen.js';
 import { clusterByGaps, clusterByMultiplicity, clustersFromZonalEnergies, zonalEnergies } from '../math/eigenspace.js';
 import { readFloat64, tableFromColumns } from '../store/arrow-columns.js';
 import type { ArtifactRef, ArtifactStore } from '../store/artifact-store.js';
 
-export function spectrumTable(dim: number, maxDegree: number): arrow.Table {
-  const rows = ntkSpectrum(dim, maxDegree);
+/**
+ * mu_k and N(D,k), k = 0 .. maxDegree, of the model's kernel: the paper's closed form
+ * (`ntkSpectrum`, whose numerical zeros are the odd k >= 3) or `familySpectrum` (a numerical
+ * zero wherever |mu_k| is within 100x its error bound: a symmetry zero or a value below what the
+ * quadrature resolves). The theory rates and the degree clusters follow these values.
+ */
+export function modelSpectrum(dim: number, maxDegree: number, model: ModelFamily = PAPER_MODEL): SpectrumEntry[] {
+  if (isPaperModel(model)) return ntkSpectrum(dim, maxDegree);
+  return familySpectrum(dim, maxDegree, model).map(({ degree, mu, multiplicity, numericalZero }) => ({
+    degree,
+    mu,
+    multiplicity,
+    numericalZero,
+  }));
+}
+
+export function spectrumTable(dim: number, maxDegree: number, model: ModelFamily = PAPER_MODEL): arrow.Table {
+  const rows = modelSpectrum(dim, maxDegree, model);
   return tableFromColumns({
     degree: Int32Array.from(rows, (r) => r.degree),
     mu: Float64Array.from(rows, (r) => r.mu),
@@ -103,24 +121,46 @@ export async function readGram(store: ArtifactStore, gram: ArtifactRef, vectors:
 
 /**
  * Degree clusters of the K/n eigenvalues (descending). Uniform data: by the multiplicities
- * N(D,k) (the theory). Otherwise by spectral gaps: the top 1 + D + N(D,2) eigenvalues are cut at
- * their two largest log-gaps into three groups, labelled 0, 1, 2 like the degrees they play the
- * role of; the rest is unlabelled (-1).
+ * N(D,k) in the order of the model's mu_k (the theory). Otherwise by spectral gaps: the
+ * eigenvalues of the model's three leading degrees ({@link leadingDegreesSize}; 1 + D + N(D,2)
+ * for the paper's) are cut at their two largest log-gaps into three groups, labelled 0, 1, 2
+ * like the degrees they play the role of; the rest is unlabelled (-1).
  */
-export function gramClusters(values: Float64Array, dim: number, maxDegree: number, uniform: boolean): Int32Array {
-  if (uniform) return clusterByMultiplicity(values, dim, maxDegree);
+export function gramClusters(
+  values: Float64Array,
+  dim: number,
+  maxDegree: number,
+  uniform: boolean,
+  model: ModelFamily = PAPER_MODEL,
+): Int32Array {
+  if (uniform) return clusterByMultiplicity(values, dim, maxDegree, modelSpectrum(dim, maxDegree, model));
   const out = new Int32Array(values.length).fill(-1);
-  const top = Math.min(values.length, 1 + dim + multiplicity(dim, 2));
+  const top = Math.min(values.length, leadingDegreesSize(dim, maxDegree, model));
   const groups = clusterByGaps(values.subarray(0, top), Math.min(3, top));
   out.set(groups.subarray(0, top));
   return out;
 }
 
 /**
- * The eigendecomposition of K/n on the training points, K_ij = kappa(<x_i, x_j>), off the event
- * loop, with the degree clusters of its eigenvalues: by multiplicity for uniform data, otherwise
- * by each eigenvector's zonal energy per degree (off-diagonal), with its purity; for file data
- * without degree structure ({@link hasDegreeStructure}), by eigenvalue index bands. The O(n^3) part of a run.
+ * How many eigenvectors the model's three leading degrees hold: the sum of N(D,k) over the three
+ * largest mu_k that are not numerical zeros (degrees 0, 1, 2 for the paper's network; 1, 3, 5 for
+ * an odd activation without bias, whose even mu_k vanish).
+ */
+export function leadingDegreesSize(dim: number, maxDegree: number, model: ModelFamily = PAPER_MODEL): number {
+  if (isPaperModel(model)) return 1 + dim + multiplicity(dim, 2);
+  return modelSpectrum(dim, maxDegree, model)
+    .filter((e) => !e.numericalZero)
+    .sort((a, b) => b.mu - a.mu || a.degree - b.degree)
+    .slice(0, 3)
+    .reduce((sum, e) => sum + e.multiplicity, 0);
+}
+
+/**
+ * The eigendecomposition of K/n on the training points, K_ij = kappa(<x_i, x_j>) with the
+ * model's kernel, off the event loop, with the degree clusters of its eigenvalues: by
+ * multiplicity in the order of the model's mu_k for uniform data, otherwise by each eigenvector's
+ * zonal energy per degree (off-diagonal), with its purity; for file data without degree
+ * structure ({@link hasDegreeStructure}), by eigenvalue index bands. The O(n^3) part of a run.
  */
 export async function gramEigen(
   xTrain: Float64Array,
@@ -129,14 +169,16 @@ export async function gramEigen(
   maxDegree: number,
   uniform: boolean,
   fileData = false,
+  model: ModelFamily = PAPER_MODEL,
 ): Promise<{ values: Float64Array; vectors: Float64Array; cluster: Int32Array; purity: Float64Array | null; basis: GramBasis }> {
-  const k = ntkGram(xTrain, n, dim);
+  const k = familyGram(model, xTrain, n, dim);
   for (let i = 0; i < k.length; i++) k[i]! /= n;
   const { values, vectors } = await symmetricEigenInWorker(k, n, { vectors: true });
-  if (uniform) return { values, vectors: vectors!, cluster: gramClusters(values, dim, maxDegree, true), purity: null, basis: 'degree' };
+  if (uniform)
+    return { values, vectors: vectors!, cluster: gramClusters(values, dim, maxDegree, true, model), purity: null, basis: 'degree' };
   // One degree per turn of the event loop, so heartbeats keep flowing.
   const energies: Float64Array[] = [];
-  const count = 1 + dim + multiplicity(dim, 2);
+  const count = leadingDegreesSize(dim, maxDegree, model);
   for (let d = 0; d <= maxDegree; d++) {
     energies.push(zonalEnergies(vectors!, n, xTrain, dim, d, count));
     await new Promise<void>((resolve) => setImmediate(resolve));

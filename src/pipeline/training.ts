@@ -6,7 +6,7 @@
  * absent: the paper's network) goes to the engine; the family's weights are `DeepWeights`.
  */
 import type * as arrow from 'apache-arrow';
-import { isPaperModel, type ModelFamily } from '../math/ntk-family.js';
+import { isPaperModel, modelFamilyOf, type ModelFamily } from '../math/ntk-family.js';
 import { initWeights } from '../model/network.js';
 import { trainNetwork, type ModelWeights, type ResolvedEngine, type TrainLog } from '../model/engine.js';
 import { initDeepWeights } from '../model/reference-deep.js';
@@ -161,6 +161,5 @@ export function optimizationOf(spec: PipelineSpec): OptimizerSettings {
 
 /** The spec's member of the model family, defaults resolved: absent fields are the paper's 2, 0, relu. */
 export function modelOf(spec: PipelineSpec): ModelFamily {
-  const { depth, bias, activation } = spec.model;
-  return { depth: depth ?? 2, bias: bias ?? 0, activation: activation ?? 'relu' };
+  return modelFamilyOf(spec.model);
 }

@@ -97,6 +97,9 @@ describe('specbias CLI habits', () => {
         steps: 2000,
         learningRate: 1,
         theta: 1,
+        depth: 2,
+        bias: 0,
+        activation: 'relu',
         engine: 'tfjs',
       });
       expect(run.rates.map((x) => x.degree)).toEqual([1, 2, 4]);
@@ -108,7 +111,7 @@ describe('specbias CLI habits', () => {
     expect(sorted.map((x) => x.runId)).toEqual(['run-b', 'run-c', 'run-a']);
     const csv = specbias(['runs', '--csv', '--sort', 'run_id']).stdout.trim().split('\n');
     expect(csv[0]).toBe(
-      'runId,name,sweepId,status,seconds,dim,n,width,theta,learningRate,steps,seed,engine,startedAt,rateK1,rateK2,rateK4',
+      'runId,name,sweepId,status,seconds,dim,n,width,depth,bias,activation,theta,learningRate,steps,seed,engine,startedAt,rateK1,rateK2,rateK4',
     );
     expect(csv).toHaveLength(4);
     const bad = specbias(['runs', '--where', 'no_such_column = 1']);

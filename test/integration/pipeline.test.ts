@@ -275,14 +275,14 @@ describe('spectralBiasPipeline on a real dev server', () => {
       // ingestion, sql/rates.sql computes its own; they agree on every target degree of both runs.
       for (const { run_id, lr } of runs) {
         const rows = await db.query(
-          `SELECT s.degree, s.mu, s.theory_rate AS ts, r.theory_rate AS sql FROM spectrum s
+          `SELECT s.degree, s.mu, s.numerical_zero, s.theory_rate AS ts, r.theory_rate AS sql FROM spectrum s
              JOIN rates r ON r.run_id = s.run_id AND r.degree = s.degree AND r.split = 'train' AND r.kind = 'target'
             WHERE s.run_id = $run_id ORDER BY s.degree`,
           { run_id: String(run_id) },
         );
         expect(rows.map((r) => Number(r.degree))).toEqual([1, 2, 3, 4]);
         for (const r of rows) {
-          const want = degreeTheoryRate(Number(r.mu), Number(lr));
+          const want = degreeTheoryRate(Number(r.mu), Number(lr), Boolean(r.numerical_zero));
           if (Number.isNaN(want)) {
             expect(Number.isNaN(Number(r.ts))).toBe(true);
             expect(r.sql).toBeNull();

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { viewDefinitions, withResultsDb } from '../../src/store/results-db.js';
-import { buildFixture, KERNEL_FACTOR, LEARNING_RATE, MU, RATES, SEED1_FACTOR } from './fixture.js';
+import { buildFixture, KERNEL_FACTOR, LEARNING_RATE, MU, RATES, SEED1_FACTOR, specOf } from './fixture.js';
 
 /** -ln(1 - eta' mu_k), written again here rather than read from the database. */
 const theory = (k: number) => -Math.log(1 - LEARNING_RATE * MU[k]!);
@@ -50,6 +50,9 @@ describe('results views (sql/views.sql)', () => {
         learning_rate: 1,
         steps: 2000,
         theta: 1,
+        depth: 2,
+        bias: 0,
+        activation: 'relu',
       },
       {
         run_id: 'run-b',
@@ -66,6 +69,9 @@ describe('results views (sql/views.sql)', () => {
         learning_rate: 1,
         steps: 2000,
         theta: 1,
+        depth: 2,
+        bias: 0,
+        activation: 'relu',
       },
       {
         run_id: 'run-c',
@@ -82,10 +88,36 @@ describe('results views (sql/views.sql)', () => {
         learning_rate: 1,
         steps: 2000,
         theta: 1,
+        depth: 2,
+        bias: 0,
+        activation: 'relu',
       },
     ]);
     expect(rows[0]!.config_id).toBe(rows[1]!.config_id);
     expect(rows[2]!.config_id).not.toBe(rows[0]!.config_id);
+  });
+
+  it("run_params gives a model family run's depth, bias and activation (the paper's values where the spec leaves them out)", async () => {
+    const file = path.join(dir, 'family.duckdb');
+    const spec = { ...specOf(256, 0), model: { width: 256, theta: 1, depth: 3, bias: 0.5, activation: 'erf' } };
+    const rows = await withResultsDb(file, {}, async (h) => {
+      await h.recordFailedRun({
+        runId: 'run-family',
+        name: 'family',
+        specHash: 'hash-family',
+        spec,
+        sweepId: null,
+        status: 'failed',
+        engine: 'native',
+        backend: 'cpu',
+        startedAt: new Date('2024-05-06T07:00:00.000Z'),
+        finishedAt: new Date('2024-05-06T07:01:00.000Z'),
+        codeVersion: 'x',
+        error: 'stopped',
+      });
+      return h.query('SELECT depth, bias, activation, width FROM run_params');
+    });
+    expect(rows).toEqual([{ depth: 3, bias: 0.5, activation: 'erf', width: 256 }]);
   });
 
   it('rate_summary gives fitted/theory and fitted/kernel for the synthetic exponentials', async () => {

@@ -1,0 +1,88 @@
+/**
+ * The analytic NTK Gram matrices of a member of the model family (`ntk-family.ts`) on points of
+ * the unit sphere: K_ij = kappa(<x_i, x_j>) on one sample, the cross block between two, and the
+ * quadratic forms vᵀ K v without K. The paper's network (isPaperModel) goes to `ntk.ts` and
+ * `kernel-regime.ts` unchanged, so its Grams keep their bits.
+ *
+ *   const k = familyGram(model, x, n, dim);                 // n x n, diagonal kappa(1)
+ *   const kx = familyCross(model, xTest, nTest, x, n, dim); // nTest x n
+ *
+ * kappa per pair comes from `familyKernelFunction`: the closed-form recursion for relu and erf,
+ * the Chebyshev interpolant for tanh and gelu (docs/science.md, "The model family").
+ */
+import { ntkCross } from './kernel-regime.js';
+import { familyKernelAtOne, familyKernelFunction, isPaperModel, type ModelFamily } from './ntk-family.js';
+import { ntkGram, ntkQuadratics } from './ntk.js';
+
+/**
+ * K_ij = kappa(<x_i, x_j>), n x n row-major, not divided by n. As in `ntkGram` the diagonal is
+ * kappa(1) exactly: the rounded <x_i, x_i> = 1 - 1e-16 would cost relu's sqrt(1 - t) ~1e-8 there.
+ */
+export function familyGram(model: ModelFamily, x: Float64Array, n: number, dim: number): Float64Array {
+  if (isPaperModel(model)) return ntkGram(x, n, dim);
+  if (x.length < n * dim) throw new RangeError(`familyGram: x has length ${x.length}, need n*dim = ${n * dim}`);
+  const kernel = familyKernelFunction(model);
+  const one = familyKernelAtOne(model);
+  const k = new Float64Array(n * n);
+  for (let i = 0; i < n; i++) {
+    const oi = i * dim;
+    k[i * n + i] = one;
+    for (let j = i + 1; j < n; j++) {
+      const oj = j * dim;
+      let s = 0;
+      for (let d = 0; d < dim; d++) s += x[oi + d]! * x[oj + d]!;
+      const v = kernel(s);
+      k[i * n + j] = v;
+      k[j * n + i] = v;
+    }
+  }
+  return k;
+}
+
+/** kappa(<a_i, b_j>), nA x nB row-major, as `ntkCross` (no diagonal is special-cased). */
+export function familyCross(model: ModelFamily, xA: Float64Array, nA: number, xB: Float64Array, nB: number, dim: number): Float64Array {
+  if (isPaperModel(model)) return ntkCross(xA, nA, xB, nB, dim);
+  if (xA.length < nA * dim || xB.length < nB * dim) throw new RangeError(`familyCross: xA or xB is shorter than its n*dim`);
+  const kernel = familyKernelFunction(model);
+  const k = new Float64Array(nA * nB);
+  for (let i = 0; i < nA; i++) {
+    const oi = i * dim;
+    for (let j = 0; j < nB; j++) {
+      const oj = j * dim;
+      let s = 0;
+      for (let d = 0; d < dim; d++) s += xA[oi + d]! * xB[oj + d]!;
+      k[i * nB + j] = kernel(s);
+    }
+  }
+  return k;
+}
+
+/** vᵀ K v for each v of `vs` without forming K, as `ntkQuadratics`: O(n^2 (dim + |vs|)) time, O(n) memory. */
+export function familyQuadratics(model: ModelFamily, x: Float64Array, n: number, dim: number, vs: Float64Array[]): number[] {
+  if (isPaperModel(model)) return ntkQuadratics(x, n, dim, vs);
+  if (x.length < n * dim || vs.some((v) => v.length !== n))
+    throw new RangeError(`familyQuadratics: x must hold n*dim entries and each v n (n = ${n})`);
+  const kernel = familyKernelFunction(model);
+  const k = vs.length;
+  const off = new Float64Array(k);
+  const diag = new Float64Array(k);
+  const row = new Float64Array(k);
+  for (let i = 0; i < n; i++) {
+    const oi = i * dim;
+    row.fill(0);
+    for (let j = i + 1; j < n; j++) {
+      const oj = j * dim;
+      let s = 0;
+      for (let d = 0; d < dim; d++) s += x[oi + d]! * x[oj + d]!;
+      const kij = kernel(s);
+      for (let c = 0; c < k; c++) row[c]! += kij * vs[c]![j]!;
+    }
+    for (let c = 0; c < k; c++) {
+      const vi = vs[c]![i]!;
+      diag[c]! += vi * vi;
+      off[c]! += vi * row[c]!;
+    }
+  }
+  const one = familyKernelAtOne(model);
+  return Array.from({ length: k }, (_, c) => one * diag[c]! + 2 * off[c]!);
+}
