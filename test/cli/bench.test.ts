@@ -20,9 +20,10 @@ describe('specbias bench', () => {
 
   it('bench train prints engine, msPerStep and the problem size as JSON', async () => {
     const r = await benchJson(['train', '--n', '40', '--dim', '5', '--width', '64', '--steps', '4']);
-    expect(Object.keys(r)).toEqual(['engine', 'msPerStep', 'n', 'dim', 'width', 'steps', 'blas']);
+    expect(Object.keys(r)).toEqual(['engine', 'msPerStep', 'n', 'dim', 'width', 'steps', 'depth', 'bias', 'activation', 'blas']);
     expect(r.blas).toEqual(blasProvenance());
-    expect(r).toMatchObject({ n: 40, dim: 5, width: 64, steps: 4 });
+    // Without --depth/--bias/--activation: the paper's network.
+    expect(r).toMatchObject({ n: 40, dim: 5, width: 64, steps: 4, depth: 2, bias: 0, activation: 'relu' });
     expect(['native', 'tfjs-wasm', 'tfjs-cpu']).toContain(r.engine);
     expect(r.msPerStep).toBeGreaterThan(0);
   });

@@ -11,6 +11,7 @@ import { runIdFor } from '../../src/spec/hash.js';
 import { expandGrid, pointSpec } from '../../src/spec/sweep.js';
 import { withResultsDb } from '../../src/store/results-db.js';
 import { degreeTheoryRate } from '../../src/pipeline/rates.js';
+import { familySpectrum } from '../../src/math/ntk-family.js';
 import type { PipelineResult, SweepResult } from '../../src/pipeline/types.js';
 import { startTestServer } from '../helpers/temporal.js';
 
@@ -294,6 +295,36 @@ describe('spectralBiasPipeline on a real dev server', () => {
         // mu_1 = 3/(4D) = 3/20 in closed form.
         expect(Number(rows[0]!.ts)).toBeCloseTo(-Math.log(1 - Number(lr) * 0.15), 12);
       }
+    });
+  });
+
+  it("a model-family run (depth 3, bias 0.5, erf) trains, gets both twins and the model's theory, and is named in run_params", async () => {
+    const family = {
+      ...tiny,
+      name: 'tiny-family',
+      model: { width: 64, depth: 3, bias: 0.5, activation: 'erf' },
+      training: { ...tiny.training, learningRate: 1, engine: 'auto' },
+    };
+    const result = await execute(family, 'it-family');
+    expect(result.status).toBe('completed');
+    const spectrum = familySpectrum(5, 4, { depth: 3, bias: 0.5, activation: 'erf' });
+    await withResultsDb(join(dataRoot, 'results.duckdb'), { readOnly: true }, async (db) => {
+      const [params] = await db.query(`SELECT depth, bias, activation FROM run_params WHERE run_id = $run_id`, { run_id: result.runId });
+      expect(params).toEqual({ depth: 3, bias: 0.5, activation: 'erf' });
+      const rows = await db.query(
+        `SELECT degree, theory_rate, kernel_rate, init_kernel_rate FROM rates
+          WHERE run_id = $run_id AND split = 'train' AND kind = 'target' ORDER BY degree`,
+        { run_id: result.runId },
+      );
+      expect(rows.map((r) => r.degree)).toEqual([1, 2, 4]);
+      for (const r of rows) {
+        // The theory is this model's mu_k, not the paper's kernel.
+        const mu = spectrum.find((e) => e.degree === r.degree)!.mu;
+        expect(r.theory_rate as number).toBeCloseTo(-Math.log1p(-1 * mu), 12);
+      }
+      // Both twins exist where their curves could be fitted (degree 1 falls within 60 steps).
+      expect(rows[0]!.kernel_rate as number).toBeGreaterThan(0);
+      expect(rows[0]!.init_kernel_rate as number).toBeGreaterThan(0);
     });
   });
 
