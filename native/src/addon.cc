@@ -92,6 +92,59 @@ std::string stringField(const Napi::Object& o, const char* name, const char* fal
 }
 
 // ---------------------------------------------------------------------------------------------
+// One runLogged call of a trainer (Trainer or DeepTrainer) on a libuv thread; the trainer is busy
+// until it settles, and the JS object is held so that it cannot be collected meanwhile.
+
+struct LoggedResult {
+  int done = 0;
+  bool finite = true;
+  int logged = 0;
+  std::vector<double> residuals;  // logged x (n + nTest): the train block, then the test block
+  std::vector<double> sumSq;      // logged x 2: train, test
+};
+
+template <class T>
+class LoggedWorker : public Napi::AsyncWorker {
+ public:
+  LoggedWorker(Napi::Env env, T* t, Napi::Object self, int steps, std::vector<int> logAt, std::vector<int> batches)
+      : Napi::AsyncWorker(env, "specbias.train"), deferred_(Napi::Promise::Deferred::New(env)), trainer_(t), steps_(steps),
+        logAt_(std::move(logAt)), batches_(std::move(batches)) {
+    self_ = Napi::Persistent(self);
+  }
+  Napi::Promise Promise() { return deferred_.Promise(); }
+  void Execute() override {
+    try {
+      result_ = trainer_->runLogged(steps_, logAt_, batches_);
+    } catch (const std::exception& e) {
+      SetError(e.what());
+    }
+  }
+  void OnOK() override {
+    trainer_->busy_ = false;
+    Napi::Env env = Env();
+    Napi::Object o = Napi::Object::New(env);
+    o.Set("done", result_.done);
+    o.Set("finite", result_.finite);
+    o.Set("logged", result_.logged);
+    o.Set("residuals", toFloat64Array(env, result_.residuals.data(), result_.residuals.size()));
+    o.Set("sumSq", toFloat64Array(env, result_.sumSq.data(), result_.sumSq.size()));
+    deferred_.Resolve(o);
+  }
+  void OnError(const Napi::Error& e) override {
+    trainer_->busy_ = false;
+    deferred_.Reject(e.Value());
+  }
+
+ private:
+  Napi::Promise::Deferred deferred_;
+  T* trainer_;
+  Napi::ObjectReference self_;
+  int steps_;
+  std::vector<int> logAt_, batches_;
+  LoggedResult result_;
+};
+
+// ---------------------------------------------------------------------------------------------
 // Trainer
 
 class Trainer : public Napi::ObjectWrap<Trainer> {
@@ -222,13 +275,6 @@ class Trainer : public Napi::ObjectWrap<Trainer> {
    * run(0, true) there would leave them. Stops at a non-finite training loss (that step is not
    * logged) and right after a log whose test loss is not finite.
    */
-  struct LoggedResult {
-    int done = 0;
-    bool finite = true;
-    int logged = 0;
-    std::vector<double> residuals;  // logged x (n + nTest): the train block, then the test block
-    std::vector<double> sumSq;      // logged x 2: train, test
-  };
 
   LoggedResult runLogged(int steps, const std::vector<int>& logAt, const std::vector<int>& batches) {
     LoggedResult res;
@@ -285,47 +331,6 @@ class Trainer : public Napi::ObjectWrap<Trainer> {
   bool busy_ = false;
 
  private:
-  class LoggedWorker : public Napi::AsyncWorker {
-   public:
-    LoggedWorker(Napi::Env env, Trainer* t, Napi::Object self, int steps, std::vector<int> logAt, std::vector<int> batches)
-        : Napi::AsyncWorker(env, "specbias.train"), deferred_(Napi::Promise::Deferred::New(env)), trainer_(t),
-          steps_(steps), logAt_(std::move(logAt)), batches_(std::move(batches)) {
-      self_ = Napi::Persistent(self);
-    }
-    Napi::Promise Promise() { return deferred_.Promise(); }
-    void Execute() override {
-      try {
-        result_ = trainer_->runLogged(steps_, logAt_, batches_);
-      } catch (const std::exception& e) {
-        SetError(e.what());
-      }
-    }
-    void OnOK() override {
-      trainer_->busy_ = false;
-      Napi::Env env = Env();
-      Napi::Object o = Napi::Object::New(env);
-      o.Set("done", result_.done);
-      o.Set("finite", result_.finite);
-      o.Set("logged", result_.logged);
-      o.Set("residuals", toFloat64Array(env, result_.residuals.data(), result_.residuals.size()));
-      o.Set("sumSq", toFloat64Array(env, result_.sumSq.data(), result_.sumSq.size()));
-      deferred_.Resolve(o);
-    }
-    void OnError(const Napi::Error& e) override {
-      trainer_->busy_ = false;
-      deferred_.Reject(e.Value());
-    }
-
-   private:
-    Napi::Promise::Deferred deferred_;
-    Trainer* trainer_;
-    Napi::ObjectReference self_;
-    int steps_;
-    std::vector<int> logAt_;
-    std::vector<int> batches_;
-    LoggedResult result_;
-  };
-
   class RunWorker : public Napi::AsyncWorker {
    public:
     RunWorker(Napi::Env env, Trainer* t, Napi::Object self, int steps, bool wantTest)
@@ -407,7 +412,8 @@ class Trainer : public Napi::ObjectWrap<Trainer> {
         if (i < 0 || i >= n_) throw Napi::RangeError::New(env, "runLogged: a batch index is outside [0, nTrain)");
     }
     busy_ = true;
-    auto* w = new LoggedWorker(env, this, info.This().As<Napi::Object>(), static_cast<int>(steps), std::move(logAt), std::move(batches));
+    auto* w = new LoggedWorker<Trainer>(env, this, info.This().As<Napi::Object>(), static_cast<int>(steps), std::move(logAt),
+                                        std::move(batches));
     Napi::Promise promise = w->Promise();
     w->Queue();
     return promise;
@@ -573,8 +579,8 @@ class DeepTrainer : public Napi::ObjectWrap<DeepTrainer> {
   }
 
   /** As Trainer::runLogged; the test residual is computed by a forward pass at each log. */
-  Trainer::LoggedResult runLogged(int steps, const std::vector<int>& logAt, const std::vector<int>& batches) {
-    Trainer::LoggedResult res;
+  LoggedResult runLogged(int steps, const std::vector<int>& logAt, const std::vector<int>& batches) {
+    LoggedResult res;
     if (!initialized_) {
       forward(false);
       initialized_ = true;
@@ -617,46 +623,6 @@ class DeepTrainer : public Napi::ObjectWrap<DeepTrainer> {
   int threads_ = 1;
 
  private:
-  class Worker : public Napi::AsyncWorker {
-   public:
-    Worker(Napi::Env env, DeepTrainer* t, Napi::Object self, int steps, std::vector<int> logAt, std::vector<int> batches)
-        : Napi::AsyncWorker(env, "specbias.trainDeep"), deferred_(Napi::Promise::Deferred::New(env)), trainer_(t),
-          steps_(steps), logAt_(std::move(logAt)), batches_(std::move(batches)) {
-      self_ = Napi::Persistent(self);
-    }
-    Napi::Promise Promise() { return deferred_.Promise(); }
-    void Execute() override {
-      try {
-        result_ = trainer_->runLogged(steps_, logAt_, batches_);
-      } catch (const std::exception& e) {
-        SetError(e.what());
-      }
-    }
-    void OnOK() override {
-      trainer_->busy_ = false;
-      Napi::Env env = Env();
-      Napi::Object o = Napi::Object::New(env);
-      o.Set("done", result_.done);
-      o.Set("finite", result_.finite);
-      o.Set("logged", result_.logged);
-      o.Set("residuals", toFloat64Array(env, result_.residuals.data(), result_.residuals.size()));
-      o.Set("sumSq", toFloat64Array(env, result_.sumSq.data(), result_.sumSq.size()));
-      deferred_.Resolve(o);
-    }
-    void OnError(const Napi::Error& e) override {
-      trainer_->busy_ = false;
-      deferred_.Reject(e.Value());
-    }
-
-   private:
-    Napi::Promise::Deferred deferred_;
-    DeepTrainer* trainer_;
-    Napi::ObjectReference self_;
-    int steps_;
-    std::vector<int> logAt_, batches_;
-    Trainer::LoggedResult result_;
-  };
-
   Napi::Value RunLogged(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
     checkIdle(env);
@@ -682,7 +648,8 @@ class DeepTrainer : public Napi::ObjectWrap<DeepTrainer> {
         if (i < 0 || i >= n_) throw Napi::RangeError::New(env, "runLogged: a batch index is outside [0, nTrain)");
     }
     busy_ = true;
-    auto* w = new Worker(env, this, info.This().As<Napi::Object>(), static_cast<int>(steps), std::move(logAt), std::move(batches));
+    auto* w = new LoggedWorker<DeepTrainer>(env, this, info.This().As<Napi::Object>(), static_cast<int>(steps), std::move(logAt),
+                                            std::move(batches));
     Napi::Promise promise = w->Promise();
     w->Queue();
     return promise;
