@@ -10,9 +10,9 @@
  * kappa per pair comes from `familyKernelFunction`: the closed-form recursion for relu and erf,
  * the Chebyshev interpolant for tanh and gelu (docs/science.md, "The model family").
  */
-import { ntkCross } from './kernel-regime.js';
+import { kernelCross, ntkCross } from './kernel-regime.js';
 import { familyKernelAtOne, familyKernelFunction, isPaperModel, type ModelFamily } from './ntk-family.js';
-import { ntkGram, ntkQuadratics } from './ntk.js';
+import { kernelQuadratics, ntkGram, ntkQuadratics } from './ntk.js';
 
 /**
  * K_ij = kappa(<x_i, x_j>), n x n row-major, not divided by n. As in `ntkGram` the diagonal is
@@ -42,47 +42,11 @@ export function familyGram(model: ModelFamily, x: Float64Array, n: number, dim: 
 /** kappa(<a_i, b_j>), nA x nB row-major, as `ntkCross` (no diagonal is special-cased). */
 export function familyCross(model: ModelFamily, xA: Float64Array, nA: number, xB: Float64Array, nB: number, dim: number): Float64Array {
   if (isPaperModel(model)) return ntkCross(xA, nA, xB, nB, dim);
-  if (xA.length < nA * dim || xB.length < nB * dim) throw new RangeError(`familyCross: xA or xB is shorter than its n*dim`);
-  const kernel = familyKernelFunction(model);
-  const k = new Float64Array(nA * nB);
-  for (let i = 0; i < nA; i++) {
-    const oi = i * dim;
-    for (let j = 0; j < nB; j++) {
-      const oj = j * dim;
-      let s = 0;
-      for (let d = 0; d < dim; d++) s += xA[oi + d]! * xB[oj + d]!;
-      k[i * nB + j] = kernel(s);
-    }
-  }
-  return k;
+  return kernelCross(familyKernelFunction(model), xA, nA, xB, nB, dim, 'familyCross');
 }
 
 /** vᵀ K v for each v of `vs` without forming K, as `ntkQuadratics`: O(n^2 (dim + |vs|)) time, O(n) memory. */
 export function familyQuadratics(model: ModelFamily, x: Float64Array, n: number, dim: number, vs: Float64Array[]): number[] {
   if (isPaperModel(model)) return ntkQuadratics(x, n, dim, vs);
-  if (x.length < n * dim || vs.some((v) => v.length !== n))
-    throw new RangeError(`familyQuadratics: x must hold n*dim entries and each v n (n = ${n})`);
-  const kernel = familyKernelFunction(model);
-  const k = vs.length;
-  const off = new Float64Array(k);
-  const diag = new Float64Array(k);
-  const row = new Float64Array(k);
-  for (let i = 0; i < n; i++) {
-    const oi = i * dim;
-    row.fill(0);
-    for (let j = i + 1; j < n; j++) {
-      const oj = j * dim;
-      let s = 0;
-      for (let d = 0; d < dim; d++) s += x[oi + d]! * x[oj + d]!;
-      const kij = kernel(s);
-      for (let c = 0; c < k; c++) row[c]! += kij * vs[c]![j]!;
-    }
-    for (let c = 0; c < k; c++) {
-      const vi = vs[c]![i]!;
-      diag[c]! += vi * vi;
-      off[c]! += vi * row[c]!;
-    }
-  }
-  const one = familyKernelAtOne(model);
-  return Array.from({ length: k }, (_, c) => one * diag[c]! + 2 * off[c]!);
+  return kernelQuadratics(familyKernelFunction(model), familyKernelAtOne(model), x, n, dim, vs, 'familyQuadratics');
 }

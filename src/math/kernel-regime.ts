@@ -166,8 +166,21 @@ export function kernelTestResidualMatrix(
  * present in both sets gets kappa of its rounded self inner product (off by up to ~3e-9).
  */
 export function ntkCross(xA: Float64Array, nA: number, xB: Float64Array, nB: number, dim: number): Float64Array {
-  if (xA.length < nA * dim) throw new RangeError(`ntkCross: xA has length ${xA.length}, need nA*dim = ${nA * dim}`);
-  if (xB.length < nB * dim) throw new RangeError(`ntkCross: xB has length ${xB.length}, need nB*dim = ${nB * dim}`);
+  return kernelCross(kappa, xA, nA, xB, nB, dim, 'ntkCross');
+}
+
+/** kernel(<a_i, b_j>), nA x nB row-major: {@link ntkCross} for any zonal kernel (the model family's too). */
+export function kernelCross(
+  kernel: (t: number) => number,
+  xA: Float64Array,
+  nA: number,
+  xB: Float64Array,
+  nB: number,
+  dim: number,
+  caller = 'kernelCross',
+): Float64Array {
+  if (xA.length < nA * dim) throw new RangeError(`${caller}: xA has length ${xA.length}, need nA*dim = ${nA * dim}`);
+  if (xB.length < nB * dim) throw new RangeError(`${caller}: xB has length ${xB.length}, need nB*dim = ${nB * dim}`);
   const k = new Float64Array(nA * nB);
   for (let i = 0; i < nA; i++) {
     const oi = i * dim;
@@ -175,7 +188,7 @@ export function ntkCross(xA: Float64Array, nA: number, xB: Float64Array, nB: num
       const oj = j * dim;
       let s = 0;
       for (let d = 0; d < dim; d++) s += xA[oi + d]! * xB[oj + d]!;
-      k[i * nB + j] = kappa(s);
+      k[i * nB + j] = kernel(s);
     }
   }
   return k;

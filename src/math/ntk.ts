@@ -249,8 +249,24 @@ export function theoryRate(mu: number, learningRate: number): number {
  * large for an n x n matrix.
  */
 export function ntkQuadratics(x: Float64Array, n: number, dim: number, vs: Float64Array[]): number[] {
+  return kernelQuadratics(kappa, kappa(1), x, n, dim, vs, 'ntkQuadratics');
+}
+
+/**
+ * vᵀ K v for each v of `vs`, K_ij = kernel(<x_i, x_j>) off the diagonal and `atOne` on it: the
+ * pass of {@link ntkQuadratics} for any zonal kernel (the model family's too).
+ */
+export function kernelQuadratics(
+  kernel: (t: number) => number,
+  atOne: number,
+  x: Float64Array,
+  n: number,
+  dim: number,
+  vs: Float64Array[],
+  caller = 'kernelQuadratics',
+): number[] {
   if (x.length < n * dim || vs.some((v) => v.length !== n))
-    throw new RangeError(`ntkQuadratics: x must hold n*dim entries and each v n (n = ${n})`);
+    throw new RangeError(`${caller}: x must hold n*dim entries and each v n (n = ${n})`);
   const k = vs.length;
   const off = new Float64Array(k);
   const diag = new Float64Array(k);
@@ -262,7 +278,7 @@ export function ntkQuadratics(x: Float64Array, n: number, dim: number, vs: Float
       const oj = j * dim;
       let s = 0;
       for (let d = 0; d < dim; d++) s += x[oi + d]! * x[oj + d]!;
-      const kij = kappa(s);
+      const kij = kernel(s);
       for (let c = 0; c < k; c++) row[c]! += kij * vs[c]![j]!;
     }
     for (let c = 0; c < k; c++) {
@@ -271,7 +287,7 @@ export function ntkQuadratics(x: Float64Array, n: number, dim: number, vs: Float
       off[c]! += vi * row[c]!;
     }
   }
-  return Array.from({ length: k }, (_, c) => kappa(1) * diag[c]! + 2 * off[c]!);
+  return Array.from({ length: k }, (_, c) => atOne * diag[c]! + 2 * off[c]!);
 }
 
 export function ntkGram(x: Float64Array, n: number, dim: number): Float64Array {
