@@ -15,6 +15,7 @@
  */
 import { createRequire } from 'node:module';
 import { dirname, join, sep } from 'node:path';
+import type { Tensor } from '@tensorflow/tfjs';
 
 export type Tf = typeof import('@tensorflow/tfjs');
 
@@ -192,4 +193,20 @@ function lease(tf: Tf, engine: TfjsEngine, backend: string): BackendLease {
       unhold();
     },
   };
+}
+
+/** A tensor's values as float64, and the tensor disposed (the tfjs trainers' logs). */
+export function readAndDispose(t: Tensor): Float64Array {
+  try {
+    return Float64Array.from(t.dataSync());
+  } finally {
+    t.dispose();
+  }
+}
+
+/** 1/(2n) sum r_i^2, summed in float64: the loss the tfjs trainers log, as the native engine does. */
+export function halfMeanSquare(r: Float64Array): number {
+  let s = 0;
+  for (let i = 0; i < r.length; i++) s += r[i]! * r[i]!;
+  return s / (2 * r.length);
 }

@@ -39,7 +39,7 @@
  */
 import type { Tensor, Tensor2D } from '@tensorflow/tfjs';
 import { loadNative, nativeUnavailableReason } from '../native/index.js';
-import { acquireBackend } from './backend.js';
+import { acquireBackend, halfMeanSquare, readAndDispose } from './backend.js';
 import { TrainingDivergedError } from './errors.js';
 import { trainNative } from './native-engine.js';
 import { initWeights, weightStepSize, type NetworkWeights, type WeightInit } from './network.js';
@@ -436,21 +436,6 @@ async function trainTfjs(input: TrainInput, hooks: TrainHooks): Promise<TrainRes
 /** The batch of global step s, sorted: the sums run in point order, as on the native engine. */
 function sortedBatch(seed: number, n: number, batchSize: number, s: number): Int32Array {
   return batchIndices(seed, n, batchSize, s, 1).sort();
-}
-
-function readAndDispose(t: Tensor): Float64Array {
-  try {
-    return Float64Array.from(t.dataSync());
-  } finally {
-    t.dispose();
-  }
-}
-
-/** 1/(2n) sum r_i^2, summed in float64. */
-function halfMeanSquare(r: Float64Array): number {
-  let s = 0;
-  for (let i = 0; i < r.length; i++) s += r[i]! * r[i]!;
-  return s / (2 * r.length);
 }
 
 function checkInput(input: TrainInput<ModelWeights>): void {

@@ -10,7 +10,7 @@
  */
 import type { Scalar, Tensor, Tensor2D } from '@tensorflow/tfjs';
 import { C_SIGMA, type ModelFamily } from '../math/ntk-family.js';
-import { acquireBackend, type Tf } from './backend.js';
+import { acquireBackend, halfMeanSquare, readAndDispose, type Tf } from './backend.js';
 import { TrainingDivergedError } from './errors.js';
 import { isLogStep } from './log-schedule.js';
 import { deepLayerStep, initDeepWeights, isDeepWeights, type DeepWeights } from './reference-deep.js';
@@ -85,8 +85,8 @@ export async function trainTfjsDeep(
       const final = step === steps;
       let log: TrainLog | null = null;
       if (final || isLogStep((input.firstStep ?? 0) + step, logEvery, input.logSchedule)) {
-        const residualTrain = read(tf.tidy(() => residual(x, y, params)));
-        const residualTest = xTest && yTest ? read(tf.tidy(() => residual(xTest, yTest, params))) : new Float64Array(0);
+        const residualTrain = readAndDispose(tf.tidy(() => residual(x, y, params)));
+        const residualTest = xTest && yTest ? readAndDispose(tf.tidy(() => residual(xTest, yTest, params))) : new Float64Array(0);
         const lossTrain = halfMeanSquare(residualTrain);
         const lossTest = nTest > 0 ? halfMeanSquare(residualTest) : 0;
         if (!Number.isFinite(lossTrain) || !Number.isFinite(lossTest)) throw new TrainingDivergedError(step, learningRate);
@@ -98,7 +98,7 @@ export async function trainTfjsDeep(
         const { value, grads } = valueAndGrads(params);
         return { value, params: params.map((p, i) => tf.sub(p, tf.mul(grads[i]!, stepSizes[i]!))) };
       });
-      const lossValue = read(next.value)[0]!;
+      const lossValue = readAndDispose(next.value)[0]!;
       for (const p of params) p.dispose();
       params = next.params;
       if (!Number.isFinite(lossValue)) throw new TrainingDivergedError(step, learningRate);
@@ -128,19 +128,4 @@ export async function trainTfjsDeep(
     for (const t of owned) t.dispose();
     lease.release();
   }
-}
-
-function read(t: Tensor): Float64Array {
-  try {
-    return Float64Array.from(t.dataSync());
-  } finally {
-    t.dispose();
-  }
-}
-
-/** 1/(2n) sum r_i^2, summed in float64. */
-function halfMeanSquare(r: Float64Array): number {
-  let s = 0;
-  for (let i = 0; i < r.length; i++) s += r[i]! * r[i]!;
-  return s / (2 * r.length);
 }
