@@ -216,6 +216,12 @@ describe('report figures', () => {
         { width: 256, n: 100 },
       ]).field,
     ).toBe('point');
+    // Models at two widths (pipelines/bias-odd-degrees.yaml): three points share m = 1024, so width is not the axis.
+    const models = (['a', 'b', 'c', 'd'] as const).map((config_id, i) => ({ config_id, width: i < 3 ? 1024 : 2048, n: 400 }));
+    expect(sweepAxis(models).field).toBe('point');
+    expect(sweepAxis(models.filter((m) => m.config_id !== 'b' && m.config_id !== 'c')).field).toBe('width');
+    // Seeds of one point share its config and its width: still a width axis.
+    expect(sweepAxis([...models.slice(2), ...models.slice(2)]).field).toBe('width');
   });
 });
 
