@@ -4,27 +4,37 @@
 // width sweep pipelines/width-convergence.yaml, writes a report per figure, checks the paper's
 // five findings in SQL on every seed, and writes docs/reproduction.md with the figures beside it.
 //
-// Then the optimizers sweep pipelines/optimizers.yaml (gd, sgd, adam) for the section "Beyond the
-// paper: optimizers".
+// Then the sections "Beyond the paper", one module each under scripts/reproduce/: optimizers
+// (pipelines/optimizers.yaml: gd, sgd, adam) and the model family (pipelines/bias-odd-degrees.yaml,
+// depth-sweep.yaml, activation-sweep.yaml).
 //
 //   npm run reproduce                      # data in ./data, output in docs/
 //   node scripts/reproduce.mjs --data DIR --out DIR
 //   node scripts/reproduce.mjs --only optimizers   # just that section (~15 s), rewritten in place
-import { spawnSync } from 'node:child_process';
-import { cpSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+//   node scripts/reproduce.mjs --only family       # just the model family (~6 min on 2 cores), rewritten in place
+import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { tInterval } from '../dist/src/math/student-t.js';
+import { copyReportFigures, specbiasCli, spliceSection } from './reproduce/cli.mjs';
+import { familySection } from './reproduce/family.mjs';
+import { optimizersSection } from './reproduce/optimizers.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const { values } = parseArgs({ options: { data: { type: 'string' }, out: { type: 'string' }, only: { type: 'string' } } });
-if (values.only !== undefined && values.only !== 'optimizers')
-  throw new Error(`--only: the one section that runs alone is "optimizers", got "${values.only}"`);
+/** The sections that run alone with --only, each rewritten in place in reproduction.md. */
+const SECTIONS = { optimizers: optimizersSection, family: familySection };
+if (values.only !== undefined && !(values.only in SECTIONS))
+  throw new Error(
+    `--only: the sections that run alone are ${Object.keys(SECTIONS)
+      .map((s) => `"${s}"`)
+      .join(', ')}, got "${values.only}"`,
+  );
 const data = values.data ?? process.env.SPECBIAS_DATA ?? join(root, 'data');
 const out = values.out ?? join(root, 'docs');
-const bin = join(root, 'bin', 'specbias.js');
+const specbias = specbiasCli(join(root, 'bin', 'specbias.js'), data);
 const FIGURES = [
   ['fig1a', 'Fig. 1(a): P1 + P2 + P4, uniform'],
   ['fig1b', 'Fig. 1(b): 1 P1 + 3 P2 + 5 P4, uniform'],
@@ -35,124 +45,19 @@ const FIGURES = [
   ['fig6-mixture', 'Fig. 6: P1 + P2 + P4, Gaussian-mixture inputs'],
 ];
 
-function specbias(args, { json = true } = {}) {
-  const r = spawnSync(process.execPath, [bin, ...args, '--data', data, ...(json ? ['--json'] : [])], {
-    encoding: 'utf8',
-    stdio: ['ignore', 'pipe', 'inherit'],
-    maxBuffer: 1 << 28,
-  });
-  if (r.status !== 0) throw new Error(`specbias ${args.join(' ')} exited ${r.status}`);
-  return json ? JSON.parse(r.stdout) : r.stdout;
-}
-
 const timed = (args) => {
   const t0 = performance.now();
   const result = specbias(args);
   return { result, seconds: (performance.now() - t0) / 1000 };
 };
-/**
- * The section "Beyond the paper: optimizers": runs pipelines/optimizers.yaml, copies its figures
- * (prefixed optimizers-) into <out>/reproduction, and returns the section's lines.
- */
-function optimizersSection(figDir) {
-  const OPTIMIZERS = ['gd (full batch)', 'sgd, batches of 64 (6 per epoch)', "adam (full batch, lr = eta' / (m theta))"];
-  const t0 = performance.now();
-  const res = specbias(['run', join(root, 'pipelines', 'optimizers.yaml')]);
-  const secs = (performance.now() - t0) / 1000;
-  if (res.points?.length !== OPTIMIZERS.length)
-    throw new Error(`optimizers: expected ${OPTIMIZERS.length} points, got ${res.points?.length}`);
-  for (const f of readdirSync(figDir).filter((f) => f.startsWith('optimizers-'))) rmSync(join(figDir, f));
-  const figs = [];
-  const copy = (id, keep, prefix) => {
-    const written = specbias(['report', id, '--out', join(data, 'reports', `reproduce-${prefix}`)]);
-    for (const f of written.files.filter((f) => keep.test(f.path))) {
-      const name = `${prefix}-${f.path.split('/').at(-1)}`;
-      cpSync(f.path, join(figDir, name));
-      figs.push(name);
-    }
-  };
-  copy(res.sweepId, /sweep-rates-target\.png$/, 'optimizers');
-  copy(res.points[1].replicates[0], /projection-target-log\.png$/, 'optimizers-sgd');
-  copy(res.points[2].replicates[0], /projection-target-log\.png$/, 'optimizers-adam');
-  const ids = res.points.flatMap((p) => p.replicates);
-  const rows = specbias([
-    'sql',
-    `SELECT run_id, degree, fitted_rate, init_kernel_rate, stderr, n_points, note FROM rates
-                                  WHERE run_id IN (${ids.map((id) => `'${id}'`).join(', ')}) AND split = 'train' AND kind = 'target'`,
-  ]);
-  const row = (id, d) => rows.find((r) => r.run_id === id && r.degree === d);
-  const fmt3 = (v) =>
-    v === null || v === undefined || !Number.isFinite(v) ? '—' : Math.abs(v) < 1e-3 ? v.toExponential(2) : v.toPrecision(3);
-  const ci = (vals) => {
-    const xs = vals.filter((v) => typeof v === 'number' && Number.isFinite(v));
-    const c = tInterval(xs);
-    return xs.length === 0 ? '—' : c ? `${fmt3(c.mean)} [${fmt3(c.lo)}, ${fmt3(c.hi)}]` : fmt3(xs[0]);
-  };
-  const table = [];
-  const orders = [];
-  const spreads = [];
-  res.points.forEach((p, i) => {
-    const ordered = p.replicates.filter((id) =>
-      [1, 2, 4].every((d, j, a) => j === 0 || row(id, a[j - 1])?.fitted_rate > row(id, d)?.fitted_rate),
-    );
-    const oneTwo = p.replicates.filter((id) => row(id, 1)?.fitted_rate > row(id, 2)?.fitted_rate).length;
-    const twoFour = p.replicates.filter((id) => row(id, 2)?.fitted_rate > row(id, 4)?.fitted_rate).length;
-    orders.push(`${OPTIMIZERS[i]}: ${ordered.length}/${p.replicates.length} seeds (1 > 2 in ${oneTwo}, 2 > 4 in ${twoFour})`);
-    for (const d of [1, 2, 4]) {
-      const rs = p.replicates.map((id) => row(id, d));
-      // One note per kind: the epoch count differs from seed to seed.
-      const note = (r) => r?.note?.replace(/fitted on \d+ per-epoch/, 'fitted on per-epoch');
-      const notes = [...new Set(rs.map(note).filter(Boolean))];
-      table.push(
-        `| ${OPTIMIZERS[i]} | ${d} | ${ci(rs.map((r) => r?.fitted_rate))} | ${rs.map((r) => fmt3(r?.fitted_rate)).join(', ')} | ${ci(rs.map((r) => r?.init_kernel_rate))} | ${rs.map((r) => r?.n_points ?? '–').join(', ')} | ${notes.map((n) => `${rs.filter((r) => note(r) === n).length}×: ${n}`).join('; ')} |`,
-      );
-    }
-    const meanRate = (d) => p.replicates.reduce((a, id) => a + (row(id, d)?.fitted_rate ?? NaN), 0) / p.replicates.length;
-    spreads.push(`${OPTIMIZERS[i].split(/[ ,]/)[0]} ${fmt3(meanRate(1) / meanRate(2))} and ${fmt3(meanRate(2) / meanRate(4))}`);
-  });
-  return [
-    '## Beyond the paper: optimizers',
-    '',
-    "Does the order degree 1 > 2 > 4 survive mini-batch SGD and Adam? The quickstart's setting (D = 10, n = 400, m = 1024,",
-    "theta = 0.1, eta' = 4, 600 steps, target P1 + P2 + P4) with the optimizer swept over full-batch GD, SGD with batches of 64",
-    'and full-batch Adam, three seeds each (`pipelines/optimizers.yaml`, sweep ' +
-      `\`${res.sweepId}\`, ${res.status}; this invocation took ${secs.toFixed(0)} s, steps already computed found cached;`,
-    'regenerate this section alone with `node scripts/reproduce.mjs --only optimizers`). Rates are train-split, kind `target`, means',
-    "over the seeds with their 95% t-interval (2 degrees of freedom); the finite-width twin is GD at the same eta', which is also",
-    "SGD's expected dynamics; no twin is defined for Adam (docs/science.md, Optimizers). Under SGD the network is fitted on per-epoch",
-    'means of ln value where the window spans at least 5 epochs (docs/science.md, Rate fit); for Adam the window comes from the',
-    'network curve itself, so its rates are rougher.',
-    '',
-    `Order 1 > 2 > 4 by fitted rate, per seed: ${orders.join('; ')}.`,
-    `Ratios of the mean rates, degree 1 / degree 2 and degree 2 / degree 4: ${spreads.join('; ')}.`,
-    '',
-    '| optimizer | degree | fitted rate | per seed | finite-width twin | points | notes |',
-    '|---|---|---|---|---|---|---|',
-    ...table,
-    '',
-    'The first figure gives the fitted rates per grid point, in the order gd, sgd, adam, each point named by the spec fields that differ between the points;',
-    'the others are the projections of the first seed under SGD and under Adam.',
-    '',
-    ...figs.flatMap((img) => [`![${img}](reproduction/${img})`, '']),
-  ];
-}
 
-/** Replaces the "## Beyond the paper: optimizers" section of reproduction.md (to the next "## " or the end), or appends it. */
-function spliceSection(text, section) {
-  const lines = text.split('\n');
-  const start = lines.indexOf(section[0]);
-  if (start < 0) return [...lines, ...section].join('\n');
-  let end = lines.findIndex((l, i) => i > start && l.startsWith('## '));
-  if (end < 0) end = lines.length;
-  return [...lines.slice(0, start), ...section, ...lines.slice(end)].join('\n');
-}
-
-if (values.only === 'optimizers') {
+if (values.only !== undefined) {
   const figDir = join(out, 'reproduction');
   mkdirSync(figDir, { recursive: true });
   const file = join(out, 'reproduction.md');
-  writeFileSync(file, spliceSection(readFileSync(file, 'utf8'), optimizersSection(figDir)));
-  console.error(`rewrote the optimizers section of ${file}`);
+  const section = await SECTIONS[values.only]({ specbias, root, data, figDir });
+  writeFileSync(file, spliceSection(readFileSync(file, 'utf8'), section));
+  console.error(`rewrote the ${values.only} section of ${file}`);
   process.exit(0);
 }
 
@@ -168,14 +73,7 @@ rmSync(figDir, { recursive: true, force: true });
 mkdirSync(figDir, { recursive: true });
 const images = {};
 const copyFigures = (key, id, keep) => {
-  const tmp = join(data, 'reports', `reproduce-${key}`);
-  const written = specbias(['report', id, '--out', tmp]);
-  images[key] = [];
-  for (const f of written.files.filter((f) => keep.test(f.path))) {
-    const name = `${key}-${f.path.split('/').at(-1)}`;
-    cpSync(f.path, join(figDir, name));
-    images[key].push(name);
-  }
+  images[key] = copyReportFigures(specbias, data, figDir, id, keep, key);
 };
 for (const fig of figs) {
   // Keep docs/ small: the paper's log-scale projection figure for every run, plus the linear one
@@ -403,6 +301,6 @@ for (const fig of figs) {
   lines.push('');
   for (const img of images[fig.key]) lines.push(`![${fig.key} ${img}](reproduction/${img})`, '');
 }
-lines.push(...optimizersSection(figDir));
+lines.push(...optimizersSection({ specbias, root, data, figDir }), ...(await familySection({ specbias, root, data, figDir })));
 writeFileSync(join(out, 'reproduction.md'), lines.join('\n'));
 console.error(`wrote ${join(out, 'reproduction.md')} and ${readdirSync(figDir).length} figures in ${figDir}`);

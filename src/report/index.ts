@@ -10,7 +10,7 @@
  * ```
  *
  * The figure builders are pure (rows in, vega-lite spec out) and can be used alone:
- * `projectionFigure`, `spectrumFigure`, `sweepRateFigure`, `ntkFigure`, rendered with `renderFigure`.
+ * `projectionFigure`, `spectrumFigure`, `spectraFigure`, `sweepRateFigure`, `ntkFigure`, rendered with `renderFigure`.
  */
 
 export { writeReport, type WriteReportOptions, type WrittenFile, type WrittenReport } from './write-report.js';
@@ -27,6 +27,7 @@ export { resolveFonts, FONT_FAMILY, type ResolvedFonts } from './fonts.js';
 export { type Figure } from './figure.js';
 export { projectionFigure, type ProjectionFigureInput, type ProjectionPoint } from './projection-figure.js';
 export { spectrumFigure, type GramPoint, type SpectrumFigureInput, type SpectrumPoint } from './spectrum-figure.js';
+export { spectraFigure, type ModelSpectrum, type SpectraFigureInput } from './spectra-figure.js';
 export { sweepAxis, sweepRateFigure, type SweepAxis, type SweepSummaryRow } from './sweep-rate-figure.js';
 export { ntkFigure, type NtkCheckRow } from './ntk-figure.js';
 export { readManifest, manifestPath, type RunManifest } from './manifest.js';

@@ -11,7 +11,8 @@
  * sweepRateFigure({ rows, axis: sweepAxis(rows), kind: 'target', subject: sweepId });
  * ```
  *
- * When neither width nor n varies (a sweep over optimizers, say), the x axis
+ * When neither width nor n varies (a sweep over optimizers, say), or the grid points share a
+ * value of it (models at two widths), the x axis
  * lists the grid points instead, each named by the spec fields that differ
  * between the points (`optimizer=sgd batchSize=64`, see spec/point-labels.ts):
  *
@@ -57,11 +58,24 @@ export interface SweepSummaryRow {
  */
 export type SweepAxis = { field: 'width' | 'n'; title: string } | { field: 'point'; title: string; labels: Map<string, string> };
 
-/** Width when it varies, else n when it varies, else the grid points, named by `labels` (config_id to label, in grid order). */
-export function sweepAxis(rows: Pick<SweepSummaryRow, 'width' | 'n'>[], labels: Map<string, string> = new Map()): SweepAxis {
-  const distinct = (f: 'width' | 'n') => new Set(rows.map((r) => r[f]).filter((v) => v !== null)).size;
-  if (distinct('width') > 1) return { field: 'width', title: 'network width m' };
-  if (distinct('n') > 1) return { field: 'n', title: 'training points n' };
+/**
+ * Width when it varies and tells the grid points apart, else n likewise, else the grid points,
+ * named by `labels` (config_id to label, in grid order). A knob that two grid points share (a
+ * sweep over models at two widths, say) is not the axis: it would stack different models at one x.
+ */
+export function sweepAxis(
+  rows: (Pick<SweepSummaryRow, 'width' | 'n'> & { config_id?: string })[],
+  labels: Map<string, string> = new Map(),
+): SweepAxis {
+  const isAxis = (f: 'width' | 'n') => {
+    const values = rows.map((r) => r[f]).filter((v) => v !== null);
+    if (new Set(values).size < 2) return false;
+    const configsAt = new Map<unknown, Set<string>>();
+    for (const r of rows) if (r.config_id !== undefined) configsAt.set(r[f], (configsAt.get(r[f]) ?? new Set()).add(r.config_id));
+    return [...configsAt.values()].every((c) => c.size === 1);
+  };
+  if (isAxis('width')) return { field: 'width', title: 'network width m' };
+  if (isAxis('n')) return { field: 'n', title: 'training points n' };
   return { field: 'point', title: 'grid point', labels };
 }
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { projectionFigure, spectrumFigure, sweepAxis } from '../../src/report/index.js';
+import { projectionFigure, spectraFigure, spectrumFigure, sweepAxis } from '../../src/report/index.js';
+import { familySpectrum } from '../../src/math/ntk-family.js';
 import { fitOverlay, SOURCE_LABELS, type FitRow } from '../../src/report/projection-figure.js';
 import { formatValue } from '../../src/report/format.js';
 import { renderSvg } from '../../src/report/render.js';
@@ -44,6 +45,31 @@ describe('report figures', () => {
     expect(fig.caption).toContain('1 Gram eigenvalue not assigned to a cluster');
     // 1 eigenvalue in cluster 1 for N = 10: the cluster is cut short.
     expect(fig.caption).toContain('clusters 1 (1 eigenvalue for N = 10), 2 (1 eigenvalue for N = 54) are cut short');
+  });
+
+  it("the spectra figure draws every model's nonzero mu_k (k >= 1) in both panels and lists the numerical zeros it leaves out", async () => {
+    const paper = familySpectrum(10, 8, { depth: 2, bias: 0, activation: 'relu' });
+    const erf = familySpectrum(10, 8, { depth: 2, bias: 0.5, activation: 'erf' });
+    const fig = spectraFigure({
+      subject: 's',
+      name: 'activation-spectra',
+      models: [
+        { label: 'paper', spectrum: paper },
+        { label: 'erf', spectrum: erf },
+      ],
+    });
+    const panels = (fig.spec as unknown as { hconcat: { data: { values: { model: string; degree: number; mu: number }[] } }[] }).hconcat;
+    expect(panels).toHaveLength(2);
+    for (const panel of panels) {
+      const of = (m: string) => panel.data.values.filter((p) => p.model === m);
+      // The paper's odd k >= 3 are rounding noise: left out; erf (with bias) has every k.
+      expect(of('paper').map((p) => p.degree)).toEqual([1, 2, 4, 6, 8]);
+      expect(of('erf').map((p) => [p.degree, p.mu])).toEqual(erf.filter((e) => e.degree >= 1).map((e) => [e.degree, e.mu]));
+    }
+    expect(fig.name).toBe('activation-spectra');
+    expect(fig.caption).toContain('paper at k = 3, 5, 7');
+    expect(fig.caption).not.toContain('erf at');
+    expect(await renderSvg(fig.spec)).toContain('<svg');
   });
 
   it('the log projection figure drops values a log axis cannot show and names the twins in the caption', () => {
@@ -190,6 +216,12 @@ describe('report figures', () => {
         { width: 256, n: 100 },
       ]).field,
     ).toBe('point');
+    // Models at two widths (pipelines/bias-odd-degrees.yaml): three points share m = 1024, so width is not the axis.
+    const models = (['a', 'b', 'c', 'd'] as const).map((config_id, i) => ({ config_id, width: i < 3 ? 1024 : 2048, n: 400 }));
+    expect(sweepAxis(models).field).toBe('point');
+    expect(sweepAxis(models.filter((m) => m.config_id !== 'b' && m.config_id !== 'c')).field).toBe('width');
+    // Seeds of one point share its config and its width: still a width axis.
+    expect(sweepAxis([...models.slice(2), ...models.slice(2)]).field).toBe('width');
   });
 });
 
