@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "blas.h"
+#include "linalg.h"
 #include "thread_pool.h"
 
 namespace specbias {
@@ -77,18 +78,18 @@ void empiricalNtkProductsF32(const double* w1, const double* w2, int m, int dim,
   // q x p block (column-major p x q = row-major q x p); then added into the float64 sums.
   std::vector<float> sumAct(P * P + static_cast<size_t>(q) * P), sumGate(sumAct.size());
   std::vector<double> first(R * P, 0.0), second(R * P, 0.0);
+  std::vector<double> pre(R * c);
   for (int j0 = 0; j0 < m; j0 += c) {
     const int cj = std::min(c, m - j0);
+    // The pre-activations X W1ᵀ of the chunk as one float64 product, then the features.
+    matmul(x, w1 + static_cast<size_t>(j0) * dim, pre.data(), rows, dim, cj, false, true);
     for (size_t a = 0; a < R; ++a) {
-      const double* xa = x + a * dim;
+      const double* h = pre.data() + a * cj;
       float* actA = act.data() + a * cj;
       float* gateA = gate.data() + a * cj;
       for (int j = 0; j < cj; ++j) {
-        const double* wj = w1 + static_cast<size_t>(j0 + j) * dim;
-        double h = 0;
-        for (int d = 0; d < dim; ++d) h += wj[d] * xa[d];
-        actA[j] = h > 0 ? static_cast<float>(h) : 0.0f;
-        gateA[j] = h > 0 ? static_cast<float>(w2[j0 + j]) : 0.0f;
+        actA[j] = h[j] > 0 ? static_cast<float>(h[j]) : 0.0f;
+        gateA[j] = h[j] > 0 ? static_cast<float>(w2[j0 + j]) : 0.0f;
       }
     }
     const float one = 1.0f, zero = 0.0f;
