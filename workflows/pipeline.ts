@@ -1,5 +1,5 @@
 /**
- * `spectralBiasPipeline(spec)`: one run, sample -> (spectrum || NTK check) -> train -> project
+ * `spectralBiasPipeline(spec)`: one run, sample -> spectrum -> NTK check -> train -> project
  * -> analyze.
  *
  * Deterministic workflow code: activities are imported as types only, and every call passes
@@ -126,10 +126,10 @@ async function run(input: PipelineSpec, progress: Progress): Promise<PipelineRes
 }
 
 /**
- * The spectrum and the NTK check, then training. They once ran beside training, but training
- * takes every core and OpenBLAS's threads spin while they wait, so in parallel all three slowed
- * down (paper size: spectrum 1.3 s instead of 0.2 s, training 1.5x its bare steps instead of
- * 1.15x) and the run took longer. Histories from before the change replay the old order.
+ * The spectrum, the NTK check, then training, one at a time. They once ran side by side, but each
+ * wants every core and OpenBLAS's threads spin while they wait, so together all three slowed down
+ * (paper size: spectrum 1.3 s instead of 0.2 s, training 1.5x its bare steps instead of 1.15x)
+ * and the run took longer. Histories from before the change replay the old order.
  */
 async function analysisAndTraining(
   spec: PipelineSpec,
@@ -147,10 +147,9 @@ async function analysisAndTraining(
     ] as const);
   }
   progress.stage = 'spectrum';
-  const [spectrum, ntk] = await allSettled([
-    long.computeSpectrum({ spec, samples }).then(finished),
-    long.checkNtk({ spec, samples }).then(finished),
-  ] as const);
+  const spectrum = finished(await long.computeSpectrum({ spec, samples }));
+  progress.stage = 'ntk-check';
+  const ntk = finished(await long.checkNtk({ spec, samples }));
   progress.stage = 'train';
   const trained = finished(await long.trainNetwork({ spec, samples, workflowId }));
   return [spectrum, ntk, trained] as const;

@@ -12,17 +12,17 @@ import { Listr, ListrLogger, ProcessOutput } from 'listr2';
 import type { Progress, StepTiming } from '../pipeline/types.js';
 import { say } from './io.js';
 
-/** The pipeline's steps, in the order they start; spectrum and ntk-check run side by side, then train. */
+/** The pipeline's steps, in the order they run. */
 export const STEPS = ['sample', 'spectrum', 'ntk-check', 'train', 'project', 'analyze'] as const;
 const STAGE_OF: Record<string, string> = {
   sample: 'sample',
   spectrum: 'spectrum',
-  'ntk-check': 'spectrum',
+  'ntk-check': 'ntk-check',
   train: 'train',
   project: 'project',
   analyze: 'analyze',
 };
-const STAGE_ORDER = ['pending', 'prepare', 'sample', 'spectrum', 'train', 'project', 'analyze', 'completed'];
+const STAGE_ORDER = ['pending', 'prepare', 'sample', 'spectrum', 'ntk-check', 'train', 'project', 'analyze', 'completed'];
 /** The stage of runs started before training followed the spectrum: all three steps at once. */
 const SIDE_BY_SIDE = 'spectrum+train';
 const POLL_MS = 500;

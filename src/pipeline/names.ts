@@ -13,6 +13,6 @@ export const TRAINING_STEP_SIGNAL = 'trainingStep';
 
 /** Workflow patches (`patched()`): histories recorded before a change replay its old branch. */
 export const PATCHES = {
-  /** Spectrum and NTK check first, then training (they used to run side by side). */
+  /** Spectrum, NTK check, then training, one at a time (they used to run side by side). */
   trainAfterSpectrum: 'train-after-spectrum',
 } as const;

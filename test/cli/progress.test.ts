@@ -22,12 +22,12 @@ describe('progress', () => {
     expect(stepState('train', training).state).toBe('running');
     expect(stepState('project', training).state).toBe('waiting');
     expect(stepState('analyze', { ...base, stage: 'completed' }).state).toBe('done');
-    // Today's order: spectrum and ntk-check side by side, then train.
+    // Today's order: spectrum, ntk-check, train, one at a time.
     const analysing: Progress = { ...base, stage: 'spectrum', timings: [{ step: 'sample', seconds: 0.2, cached: false }] };
     expect(['sample', 'spectrum', 'ntk-check', 'train'].map((step) => stepState(step, analysing).state)).toEqual([
       'done',
       'running',
-      'running',
+      'waiting',
       'waiting',
     ]);
     const afterSpectrum: Progress = { ...analysing, stage: 'train' };
