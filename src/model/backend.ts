@@ -210,3 +210,32 @@ export function halfMeanSquare(r: Float64Array): number {
   for (let i = 0; i < r.length; i++) s += r[i]! * r[i]!;
   return s / (2 * r.length);
 }
+
+/** The tfjs trainers yield to the event loop this often, and report progress this often. */
+const YIELD_EVERY_MS = 10;
+const PROGRESS_EVERY_MS = 200;
+
+/**
+ * Paces a tfjs training loop, which runs on the JavaScript thread: after each step, `await
+ * pace(step + 1)` yields a turn of the event loop every ~10 ms (so a Temporal worker keeps
+ * heartbeating, and an abort lands) and calls `onProgress` every ~200 ms.
+ */
+export function stepPacer(
+  onProgress: ((step: number) => void) | undefined,
+  signal: AbortSignal | undefined,
+): (done: number) => Promise<void> {
+  let lastYield = performance.now();
+  let lastProgress = lastYield;
+  return async (done) => {
+    const now = performance.now();
+    if (now - lastYield >= YIELD_EVERY_MS) {
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      lastYield = performance.now();
+      signal?.throwIfAborted();
+    }
+    if (now - lastProgress >= PROGRESS_EVERY_MS) {
+      lastProgress = now;
+      onProgress?.(done);
+    }
+  };
+}

@@ -39,7 +39,7 @@
  */
 import type { Tensor, Tensor2D } from '@tensorflow/tfjs';
 import { loadNative, nativeUnavailableReason } from '../native/index.js';
-import { acquireBackend, halfMeanSquare, readAndDispose } from './backend.js';
+import { acquireBackend, halfMeanSquare, readAndDispose, stepPacer } from './backend.js';
 import { TrainingDivergedError } from './errors.js';
 import { trainNative } from './native-engine.js';
 import { initWeights, weightStepSize, type NetworkWeights, type WeightInit } from './network.js';
@@ -143,10 +143,6 @@ export interface TrainHooks {
   /** Aborting stops training between steps with the signal's reason (an AbortError by default). */
   signal?: AbortSignal;
 }
-
-/** Yield to the event loop at least this often (ms of work), so timers and heartbeats run. */
-const YIELD_EVERY_MS = 10;
-const PROGRESS_EVERY_MS = 200;
 
 /**
  * GD (or SGD, Adam: `input.optimization`) on both layers on `input.engine`, with the same logs,
@@ -341,8 +337,7 @@ async function trainTfjs(input: TrainInput, hooks: TrainHooks): Promise<TrainRes
       tf.sub(targets, tf.mul(tf.matMul(tf.fused.matMul({ a: points, b: tf.transpose(w1), activation: 'relu' }), w2), c));
 
     try {
-      let lastYield = performance.now();
-      let lastProgress = lastYield;
+      const pace = stepPacer(hooks.onProgress, signal);
       for (let step = 0; ; step++) {
         const final = step === steps;
         // The step's batch, in point order (sgd, adam); GD sums over all points.
@@ -392,16 +387,7 @@ async function trainTfjs(input: TrainInput, hooks: TrainHooks): Promise<TrainRes
         if (log) await hooks.onLog(log);
         if (final) break;
 
-        const now = performance.now();
-        if (now - lastYield >= YIELD_EVERY_MS) {
-          await new Promise<void>((resolve) => setImmediate(resolve));
-          lastYield = performance.now();
-          signal?.throwIfAborted();
-        }
-        if (now - lastProgress >= PROGRESS_EVERY_MS) {
-          lastProgress = now;
-          hooks.onProgress?.(step + 1);
-        }
+        await pace(step + 1);
       }
       hooks.onProgress?.(steps);
       const final: NetworkWeights = {

@@ -10,14 +10,11 @@
  */
 import type { Scalar, Tensor, Tensor2D } from '@tensorflow/tfjs';
 import { C_SIGMA, type ModelFamily } from '../math/ntk-family.js';
-import { acquireBackend, halfMeanSquare, readAndDispose, type Tf } from './backend.js';
+import { acquireBackend, halfMeanSquare, readAndDispose, stepPacer, type Tf } from './backend.js';
 import { TrainingDivergedError } from './errors.js';
 import { isLogStep } from './log-schedule.js';
 import { deepLayerStep, initDeepWeights, isDeepWeights, type DeepWeights } from './reference-deep.js';
 import type { TrainHooks, TrainInput, TrainLog, TrainResult } from './engine.js';
-
-const YIELD_EVERY_MS = 10;
-const PROGRESS_EVERY_MS = 200;
 
 /** f(x) (P x 1, before theta) of the family's network with parameters [A_1, b_1, ..., A_L, b_L]. */
 export function forwardTf(tf: Tf, model: ModelFamily, width: number, x: Tensor2D, params: Tensor[]): Tensor2D {
@@ -79,8 +76,7 @@ export async function trainTfjsDeep(
     const valueAndGrads = tf.valueAndGrads(loss);
     const stepSizes = params.map((_, i) => deepLayerStep(learningRate, theta, Math.floor(i / 2), L));
 
-    let lastYield = performance.now();
-    let lastProgress = lastYield;
+    const pace = stepPacer(hooks.onProgress, signal);
     for (let step = 0; ; step++) {
       const final = step === steps;
       let log: TrainLog | null = null;
@@ -103,16 +99,7 @@ export async function trainTfjsDeep(
       params = next.params;
       if (!Number.isFinite(lossValue)) throw new TrainingDivergedError(step, learningRate);
 
-      const now = performance.now();
-      if (now - lastYield >= YIELD_EVERY_MS) {
-        await new Promise<void>((resolve) => setImmediate(resolve));
-        lastYield = performance.now();
-        signal?.throwIfAborted();
-      }
-      if (now - lastProgress >= PROGRESS_EVERY_MS) {
-        lastProgress = now;
-        hooks.onProgress?.(step + 1);
-      }
+      await pace(step + 1);
     }
     hooks.onProgress?.(steps);
     const a: Float64Array[] = [];
