@@ -49,6 +49,10 @@ function jacobianProduct(w: NetworkWeights, xA: Float64Array, nA: number, xB: Fl
   return out;
 }
 
+const norm = (a: Float64Array) => Math.sqrt(a.reduce((s, v) => s + v * v, 0));
+/** ||a - b|| relative to ||start||: the residual moves by O(1), a twin's error is the kernel's motion. */
+const off = (a: Float64Array, b: Float64Array, start: Float64Array) => norm(a.map((v, i) => v - b[i]!)) / norm(start);
+
 describe('the empirical NTK Gram Θ̂₀ (both layers)', () => {
   const dim = 4;
   const w = initWeights(7, 12, dim);
@@ -144,9 +148,6 @@ describe('the finite-width twin', () => {
       lr,
       steps,
     );
-    const norm = (a: Float64Array) => Math.sqrt(a.reduce((s, v) => s + v * v, 0));
-    // Distances relative to the start: the residual moves by O(1), the twin's error is the kernel's motion.
-    const off = (a: Float64Array, b: Float64Array, start: Float64Array) => norm(a.map((v, i) => v - b[i]!)) / norm(start);
     for (let s = 1; s < steps.length; s++) {
       expect(off(net[s]!, r0, r0)).toBeGreaterThan(0.5);
       expect(off(fin[s]!, net[s]!, r0)).toBeLessThan(5e-4);
@@ -169,8 +170,6 @@ describe('the finite-width twin of a model-family network', () => {
     const xTest = sampleSphere(new Prng(3, 'test/fwt/deep/xt'), nTest, dim);
     const y = new Prng(3, 'test/fwt/deep/y').normals(n);
     const yTest = new Prng(3, 'test/fwt/deep/yt').normals(nTest);
-    const norm = (a: Float64Array) => Math.sqrt(a.reduce((s, v) => s + v * v, 0));
-    const off = (a: Float64Array, b: Float64Array, start: Float64Array) => norm(a.map((v, i) => v - b[i]!)) / norm(start);
     const inf = symmetricEigen(
       familyGram(model, x, n, dim).map((v) => v / n),
       n,
