@@ -54,7 +54,8 @@ export interface NativeInfo {
   chunk: number;
 }
 
-export interface NativeTrainerOptions {
+/** The training problem both native trainers take: the points, their targets and the sizes. */
+export interface NativeTrainingProblem {
   xTrain: Float64Array;
   yTrain: Float64Array;
   nTrain: number;
@@ -65,6 +66,9 @@ export interface NativeTrainerOptions {
   width: number;
   theta: number;
   learningRate: number;
+}
+
+export interface NativeTrainerOptions extends NativeTrainingProblem {
   /** Starting weights, float64: W1 m x D row-major, W2 m. */
   w1: Float64Array;
   w2: Float64Array;
@@ -132,22 +136,12 @@ export interface NativeTrainer {
 }
 
 /** The model family's trainer (native/src/deep_kernel.h): options as the Trainer's, weights flat. */
-export interface NativeDeepTrainerOptions {
-  xTrain: Float64Array;
-  yTrain: Float64Array;
-  nTrain: number;
-  xTest: Float64Array;
-  yTest: Float64Array;
-  nTest: number;
-  dim: number;
-  width: number;
+export interface NativeDeepTrainerOptions extends NativeTrainingProblem {
   depth: number;
   bias: number;
   activation: 'relu' | 'erf' | 'tanh' | 'gelu';
   /** c_sigma of the activation: the layer scale is sqrt(cSigma / m). */
   cSigma: number;
-  theta: number;
-  learningRate: number;
   /** The weights in the layout of flattenDeepWeights (src/model/reference-deep.ts). */
   weights: Float64Array;
   threads: number;
