@@ -22,7 +22,7 @@
  * https://arxiv.org/abs/1912.01198.
  */
 import { C_SIGMA, isPaperModel, PAPER_MODEL, type ModelFamily } from '../math/ntk-family.js';
-import type { NativeAddon, NativeDeepTrainer, NativeLoggedResult, NativeTrainer } from '../native/index.js';
+import type { NativeAddon, NativeDeepTrainer, NativeLoggedResult, NativeTrainer, NativeTrainingProblem } from '../native/index.js';
 import { TrainingDivergedError } from './errors.js';
 import { initWeights, type NetworkWeights } from './network.js';
 import { flattenDeepWeights, initDeepWeights, isDeepWeights, unflattenDeepWeights, type DeepWeights } from './reference-deep.js';
@@ -137,20 +137,11 @@ function deepTrainer(
   const start: DeepWeights = (input.initial as DeepWeights | undefined) ?? initDeepWeights(input.seed, model, m, d);
   const batched = opt.optimizer !== 'gd';
   const trainer: NativeDeepTrainer = new addon.DeepTrainer({
-    xTrain: input.xTrain,
-    yTrain: input.yTrain,
-    nTrain: n,
-    xTest: input.xTest,
-    yTest: input.yTest,
-    nTest: input.nTest,
-    dim: d,
-    width: m,
+    ...trainingProblem(input),
     depth: model.depth,
     bias: model.bias,
     activation: model.activation,
     cSigma: C_SIGMA[model.activation],
-    theta: input.theta,
-    learningRate: input.learningRate,
     weights: flattenDeepWeights(start),
     threads: opts.threads ?? nativeThreads(),
     isa: opts.isa ?? 'auto',
@@ -162,23 +153,14 @@ function deepTrainer(
 }
 
 function paperTrainer(input: TrainInput<ModelWeights>, addon: NativeAddon, opts: NativeEngineOptions, opt: OptimizerSettings): Driven {
-  const { nTrain: n, nTest, dim: d, width: m, learningRate } = input;
+  const { nTrain: n, dim: d, width: m, learningRate } = input;
   const first = input.firstStep ?? 0;
   if (input.initial && isDeepWeights(input.initial)) throw new RangeError("initial weights are a deep network's, but model is the paper's");
   const start: NetworkWeights = (input.initial as NetworkWeights | undefined) ?? initWeights(input.seed, m, d, input.init);
   const batched = opt.optimizer !== 'gd';
   const batchSize = opt.batchSize ?? n;
   const trainer: NativeTrainer = new addon.Trainer({
-    xTrain: input.xTrain,
-    yTrain: input.yTrain,
-    nTrain: n,
-    xTest: input.xTest,
-    yTest: input.yTest,
-    nTest,
-    dim: d,
-    width: m,
-    theta: input.theta,
-    learningRate,
+    ...trainingProblem(input),
     w1: start.w1,
     w2: start.w2,
     threads: opts.threads ?? nativeThreads(),
@@ -203,6 +185,12 @@ function paperTrainer(input: TrainInput<ModelWeights>, addon: NativeAddon, opts:
       return { width: m, dim: d, w1: w.w1, w2: w.w2 };
     },
   };
+}
+
+/** The points, targets and sizes both trainers take. */
+function trainingProblem(input: TrainInput<ModelWeights>): NativeTrainingProblem {
+  const { xTrain, yTrain, nTrain, xTest, yTest, nTest, dim, width, theta, learningRate } = input;
+  return { xTrain, yTrain, nTrain, xTest, yTest, nTest, dim, width, theta, learningRate };
 }
 
 /** Log i of a runLogged call (copies, so that a log does not hold the whole call's buffer). */
