@@ -9,7 +9,18 @@ import type { RateSummary } from './rates.js';
 export type { ArtifactRef, PipelineSpec, RateSummary };
 
 export type Stage =
-  'pending' | 'prepare' | 'sweep' | 'sample' | 'spectrum' | 'ntk-check' | 'train' | 'spectrum+train' | 'project' | 'analyze' | 'completed' | 'failed';
+  | 'pending'
+  | 'prepare'
+  | 'sweep'
+  | 'sample'
+  | 'spectrum'
+  | 'ntk-check'
+  | 'train'
+  | 'spectrum+train'
+  | 'project'
+  | 'analyze'
+  | 'completed'
+  | 'failed';
 
 /** What the `progress` query ({@link PROGRESS_QUERY}) returns. */
 export interface Progress {
