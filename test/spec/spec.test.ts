@@ -1,13 +1,14 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createHash } from 'node:crypto';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { parseSpec, SpecError } from '../../src/spec/schema.js';
 import { applyOverride, loadSpec } from '../../src/spec/load.js';
 import { canonicalSpecJson, runIdFor, specHash } from '../../src/spec/hash.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'specbias-spec-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 function file(name: string, text: string): string {
   const p = join(dir, name);
   writeFileSync(p, text);
