@@ -22,7 +22,7 @@ import {
   type DuckDBType,
   type DuckDBValue,
 } from '@duckdb/node-api';
-import { DataType, type Table } from 'apache-arrow';
+import { DataType, Precision, Type, type Dictionary, type Table, type Utf8, type Vector } from 'apache-arrow';
 import { canonicalJson } from './canonical-json.js';
 import { displayPath, TableSchemaError } from './errors.js';
 import { readRatesSql } from './sql-files.js';
@@ -295,10 +295,14 @@ function readColumns(tableName: string, table: Table, spec: ArtifactColumns): Co
     switch (kind) {
       case 'int32':
         if (!DataType.isInt(type)) fail();
+        // Int32 without nulls needs no check: copy the values at once (Arrow's iterator is slow).
+        if (type.typeId === Type.Int32 && vector.nullCount === 0) return Array.from(vector.toArray() as Int32Array);
         return Array.from(vector as Iterable<number | bigint | null>, (v, row) => int32(v, tableName, name, row));
       case 'float64':
         // Any float or integer widens to DOUBLE without loss of meaning.
         if (!DataType.isFloat(type) && !DataType.isInt(type)) fail();
+        if (type.typeId === Type.Float && vector.nullCount === 0 && vector.type.precision === Precision.DOUBLE)
+          return Array.from(vector.toArray() as Float64Array);
         return Array.from(vector as Iterable<number | bigint | null>, (v) => (v === null ? null : Number(v)));
       case 'bool':
         if (!DataType.isBool(type)) fail();
@@ -306,11 +310,64 @@ function readColumns(tableName: string, table: Table, spec: ArtifactColumns): Co
       case 'utf8': {
         const values = DataType.isDictionary(type) ? type.dictionary : type;
         if (!DataType.isUtf8(values) && !DataType.isLargeUtf8(values)) fail();
+        if (vector.nullCount === 0) {
+          if (DataType.isDictionary(type)) return dictionaryStrings(vector as Vector<Dictionary>);
+          if (type.typeId === Type.Utf8) return fewDistinctStrings(vector as Vector<Utf8>);
+        }
         return Array.from(vector as Iterable<string | null>);
       }
     }
   });
   return { columns, rows: table.numRows };
+}
+
+/** A dictionary-encoded string column without nulls, by its indices: each batch's dictionary is decoded once. */
+function dictionaryStrings(vector: Vector<Dictionary>): string[] {
+  const out = new Array<string>(vector.length);
+  let row = 0;
+  for (const data of vector.data) {
+    const words = Array.from(data.dictionary! as Iterable<string>);
+    const indices = data.values;
+    for (let i = 0; i < data.length; i++) out[row++] = words[Number(indices[i])]!; // values start at the slice's offset
+  }
+  return out;
+}
+
+/** Distinct strings {@link fewDistinctStrings} keeps per batch; a column with more is decoded row by row. */
+const DISTINCT_WORDS = 64;
+
+/**
+ * A Utf8 column without nulls whose rows repeat a few words (split, kind, source): each distinct
+ * byte string is decoded once per batch (Arrow's per-row decoding dominated ingestion).
+ */
+function fewDistinctStrings(vector: Vector<Utf8>): string[] {
+  const out = new Array<string>(vector.length);
+  const decoder = new TextDecoder();
+  let row = 0;
+  for (const data of vector.data) {
+    const offsets = data.valueOffsets;
+    const bytes = data.values;
+    const seen: { bytes: Uint8Array; word: string }[] = [];
+    for (let i = 0; i < data.length; i++) {
+      const b = bytes.subarray(offsets[i]!, offsets[i + 1]!);
+      let word: string | undefined;
+      for (const w of seen) {
+        if (w.bytes.length !== b.length) continue;
+        let same = true;
+        for (let k = 0; k < b.length && same; k++) same = w.bytes[k] === b[k];
+        if (same) {
+          word = w.word;
+          break;
+        }
+      }
+      if (word === undefined) {
+        word = decoder.decode(b);
+        if (seen.length < DISTINCT_WORDS) seen.push({ bytes: b, word });
+      }
+      out[row++] = word;
+    }
+  }
+  return out;
 }
 
 function int32(value: number | bigint | null, table: string, column: string, row: number): number | null {

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { Bool, Float64, Int32, Table, Utf8, vectorFromArray } from 'apache-arrow';
+import { Bool, Dictionary, Float64, Int32, Table, Utf8, vectorFromArray } from 'apache-arrow';
 import { describe, expect, it } from 'vitest';
 import {
   ResultsDb,
@@ -257,6 +257,34 @@ describe('ResultsDb', () => {
       expect(spectrum).toMatchObject({ run_id: 'run-a', degree: 0, mu: 0.4, multiplicity: 1, numerical_zero: false });
       expect(Number.isNaN(spectrum!.theory_rate)).toBe(true);
     });
+  });
+
+  it('ingestRun reads string columns exactly: plain or dictionary-encoded, over several batches, with more distinct words than it keeps', async () => {
+    const words = Array.from({ length: 70 }, (_, i) => `w${i}-é`); // beyond the 64 words decoded once per batch
+    const rows = (offset: number) =>
+      Array.from({ length: 150 }, (_, i) => ({
+        split: i % 3 === 0 ? 'test' : 'train',
+        step: offset + i,
+        degree: 1,
+        kind: words[i % 70]!,
+        source: 'network',
+        value: i,
+      }));
+    const plain = projectionsTable(rows(0)).concat(projectionsTable(rows(150)));
+    const dictionary = new Table({
+      ...Object.fromEntries(plain.schema.fields.map((f) => [f.name, plain.getChild(f.name)!])),
+      split: vectorFromArray(
+        [...rows(0), ...rows(150)].map((r) => r.split),
+        new Dictionary(new Utf8(), new Int32()),
+      ),
+    });
+    for (const projections of [plain, dictionary]) {
+      await withResultsDb(dbPath(), {}, async (db) => {
+        await db.ingestRun({ ...smallRun('run-s'), projections });
+        const got = await db.query("SELECT split, kind, step FROM projections WHERE run_id = 'run-s' ORDER BY step");
+        expect(got).toEqual([...rows(0), ...rows(150)].map((r) => ({ split: r.split, kind: r.kind, step: r.step })));
+      });
+    }
   });
 
   it('ingestRun replaces the rows of its run only, rates included', async () => {
