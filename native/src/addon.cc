@@ -22,6 +22,7 @@
 //   empiricalNtk(w1, w2, m, dim, xa, na, xb|null, nb, threads)
 //                                            -> Promise<Float64Array na*nb> (ntk_gram.h; xb null: xa)
 //   matmul(a, b, m, k, n, transA, transB)    -> Float64Array m*n = op(a) op(b), row-major (dgemm)
+//   reluFeatures(pre, w2, n, m)              -> Float64Array n*m gate = W2_j 1(pre > 0); pre becomes relu(pre) in place
 //   empiricalNtkProducts(w1, w2, m, dim, x, rows, p)
 //                                            -> Promise<Float64Array rows*p> (ntk_gram.h; float32 BLAS, with LAPACK only)
 #include <napi.h>
@@ -820,6 +821,40 @@ Napi::Value Matmul(const Napi::CallbackInfo& info) {
   return c;
 }
 
+// relu(pre) in place and the gates W2_j 1(pre_aj > 0), n x m row-major: the loop the JS
+// empirical-NTK products spend most of their time in (src/math/empirical-ntk.ts).
+Napi::Value ReluFeatures(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 4) throw Napi::TypeError::New(env, "reluFeatures(pre, w2, n, m)");
+  auto f64 = [&](int i, const char* name) {
+    if (!info[i].IsTypedArray() || info[i].As<Napi::TypedArray>().TypedArrayType() != napi_float64_array)
+      throw Napi::TypeError::New(env, std::string("reluFeatures: ") + name + " must be a Float64Array");
+    return info[i].As<Napi::Float64Array>();
+  };
+  Napi::Float64Array pre = f64(0, "pre"), w2 = f64(1, "w2");
+  const double nd = info[2].IsNumber() ? info[2].As<Napi::Number>().DoubleValue() : NAN;
+  const double md = info[3].IsNumber() ? info[3].As<Napi::Number>().DoubleValue() : NAN;
+  if (!(nd >= 0) || !(md >= 0) || nd != std::floor(nd) || md != std::floor(md) || nd * md > 9e15)
+    throw Napi::RangeError::New(env, "reluFeatures: n and m must be integers >= 0");
+  const size_t n = static_cast<size_t>(nd), m = static_cast<size_t>(md);
+  if (pre.ElementLength() < n * m || w2.ElementLength() < m)
+    throw Napi::RangeError::New(env, "reluFeatures: pre must hold n*m entries and w2 m");
+  Napi::Float64Array gate = Napi::Float64Array::New(env, n * m);
+  double* h = pre.Data();
+  const double* w = w2.Data();
+  double* g = gate.Data();
+  for (size_t a = 0; a < n; ++a) {
+    double* ha = h + a * m;
+    double* ga = g + a * m;
+    for (size_t j = 0; j < m; ++j) {
+      const bool on = ha[j] > 0;
+      ga[j] = on ? w[j] : 0.0;
+      ha[j] = on ? ha[j] : 0.0;
+    }
+  }
+  return gate;
+}
+
 // ---------------------------------------------------------------------------------------------
 // Empirical NTK Gram at given weights (ntk_gram.h), off the JS thread
 
@@ -984,6 +1019,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("info", Napi::Function::New(env, Info));
   exports.Set("empiricalNtk", Napi::Function::New(env, EmpiricalNtk));
   exports.Set("matmul", Napi::Function::New(env, Matmul));
+  exports.Set("reluFeatures", Napi::Function::New(env, ReluFeatures));
 #ifdef SPECBIAS_HAVE_LAPACK
   exports.Set("empiricalNtkProducts", Napi::Function::New(env, EmpiricalNtkProducts));
 #endif

@@ -191,6 +191,11 @@ export interface NativeAddon {
   /** op(a) op(b), m x n row-major, by BLAS dgemm (src/math/matmul.ts); absent in addons built before it. */
   matmul?(a: Float64Array, b: Float64Array, m: number, k: number, n: number, transA: boolean, transB: boolean): Float64Array;
   /**
+   * The relu features of pre-activations (n x m row-major): relu in place, and the gates
+   * W2_j 1(pre_aj > 0) returned; absent in addons built before it.
+   */
+  reluFeatures?(pre: Float64Array, w2: Float64Array, n: number, m: number): Float64Array;
+  /**
    * The paper network's empirical NTK between the `rows` points of x and its first p, rows x p, by
    * float32 BLAS products off the JS thread (native/src/ntk_gram.h); only in addons with LAPACK.
    */

@@ -19,7 +19,8 @@ export const STEPS = {
   // v5: an eigenvector with no positive zonal energy is unassigned (was put in degree 0); file data's bands.
   spectrum: { name: 'spectrum', version: 5 },
   // v2: ntk-directions.arrow beside ntk-check.arrow.
-  ntkCheck: { name: 'ntk-check', version: 2 },
+  // v3: the check's Θ̂₀ by float32 products (about 1e-7 of its Frobenius norm).
+  ntkCheck: { name: 'ntk-check', version: 3 },
   // v2: the geometric log schedule (src/model/log-schedule.ts).
   train: { name: 'train', version: 2 },
   // v3: the finite-width twin (source 'init') and the off-diagonal harmonic U-statistic.

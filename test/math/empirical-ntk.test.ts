@@ -160,6 +160,26 @@ describe('empiricalNtk', () => {
     expect((await empiricalNtkGramAndCross(w1, w2, m, dim, x, 19, y, 0)).cross).toBeNull();
   });
 
+  it("the addon's relu features equal the loop's: relu in place and the gates W2_j 1(pre > 0)", (ctx) => {
+    const addon = loadNative();
+    if (!addon?.reluFeatures) return ctx.skip();
+    const n = 7;
+    const m = 13;
+    const rng = new Prng(47, 'test/relu-features');
+    const pre = rng.normals(n * m, 1);
+    pre[5] = 0; // exactly 0 is off
+    const w2 = rng.normals(m, 1);
+    const act = pre.slice();
+    const gate = addon.reluFeatures(act, w2, n, m);
+    for (let a = 0; a < n; a++)
+      for (let j = 0; j < m; j++) {
+        const h = pre[a * m + j]!;
+        expect(act[a * m + j]).toBe(h > 0 ? h : 0);
+        expect(gate[a * m + j]).toBe(h > 0 ? w2[j]! : 0);
+      }
+    expect(() => addon.reluFeatures!(act, w2, n + 1, m)).toThrow('pre must hold n*m entries');
+  });
+
   it("the addon's float32 products (ssyrk + sgemm over neuron chunks, float64 sums) are within 1e-6 of the pairwise float64 sums", async (ctx) => {
     const addon = loadNative();
     if (!addon?.empiricalNtkProducts) return ctx.skip();
