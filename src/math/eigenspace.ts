@@ -124,6 +124,11 @@ export function eigenspaceProjections(
 ): Float64Array {
   if (residuals.length !== rows * n)
     throw new RangeError(`eigenspaceProjections: residuals hold ${residuals.length} entries, not rows*n = ${rows * n}`);
+  return projectionNorms(residuals, rows, eigenvectorColumns(vectors, n, indices), n, indices.length);
+}
+
+/** The eigenvector columns `indices` of `vectors` (row-major n x n) as an n x indices.length matrix. */
+export function eigenvectorColumns(vectors: Float64Array, n: number, indices: Int32Array | number[]): Float64Array {
   if (vectors.length !== n * n) throw new RangeError(`eigenspaceProjection: vectors has length ${vectors.length}, expected n*n = ${n * n}`);
   const cols = indices.length;
   const selected = new Float64Array(n * cols);
@@ -132,11 +137,22 @@ export function eigenspaceProjections(
       throw new RangeError(`eigenspaceProjection: index ${j} is not a column of an ${n} x ${n} matrix`);
     for (let i = 0; i < n; i++) selected[i * cols + c] = vectors[i * n + j]!;
   }
-  const coords = matmul(residuals, selected, rows, n, cols);
+  return selected;
+}
+
+/** Per row of `residuals` (rows x n), the length of its coordinates in the orthonormal columns of `basis` (n x cols). */
+export function projectionNorms(residuals: Float64Array, rows: number, basis: Float64Array, n: number, cols: number): Float64Array {
+  return rowNorms(matmul(residuals, basis, rows, n, cols), rows, cols);
+}
+
+/** The Euclidean length of each row of a rows x cols row-major matrix, or of its columns `only`. */
+export function rowNorms(a: Float64Array, rows: number, cols: number, only?: Int32Array | number[]): Float64Array {
   const out = new Float64Array(rows);
   for (let t = 0; t < rows; t++) {
+    const o = t * cols;
     let total = 0;
-    for (let c = 0; c < cols; c++) total += coords[t * cols + c]! ** 2;
+    if (only) for (const c of only) total += a[o + c]! ** 2;
+    else for (let c = 0; c < cols; c++) total += a[o + c]! ** 2;
     out[t] = Math.sqrt(total);
   }
   return out;

@@ -93,11 +93,30 @@ export function kernelResidualMatrix(
   learningRate: number,
   steps: number[],
 ): Float64Array {
+  return residualsFromCoefficients(kernelCoefficients(values, vectors, n, r0, learningRate, steps), vectors, steps.length, n);
+}
+
+/**
+ * The coordinates Uᵀ r_t = (1 - eta' lambda)^t Uᵀ r_0 of the kernel-regime residuals in the
+ * eigenbasis, steps.length x n (arguments as in {@link kernelResidualMatrix}): the norm of a
+ * residual's part in a set of eigenvectors is that of these columns, with no product.
+ */
+export function kernelCoefficients(
+  values: Float64Array,
+  vectors: Float64Array,
+  n: number,
+  r0: Float64Array,
+  learningRate: number,
+  steps: number[],
+): Float64Array {
   checkEigen(values, vectors, n);
   checkRun(r0, n, 'r0', learningRate, steps);
-  const lambda = clampSpectrum(values);
-  const coeffs = inEigenbasis(vectors, n, r0, steps, decayRows(learningRate, lambda));
-  return matmul(coeffs, vectors, steps.length, n, n, { transB: true });
+  return inEigenbasis(vectors, n, r0, steps, decayRows(learningRate, clampSpectrum(values)));
+}
+
+/** The residuals r_t = U c_t of {@link kernelCoefficients}, rows x n. */
+export function residualsFromCoefficients(coefficients: Float64Array, vectors: Float64Array, rows: number, n: number): Float64Array {
+  return matmul(coefficients, vectors, rows, n, n, { transB: true });
 }
 
 /**

@@ -23,12 +23,14 @@
  */
 import type * as arrow from 'apache-arrow';
 import { familyCross } from '../math/family-gram.js';
-import { kernelResidualMatrix, kernelTestResidualMatrix } from '../math/kernel-regime.js';
+import { kernelCoefficients, kernelTestResidualMatrix, residualsFromCoefficients } from '../math/kernel-regime.js';
 import { PAPER_MODEL, type ModelFamily } from '../math/ntk-family.js';
 import {
-  eigenspaceProjections,
+  eigenvectorColumns,
   harmonicEnergiesOffDiagonal,
   harmonicEnergiesOffDiagonalByFeatures,
+  projectionNorms,
+  rowNorms,
   zonalFeatureCount,
   zonalFeatures,
   zonalKernel,
@@ -69,14 +71,14 @@ const SPLITS: readonly Split[] = ['train', 'test'];
 const KINDS = ['target', 'harmonic', 'eigenspace', 'eigen-band'] as const;
 const SOURCES: readonly Source[] = ['network', 'kernel', 'init'];
 
-/** The table's rows; the string columns as indices into SPLITS, KINDS and SOURCES. */
+/** A block of the table's rows; the string columns as indices into SPLITS, KINDS and SOURCES. */
 interface Rows {
-  split: number[];
-  step: number[];
-  degree: number[];
-  kind: number[];
-  source: number[];
-  value: number[];
+  split: Uint8Array;
+  step: Int32Array;
+  degree: Int32Array;
+  kind: Uint8Array;
+  source: Uint8Array;
+  value: Float64Array;
 }
 
 /**
@@ -87,13 +89,15 @@ interface Rows {
  */
 export async function projectionsTable(s: Samples, network: Residuals, eigen: GramEigen | null, twins: TwinOptions): Promise<arrow.Table> {
   const projector = new Projector(s, eigen);
-  const rows: Rows = { split: [], step: [], degree: [], kind: [], source: [], value: [] };
+  const blocks: Rows[] = [];
   const { learningRate } = twins;
-  await projector.add(rows, 'network', network);
+  blocks.push(await projector.rows('network', network));
   if (eigen && twins.infinite) {
     const model = twins.model ?? PAPER_MODEL;
     const kTestTrain = s.nTest > 0 ? familyCross(model, s.xTest, s.nTest, s.xTrain, s.n, s.dim) : null;
-    await projector.add(rows, 'kernel', kernelTwin(s, network, eigen.values, eigen.vectors, kTestTrain, learningRate));
+    const twin = kernelTwin(s, network, eigen.values, eigen.vectors, kTestTrain, learningRate);
+    // Its basis is the Gram's: the eigenspace norms come from its coefficients.
+    blocks.push(await projector.rows('kernel', twin, twin.coefficients));
   }
   if (twins.init) {
     const points = { xTrain: s.xTrain, n: s.n, xTest: s.xTest, nTest: s.nTest };
@@ -102,15 +106,24 @@ export async function projectionsTable(s: Samples, network: Residuals, eigen: Gr
       isDeepWeights(w) ? { deep: w, ...points } : { w1: w.w1, w2: w.w2, width: w.width, dim: s.dim, ...points },
     );
     await yieldToEventLoop();
-    await projector.add(rows, 'init', kernelTwin(s, network, twin.values, twin.vectors, twin.testTrain, learningRate));
+    blocks.push(await projector.rows('init', kernelTwin(s, network, twin.values, twin.vectors, twin.testTrain, learningRate)));
   }
+  const total = blocks.reduce((sum, b) => sum + b.value.length, 0);
+  const column = <K extends keyof Rows>(name: K, out: Rows[K]): Rows[K] => {
+    let o = 0;
+    for (const b of blocks) {
+      out.set(b[name] as never, o);
+      o += b[name].length;
+    }
+    return out;
+  };
   return tableFromColumns({
-    split: wordsColumn(SPLITS, rows.split),
-    step: Int32Array.from(rows.step),
-    degree: Int32Array.from(rows.degree),
-    kind: wordsColumn(KINDS, rows.kind),
-    source: wordsColumn(SOURCES, rows.source),
-    value: Float64Array.from(rows.value),
+    split: wordsColumn(SPLITS, column('split', new Uint8Array(total))),
+    step: column('step', new Int32Array(total)),
+    degree: column('degree', new Int32Array(total)),
+    kind: wordsColumn(KINDS, column('kind', new Uint8Array(total))),
+    source: wordsColumn(SOURCES, column('source', new Uint8Array(total))),
+    value: column('value', new Float64Array(total)),
   });
 }
 
@@ -125,14 +138,15 @@ function kernelTwin(
   u: Float64Array,
   kTestTrain: Float64Array | null,
   learningRate: number,
-): Residuals {
+): Residuals & { coefficients: Float64Array } {
   const { steps } = network;
   const r0 = network.train.subarray(0, s.n);
-  const train = kernelResidualMatrix(values, u, s.n, r0, learningRate, steps);
+  const coefficients = kernelCoefficients(values, u, s.n, r0, learningRate, steps);
+  const train = residualsFromCoefficients(coefficients, u, steps.length, s.n);
   const test = kTestTrain
     ? kernelTestResidualMatrix(kTestTrain, s.nTest, values, u, s.n, r0, network.test.subarray(0, s.nTest), learningRate, steps)
     : new Float64Array(0);
-  return { steps, train, test };
+  return { steps, train, test, coefficients };
 }
 
 /** Zonal features are used where there are at most n / FEATURES_PER_POINT of them (else the n x n kernel). */
@@ -182,8 +196,28 @@ class Projector {
     }
   }
 
-  /** One split's projections of a whole trajectory: per degree and kind, one value per logged step. */
-  private async project(split: Split, residuals: Float64Array, count: number): Promise<Map<string, Float64Array>> {
+  /** Per eigenspace degree (or band), its eigenvector columns of the Gram as an n x members matrix, gathered once. */
+  private readonly eigenColumns = new Map<number, Float64Array>();
+
+  private columnsOf(degree: number, members: Int32Array | number[]): Float64Array {
+    let selected = this.eigenColumns.get(degree);
+    if (!selected) {
+      selected = eigenvectorColumns(this.eigen!.vectors, this.s.n, members);
+      this.eigenColumns.set(degree, selected);
+    }
+    return selected;
+  }
+
+  /**
+   * One split's projections of a whole trajectory: per degree and kind, one value per logged step.
+   * `coefficients` (train only): the residuals' coordinates in the Gram's eigenbasis, when known.
+   */
+  private async project(
+    split: Split,
+    residuals: Float64Array,
+    count: number,
+    coefficients?: Float64Array,
+  ): Promise<Map<string, Float64Array>> {
     const n = split === 'train' ? this.s.n : this.s.nTest;
     const d = this.degrees.length;
     const out = new Map<string, Float64Array>();
@@ -208,34 +242,55 @@ class Projector {
     }
     for (const degree of this.eigenDegrees) {
       const members = split === 'train' ? this.eigen?.clusters.get(degree) : undefined;
-      if (members && this.eigen) {
-        await yieldToEventLoop();
-        out.set(`${degree}/${this.eigenKind}`, eigenspaceProjections(residuals, count, this.eigen.vectors, n, members));
-      }
+      if (!members) continue;
+      await yieldToEventLoop();
+      const norms = coefficients
+        ? rowNorms(coefficients, count, n, members)
+        : projectionNorms(residuals, count, this.columnsOf(degree, members), n, members.length);
+      out.set(`${degree}/${this.eigenKind}`, norms);
     }
     return out;
   }
 
-  async add(rows: Rows, source: Source, { steps, train, test }: Residuals): Promise<void> {
+  /**
+   * The rows of one source, step-major, then split, degree and kind, as the table has always been
+   * laid out. `coefficients`: its training residuals in the Gram's eigenbasis, when known.
+   */
+  async rows(source: Source, { steps, train, test }: Residuals, coefficients?: Float64Array): Promise<Rows> {
     const count = steps.length;
-    const bySplit: [Split, Map<string, Float64Array>][] = [['train', await this.project('train', train, count)]];
-    if (this.s.nTest > 0 && test.length === count * this.s.nTest) bySplit.push(['test', await this.project('test', test, count)]);
-    // Rows step-major, then split, degree and kind, as the table has always been laid out.
-    for (const [t, step] of steps.entries()) {
-      for (const [split, values] of bySplit) {
-        for (const degree of this.degrees.length > 0 ? this.degrees : this.eigenDegrees) {
-          for (const [kind, name] of KINDS.entries()) {
-            const v = values.get(`${degree}/${name}`);
-            if (!v) continue;
-            rows.split.push(SPLITS.indexOf(split));
-            rows.step.push(step);
-            rows.degree.push(degree);
-            rows.kind.push(kind);
-            rows.source.push(SOURCES.indexOf(source));
-            rows.value.push(v[t]!);
-          }
+    const bySplit: [number, Map<string, Float64Array>][] = [
+      [SPLITS.indexOf('train'), await this.project('train', train, count, coefficients)],
+    ];
+    if (this.s.nTest > 0 && test.length === count * this.s.nTest)
+      bySplit.push([SPLITS.indexOf('test'), await this.project('test', test, count)]);
+    // The series present, in row order within a step.
+    const series: { split: number; degree: number; kind: number; values: Float64Array }[] = [];
+    for (const [split, values] of bySplit)
+      for (const degree of this.degrees.length > 0 ? this.degrees : this.eigenDegrees)
+        for (const [kind, name] of KINDS.entries()) {
+          const v = values.get(`${degree}/${name}`);
+          if (v) series.push({ split, degree, kind, values: v });
         }
+    const per = series.length;
+    const size = count * per;
+    const rows: Rows = {
+      split: new Uint8Array(size),
+      step: new Int32Array(size),
+      degree: new Int32Array(size),
+      kind: new Uint8Array(size),
+      source: new Uint8Array(size).fill(SOURCES.indexOf(source)),
+      value: new Float64Array(size),
+    };
+    for (const [c, { split, degree, kind, values }] of series.entries()) {
+      for (let t = 0; t < count; t++) {
+        const r = t * per + c;
+        rows.split[r] = split;
+        rows.step[r] = steps[t]!;
+        rows.degree[r] = degree;
+        rows.kind[r] = kind;
+        rows.value[r] = values[t]!;
       }
     }
+    return rows;
   }
 }

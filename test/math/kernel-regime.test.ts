@@ -1,5 +1,7 @@
 import { describe, it, expect } from 'vitest';
 import { kernelResiduals, kernelTestResiduals, ntkCross, ntkGram, Prng, sampleSphere, symmetricEigen } from '../../src/math/index.js';
+import { eigenspaceProjections, rowNorms } from '../../src/math/eigenspace.js';
+import { kernelCoefficients } from '../../src/math/kernel-regime.js';
 
 describe('kernel-regime twin', () => {
   const n = 30;
@@ -48,6 +50,18 @@ describe('kernel-regime twin', () => {
     const got = kernelResiduals(lambda, vectors!, n, r0, learningRate, steps);
     expect(got.length).toBe(51);
     for (let s = 0; s <= 50; s++) for (let i = 0; i < n; i++) expect(Math.abs(got[s]![i]! - ref[s]![i]!)).toBeLessThan(1e-10);
+  });
+
+  it("kernelCoefficients are the recursion's residuals in the eigenbasis: their columns give eigenspace norms with no product", () => {
+    const coefficients = kernelCoefficients(lambda, vectors!, n, r0, learningRate, steps);
+    const { train } = recursion();
+    const members = [1, 2, 3, 7];
+    const fromProducts = eigenspaceProjections(Float64Array.from(train.flatMap((r) => [...r])), steps.length, vectors!, n, members);
+    const fromCoefficients = rowNorms(coefficients, steps.length, n, members);
+    for (const [s, want] of fromProducts.entries()) expect(Math.abs(fromCoefficients[s]! - want)).toBeLessThan(1e-10);
+    // All columns: the residual's whole length.
+    const whole = rowNorms(coefficients, steps.length, n);
+    for (const [s, r] of train.entries()) expect(whole[s]).toBeCloseTo(Math.hypot(...r), 10);
   });
 
   it('kernelTestResiduals agrees with the step-by-step recursion on held-out points to 1e-10', () => {
