@@ -114,6 +114,8 @@ function createShared(absolute: string, readOnly: boolean): SharedInstance {
 }
 
 async function openInstance(absolute: string, readOnly: boolean): Promise<DuckDBInstance> {
+  // A file created by this open has no tables yet, so none can differ from the schema's.
+  const fresh = !existsSync(absolute);
   let instance: DuckDBInstance;
   try {
     instance = await DuckDBInstance.create(absolute, readOnly ? { access_mode: 'READ_ONLY', ...SANDBOX } : { threads: '1', ...SANDBOX });
@@ -123,7 +125,7 @@ async function openInstance(absolute: string, readOnly: boolean): Promise<DuckDB
   try {
     const connection = await instance.connect();
     try {
-      await checkSchema(connection, absolute);
+      if (!fresh) await checkSchema(connection, absolute);
       if (!readOnly) {
         await connection.run(await readSchemaSql());
         // The views are replaced on every read-write open, so they always match the code that writes.
