@@ -5,6 +5,7 @@
  *
  *   node bench/pipeline.mjs                          # Fig. 1a, 3000 steps, eta' = 2
  *   node bench/pipeline.mjs --steps 500 --spec pipelines/quickstart.yaml
+ *   node bench/pipeline.mjs --set 'analysis.twins=[infinite]'   # any spec override, repeatable
  *
  * It runs the spec in a fresh temporary data root (nothing cached; the embedded dev server),
  * reads each step's seconds from the run's manifest, then times the bare steps with
@@ -25,6 +26,7 @@ const { values } = parseArgs({
     steps: { type: 'string', default: '3000' },
     'learning-rate': { type: 'string', default: '2' },
     keep: { type: 'boolean', default: false },
+    set: { type: 'string', multiple: true, default: [] },
   },
 });
 const cli = join(root, 'bin', 'specbias.js');
@@ -32,7 +34,9 @@ const dataRoot = mkdtempSync(join(tmpdir(), 'specbias-bench-pipeline-'));
 const note = (line) => process.stderr.write(`${line}\n`);
 
 function specbias(args) {
-  const res = spawnSync(process.execPath, [cli, ...args], { cwd: root, encoding: 'utf8', maxBuffer: 1 << 26 });
+  // The data root is deleted afterwards: its dev server stops as the run lets go (unless --keep).
+  const env = values.keep ? process.env : { ...process.env, SPECBIAS_SERVER_IDLE_S: '0' };
+  const res = spawnSync(process.execPath, [cli, ...args], { cwd: root, env, encoding: 'utf8', maxBuffer: 1 << 26 });
   if (res.status !== 0)
     throw new Error(`specbias ${args.join(' ')} failed (exit ${res.status}): ${(res.stderr || '').trim().split('\n').pop()}`);
   return JSON.parse(res.stdout);
@@ -40,6 +44,7 @@ function specbias(args) {
 
 try {
   const set = ['--set', `training.steps=${values.steps}`, '--set', `training.learningRate=${values['learning-rate']}`];
+  for (const override of values.set) set.push('--set', override);
   note(`bench: running ${values.spec} (${values.steps} steps) in ${dataRoot}`);
   const t0 = performance.now();
   const run = specbias(['run', values.spec, ...set, '--data', dataRoot, '--json']);
