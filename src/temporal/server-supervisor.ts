@@ -15,7 +15,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, realpathSync, rmSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, realpathSync, rmSync, statSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import { join, resolve } from 'node:path';
 import type { Connection } from '@temporalio/client';
@@ -178,6 +178,17 @@ export async function superviseDevServer(
   let stopped: Promise<void> | null = null;
   let resolveDone: () => void = () => undefined;
   const done = new Promise<void>((r) => (resolveDone = r));
+  /** The server's SQLite file as it started; a data root deleted (or replaced) under it no longer has it. */
+  let db: { path: string; dev: number; ino: number } | null = null;
+  const dbIntact = () => {
+    if (!db) return true;
+    try {
+      const st = statSync(db.path);
+      return st.dev === db.dev && st.ino === db.ino;
+    } catch {
+      return false;
+    }
+  };
 
   const send = (s: Socket, m: SupervisorMessage) => {
     if (!s.destroyed) s.write(`${JSON.stringify(m)}\n`);
@@ -191,6 +202,11 @@ export async function superviseDevServer(
 
   const listener: Server = createServer((socket) => {
     socket.setEncoding('utf8');
+    if (phase === 'ready' && !dbIntact()) {
+      // Its data root was deleted: a run leasing this server would fail after minutes of retries.
+      log(`the dev server's ${db!.path} is gone (data root deleted?): stopping it; the next run starts a fresh one`);
+      void stop();
+    }
     if (phase === 'stopping') {
       send(socket, { type: 'stopping' });
       socket.end();
@@ -320,6 +336,12 @@ export async function superviseDevServer(
       server: c.pid === undefined ? null : processIdentity(c.pid),
     };
     await writeJsonAtomic(statePath, state);
+    try {
+      const st = statSync(dbFile);
+      db = { path: dbFile, dev: st.dev, ino: st.ino };
+    } catch {
+      db = null; // not where the server was told to keep it: nothing to watch
+    }
     c.once('exit', (code, signal) => {
       if (phase === 'stopping') return;
       const why = lastServerError(logPath);

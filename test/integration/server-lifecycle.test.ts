@@ -55,7 +55,7 @@ const serverProcesses = (data: string) => spawnSync('pgrep', ['-f', `db-filename
 afterAll(async () => {
   for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
   // Any server a failed test left: stopped only once proven to be the one recorded.
-  for (const name of ['stale', 'user', 'two', 'killed', 'corrupt', 'full']) {
+  for (const name of ['stale', 'user', 'two', 'deleted', 'killed', 'corrupt', 'full']) {
     const file = join(dir, name, 'temporal', 'server.json');
     if (!existsSync(file)) continue;
     const s = JSON.parse(readFileSync(file, 'utf8')) as Partial<State>;
@@ -140,6 +140,21 @@ describe('the dev server lifecycle', () => {
     expect(serverProcesses(data)).toBe(false);
     expect(existsSync(join(data, 'temporal', 'server.json'))).toBe(false);
   }, 300_000);
+
+  it('a data root deleted under its idling server: the next run stops that server and starts a fresh one', async () => {
+    const data = join(dir, 'deleted');
+    const first = await runAsync(['run', spec, '--json', '--data', data], { SPECBIAS_SERVER_IDLE_S: '60' });
+    expect(first.status, first.stderr).toBe(0);
+    const old = stateOf(data);
+    expect(isSameProcess(old.supervisor) && isSameProcess(old.server)).toBe(true);
+    rmSync(data, { recursive: true, force: true });
+    const second = await runAsync(['run', spec, '--json', '--data', data], { SPECBIAS_SERVER_IDLE_S: '0' });
+    expect(second.status, second.stderr).toBe(0);
+    expect(second.stderr).toContain('started a Temporal dev server');
+    expect((JSON.parse(second.stdout) as { status: string }).status).toBe('completed');
+    expect(await waitFor(() => !isSameProcess(old.supervisor) && !isSameProcess(old.server), 30_000)).toBe(true);
+    expect(serverProcesses(data)).toBe(false);
+  }, 180_000);
 
   it('after kill -9 of its run, the server stops within its idle timeout', async () => {
     const data = join(dir, 'killed');
