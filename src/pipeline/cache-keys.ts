@@ -25,7 +25,9 @@ export const STEPS = {
   train: { name: 'train', version: 2 },
   // v3: the finite-width twin (source 'init') and the off-diagonal harmonic U-statistic.
   // v4: the finite-width twin's kernel by float32 products (about 1e-7 of its Frobenius norm).
-  project: { name: 'project', version: 4 },
+  // v5: the infinite-width twin's eigenspace norms from its eigenbasis coefficients (no product;
+  //     differs only at the old rounding floor, ~3e-16 of the residual's norm).
+  project: { name: 'project', version: 5 },
   analyze: { name: 'analyze', version: 1 },
 } as const;
 
