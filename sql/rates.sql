@@ -33,7 +33,8 @@
 --   epochs) keeps the logged steps, and note says so. The twins (deterministic gd curves) always
 --   use the logged steps; gd runs are fitted exactly as before.
 --   A fit with fewer than 5 points gives NaN, and note says why; so does a reference that never
---   falls below 0.9x its peak (no window).
+--   falls below 0.9x its peak (no window). A network fit with r2 < 0.9 keeps its rate, and note
+--   says it is a poor fit.
 --
 --   fitted_rate       the network's rate.
 --   fit_intercept     the network's intercept: its fitted line over the window is
@@ -226,6 +227,8 @@ SELECT
              THEN 'fitted on ' || n.n_points || ' per-epoch means of ln value (' || e.epoch_steps::BIGINT || ' steps per epoch)'
              WHEN n.failure IS NULL AND e.run_id IS NOT NULL
              THEN 'window spans fewer than 5 epochs of ' || e.epoch_steps::BIGINT || ' steps: fitted on the logged steps (stderr treats them as independent)' END,
+        CASE WHEN n.failure IS NULL AND n.r2 < 0.9
+             THEN 'poor fit (r2 ' || round(n.r2, 2) || '): over the window the network''s curve is not one exponential, so this rate is a trend at most' END,
         CASE WHEN n.failure IS NULL AND NOT n.reached_floor
              THEN 'the window ends at the last step (the reference did not fall below 1e-2x its peak)' END,
         CASE WHEN n.failure IS NULL AND n.ref_source <> 'init'

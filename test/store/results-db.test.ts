@@ -556,6 +556,29 @@ describe('ResultsDb', () => {
     });
   });
 
+  it('a network curve that is not one exponential over its window keeps its rate, with a poor-fit note naming its r2', async () => {
+    const twin = (s: number) => Math.exp(-0.002 * s);
+    // Degree 1 follows its twin; degree 2 falls in steps (flat, then a drop), a staircase whose line fit is poor.
+    const staircase = (s: number) => Math.exp(-0.002 * 400 * Math.floor(s / 400)) * (1 + 0.8 * Math.sin(s / 60));
+    const projections = projectionsTable([
+      ...series(1, twin),
+      ...series(1, twin, { source: 'init' }),
+      ...series(2, staircase),
+      ...series(2, twin, { source: 'init' }),
+    ]);
+    await withResultsDb(dbPath(), {}, async (db) => {
+      await db.ingestRun({ ...smallRun('run-r2'), projections });
+      const rows = await db.fitRates('run-r2');
+      const clean = rows.find((r) => r.degree === 1)!;
+      const poor = rows.find((r) => r.degree === 2)!;
+      expect(clean.r2).toBeGreaterThan(0.99);
+      expect(clean.note ?? '').not.toContain('poor fit');
+      expect(poor.r2).toBeLessThan(0.9);
+      expect(Number.isFinite(poor.fittedRate)).toBe(true);
+      expect(poor.note).toContain(`poor fit (r2 ${Math.round(poor.r2! * 100) / 100})`);
+    });
+  });
+
   it('sql/rates.sql runs as-is after SET VARIABLE run_id, and over every run when it is unset', async () => {
     const { readFile } = await import('node:fs/promises');
     const sql = await readFile(ratesSqlPath(), 'utf8');
