@@ -57,8 +57,11 @@ export const RATES_LEGEND =
   "*theory*: `-ln(1 - η′ μ_k)`, with η′ the spec's NTK-scaled learning rate (the GD step on the weights is η′/(m θ²)). " +
   '*kernel*: the same fit on the kernel-regime twin (the linearized dynamics on the same sample). NaN: the fit was refused; the note says why.';
 
-/** The sweep_summary rows: one per grid point (seeds pooled), split, kind and degree. */
-export function sweepTable(rows: SweepSummaryRow[]): string {
+/**
+ * The sweep_summary rows: one per grid point (seeds pooled), split, kind and degree; each point
+ * named by `labels` (config_id to label, e.g. `optimizer=sgd batchSize=64`) where it has one.
+ */
+export function sweepTable(rows: SweepSummaryRow[], labels: ReadonlyMap<string, string> = new Map()): string {
   const header = [
     'split',
     'kind',
@@ -79,7 +82,7 @@ export function sweepTable(rows: SweepSummaryRow[]): string {
     String(r.degree),
     formatCount(r.width),
     formatCount(r.n),
-    r.config_id,
+    labels.get(r.config_id) ?? r.config_id,
     `${r.n_runs}${r.n_failed > 0 ? ` (${r.n_failed} refused)` : ''}`,
     r.fitted_rate_std === null
       ? formatValue(r.fitted_rate_mean)

@@ -195,6 +195,11 @@ describe('the report of a sweep over optimizers', () => {
     expect(rates).not.toContain('uniform/harmonics');
     const md = await readFile(path.join(out, 'report.md'), 'utf8');
     expect(md).toContain('the grid varies **training.batchSize**, **training.optimizer**, **seed**.');
+    // The markdown tables name points the same way: each run's row, and each pooled row of sweep_summary.
+    const runRow = md.split('\n').find((l) => l.startsWith('| opt-i |'))!;
+    expect(runRow).toContain('| optimizer=gd |');
+    const summaryRows = md.split('\n').filter((l) => /^\| train \| target \| 1 \|/.test(l));
+    expect(summaryRows.map((l) => l.split(' | ')[5])).toEqual(['optimizer=gd', 'optimizer=sgd batchSize=64', 'optimizer=adam']);
     // Panels: one per run (the first 8), named by point and seed.
     const panels = await readFile(path.join(out, 'projection-target-log.svg'), 'utf8');
     for (const l of ['optimizer=gd, seed 0', 'optimizer=gd, seed 1', 'optimizer=sgd batchSize=64, seed 2', 'optimizer=adam, seed 2'])
