@@ -17,11 +17,12 @@ import { parseSpec, type PipelineSpec } from '../spec/schema.js';
 import { replicatesAsSweep, sweepPoints } from '../spec/sweep.js';
 import { sweepPointLabels } from '../spec/point-labels.js';
 import { summarizeReplicates } from './replicates.js';
-import { withResultsDb } from '../store/results-db.js';
+import { withResultsDb, type ResultsDb } from '../store/results-db.js';
 import { ensureWritableDataRoot } from '../store/data-root.js';
 import { writeJsonAtomic } from '../store/atomic-file.js';
 import { manifestPath, runRecord, runRowFromManifest } from '../store/run-manifest.js';
-import { findCachedRun } from '../pipeline/cached-run.js';
+import { findCachedRun, type CachedRun } from '../pipeline/cached-run.js';
+import { gridPointSpecs } from '../spec/grid.js';
 import type { Session } from '../temporal/session.js';
 import { TASK_QUEUE } from '../temporal/task-queue.js';
 import { PIPELINE_WORKFLOW, PROGRESS_QUERY, SWEEP_WORKFLOW } from '../pipeline/names.js';
@@ -62,11 +63,14 @@ export async function runCommand({ positionals, values }: CommandArgs): Promise<
   try {
     await ensureWritableDataRoot(dataRoot);
     const replicated = replicatesAsSweep(spec as unknown as Record<string, unknown>);
-    if (!replicated && !spec.sweep && !values['via-temporal'] && (await answerFromStore(spec, dataRoot, json, t0))) return 0;
+    const sweep = replicated ? parseSpec(replicated) : spec.sweep ? spec : null;
+    if (!values['via-temporal']) {
+      if (sweep && (await answerSweepFromStore(sweep, dataRoot, json, t0, Boolean(replicated)))) return 0;
+      if (!sweep && (await answerFromStore(spec, dataRoot, json, t0))) return 0;
+    }
     const { openSession } = await import('../temporal/session.js');
     session = await openSession({ dataRoot, worker: !values['no-worker'], log: say });
-    if (replicated) return await runSweep(session, parseSpec(replicated), dataRoot, json, t0, true);
-    if (spec.sweep) return await runSweep(session, spec, dataRoot, json, t0);
+    if (sweep) return await runSweep(session, sweep, dataRoot, json, t0, Boolean(replicated));
     const handle = await session.client.workflow.start(PIPELINE_WORKFLOW, {
       taskQueue: TASK_QUEUE,
       workflowId: runId,
@@ -140,33 +144,14 @@ function printRun(
 async function answerFromStore(spec: PipelineSpec, dataRoot: string, json: boolean, t0: number): Promise<boolean> {
   const startedAt = new Date();
   const found = await findCachedRun(dataRoot, spec);
-  const debug = (why: string) => {
-    if (process.env.SPECBIAS_DEBUG) say(`specbias: running ${runIdFor(spec)} through Temporal: ${why}`);
-    return false;
-  };
-  if ('reason' in found) return debug(found.reason);
-  const { runId, manifest, raw, timings } = found;
+  if ('reason' in found) return throughTemporal(runIdFor(spec), found.reason);
+  const { runId, manifest, timings } = found;
   const db = join(dataRoot, 'results.duckdb');
-  if (!existsSync(db)) return debug('no results database');
-  const rates = await withResultsDb(db, {}, async (results) => {
-    const [row] = await results.query('SELECT status, spec_hash FROM runs WHERE run_id = $run_id', { run_id: runId });
-    if (row?.status !== 'completed' || row.spec_hash !== manifest.specHash) return null;
-    const rates = await queryRates(results, runId);
-    if (!rates.length) return null;
-    // Recorded as a rerun, exactly as the analysis step records a run whose every step was cached.
-    const record = runRecord(manifest, {
-      startedAt: startedAt.toISOString(),
-      finishedAt: new Date().toISOString(),
-      codeVersion: provenance().codeVersion,
-      timings,
-      artifacts: manifest.artifacts ?? {},
-    });
-    await writeJsonAtomic(join(dataRoot, manifestPath(runId)), { ...raw, ...record });
-    const run = runRowFromManifest({ ...manifest, ...record });
-    if (!(await results.recordRerun(runId, run.reruns ?? 0, run.lastRerunAt ?? startedAt))) return null;
-    return rates;
-  });
-  if (!rates) return debug('the results database does not hold the completed run with its rates');
+  if (!existsSync(db)) return throughTemporal(runId, 'no results database');
+  const rates = await withResultsDb(db, {}, async (results) =>
+    (await completedInDatabase(results, found)) ? await recordRerun(results, found, dataRoot, startedAt) : null,
+  );
+  if (!rates) return throughTemporal(runId, 'the results database does not hold the completed run with its rates');
   const progress: Progress = { runId, stage: 'completed', step: 0, totalSteps: 0, pointsDone: 1, pointsTotal: 1, timings };
   say(`run ${runId}: every step cached; answered from ${dataRoot} without Temporal (--via-temporal runs it through Temporal)`);
   await followRun(() => Promise.resolve(progress), Promise.resolve());
@@ -176,6 +161,78 @@ async function answerFromStore(spec: PipelineSpec, dataRoot: string, json: boole
   return true;
 }
 
+/**
+ * {@link answerFromStore} for a sweep (or a replicated spec): when every grid point is a
+ * completed point of this sweep with nothing left to compute, the sweep's table is printed from
+ * the store and each point's rerun recorded, with no dev server and no worker.
+ */
+async function answerSweepFromStore(
+  spec: PipelineSpec,
+  dataRoot: string,
+  json: boolean,
+  t0: number,
+  replicates: boolean,
+): Promise<boolean> {
+  const startedAt = new Date();
+  const sweepId = runIdFor(spec);
+  const found: CachedRun[] = [];
+  // Each point's spec as the sweep workflow starts it (src/spec/grid.ts), validated.
+  for (const { spec: raw } of gridPointSpecs(spec as unknown as Record<string, unknown>)) {
+    const point = parseSpec(raw);
+    const cached = await findCachedRun(dataRoot, point, sweepId);
+    if ('reason' in cached) return throughTemporal(sweepId, `point ${runIdFor(point)}: ${cached.reason}`);
+    found.push(cached);
+  }
+  const points = found.length;
+  if (points === 0) return throughTemporal(sweepId, 'the grid has no points');
+  const db = join(dataRoot, 'results.duckdb');
+  if (!existsSync(db)) return throughTemporal(sweepId, 'no results database');
+  const rates = await withResultsDb(db, {}, async (results) => {
+    // Every point first, so that a sweep that goes through Temporal after all records no rerun.
+    for (const point of found) if (!(await completedInDatabase(results, point))) return null;
+    const byRun = new Map<string, RateRow[]>();
+    for (const point of found) byRun.set(point.runId, (await recordRerun(results, point, dataRoot, startedAt))!);
+    return byRun;
+  });
+  if (!rates) return throughTemporal(sweepId, 'the results database does not hold every completed point with its rates');
+  say(`sweep ${sweepId}: every point cached; answered from ${dataRoot} without Temporal (--via-temporal runs it through Temporal)`);
+  const result: SweepResult = { sweepId, status: 'completed', pointsTotal: points, pointsDone: points, failed: [] };
+  return printSweep(spec, result, rates, json, t0, replicates) === 0;
+}
+
+/** False, after saying why under SPECBIAS_DEBUG: the run goes through Temporal. */
+function throughTemporal(id: string, why: string): false {
+  if (process.env.SPECBIAS_DEBUG) say(`specbias: running ${id} through Temporal: ${why}`);
+  return false;
+}
+
+/** Whether results.duckdb holds the cached run as completed, with its spec hash. */
+async function completedInDatabase(results: ResultsDb, { runId, manifest }: CachedRun): Promise<boolean> {
+  const [row] = await results.query('SELECT status, spec_hash FROM runs WHERE run_id = $run_id', { run_id: runId });
+  return row?.status === 'completed' && row.spec_hash === manifest.specHash;
+}
+
+/**
+ * Records a rerun of a cached run, exactly as the analysis step records a run whose every step
+ * was cached (its manifest and its `runs` row), and returns its rates; null when it has none.
+ */
+async function recordRerun(results: ResultsDb, found: CachedRun, dataRoot: string, startedAt: Date): Promise<RateRow[] | null> {
+  const { runId, manifest, raw, timings } = found;
+  const rates = await queryRates(results, runId);
+  if (!rates.length) return null;
+  const record = runRecord(manifest, {
+    startedAt: startedAt.toISOString(),
+    finishedAt: new Date().toISOString(),
+    codeVersion: provenance().codeVersion,
+    timings,
+    artifacts: manifest.artifacts ?? {},
+  });
+  await writeJsonAtomic(join(dataRoot, manifestPath(runId)), { ...raw, ...record });
+  const run = runRowFromManifest({ ...manifest, ...record });
+  if (!(await results.recordRerun(runId, run.reruns ?? 0, run.lastRerunAt ?? startedAt))) return null;
+  return rates;
+}
+
 interface Handle {
   query<T>(name: string): Promise<T>;
   result(): Promise<unknown>;
@@ -183,6 +240,18 @@ interface Handle {
 
 async function waitWithProgress(handle: Handle): Promise<PipelineResult> {
   return followRun(() => handle.query<Progress>(PROGRESS_QUERY), handle.result() as Promise<PipelineResult>);
+}
+
+/** Points named by the spec fields they differ in, as the report names them, and by seed when the grid varies it. */
+function sweepLabels(spec: PipelineSpec): { pointNames: Map<string, string>; labels: Map<string, string> } {
+  const pointNames = sweepPointLabels(spec);
+  const labels = new Map(
+    sweepPoints(spec).map(({ runId, params }) => [
+      runId,
+      [pointNames.get(runId) ?? '', 'seed' in params ? `seed=${JSON.stringify(params.seed)}` : ''].filter(Boolean).join(' ') || runId,
+    ]),
+  );
+  return { pointNames, labels };
 }
 
 /** A sweep: one child pipeline per grid point, then a table of every point's rates. */
@@ -203,14 +272,7 @@ async function runSweep(
     memo: runMemo(spec, null),
   });
   say(`sweep ${sweepId} on ${session.address}`);
-  // Points named by the spec fields they differ in, as the report names them, and by seed when the grid varies it.
-  const pointNames = sweepPointLabels(spec);
-  const labels = new Map(
-    sweepPoints(spec).map(({ runId, params }) => [
-      runId,
-      [pointNames.get(runId) ?? '', 'seed' in params ? `seed=${JSON.stringify(params.seed)}` : ''].filter(Boolean).join(' ') || runId,
-    ]),
-  );
+  const { labels } = sweepLabels(spec);
   const tty = process.stderr.isTTY;
   let shown = -1;
   const timer = setInterval(() => {
@@ -231,12 +293,34 @@ async function runSweep(
     clearInterval(timer);
     if (tty) process.stderr.write('\n');
   }
+  const rates = new Map<string, RateRow[]>();
+  const failedIds = new Set(result.failed.map((f) => f.runId));
+  for (const { runId } of sweepPoints(spec)) rates.set(runId, failedIds.has(runId) ? [] : await readRates(dataRoot, runId));
+  return printSweep(spec, result, rates, json, t0, replicates);
+}
+
+/** A finished sweep's table (or JSON) of every point's rates; its exit code. */
+function printSweep(
+  spec: PipelineSpec,
+  result: SweepResult,
+  rates: ReadonlyMap<string, RateRow[]>,
+  json: boolean,
+  t0: number,
+  replicates: boolean,
+): number {
+  const sweepId = result.sweepId;
+  const { pointNames, labels } = sweepLabels(spec);
   const failed = new Map(result.failed.map((f) => [f.runId, f.error]));
   const points = [];
   for (const { params, runId } of sweepPoints(spec)) {
     const error = failed.get(runId);
-    const rates = error ? [] : await readRates(dataRoot, runId);
-    points.push({ runId, params, status: error ? 'failed' : 'completed', ...(error ? { error } : {}), rates });
+    points.push({
+      runId,
+      params,
+      status: error ? 'failed' : 'completed',
+      ...(error ? { error } : {}),
+      rates: error ? [] : (rates.get(runId) ?? []),
+    });
   }
   if (replicates) {
     // A replicated spec: one summary over the seeds (a replicated sweep prints one per grid point).

@@ -5,7 +5,8 @@
  *
  * A run counts as fully cached only when all of this holds:
  *
- * - its manifest (`runs/<runId>/manifest.json`) says completed, is not a sweep's point, has this
+ * - its manifest (`runs/<runId>/manifest.json`) says completed, is not a sweep's point (or is a
+ *   point of the sweep asked about), has this
  *   spec's hash, and was last written by this code version (a rerun after a code change goes
  *   through Temporal once, which refits the rates with the new code);
  * - every artifact the manifest names sits where this spec's cache keys (cache-keys.ts) put it,
@@ -47,8 +48,15 @@ function engineId(requested: string): string | null {
   return requested === 'native' || requested === 'auto' ? nativeEngineId() : requested;
 }
 
-/** The run of `spec` if nothing is left to compute, else why not (one line). */
-export async function findCachedRun(dataRoot: string, spec: PipelineSpec): Promise<CachedRun | { reason: string }> {
+/**
+ * The run of `spec` if nothing is left to compute, else why not (one line). `sweepId`: the run
+ * must be that sweep's point (null: a run of its own, never a sweep's point).
+ */
+export async function findCachedRun(
+  dataRoot: string,
+  spec: PipelineSpec,
+  sweepId: string | null = null,
+): Promise<CachedRun | { reason: string }> {
   const runId = runIdFor(spec);
   let manifest: RunManifest | null;
   try {
@@ -58,7 +66,8 @@ export async function findCachedRun(dataRoot: string, spec: PipelineSpec): Promi
   }
   if (!manifest) return { reason: 'no manifest' };
   if ((manifest.status ?? 'completed') !== 'completed') return { reason: `the run ${manifest.status}` };
-  if (manifest.sweepId) return { reason: `the run is a point of sweep ${manifest.sweepId}` };
+  if ((manifest.sweepId ?? null) !== sweepId)
+    return { reason: manifest.sweepId ? `the run is a point of sweep ${manifest.sweepId}` : `the run is not a point of sweep ${sweepId}` };
   if (manifest.specHash !== specHash(spec)) return { reason: 'the manifest has another spec hash' };
   if (manifest.code?.codeVersion !== provenance().codeVersion) return { reason: 'the manifest was written by another code version' };
   const a = manifest.artifacts ?? {};

@@ -100,3 +100,46 @@ describe('a rerun with nothing to compute', () => {
     expect(specbias([], NO_TEMPORAL).status).toBe(0);
   }, 240_000);
 });
+
+describe('a sweep with nothing to compute', () => {
+  const sweepData = join(dir, 'sweep-data');
+  const sweepSpec = join(dir, 'sweep.yaml');
+  writeFileSync(
+    sweepSpec,
+    'name: cachedsweep\nseed: 3\ndata: { dim: 4, n: 40, nTest: 20 }\nmodel: { width: 48, theta: 0.1 }\ntraining: { steps: 40, learningRate: 1, logEvery: 4 }\nspectrum: { maxDegree: 4, gram: true }\nsweep: { grid: { model.width: [32, 48] } }\nreplicates: 2\n',
+  );
+  const sweep = (args: string[], env: NodeJS.ProcessEnv = process.env) =>
+    spawnSync(process.execPath, [bin, 'run', sweepSpec, '--data', sweepData, ...args], { encoding: 'utf8', timeout: 180_000, env });
+
+  it('is answered from the store, the same table and JSON as through Temporal, each point recorded as a rerun', () => {
+    const first = sweep(['--json']);
+    expect(first.status, first.stderr).toBe(0);
+    const viaTemporal = sweep(['--via-temporal']);
+    expect(viaTemporal.status, viaTemporal.stderr).toBe(0);
+    expect(viaTemporal.stderr).not.toContain('without Temporal');
+    const json = sweep(['--json'], NO_TEMPORAL);
+    expect(json.status, json.stderr).toBe(0);
+    expect(json.stderr).toContain('every point cached');
+    expect(JSON.parse(json.stdout)).toEqual(JSON.parse(first.stdout));
+    const table = sweep([], NO_TEMPORAL);
+    expect(table.status, table.stderr).toBe(0);
+    expect(table.stdout).toBe(viaTemporal.stdout);
+    const q = spawnSync(
+      process.execPath,
+      [bin, 'sql', 'SELECT count(*) AS n, min(reruns) AS lo FROM runs', '--json', '--data', sweepData],
+      {
+        encoding: 'utf8',
+      },
+    );
+    // Every point: one rerun through Temporal, two from the store.
+    expect(JSON.parse(q.stdout)).toEqual([{ n: 4, lo: 3 }]);
+  }, 240_000);
+
+  it('goes through Temporal when one point is missing', () => {
+    const { points } = JSON.parse(sweep(['--json'], NO_TEMPORAL).stdout) as { points: { replicates: string[] }[] };
+    rmSync(join(sweepData, 'runs', points[1]!.replicates[0]!, 'manifest.json'));
+    const offline = sweep([], NO_TEMPORAL);
+    expect(offline.status).not.toBe(0);
+    expect(offline.stderr).toContain('cannot reach Temporal');
+  }, 120_000);
+});
