@@ -44,7 +44,7 @@ import { TrainingDivergedError } from './errors.js';
 import { trainNative } from './native-engine.js';
 import { initWeights, weightStepSize, type NetworkWeights, type WeightInit } from './network.js';
 import { isPaperModel, modelFamilyProblem, PAPER_MODEL, type ModelFamily } from '../math/ntk-family.js';
-import { deepParamCount, flattenDeepWeights, isDeepWeights, type DeepWeights } from './reference-deep.js';
+import { deepParamCount, flattenDeepWeights, initialWeightsProblem, isDeepWeights, type DeepWeights } from './reference-deep.js';
 import { trainTfjsDeep } from './tfjs-deep.js';
 import { isLogStep, type LogSchedule } from './log-schedule.js';
 import { ADAM_DEFAULTS, adamStepSize, batchIndices, type OptimizerSettings } from './optimizer.js';
@@ -179,7 +179,6 @@ export async function trainNetwork<W extends ModelWeights = NetworkWeights>(
       model,
       hooks,
     )) as TrainResult<ModelWeights> as TrainResult<W>;
-  if (input.initial && isDeepWeights(input.initial)) throw new RangeError("initial weights are a deep network's, but model is the paper's");
   return (await trainTfjs(input as TrainInput<ModelWeights> as TrainInput, hooks)) as TrainResult<ModelWeights> as TrainResult<W>;
 }
 
@@ -454,9 +453,9 @@ function checkInput(input: TrainInput<ModelWeights>): void {
     const w = input.initial;
     if (w.width !== width || w.dim !== dim)
       throw new RangeError(`initial weights are ${w.width} x ${w.dim}, expected width x dim = ${width} x ${dim}`);
+    const problem = initialWeightsProblem(w, model);
+    if (problem) throw new RangeError(problem);
     if (isDeepWeights(w)) {
-      const same = w.model.depth === model.depth && w.model.bias === model.bias && w.model.activation === model.activation;
-      if (!same) throw new RangeError(`initial weights are of model ${JSON.stringify(w.model)}, expected ${JSON.stringify(model)}`);
       len('initial (flattened)', flattenDeepWeights(w), deepParamCount(model.depth, width, dim));
     } else {
       len('initial.w1', w.w1, width * dim);

@@ -25,7 +25,7 @@ import { C_SIGMA, isPaperModel, PAPER_MODEL, type ModelFamily } from '../math/nt
 import type { NativeAddon, NativeDeepTrainer, NativeLoggedResult, NativeTrainer, NativeTrainingProblem } from '../native/index.js';
 import { TrainingDivergedError } from './errors.js';
 import { initWeights, type NetworkWeights } from './network.js';
-import { flattenDeepWeights, initDeepWeights, isDeepWeights, unflattenDeepWeights, type DeepWeights } from './reference-deep.js';
+import { flattenDeepWeights, initDeepWeights, initialWeightsProblem, unflattenDeepWeights, type DeepWeights } from './reference-deep.js';
 import type { ModelWeights, TrainHooks, TrainInput, TrainLog, TrainResult } from './engine.js';
 import { isLogStep, nextLogStep } from './log-schedule.js';
 import { ADAM_DEFAULTS, adamStepSize, batchIndices, type OptimizerSettings } from './optimizer.js';
@@ -132,8 +132,9 @@ function deepTrainer(
   const { nTrain: n, dim: d, width: m } = input;
   if (!addon.DeepTrainer) throw new Error('the native addon predates the model family: rebuild it with npm run build:native');
   if (opts.precision === 'f64') throw new RangeError('the model family trains in float32 only on the native engine');
-  if (input.initial && !isDeepWeights(input.initial))
-    throw new RangeError("initial weights are the paper network's, but model is another member of the family");
+  // trainNative is also called directly (tests), past trainNetwork's checks.
+  const problem = input.initial && initialWeightsProblem(input.initial, model);
+  if (problem) throw new RangeError(problem);
   const start: DeepWeights = (input.initial as DeepWeights | undefined) ?? initDeepWeights(input.seed, model, m, d);
   const batched = opt.optimizer !== 'gd';
   const trainer: NativeDeepTrainer = new addon.DeepTrainer({
@@ -155,7 +156,8 @@ function deepTrainer(
 function paperTrainer(input: TrainInput<ModelWeights>, addon: NativeAddon, opts: NativeEngineOptions, opt: OptimizerSettings): Driven {
   const { nTrain: n, dim: d, width: m, learningRate } = input;
   const first = input.firstStep ?? 0;
-  if (input.initial && isDeepWeights(input.initial)) throw new RangeError("initial weights are a deep network's, but model is the paper's");
+  const problem = input.initial && initialWeightsProblem(input.initial, PAPER_MODEL);
+  if (problem) throw new RangeError(problem);
   const start: NetworkWeights = (input.initial as NetworkWeights | undefined) ?? initWeights(input.seed, m, d, input.init);
   const batched = opt.optimizer !== 'gd';
   const batchSize = opt.batchSize ?? n;

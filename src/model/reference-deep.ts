@@ -18,7 +18,7 @@
  *   const next = gdStepDeep(w, 1, 1.0, x, y, n);
  */
 import { erf } from '../math/erf.js';
-import { C_SIGMA, modelFamilyProblem, type Activation, type ModelFamily } from '../math/ntk-family.js';
+import { C_SIGMA, isPaperModel, modelFamilyProblem, type Activation, type ModelFamily } from '../math/ntk-family.js';
 import { Prng } from '../math/prng.js';
 
 export interface DeepWeights {
@@ -51,6 +51,19 @@ export function initDeepWeights(seed: number, model: ModelFamily, width: number,
 /** True for the family's weights (`DeepWeights`), false for the paper network's (`NetworkWeights`). */
 export function isDeepWeights(w: object): w is DeepWeights {
   return 'a' in w && 'b' in w && 'model' in w;
+}
+
+/**
+ * Why `initial` weights cannot start a network of `model`, in one line, or null when they can:
+ * the paper network's weights for a family member or the reverse, or another family member's.
+ */
+export function initialWeightsProblem(initial: object, model: ModelFamily): string | null {
+  const deep = isDeepWeights(initial);
+  if (isPaperModel(model)) return deep ? "initial weights are a deep network's, but model is the paper's" : null;
+  if (!deep) return "initial weights are the paper network's, but model is another member of the family";
+  const w = initial.model;
+  const same = w.depth === model.depth && w.bias === model.bias && w.activation === model.activation;
+  return same ? null : `initial weights are of model ${JSON.stringify(w)}, expected ${JSON.stringify(model)}`;
 }
 
 /**

@@ -108,6 +108,24 @@ describe('the model family on tfjs-cpu', () => {
     expect(sameBits(rest.logs.at(-1)!.residualTrain, whole.logs.at(-1)!.residualTrain)).toBe(true);
   });
 
+  it("refuses initial weights of another network: the paper's for the family, the family's for the paper, another member's", async () => {
+    const model: ModelFamily = { depth: 3, bias: 0, activation: 'relu' };
+    const input = problem(model, { nTrain: 8, nTest: 0, dim: 3, width: 8, steps: 1 });
+    const deep = initDeepWeights(1, model, 8, 3);
+    const paper = { w1: new Float64Array(24), w2: new Float64Array(8), width: 8, dim: 3 };
+    await expect(collect({ ...input, initial: paper as unknown as DeepWeights })).rejects.toThrow(
+      "initial weights are the paper network's, but model is another member of the family",
+    );
+    await expect(collect({ ...input, model: { depth: 2, bias: 0, activation: 'relu' }, initial: deep })).rejects.toThrow(
+      "initial weights are a deep network's, but model is the paper's",
+    );
+    await expect(collect({ ...input, model: { depth: 3, bias: 0, activation: 'tanh' }, initial: deep })).rejects.toThrow(
+      'initial weights are of model {"depth":3,"bias":0,"activation":"relu"}, expected {"depth":3,"bias":0,"activation":"tanh"}',
+    );
+    // Its own weights start it.
+    expect((await collect({ ...input, initial: deep })).logs.length).toBeGreaterThan(0);
+  });
+
   it('refuses adam for the family in one line naming the field', async () => {
     const input = problem({ depth: 3, bias: 0, activation: 'relu' }, { nTrain: 8, nTest: 0, dim: 3, width: 8 });
     await expect(collect({ ...input, optimization: { optimizer: 'adam' } })).rejects.toThrow(
