@@ -152,10 +152,10 @@ describe('specbias report', () => {
     expect(md).toContain('the grid varies **model.width**, **seed**.');
     // width 256 pools seeds 0 and 1 (rates 0.05 and 0.055): mean 0.0525, sd 0.005/sqrt(2) = 0.0035
     expect(md).toMatch(
-      /\| train \| target \| 1 \| 256 \| 300 \| \w+ \| 2 \| 0\.05250 ± 0\.0035 \| 0\.07796 \| 0\.06563 \| 0\.673 \| 0\.800 \|/,
+      /\| train \| target \| 1 \| 256 \| 300 \| width=256 \| 2 \| 0\.05250 ± 0\.0035 \| 0\.07796 \| 0\.06563 \| 0\.673 \| 0\.800 \|/,
     );
-    expect(md).toMatch(/\| train \| target \| 1 \| 1024 \| 300 \| \w+ \| 1 \| 0\.02500 \| 0\.07796 \|/);
-    expect(md).toMatch(/\| test \| target \| 4 \| 256 \| 300 \| \w+ \| 2 \(2 refused\) \| – \|/);
+    expect(md).toMatch(/\| train \| target \| 1 \| 1024 \| 300 \| width=1024 \| 1 \| 0\.02500 \| 0\.07796 \|/);
+    expect(md).toMatch(/\| test \| target \| 4 \| 256 \| 300 \| width=256 \| 2 \(2 refused\) \| – \|/);
     for (const target of links(md)) expect(existsSync(path.join(out, target)), target).toBe(true);
   });
 
