@@ -148,9 +148,10 @@ async function answerFromStore(spec: PipelineSpec, dataRoot: string, json: boole
   const { runId, manifest, timings } = found;
   const db = join(dataRoot, 'results.duckdb');
   if (!existsSync(db)) return throughTemporal(runId, 'no results database');
-  const rates = await withResultsDb(db, {}, async (results) =>
-    (await completedInDatabase(results, found)) ? await recordRerun(results, found, dataRoot, startedAt) : null,
-  );
+  const rates = await withResultsDb(db, {}, async (results) => {
+    const rates = await cachedRates(results, found);
+    return rates && (await recordRerun(results, found, dataRoot, startedAt)) ? rates : null;
+  });
   if (!rates) return throughTemporal(runId, 'the results database does not hold the completed run with its rates');
   const progress: Progress = { runId, stage: 'completed', step: 0, totalSteps: 0, pointsDone: 1, pointsTotal: 1, timings };
   say(`run ${runId}: every step cached; answered from ${dataRoot} without Temporal (--via-temporal runs it through Temporal)`);
@@ -189,9 +190,13 @@ async function answerSweepFromStore(
   if (!existsSync(db)) return throughTemporal(sweepId, 'no results database');
   const rates = await withResultsDb(db, {}, async (results) => {
     // Every point first, so that a sweep that goes through Temporal after all records no rerun.
-    for (const point of found) if (!(await completedInDatabase(results, point))) return null;
     const byRun = new Map<string, RateRow[]>();
-    for (const point of found) byRun.set(point.runId, (await recordRerun(results, point, dataRoot, startedAt))!);
+    for (const point of found) {
+      const rates = await cachedRates(results, point);
+      if (!rates) return null;
+      byRun.set(point.runId, rates);
+    }
+    for (const point of found) if (!(await recordRerun(results, point, dataRoot, startedAt))) return null;
     return byRun;
   });
   if (!rates) return throughTemporal(sweepId, 'the results database does not hold every completed point with its rates');
@@ -206,20 +211,20 @@ function throughTemporal(id: string, why: string): false {
   return false;
 }
 
-/** Whether results.duckdb holds the cached run as completed, with its spec hash. */
-async function completedInDatabase(results: ResultsDb, { runId, manifest }: CachedRun): Promise<boolean> {
+/** The rates of a cached run when results.duckdb holds it as completed, with its spec hash and rates; else null. */
+async function cachedRates(results: ResultsDb, { runId, manifest }: CachedRun): Promise<RateRow[] | null> {
   const [row] = await results.query('SELECT status, spec_hash FROM runs WHERE run_id = $run_id', { run_id: runId });
-  return row?.status === 'completed' && row.spec_hash === manifest.specHash;
+  if (row?.status !== 'completed' || row.spec_hash !== manifest.specHash) return null;
+  const rates = await queryRates(results, runId);
+  return rates.length ? rates : null;
 }
 
 /**
  * Records a rerun of a cached run, exactly as the analysis step records a run whose every step
- * was cached (its manifest and its `runs` row), and returns its rates; null when it has none.
+ * was cached: in its manifest and its `runs` row. False when the row is not there to update.
  */
-async function recordRerun(results: ResultsDb, found: CachedRun, dataRoot: string, startedAt: Date): Promise<RateRow[] | null> {
+async function recordRerun(results: ResultsDb, found: CachedRun, dataRoot: string, startedAt: Date): Promise<boolean> {
   const { runId, manifest, raw, timings } = found;
-  const rates = await queryRates(results, runId);
-  if (!rates.length) return null;
   const record = runRecord(manifest, {
     startedAt: startedAt.toISOString(),
     finishedAt: new Date().toISOString(),
@@ -229,8 +234,7 @@ async function recordRerun(results: ResultsDb, found: CachedRun, dataRoot: strin
   });
   await writeJsonAtomic(join(dataRoot, manifestPath(runId)), { ...raw, ...record });
   const run = runRowFromManifest({ ...manifest, ...record });
-  if (!(await results.recordRerun(runId, run.reruns ?? 0, run.lastRerunAt ?? startedAt))) return null;
-  return rates;
+  return results.recordRerun(runId, run.reruns ?? 0, run.lastRerunAt ?? startedAt);
 }
 
 interface Handle {
