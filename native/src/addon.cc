@@ -145,6 +145,50 @@ class LoggedWorker : public Napi::AsyncWorker {
   LoggedResult result_;
 };
 
+/** runLogged(steps, logAt[, batches]) of a trainer, checked: the one contract of Trainer and DeepTrainer. */
+struct LoggedArgs {
+  int steps = 0;
+  std::vector<int> logAt, batches;
+};
+
+LoggedArgs loggedArgs(const Napi::CallbackInfo& info, bool batchMode, int batchSize, int n, const char* needBatches) {
+  Napi::Env env = info.Env();
+  const double steps = info.Length() > 0 && info[0].IsNumber() ? info[0].As<Napi::Number>().DoubleValue() : -1;
+  if (!(steps >= 0) || steps != std::floor(steps) || steps > 1e9)
+    throw Napi::RangeError::New(env, "runLogged(steps, logAt): steps must be an integer >= 0");
+  if (info.Length() < 2 || !info[1].IsTypedArray() || info[1].As<Napi::TypedArray>().TypedArrayType() != napi_int32_array)
+    throw Napi::TypeError::New(env, "runLogged(steps, logAt): logAt must be an Int32Array");
+  LoggedArgs args;
+  args.steps = static_cast<int>(steps);
+  Napi::Int32Array a = info[1].As<Napi::Int32Array>();
+  args.logAt.assign(a.Data(), a.Data() + a.ElementLength());
+  for (size_t i = 0; i < args.logAt.size(); ++i)
+    if (args.logAt[i] < 0 || args.logAt[i] > steps || (i > 0 && args.logAt[i] <= args.logAt[i - 1]))
+      throw Napi::RangeError::New(env, "runLogged(steps, logAt): logAt must ascend strictly within [0, steps]");
+  if (batchMode) {
+    if (info.Length() < 3 || !info[2].IsTypedArray() || info[2].As<Napi::TypedArray>().TypedArrayType() != napi_int32_array)
+      throw Napi::TypeError::New(env, needBatches);
+    Napi::Int32Array b = info[2].As<Napi::Int32Array>();
+    if (b.ElementLength() != static_cast<size_t>(steps) * batchSize)
+      throw Napi::RangeError::New(env, "runLogged: batches must hold steps x batchSize indices");
+    args.batches.assign(b.Data(), b.Data() + b.ElementLength());
+    for (int i : args.batches)
+      if (i < 0 || i >= n) throw Napi::RangeError::New(env, "runLogged: a batch index is outside [0, nTrain)");
+  }
+  return args;
+}
+
+/** Marks the trainer busy and starts its runLogged on a libuv thread; the promise of its result. */
+template <class T>
+Napi::Promise startLogged(const Napi::CallbackInfo& info, T* trainer, LoggedArgs args) {
+  trainer->busy_ = true;
+  auto* w = new LoggedWorker<T>(info.Env(), trainer, info.This().As<Napi::Object>(), args.steps, std::move(args.logAt),
+                                std::move(args.batches));
+  Napi::Promise promise = w->Promise();
+  w->Queue();
+  return promise;
+}
+
 // ---------------------------------------------------------------------------------------------
 // Trainer
 
@@ -390,34 +434,8 @@ class Trainer : public Napi::ObjectWrap<Trainer> {
     Napi::Env env = info.Env();
     if (!kernel_) throw Napi::Error::New(env, "Trainer is closed");
     if (busy_) throw Napi::Error::New(env, "Trainer.run is already in progress");
-    const double steps = info.Length() > 0 && info[0].IsNumber() ? info[0].As<Napi::Number>().DoubleValue() : -1;
-    if (!(steps >= 0) || steps != std::floor(steps) || steps > 1e9)
-      throw Napi::RangeError::New(env, "runLogged(steps, logAt): steps must be an integer >= 0");
-    if (info.Length() < 2 || !info[1].IsTypedArray() || info[1].As<Napi::TypedArray>().TypedArrayType() != napi_int32_array)
-      throw Napi::TypeError::New(env, "runLogged(steps, logAt): logAt must be an Int32Array");
-    Napi::Int32Array a = info[1].As<Napi::Int32Array>();
-    std::vector<int> logAt(a.Data(), a.Data() + a.ElementLength());
-    for (size_t i = 0; i < logAt.size(); ++i) {
-      if (logAt[i] < 0 || logAt[i] > steps || (i > 0 && logAt[i] <= logAt[i - 1]))
-        throw Napi::RangeError::New(env, "runLogged(steps, logAt): logAt must ascend strictly within [0, steps]");
-    }
-    std::vector<int> batches;
-    if (batchMode_) {
-      if (info.Length() < 3 || !info[2].IsTypedArray() || info[2].As<Napi::TypedArray>().TypedArrayType() != napi_int32_array)
-        throw Napi::TypeError::New(env, "runLogged(steps, logAt, batches): sgd and adam need batches, an Int32Array");
-      Napi::Int32Array b = info[2].As<Napi::Int32Array>();
-      if (b.ElementLength() != static_cast<size_t>(steps) * batch_)
-        throw Napi::RangeError::New(env, "runLogged: batches must hold steps x batchSize indices");
-      batches.assign(b.Data(), b.Data() + b.ElementLength());
-      for (int i : batches)
-        if (i < 0 || i >= n_) throw Napi::RangeError::New(env, "runLogged: a batch index is outside [0, nTrain)");
-    }
-    busy_ = true;
-    auto* w = new LoggedWorker<Trainer>(env, this, info.This().As<Napi::Object>(), static_cast<int>(steps), std::move(logAt),
-                                        std::move(batches));
-    Napi::Promise promise = w->Promise();
-    w->Queue();
-    return promise;
+    const char* need = "runLogged(steps, logAt, batches): sgd and adam need batches, an Int32Array";
+    return startLogged(info, this, loggedArgs(info, batchMode_, batch_, n_, need));
   }
 
   Napi::Value ResidualTrain(const Napi::CallbackInfo& info) {
@@ -625,35 +643,9 @@ class DeepTrainer : public Napi::ObjectWrap<DeepTrainer> {
 
  private:
   Napi::Value RunLogged(const Napi::CallbackInfo& info) {
-    Napi::Env env = info.Env();
-    checkIdle(env);
-    const double steps = info.Length() > 0 && info[0].IsNumber() ? info[0].As<Napi::Number>().DoubleValue() : -1;
-    if (!(steps >= 0) || steps != std::floor(steps) || steps > 1e9)
-      throw Napi::RangeError::New(env, "runLogged(steps, logAt): steps must be an integer >= 0");
-    if (info.Length() < 2 || !info[1].IsTypedArray() || info[1].As<Napi::TypedArray>().TypedArrayType() != napi_int32_array)
-      throw Napi::TypeError::New(env, "runLogged(steps, logAt): logAt must be an Int32Array");
-    Napi::Int32Array a = info[1].As<Napi::Int32Array>();
-    std::vector<int> logAt(a.Data(), a.Data() + a.ElementLength());
-    for (size_t i = 0; i < logAt.size(); ++i)
-      if (logAt[i] < 0 || logAt[i] > steps || (i > 0 && logAt[i] <= logAt[i - 1]))
-        throw Napi::RangeError::New(env, "runLogged(steps, logAt): logAt must ascend strictly within [0, steps]");
-    std::vector<int> batches;
-    if (batchMode_) {
-      if (info.Length() < 3 || !info[2].IsTypedArray() || info[2].As<Napi::TypedArray>().TypedArrayType() != napi_int32_array)
-        throw Napi::TypeError::New(env, "runLogged(steps, logAt, batches): sgd needs batches, an Int32Array");
-      Napi::Int32Array b = info[2].As<Napi::Int32Array>();
-      if (b.ElementLength() != static_cast<size_t>(steps) * batch_)
-        throw Napi::RangeError::New(env, "runLogged: batches must hold steps x batchSize indices");
-      batches.assign(b.Data(), b.Data() + b.ElementLength());
-      for (int i : batches)
-        if (i < 0 || i >= n_) throw Napi::RangeError::New(env, "runLogged: a batch index is outside [0, nTrain)");
-    }
-    busy_ = true;
-    auto* w = new LoggedWorker<DeepTrainer>(env, this, info.This().As<Napi::Object>(), static_cast<int>(steps), std::move(logAt),
-                                            std::move(batches));
-    Napi::Promise promise = w->Promise();
-    w->Queue();
-    return promise;
+    checkIdle(info.Env());
+    const char* need = "runLogged(steps, logAt, batches): sgd needs batches, an Int32Array";
+    return startLogged(info, this, loggedArgs(info, batchMode_, batch_, n_, need));
   }
   Napi::Value Weights(const Napi::CallbackInfo& info) {
     checkIdle(info.Env());
