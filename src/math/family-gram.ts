@@ -12,7 +12,7 @@
  */
 import { kernelCross, ntkCross } from './kernel-regime.js';
 import { familyKernelAtOne, familyKernelFunction, isPaperModel, type ModelFamily } from './ntk-family.js';
-import { kernelQuadratics, ntkGram, ntkQuadratics } from './ntk.js';
+import { kernelGram, kernelQuadratics, ntkGram, ntkQuadratics } from './ntk.js';
 
 /**
  * K_ij = kappa(<x_i, x_j>), n x n row-major, not divided by n. As in `ntkGram` the diagonal is
@@ -20,23 +20,7 @@ import { kernelQuadratics, ntkGram, ntkQuadratics } from './ntk.js';
  */
 export function familyGram(model: ModelFamily, x: Float64Array, n: number, dim: number): Float64Array {
   if (isPaperModel(model)) return ntkGram(x, n, dim);
-  if (x.length < n * dim) throw new RangeError(`familyGram: x has length ${x.length}, need n*dim = ${n * dim}`);
-  const kernel = familyKernelFunction(model);
-  const one = familyKernelAtOne(model);
-  const k = new Float64Array(n * n);
-  for (let i = 0; i < n; i++) {
-    const oi = i * dim;
-    k[i * n + i] = one;
-    for (let j = i + 1; j < n; j++) {
-      const oj = j * dim;
-      let s = 0;
-      for (let d = 0; d < dim; d++) s += x[oi + d]! * x[oj + d]!;
-      const v = kernel(s);
-      k[i * n + j] = v;
-      k[j * n + i] = v;
-    }
-  }
-  return k;
+  return kernelGram(familyKernelFunction(model), familyKernelAtOne(model), x, n, dim, 'familyGram');
 }
 
 /** kappa(<a_i, b_j>), nA x nB row-major, as `ntkCross` (no diagonal is special-cased). */

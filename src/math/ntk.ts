@@ -291,19 +291,34 @@ export function kernelQuadratics(
 }
 
 export function ntkGram(x: Float64Array, n: number, dim: number): Float64Array {
-  if (x.length < n * dim) throw new RangeError(`ntkGram: x has length ${x.length}, need n*dim = ${n * dim}`);
+  // The points are unit vectors, so <x_i, x_i> = 1 and the diagonal is kappa(1) = 3/2 exactly.
+  // Computing it would give 1 - 1e-16, and kappa's sqrt singularity at t = 1 turns that into an
+  // error of ~3e-9 on every diagonal entry.
+  return kernelGram(kappa, kappa(1), x, n, dim, 'ntkGram');
+}
+
+/**
+ * K_ij = kernel(<x_i, x_j>) off the diagonal and `atOne` on it, n x n row-major: {@link ntkGram}
+ * for any zonal kernel (the model family's too), each pair computed once and mirrored.
+ */
+export function kernelGram(
+  kernel: (t: number) => number,
+  atOne: number,
+  x: Float64Array,
+  n: number,
+  dim: number,
+  caller = 'kernelGram',
+): Float64Array {
+  if (x.length < n * dim) throw new RangeError(`${caller}: x has length ${x.length}, need n*dim = ${n * dim}`);
   const k = new Float64Array(n * n);
   for (let i = 0; i < n; i++) {
     const oi = i * dim;
-    // The points are unit vectors, so <x_i, x_i> = 1 and the diagonal is kappa(1) = 3/2 exactly.
-    // Computing it would give 1 - 1e-16, and kappa's sqrt singularity at t = 1 turns that into an
-    // error of ~3e-9 on every diagonal entry.
-    k[i * n + i] = kappa(1);
+    k[i * n + i] = atOne;
     for (let j = i + 1; j < n; j++) {
       const oj = j * dim;
       let s = 0;
       for (let d = 0; d < dim; d++) s += x[oi + d]! * x[oj + d]!;
-      const v = kappa(s);
+      const v = kernel(s);
       k[i * n + j] = v;
       k[j * n + i] = v;
     }
