@@ -11,6 +11,7 @@
 import { empiricalNtkDeepGram } from '../src/math/empirical-ntk-deep.js';
 import { empiricalNtkGramAndCross, empiricalNtkQuadratics, relativeFrobeniusError } from '../src/math/empirical-ntk.js';
 import { familyGram, familyQuadratics } from '../src/math/family-gram.js';
+import { quadraticForm } from '../src/math/matmul.js';
 import { modelFamilyOf } from '../src/math/ntk-family.js';
 import { isDeepWeights } from '../src/model/reference-deep.js';
 import { NTK_CHECK_POINTS, ntkCheckKey, STEPS } from '../src/pipeline/cache-keys.js';
@@ -59,7 +60,7 @@ export async function checkNtk(deps: ActivityDeps, { spec, samples }: CheckNtkIn
       const block = new Float64Array(n * n);
       for (let i = 0; i < n; i++) block.set(theta.subarray(i * s.n, i * s.n + n), i * n);
       relError = relativeFrobeniusError(block, familyGram(model, x, n, s.dim));
-      finite = parts.map((v) => quadratic(theta, s.n, v));
+      finite = parts.map((v) => quadraticForm(theta, s.n, v));
     } else {
       // Θ̂₀ on the check's points by float32 products where the addon has BLAS (within ~1e-7 of
       // float64, far below the O(m^-1/2) gap measured here).
@@ -87,15 +88,4 @@ export async function checkNtk(deps: ActivityDeps, { spec, samples }: CheckNtkIn
     }),
   );
   return { ntkCheck, directions, relError, timing: done(false) };
-}
-
-/** vᵀ A v for a symmetric n x n A. */
-function quadratic(a: Float64Array, n: number, v: Float64Array): number {
-  let q = 0;
-  for (let i = 0; i < n; i++) {
-    let row = 0;
-    for (let j = 0; j < n; j++) row += a[i * n + j]! * v[j]!;
-    q += v[i]! * row;
-  }
-  return q;
 }

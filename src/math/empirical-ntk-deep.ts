@@ -21,7 +21,7 @@
  */
 import type { DeepWeights } from '../model/reference-deep.js';
 import { activationPair } from '../model/reference-deep.js';
-import { matmul } from './matmul.js';
+import { matmul, quadraticForm } from './matmul.js';
 import { C_SIGMA } from './ntk-family.js';
 
 /**
@@ -111,15 +111,7 @@ export function empiricalNtkDeepGram(w: DeepWeights, x: Float64Array, n: number)
 export function empiricalNtkDeepQuadratics(w: DeepWeights, x: Float64Array, n: number, vs: Float64Array[]): number[] {
   if (vs.some((v) => v.length !== n)) throw new RangeError(`empiricalNtkDeepQuadratics: each v needs n = ${n} entries`);
   const theta = empiricalNtkDeepGram(w, x, n);
-  return vs.map((v) => {
-    let q = 0;
-    for (let i = 0; i < n; i++) {
-      let row = 0;
-      for (let j = 0; j < n; j++) row += theta[i * n + j]! * v[j]!;
-      q += v[i]! * row;
-    }
-    return q;
-  });
+  return vs.map((v) => quadraticForm(theta, n, v));
 }
 
 function addBias(g: Float64Array, rows: number, m: number, beta: number, bias: Float64Array): void {

@@ -55,6 +55,17 @@ function matmulLoops(a: Float64Array, b: Float64Array, m: number, k: number, n: 
   return c;
 }
 
+/** vᵀ A v for a row-major n x n A: each row's product with v, then its dot with v. */
+export function quadraticForm(a: Float64Array, n: number, v: Float64Array): number {
+  let q = 0;
+  for (let i = 0; i < n; i++) {
+    let row = 0;
+    for (let j = 0; j < n; j++) row += a[i * n + j]! * v[j]!;
+    q += v[i]! * row;
+  }
+  return q;
+}
+
 /** The transpose of a rows x cols row-major matrix. */
 export function transpose(a: Float64Array, rows: number, cols: number): Float64Array {
   const out = new Float64Array(rows * cols);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { matmul, transpose } from '../../src/math/matmul.js';
+import { matmul, quadraticForm, transpose } from '../../src/math/matmul.js';
 import { Prng } from '../../src/math/prng.js';
 import { loadNative } from '../../src/native/index.js';
 
@@ -64,5 +64,16 @@ describe('matmul', () => {
     expect(() => matmul(new Float64Array(5), new Float64Array(6), 2, 3, 2)).toThrow(/a has 5 entries, needs m\*k = 6/);
     expect(() => matmul(new Float64Array(6), new Float64Array(6), 2, 3, 3)).toThrow(/b has 6 entries/);
     expect(() => matmul(new Float64Array(6), new Float64Array(6), 2.5, 3, 2)).toThrow(/m must be an integer/);
+  });
+});
+
+describe('quadraticForm', () => {
+  it('is vᵀ A v: a 2 x 2 by hand, and a random 9 x 9 through two products', () => {
+    expect(quadraticForm(Float64Array.of(2, 1, 1, 3), 2, Float64Array.of(1, 2))).toBe(18);
+    const rng = new Prng(8, 'test/quadratic-form');
+    const a = rng.normals(81);
+    const v = rng.normals(9);
+    const av = matmul(a, v, 9, 9, 1, { js: true });
+    expect(quadraticForm(a, 9, v)).toBeCloseTo(matmul(v, av, 1, 9, 1, { js: true })[0]!, 12);
   });
 });
