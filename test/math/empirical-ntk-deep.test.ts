@@ -13,6 +13,7 @@ import {
 } from '../../src/math/index.js';
 import { empiricalNtkDeep, initDeepWeights } from '../../src/model/reference-deep.js';
 import { initWeights } from '../../src/model/network.js';
+import { referenceBlocks } from './deep-ntk-blocks.js';
 
 const family = (depth: number, bias: number, activation: ModelFamily['activation']): ModelFamily => ({ depth, bias, activation });
 
@@ -32,19 +33,7 @@ describe('the empirical NTK of the model family by products over layers', () => 
   ]) {
     it(`equals the per-point backpropagation reference (empiricalNtkDeep) to 1e-10: L = ${model.depth}, beta = ${model.bias}, ${model.activation}`, () => {
       const w = initDeepWeights(11, model, 9, dim);
-      // The reference on the stacked points: its [0, n) x [0, n) block is the Gram, [n, n + nOther) x [0, n) the cross block.
-      const all = new Float64Array((n + nOther) * dim);
-      all.set(x);
-      all.set(xOther, n * dim);
-      const reference = empiricalNtkDeep(w, all, n + nOther);
-      const wantGram = new Float64Array(n * n);
-      const wantCross = new Float64Array(nOther * n);
-      for (let i = 0; i < n + nOther; i++) {
-        for (let j = 0; j < n; j++) {
-          if (i < n) wantGram[i * n + j] = reference[i * (n + nOther) + j]!;
-          else wantCross[(i - n) * n + j] = reference[i * (n + nOther) + j]!;
-        }
-      }
+      const { gram: wantGram, cross: wantCross } = referenceBlocks(w, x, n, xOther, nOther, dim);
       const { gram, cross } = empiricalNtkDeepGramAndCross(w, x, n, xOther, nOther);
       expect(relativeFrobeniusError(gram, wantGram)).toBeLessThan(1e-10);
       expect(relativeFrobeniusError(cross!, wantCross)).toBeLessThan(1e-10);

@@ -15,7 +15,8 @@ import {
   symmetricEigen,
   type ModelFamily,
 } from '../../src/math/index.js';
-import { empiricalNtkDeep, initDeepWeights } from '../../src/model/reference-deep.js';
+import { initDeepWeights } from '../../src/model/reference-deep.js';
+import { referenceBlocks } from '../math/deep-ntk-blocks.js';
 import { ntkCheckKey, projectKey, spectrumKey, STEPS, trainKey, NTK_CHECK_POINTS } from '../../src/pipeline/cache-keys.js';
 import { initialWeights } from '../../src/pipeline/initial-weights.js';
 import { projectionsTable } from '../../src/pipeline/projector.js';
@@ -248,14 +249,7 @@ describe('the twins of a family model', () => {
         { learningRate: lr, infinite: true, init: w, model },
       );
       // References: the backpropagation NTK on the stacked points, and the analytic kernel pair by pair.
-      const all = new Float64Array((n + nTest) * dim);
-      all.set(xTrain);
-      all.set(xTest, n * dim);
-      const theta = empiricalNtkDeep(w, all, n + nTest);
-      const thetaTrain = new Float64Array(n * n);
-      const thetaCross = new Float64Array(nTest * n);
-      for (let i = 0; i < n + nTest; i++)
-        for (let j = 0; j < n; j++) (i < n ? thetaTrain : thetaCross)[(i < n ? i : i - n) * n + j] = theta[i * (n + nTest) + j]!;
+      const { gram: thetaTrain, cross: thetaCross } = referenceBlocks(w, xTrain, n, xTest, nTest, dim);
       const references = {
         init: (t: number) => linearized(thetaTrain, thetaCross, t),
         kernel: (t: number) => linearized(familyGram(model, xTrain, n, dim), familyCross(model, xTest, nTest, xTrain, n, dim), t),
