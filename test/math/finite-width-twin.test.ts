@@ -14,10 +14,11 @@ import {
   relativeFrobeniusError,
   sampleSphere,
   symmetricEigen,
+  type FiniteWidthTwin,
 } from '../../src/math/index.js';
 import { loadNative } from '../../src/native/index.js';
 import { forwardReference, gdStepReference, initWeights, type NetworkWeights } from '../../src/model/network.js';
-import { forwardDeep, gdStepDeep, initDeepWeights, type DeepWeights } from '../../src/model/reference-deep.js';
+import { forwardDeep, gdStepDeep, initDeepWeights } from '../../src/model/reference-deep.js';
 
 /** The explicit per-parameter Jacobian of f = sqrt(m) W2 relu(W1 x) at one point: m*dim entries for W1, then m for W2. */
 function jacobianRow(w: NetworkWeights, x: Float64Array, o: number): Float64Array {
@@ -107,6 +108,48 @@ describe('the empirical NTK Gram Θ̂₀ (both layers)', () => {
   });
 });
 
+/**
+ * A float64 GD run from w0 and the curves beside it at `steps` (the last one included): the
+ * network's residuals on train and test, the finite-width twin's on `twin` and the
+ * infinite-width twin's on the eigenpairs `inf` of K/n, all started from the network's r_0.
+ */
+function gdAndTwins<W>(
+  w0: W,
+  step: (w: W) => W,
+  forward: (w: W, pts: Float64Array, m: number) => Float64Array,
+  twin: FiniteWidthTwin,
+  inf: { values: Float64Array; vectors?: Float64Array },
+  data: { x: Float64Array; n: number; y: Float64Array; xTest: Float64Array; nTest: number; yTest: Float64Array },
+  lr: number,
+  steps: number[],
+) {
+  const { x, n, y, xTest, nTest, yTest } = data;
+  const residual = (w: W, pts: Float64Array, m: number, targets: Float64Array) => forward(w, pts, m).map((f, i) => targets[i]! - f);
+  const r0 = residual(w0, x, n, y);
+  const r0Test = residual(w0, xTest, nTest, yTest);
+  const net: Float64Array[] = [];
+  const netTest: Float64Array[] = [];
+  let w = w0;
+  for (let t = 0; t <= steps.at(-1)!; t++) {
+    if (steps.includes(t)) {
+      net.push(residual(w, x, n, y));
+      netTest.push(residual(w, xTest, nTest, yTest));
+    }
+    w = step(w);
+  }
+  const fin = kernelResiduals(twin.values, twin.vectors, n, r0, lr, steps);
+  const finTest = kernelTestResiduals(twin.testTrain!, nTest, twin.values, twin.vectors, n, r0, r0Test, lr, steps);
+  const infin = kernelResiduals(
+    inf.values.map((v) => Math.max(v, 0)),
+    inf.vectors!,
+    n,
+    r0,
+    lr,
+    steps,
+  );
+  return { r0, r0Test, net, netTest, fin, finTest, infin };
+}
+
 describe('the finite-width twin', () => {
   it('follows a float64 GD run of the network at large m, small n, far closer than the infinite-width twin', async () => {
     const dim = 5;
@@ -119,32 +162,21 @@ describe('the finite-width twin', () => {
     const xTest = sampleSphere(new Prng(11, 'test/fwt/xt'), nTest, dim);
     const y = Float64Array.from({ length: n }, (_, i) => x[i * dim]! + 2 * x[i * dim]! * x[i * dim + 1]!);
     const yTest = Float64Array.from({ length: nTest }, (_, i) => xTest[i * dim]! + 2 * xTest[i * dim]! * xTest[i * dim + 1]!);
-    let w = initWeights(11, width, dim);
-    const residual = (weights: NetworkWeights, pts: Float64Array, m: number, targets: Float64Array) =>
-      forwardReference(weights, theta, pts, m).map((f, i) => targets[i]! - f);
-    const r0 = residual(w, x, n, y);
-    const r0Test = residual(w, xTest, nTest, yTest);
+    const w = initWeights(11, width, dim);
     const twin = await finiteWidthTwin({ w1: w.w1, w2: w.w2, width, dim, xTrain: x, n, xTest, nTest });
-    const k = ntkGram(x, n, dim).map((v) => v / n);
-    const inf = symmetricEigen(k, n, { vectors: true });
-
-    const steps = [0, 5, 20, 60];
-    const net: Float64Array[] = [];
-    const netTest: Float64Array[] = [];
-    for (let t = 0; t <= 60; t++) {
-      if (steps.includes(t)) {
-        net.push(residual(w, x, n, y));
-        netTest.push(residual(w, xTest, nTest, yTest));
-      }
-      w = gdStepReference(w, theta, lr, x, y, n);
-    }
-    const fin = kernelResiduals(twin.values, twin.vectors, n, r0, lr, steps);
-    const finTest = kernelTestResiduals(twin.testTrain!, nTest, twin.values, twin.vectors, n, r0, r0Test, lr, steps);
-    const infin = kernelResiduals(
-      inf.values.map((v) => Math.max(v, 0)),
-      inf.vectors!,
+    const inf = symmetricEigen(
+      ntkGram(x, n, dim).map((v) => v / n),
       n,
-      r0,
+      { vectors: true },
+    );
+    const steps = [0, 5, 20, 60];
+    const { r0, r0Test, net, netTest, fin, finTest, infin } = gdAndTwins(
+      w,
+      (weights) => gdStepReference(weights, theta, lr, x, y, n),
+      (weights, pts, m) => forwardReference(weights, theta, pts, m),
+      twin,
+      inf,
+      { x, n, y, xTest, nTest, yTest },
       lr,
       steps,
     );
@@ -177,28 +209,15 @@ describe('the finite-width twin of a model-family network', () => {
     );
     const gaps: number[] = [];
     for (const width of [128, 1024]) {
-      let w = initDeepWeights(1, model, width, dim);
-      const residual = (weights: DeepWeights, pts: Float64Array, m: number, targets: Float64Array) =>
-        forwardDeep(weights, theta, pts, m).map((f, i) => targets[i]! - f);
-      const r0 = residual(w, x, n, y);
-      const r0Test = residual(w, xTest, nTest, yTest);
+      const w = initDeepWeights(1, model, width, dim);
       const twin = await finiteWidthTwin({ deep: w, xTrain: x, n, xTest, nTest });
-      const net: Float64Array[] = [];
-      const netTest: Float64Array[] = [];
-      for (let t = 0; t <= steps.at(-1)!; t++) {
-        if (steps.includes(t)) {
-          net.push(residual(w, x, n, y));
-          netTest.push(residual(w, xTest, nTest, yTest));
-        }
-        w = gdStepDeep(w, theta, lr, x, y, n);
-      }
-      const fin = kernelResiduals(twin.values, twin.vectors, n, r0, lr, steps);
-      const finTest = kernelTestResiduals(twin.testTrain!, nTest, twin.values, twin.vectors, n, r0, r0Test, lr, steps);
-      const infin = kernelResiduals(
-        inf.values.map((v) => Math.max(v, 0)),
-        inf.vectors!,
-        n,
-        r0,
+      const { r0, r0Test, net, netTest, fin, finTest, infin } = gdAndTwins(
+        w,
+        (weights) => gdStepDeep(weights, theta, lr, x, y, n),
+        (weights, pts, m) => forwardDeep(weights, theta, pts, m),
+        twin,
+        inf,
+        { x, n, y, xTest, nTest, yTest },
         lr,
         steps,
       );
