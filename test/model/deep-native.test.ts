@@ -6,18 +6,12 @@ import { batchIndices } from '../../src/model/optimizer.js';
 import { forwardDeep, gdStepDeep, initDeepWeights, type DeepWeights } from '../../src/model/reference-deep.js';
 import type { TrainInput, TrainLog, TrainResult } from '../../src/model/engine.js';
 import { loadNative } from '../../src/native/index.js';
-import { maxScaledError, trainingProblem } from './fixtures.js';
+import { familyProblem, maxScaledError } from './fixtures.js';
 
 const addon = loadNative();
 const describeNative = addon?.DeepTrainer ? describe : describe.skip;
 
-function problem(
-  model: ModelFamily,
-  over: Partial<TrainInput<DeepWeights>> & { nTrain: number; nTest: number; dim: number },
-): TrainInput<DeepWeights> {
-  const { nTrain, nTest, dim } = over;
-  return { ...trainingProblem('native', { nTrain, nTest, dim }), initial: undefined, ...over, model };
-}
+const problem = (model: ModelFamily, over: Parameters<typeof familyProblem>[2]) => familyProblem('native', model, over);
 
 async function collect(input: TrainInput<DeepWeights>, opts: NativeEngineOptions = {}) {
   const logs: TrainLog[] = [];

@@ -6,15 +6,9 @@ import { acquireBackend } from '../../src/model/backend.js';
 import { trainNetwork, type TrainInput, type TrainLog } from '../../src/model/engine.js';
 import { forwardDeep, gdStepDeep, gradientsDeep, initDeepWeights, type DeepWeights } from '../../src/model/reference-deep.js';
 import { forwardTf } from '../../src/model/tfjs-deep.js';
-import { maxScaledError, trainingProblem } from './fixtures.js';
+import { familyProblem, maxScaledError } from './fixtures.js';
 
-function problem(
-  model: ModelFamily,
-  over: Partial<TrainInput<DeepWeights>> & { nTrain: number; nTest: number; dim: number },
-): TrainInput<DeepWeights> {
-  const { nTrain, nTest, dim } = over;
-  return { ...trainingProblem('tfjs-cpu', { nTrain, nTest, dim }), initial: undefined, ...over, model };
-}
+const problem = (model: ModelFamily, over: Parameters<typeof familyProblem>[2]) => familyProblem('tfjs-cpu', model, over);
 
 async function collect(input: TrainInput<DeepWeights>) {
   const logs: TrainLog[] = [];

@@ -1,7 +1,9 @@
 /** Small training problems shared by the model tests, drawn here so they do not lean on src/math sampling. */
 import { expect } from 'vitest';
 import { Prng } from '../../src/math/prng.js';
+import type { ModelFamily } from '../../src/math/ntk-family.js';
 import type { EngineName, TrainInput } from '../../src/model/index.js';
+import type { DeepWeights } from '../../src/model/reference-deep.js';
 
 /** n points uniform on S^(d-1), row-major. */
 export function spherePoints(seed: number, stream: string, n: number, d: number): Float64Array {
@@ -57,4 +59,14 @@ export function maxScaledError(got: Float64Array, want: Float64Array): number {
   let worst = 0;
   for (let i = 0; i < got.length; i++) worst = Math.max(worst, Math.abs(got[i]! - want[i]!) / (1 + Math.abs(want[i]!)));
   return worst;
+}
+
+/** {@link trainingProblem} for a member of the model family, from its own initial weights (none given). */
+export function familyProblem(
+  engine: EngineName,
+  model: ModelFamily,
+  over: Partial<TrainInput<DeepWeights>> & { nTrain: number; nTest: number; dim: number },
+): TrainInput<DeepWeights> {
+  const { nTrain, nTest, dim } = over;
+  return { ...trainingProblem(engine, { nTrain, nTest, dim }), initial: undefined, ...over, model };
 }
