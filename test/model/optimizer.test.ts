@@ -27,6 +27,16 @@ async function collect(input: TrainInput, opts: NativeEngineOptions = {}): Promi
   return { logs, result };
 }
 
+type Collected = { logs: TrainLog[]; result: TrainResult };
+
+/** A run resumed at step `from` against the uninterrupted one: every logged residual, the weights and the optimizer state, bit for bit. */
+function expectResumedBits(rest: Collected, whole: Collected, from: number): void {
+  for (const log of rest.logs) expect(sameBits(log.residualTrain, whole.logs[from + log.step]!.residualTrain)).toBe(true);
+  expect(sameBits(rest.result.final.w1, whole.result.final.w1)).toBe(true);
+  expect(sameBits(rest.result.final.w2, whole.result.final.w2)).toBe(true);
+  expect(sameBits(rest.result.optimizerState, whole.result.optimizerState)).toBe(true);
+}
+
 const bytes = (a: Float64Array) => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
 const sameBits = (a: Float64Array, b: Float64Array) => a.length === b.length && bytes(a).equals(bytes(b));
 const maxDiff = (a: Float64Array, b: Float64Array) => a.reduce((m, v, i) => Math.max(m, Math.abs(v - b[i]!)), 0);
@@ -183,10 +193,7 @@ describeNative('sgd and adam on the native engine', () => {
         { ...input, steps: 8, firstStep: 12, initial: first.result.final, optimizerState: first.result.optimizerState },
         { threads: 1 },
       );
-      for (const log of rest.logs) expect(sameBits(log.residualTrain, whole.logs[12 + log.step]!.residualTrain)).toBe(true);
-      expect(sameBits(rest.result.final.w1, whole.result.final.w1)).toBe(true);
-      expect(sameBits(rest.result.final.w2, whole.result.final.w2)).toBe(true);
-      expect(sameBits(rest.result.optimizerState, whole.result.optimizerState)).toBe(true);
+      expectResumedBits(rest, whole, 12);
       // Without the state, Adam and heavy ball restart their moments: a different run.
       const cold = await collect({ ...input, steps: 8, firstStep: 12, initial: first.result.final });
       expect(sameBits(cold.result.final.w1, whole.result.final.w1)).toBe(false);
@@ -300,10 +307,7 @@ describe('sgd and adam on the tfjs engines', () => {
         initial: first.result.final,
         optimizerState: first.result.optimizerState,
       });
-      for (const log of rest.logs) expect(sameBits(log.residualTrain, whole.logs[12 + log.step]!.residualTrain)).toBe(true);
-      expect(sameBits(rest.result.final.w1, whole.result.final.w1)).toBe(true);
-      expect(sameBits(rest.result.final.w2, whole.result.final.w2)).toBe(true);
-      expect(sameBits(rest.result.optimizerState, whole.result.optimizerState)).toBe(true);
+      expectResumedBits(rest, whole, 12);
       // Without the state, Adam and heavy ball restart their moments: a different run.
       const cold = await collectTfjs({ ...input, steps: 8, firstStep: 12, initial: first.result.final });
       expect(sameBits(cold.result.final.w1, whole.result.final.w1)).toBe(false);
