@@ -138,17 +138,14 @@ function deepTrainer(
   const start: DeepWeights = (input.initial as DeepWeights | undefined) ?? initDeepWeights(input.seed, model, m, d);
   const batched = opt.optimizer !== 'gd';
   const trainer: NativeDeepTrainer = new addon.DeepTrainer({
-    ...trainingProblem(input),
+    ...trainingProblem(input, opts),
     depth: model.depth,
     bias: model.bias,
     activation: model.activation,
     cSigma: C_SIGMA[model.activation],
     weights: flattenDeepWeights(start),
-    threads: opts.threads ?? nativeThreads(),
-    isa: opts.isa ?? 'auto',
     optimizer: batched ? 'sgd' : 'gd',
     ...(batched ? { batchSize: opt.batchSize ?? n, momentum: opt.momentum ?? 0 } : {}),
-    ...(input.optimizerState && input.optimizerState.length > 0 ? { state: input.optimizerState } : {}),
   });
   return { trainer, final: () => unflattenDeepWeights(model, m, d, trainer.weights()) };
 }
@@ -162,12 +159,10 @@ function paperTrainer(input: TrainInput<ModelWeights>, addon: NativeAddon, opts:
   const batched = opt.optimizer !== 'gd';
   const batchSize = opt.batchSize ?? n;
   const trainer: NativeTrainer = new addon.Trainer({
-    ...trainingProblem(input),
+    ...trainingProblem(input, opts),
     w1: start.w1,
     w2: start.w2,
-    threads: opts.threads ?? nativeThreads(),
     precision: opts.precision ?? 'f32',
-    isa: opts.isa ?? 'auto',
     optimizer: opt.optimizer,
     ...(batched ? { batchSize, momentum: opt.momentum ?? 0, firstStep: first } : {}),
     ...(opt.optimizer === 'adam'
@@ -178,7 +173,6 @@ function paperTrainer(input: TrainInput<ModelWeights>, addon: NativeAddon, opts:
           eps: opt.eps ?? ADAM_DEFAULTS.eps,
         }
       : {}),
-    ...(input.optimizerState && input.optimizerState.length > 0 ? { state: input.optimizerState } : {}),
   });
   return {
     trainer,
@@ -189,10 +183,24 @@ function paperTrainer(input: TrainInput<ModelWeights>, addon: NativeAddon, opts:
   };
 }
 
-/** The points, targets and sizes both trainers take. */
-function trainingProblem(input: TrainInput<ModelWeights>): NativeTrainingProblem {
+/** What both trainers take: the points, targets and sizes, the threads and kernel, and the optimizer state to resume from. */
+function trainingProblem(input: TrainInput<ModelWeights>, opts: NativeEngineOptions): NativeTrainingProblem {
   const { xTrain, yTrain, nTrain, xTest, yTest, nTest, dim, width, theta, learningRate } = input;
-  return { xTrain, yTrain, nTrain, xTest, yTest, nTest, dim, width, theta, learningRate };
+  return {
+    xTrain,
+    yTrain,
+    nTrain,
+    xTest,
+    yTest,
+    nTest,
+    dim,
+    width,
+    theta,
+    learningRate,
+    threads: opts.threads ?? nativeThreads(),
+    isa: opts.isa ?? 'auto',
+    ...(input.optimizerState && input.optimizerState.length > 0 ? { state: input.optimizerState } : {}),
+  };
 }
 
 /** Log i of a runLogged call (copies, so that a log does not hold the whole call's buffer). */

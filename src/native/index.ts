@@ -54,7 +54,7 @@ export interface NativeInfo {
   chunk: number;
 }
 
-/** The training problem both native trainers take: the points, their targets and the sizes. */
+/** What both native trainers take: the points, their targets and the sizes, the threads and kernel, and a state to resume. */
 export interface NativeTrainingProblem {
   xTrain: Float64Array;
   yTrain: Float64Array;
@@ -66,17 +66,19 @@ export interface NativeTrainingProblem {
   width: number;
   theta: number;
   learningRate: number;
+  /** 0 = one per hardware thread (capped by the number of chunks). */
+  threads: number;
+  isa?: 'auto' | 'avx2' | 'baseline';
+  /** Optimizer state from the trainer's optimizerState(), to resume (heavy ball: velocity; Adam: moments). */
+  state?: Float64Array;
 }
 
 export interface NativeTrainerOptions extends NativeTrainingProblem {
   /** Starting weights, float64: W1 m x D row-major, W2 m. */
   w1: Float64Array;
   w2: Float64Array;
-  /** 0 = one per hardware thread (capped by the number of chunks). */
-  threads: number;
   /** Compute precision; accumulation across tiles and chunks and the master weights are float64 either way. */
   precision?: 'f32' | 'f64';
-  isa?: 'auto' | 'avx2' | 'baseline';
   /** 'gd' (default), 'sgd' or 'adam'; sgd and adam train through runLogged with batches. */
   optimizer?: 'gd' | 'sgd' | 'adam';
   /** Mini-batch size (sgd, adam). */
@@ -90,8 +92,6 @@ export interface NativeTrainerOptions extends NativeTrainingProblem {
   eps?: number;
   /** Steps already taken (Adam's bias corrections count from here). */
   firstStep?: number;
-  /** Optimizer state from {@link NativeTrainer.optimizerState}, to resume. */
-  state?: Float64Array;
 }
 
 export interface NativeRunResult {
@@ -144,13 +144,9 @@ export interface NativeDeepTrainerOptions extends NativeTrainingProblem {
   cSigma: number;
   /** The weights in the layout of flattenDeepWeights (src/model/reference-deep.ts). */
   weights: Float64Array;
-  threads: number;
-  isa?: 'auto' | 'avx2' | 'baseline';
   optimizer?: 'gd' | 'sgd';
   batchSize?: number;
   momentum?: number;
-  /** Heavy-ball velocity in the weights' layout, to resume. */
-  state?: Float64Array;
 }
 
 export interface NativeDeepTrainer {
