@@ -25,6 +25,7 @@ const STAGE_OF: Record<string, string> = {
 const STAGE_ORDER = ['pending', 'prepare', 'sample', 'spectrum', 'ntk-check', 'train', 'project', 'analyze', 'completed'];
 /** The stage of runs started before training followed the spectrum: all three steps at once. */
 const SIDE_BY_SIDE = 'spectrum+train';
+const SIDE_BY_SIDE_STEPS = ['spectrum', 'ntk-check', 'train'];
 const POLL_MS = 500;
 
 type StepState = 'waiting' | 'running' | 'cached' | 'done';
@@ -34,8 +35,7 @@ export function stepState(step: string, p: Progress): { state: StepState; timing
   const timing = p.timings?.find((t) => t.step === step);
   if (timing) return { state: timing.cached ? 'cached' : 'done', timing };
   if (p.stage === 'completed') return { state: 'done' };
-  if (p.stage === SIDE_BY_SIDE)
-    return { state: STAGE_OF[step] === 'spectrum' || step === 'train' ? 'running' : step === 'sample' ? 'done' : 'waiting' };
+  if (p.stage === SIDE_BY_SIDE) return { state: SIDE_BY_SIDE_STEPS.includes(step) ? 'running' : step === 'sample' ? 'done' : 'waiting' };
   const at = STAGE_ORDER.indexOf(p.stage);
   const mine = STAGE_ORDER.indexOf(STAGE_OF[step]!);
   return { state: at > mine ? 'done' : at === mine ? 'running' : 'waiting' };

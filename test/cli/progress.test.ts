@@ -19,6 +19,7 @@ describe('progress', () => {
     };
     expect(stepState('sample', training)).toEqual({ state: 'cached', timing: { step: 'sample', seconds: 0.2, cached: true } });
     expect(stepState('spectrum', training).state).toBe('done');
+    expect(stepState('ntk-check', training).state).toBe('running');
     expect(stepState('train', training).state).toBe('running');
     expect(stepState('project', training).state).toBe('waiting');
     expect(stepState('analyze', { ...base, stage: 'completed' }).state).toBe('done');
