@@ -190,10 +190,77 @@ Napi::Promise startLogged(const Napi::CallbackInfo& info, T* trainer, LoggedArgs
 }
 
 // ---------------------------------------------------------------------------------------------
+// What Trainer and DeepTrainer share: the problem's sizes, the batching, the kernel and its
+// pool, busy while a run is in flight, and the N-API methods that only read or drop the kernel.
+
+template <class Self, class K>
+class TrainerWrap : public Napi::ObjectWrap<Self> {
+ public:
+  using Napi::ObjectWrap<Self>::ObjectWrap;
+  bool busy_ = false;
+
+ protected:
+  /** The optimizer state (heavy ball: u; Adam: m, v; GD: empty), float64, for checkpoints. */
+  Napi::Value OptimizerState(const Napi::CallbackInfo& info) {
+    checkIdle(info.Env());
+    std::vector<double> s(kernel_->stateSize());
+    kernel_->readState(s.data());
+    return toFloat64Array(info.Env(), s.data(), s.size());
+  }
+  Napi::Value Describe(const Napi::CallbackInfo& info) {
+    if (!kernel_) throw Napi::Error::New(info.Env(), std::string(Self::kName) + " is closed");
+    std::string s = std::string(kernel_->describe()) + ", " + std::to_string(threads_) + " thread" + (threads_ == 1 ? "" : "s");
+    return Napi::String::New(info.Env(), s);
+  }
+  Napi::Value Close(const Napi::CallbackInfo& info) {
+    if (busy_) throw Napi::Error::New(info.Env(), std::string(Self::kName) + ".close during run");
+    kernel_.reset();
+    pool_.reset();
+    return info.Env().Undefined();
+  }
+  void checkIdle(Napi::Env env) const {
+    if (!kernel_) throw Napi::Error::New(env, std::string(Self::kName) + " is closed");
+    if (busy_) throw Napi::Error::New(env, std::string(Self::kName) + " is running");
+  }
+
+  /** Option `isa`: 'auto' (the default), 'avx2' or 'baseline'. */
+  static std::string isaOption(Napi::Env env, Napi::Object o) {
+    const std::string isa = stringField(o, "isa", "auto");
+    if (isa != "auto" && isa != "avx2" && isa != "baseline")
+      throw Napi::RangeError::New(env, "isa must be 'auto', 'avx2' or 'baseline'");
+    return isa;
+  }
+  /** The batching of `optimizer` (gd: all n_ points; else option batchSize <= n_), and option momentum in [0, 1). */
+  double batching(Napi::Env env, Napi::Object o, const std::string& optimizer) {
+    batchMode_ = optimizer != "gd";
+    batch_ = batchMode_ ? intField(o, "batchSize", 1) : n_;
+    if (batch_ > n_) throw Napi::RangeError::New(env, "batchSize must be <= nTrain");
+    const double momentum = o.Has("momentum") ? numberField(o, "momentum") : 0.0;
+    if (!(momentum >= 0 && momentum < 1)) throw Napi::RangeError::New(env, "momentum must be in [0, 1)");
+    return momentum;
+  }
+  /** Option `state` (a checkpoint's optimizer state), into the kernel when it keeps one. */
+  void loadStateOption(Napi::Object o) {
+    if (kernel_->stateSize() > 0 && o.Has("state") && !o.Get("state").IsUndefined()) {
+      std::vector<double> state = float64Field(o, "state", kernel_->stateSize());
+      kernel_->loadState(state.data());
+    }
+  }
+
+  int n_ = 0, nTest_ = 0, threads_ = 1;
+  bool batchMode_ = false;
+  int batch_ = 0;
+  // The pool outlives the kernel: the family's kernel runs on it.
+  std::unique_ptr<ThreadPool> pool_;
+  std::unique_ptr<K> kernel_;
+};
+
+// ---------------------------------------------------------------------------------------------
 // Trainer
 
-class Trainer : public Napi::ObjectWrap<Trainer> {
+class Trainer : public TrainerWrap<Trainer, Kernel> {
  public:
+  static constexpr const char* kName = "Trainer";
   static Napi::Function Define(Napi::Env env) {
     return DefineClass(env, "Trainer",
                        {InstanceMethod("run", &Trainer::Run), InstanceMethod("runLogged", &Trainer::RunLogged),
@@ -204,7 +271,7 @@ class Trainer : public Napi::ObjectWrap<Trainer> {
                         InstanceMethod("close", &Trainer::Close)});
   }
 
-  explicit Trainer(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Trainer>(info) {
+  explicit Trainer(const Napi::CallbackInfo& info) : TrainerWrap(info) {
     Napi::Env env = info.Env();
     if (info.Length() < 1 || !info[0].IsObject()) throw Napi::TypeError::New(env, "Trainer expects an options object");
     Napi::Object o = info[0].As<Napi::Object>();
@@ -217,10 +284,8 @@ class Trainer : public Napi::ObjectWrap<Trainer> {
     const double lr = numberField(o, "learningRate");
     const int requested = intField(o, "threads", 0);
     const std::string precision = stringField(o, "precision", "f32");
-    const std::string isa = stringField(o, "isa", "auto");
+    const std::string isa = isaOption(env, o);
     if (precision != "f32" && precision != "f64") throw Napi::RangeError::New(env, "precision must be 'f32' or 'f64'");
-    if (isa != "auto" && isa != "avx2" && isa != "baseline")
-      throw Napi::RangeError::New(env, "isa must be 'auto', 'avx2' or 'baseline'");
 
     std::vector<double> xTrain = float64Field(o, "xTrain", static_cast<size_t>(n_) * dim);
     y_ = float64Field(o, "yTrain", n_);
@@ -235,11 +300,7 @@ class Trainer : public Napi::ObjectWrap<Trainer> {
     const std::string optimizer = stringField(o, "optimizer", "gd");
     if (optimizer != "gd" && optimizer != "sgd" && optimizer != "adam")
       throw Napi::RangeError::New(env, "optimizer must be 'gd', 'sgd' or 'adam'");
-    batchMode_ = optimizer != "gd";
-    batch_ = batchMode_ ? intField(o, "batchSize", 1) : n_;
-    if (batch_ > n_) throw Napi::RangeError::New(env, "batchSize must be <= nTrain");
-    const double momentum = o.Has("momentum") ? numberField(o, "momentum") : 0.0;
-    if (!(momentum >= 0 && momentum < 1)) throw Napi::RangeError::New(env, "momentum must be in [0, 1)");
+    const double momentum = batching(env, o, optimizer);
     stepCount_ = o.Has("firstStep") ? intField(o, "firstStep", 0) : 0;
 
     // c = theta sqrt(m); the weight step eta = eta' / (m theta^2) times c / B multiplies the sums
@@ -271,10 +332,7 @@ class Trainer : public Napi::ObjectWrap<Trainer> {
 #endif
     if (!kernel_) kernel_ = base::makeKernel(cfg, p);
     kernel_->loadWeights(w1.data(), w2.data());
-    if (kernel_->stateSize() > 0 && o.Has("state") && !o.Get("state").IsUndefined()) {
-      std::vector<double> state = float64Field(o, "state", kernel_->stateSize());
-      kernel_->loadState(state.data());
-    }
+    loadStateOption(o);
     pool_.reset(new ThreadPool(threads_));
     partial_.assign(static_cast<size_t>(kernel_->chunkCount()) * std::max(n_, nTest_), 0.0);
     partialTest_.assign(static_cast<size_t>(kernel_->chunkCount()) * nTest_, 0.0);
@@ -373,8 +431,6 @@ class Trainer : public Napi::ObjectWrap<Trainer> {
     return res;
   }
 
-  bool busy_ = false;
-
  private:
   class RunWorker : public Napi::AsyncWorker {
    public:
@@ -457,30 +513,6 @@ class Trainer : public Napi::ObjectWrap<Trainer> {
     o.Set("w2", toFloat64Array(env, w2.data(), w2.size()));
     return o;
   }
-  /** The optimizer state (heavy ball: u; Adam: m, v; GD: empty), float64, for checkpoints. */
-  Napi::Value OptimizerState(const Napi::CallbackInfo& info) {
-    checkIdle(info.Env());
-    std::vector<double> s(kernel_->stateSize());
-    kernel_->readState(s.data());
-    return toFloat64Array(info.Env(), s.data(), s.size());
-  }
-  Napi::Value Describe(const Napi::CallbackInfo& info) {
-    if (!kernel_) throw Napi::Error::New(info.Env(), "Trainer is closed");
-    std::string s = std::string(kernel_->describe()) + ", " + std::to_string(threads_) + " thread" + (threads_ == 1 ? "" : "s");
-    return Napi::String::New(info.Env(), s);
-  }
-  Napi::Value Close(const Napi::CallbackInfo& info) {
-    if (busy_) throw Napi::Error::New(info.Env(), "Trainer.close during run");
-    pool_.reset();
-    kernel_.reset();
-    return info.Env().Undefined();
-  }
-
-  void checkIdle(Napi::Env env) const {
-    if (!kernel_) throw Napi::Error::New(env, "Trainer is closed");
-    if (busy_) throw Napi::Error::New(env, "Trainer is running");
-  }
-
   /** Forward pass on train (also sets the gradient residual) or test points. */
   void forward(bool test) {
     const int npts = test ? nTest_ : n_;
@@ -515,9 +547,7 @@ class Trainer : public Napi::ObjectWrap<Trainer> {
     }
   }
 
-  int n_ = 0, nTest_ = 0, m_ = 0, threads_ = 1;
-  bool batchMode_ = false;
-  int batch_ = 0;
+  int m_ = 0;
   long long stepCount_ = 0;
   std::vector<double> rBatch_;
   int dim_ = 0;
@@ -525,15 +555,14 @@ class Trainer : public Napi::ObjectWrap<Trainer> {
   bool initialized_ = false;
   double sumSq_ = 0, sumSqTest_ = 0;
   std::vector<double> y_, yTest_, r_, rTest_, partial_, partialTest_;
-  std::unique_ptr<Kernel> kernel_;
-  std::unique_ptr<ThreadPool> pool_;
 };
 
 // ---------------------------------------------------------------------------------------------
 // DeepTrainer: the model family (deep_kernel.h), with Trainer's runLogged contract
 
-class DeepTrainer : public Napi::ObjectWrap<DeepTrainer> {
+class DeepTrainer : public TrainerWrap<DeepTrainer, DeepKernel> {
  public:
+  static constexpr const char* kName = "DeepTrainer";
   static Napi::Function Define(Napi::Env env) {
     return DefineClass(env, "DeepTrainer",
                        {InstanceMethod("runLogged", &DeepTrainer::RunLogged), InstanceMethod("weights", &DeepTrainer::Weights),
@@ -541,7 +570,7 @@ class DeepTrainer : public Napi::ObjectWrap<DeepTrainer> {
                         InstanceMethod("describe", &DeepTrainer::Describe), InstanceMethod("close", &DeepTrainer::Close)});
   }
 
-  explicit DeepTrainer(const Napi::CallbackInfo& info) : Napi::ObjectWrap<DeepTrainer>(info) {
+  explicit DeepTrainer(const Napi::CallbackInfo& info) : TrainerWrap(info) {
     Napi::Env env = info.Env();
     if (info.Length() < 1 || !info[0].IsObject()) throw Napi::TypeError::New(env, "DeepTrainer expects an options object");
     Napi::Object o = info[0].As<Napi::Object>();
@@ -559,20 +588,14 @@ class DeepTrainer : public Napi::ObjectWrap<DeepTrainer> {
     const int act = activation == "relu" ? kRelu : activation == "erf" ? kErf : activation == "tanh" ? kTanh : activation == "gelu" ? kGelu : -1;
     if (act < 0) throw Napi::RangeError::New(env, "activation must be 'relu', 'erf', 'tanh' or 'gelu'");
     const int requested = intField(o, "threads", 0);
-    const std::string isa = stringField(o, "isa", "auto");
-    if (isa != "auto" && isa != "avx2" && isa != "baseline")
-      throw Napi::RangeError::New(env, "isa must be 'auto', 'avx2' or 'baseline'");
+    const std::string isa = isaOption(env, o);
     std::vector<double> xTrain = float64Field(o, "xTrain", static_cast<size_t>(n_) * dim);
     y_ = float64Field(o, "yTrain", n_);
     std::vector<double> xTest = float64Field(o, "xTest", static_cast<size_t>(nTest_) * dim);
     yTest_ = float64Field(o, "yTest", nTest_);
     const std::string optimizer = stringField(o, "optimizer", "gd");
     if (optimizer != "gd" && optimizer != "sgd") throw Napi::RangeError::New(env, "optimizer must be 'gd' or 'sgd' for the model family");
-    batchMode_ = optimizer != "gd";
-    batch_ = batchMode_ ? intField(o, "batchSize", 1) : n_;
-    if (batch_ > n_) throw Napi::RangeError::New(env, "batchSize must be <= nTrain");
-    const double momentum = o.Has("momentum") ? numberField(o, "momentum") : 0.0;
-    if (!(momentum >= 0 && momentum < 1)) throw Napi::RangeError::New(env, "momentum must be in [0, 1)");
+    const double momentum = batching(env, o, optimizer);
 
     const int hw = std::max(1u, std::thread::hardware_concurrency());
     threads_ = std::max(1, requested > 0 ? requested : hw);
@@ -588,10 +611,7 @@ class DeepTrainer : public Napi::ObjectWrap<DeepTrainer> {
     if (!kernel_) kernel_ = base::makeDeepKernel(cfg, pool_.get());
     std::vector<double> w = float64Field(o, "weights", kernel_->paramCount());
     kernel_->loadWeights(w.data());
-    if (kernel_->stateSize() > 0 && o.Has("state") && !o.Get("state").IsUndefined()) {
-      std::vector<double> state = float64Field(o, "state", kernel_->stateSize());
-      kernel_->loadState(state.data());
-    }
+    loadStateOption(o);
     r_.assign(n_, 0.0);
     rTest_.assign(nTest_, 0.0);
     e_.assign(n_, 0.0);
@@ -638,9 +658,6 @@ class DeepTrainer : public Napi::ObjectWrap<DeepTrainer> {
     return res;
   }
 
-  bool busy_ = false;
-  int threads_ = 1;
-
  private:
   Napi::Value RunLogged(const Napi::CallbackInfo& info) {
     checkIdle(info.Env());
@@ -652,27 +669,6 @@ class DeepTrainer : public Napi::ObjectWrap<DeepTrainer> {
     std::vector<double> w(kernel_->paramCount());
     kernel_->readWeights(w.data());
     return toFloat64Array(info.Env(), w.data(), w.size());
-  }
-  Napi::Value OptimizerState(const Napi::CallbackInfo& info) {
-    checkIdle(info.Env());
-    std::vector<double> s(kernel_->stateSize());
-    kernel_->readState(s.data());
-    return toFloat64Array(info.Env(), s.data(), s.size());
-  }
-  Napi::Value Describe(const Napi::CallbackInfo& info) {
-    if (!kernel_) throw Napi::Error::New(info.Env(), "DeepTrainer is closed");
-    std::string s = std::string(kernel_->describe()) + ", " + std::to_string(threads_) + " thread" + (threads_ == 1 ? "" : "s");
-    return Napi::String::New(info.Env(), s);
-  }
-  Napi::Value Close(const Napi::CallbackInfo& info) {
-    if (busy_) throw Napi::Error::New(info.Env(), "DeepTrainer.close during run");
-    kernel_.reset();
-    pool_.reset();
-    return info.Env().Undefined();
-  }
-  void checkIdle(Napi::Env env) const {
-    if (!kernel_) throw Napi::Error::New(env, "DeepTrainer is closed");
-    if (busy_) throw Napi::Error::New(env, "DeepTrainer is running");
   }
 
   /** Residuals y - theta f on train (r_, sumSq_) or test (rTest_); returns the sum of squares. */
@@ -689,15 +685,10 @@ class DeepTrainer : public Napi::ObjectWrap<DeepTrainer> {
     return ss;
   }
 
-  int n_ = 0, nTest_ = 0;
-  bool batchMode_ = false;
-  int batch_ = 0;
   double theta_ = 1;
   bool initialized_ = false;
   double sumSq_ = 0;
   std::vector<double> y_, yTest_, r_, rTest_, e_;
-  std::unique_ptr<ThreadPool> pool_;
-  std::unique_ptr<DeepKernel> kernel_;
 };
 
 // ---------------------------------------------------------------------------------------------
