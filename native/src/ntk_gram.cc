@@ -3,6 +3,10 @@
 #include <algorithm>
 #include <vector>
 
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
+
 #include "blas.h"
 #include "linalg.h"
 #include "thread_pool.h"
@@ -30,6 +34,30 @@ void features(const double* w1, const double* w2, int m, int dim, const double* 
     }
   });
 }
+
+#ifdef SPECBIAS_HAVE_LAPACK
+// One point's float32 features of a neuron chunk from its pre-activations h: act_j = relu(h_j),
+// gate_j = W2_j 1(h_j > 0). The same values as the scalar expressions below, four at a time
+// (the compiler does not vectorize the conditional conversions): max(h, 0) is h when h > 0, else
+// +0 (also for -0 and NaN), and the compare mask keeps W2_j or gives +0.
+void reluAndGate(const double* h, const double* w2, int count, float* act, float* gate) {
+  int j = 0;
+#ifdef __SSE2__
+  const __m128d zero = _mm_setzero_pd();
+  for (; j + 4 <= count; j += 4) {
+    const __m128d h0 = _mm_loadu_pd(h + j), h1 = _mm_loadu_pd(h + j + 2);
+    _mm_storeu_ps(act + j, _mm_movelh_ps(_mm_cvtpd_ps(_mm_max_pd(h0, zero)), _mm_cvtpd_ps(_mm_max_pd(h1, zero))));
+    const __m128d g0 = _mm_and_pd(_mm_cmpgt_pd(h0, zero), _mm_loadu_pd(w2 + j));
+    const __m128d g1 = _mm_and_pd(_mm_cmpgt_pd(h1, zero), _mm_loadu_pd(w2 + j + 2));
+    _mm_storeu_ps(gate + j, _mm_movelh_ps(_mm_cvtpd_ps(g0), _mm_cvtpd_ps(g1)));
+  }
+#endif
+  for (; j < count; ++j) {
+    act[j] = h[j] > 0 ? static_cast<float>(h[j]) : 0.0f;
+    gate[j] = h[j] > 0 ? static_cast<float>(w2[j]) : 0.0f;
+  }
+}
+#endif
 
 }  // namespace
 
@@ -77,21 +105,15 @@ void empiricalNtkProductsF32(const double* w1, const double* w2, int m, int dim,
   // Per chunk, float32: the p x p block (lower triangle, column-major = upper, row-major) and the
   // q x p block (column-major p x q = row-major q x p); then added into the float64 sums.
   std::vector<float> sumAct(P * P + static_cast<size_t>(q) * P), sumGate(sumAct.size());
-  std::vector<double> first(R * P, 0.0), second(R * P, 0.0);
+  // The relu term is summed straight into `out` (zero on entry), the gate term beside it.
+  double* first = out;
+  std::vector<double> second(R * P, 0.0);
   std::vector<double> pre(R * c);
   for (int j0 = 0; j0 < m; j0 += c) {
     const int cj = std::min(c, m - j0);
     // The pre-activations X W1ᵀ of the chunk as one float64 product, then the features.
     matmul(x, w1 + static_cast<size_t>(j0) * dim, pre.data(), rows, dim, cj, false, true);
-    for (size_t a = 0; a < R; ++a) {
-      const double* h = pre.data() + a * cj;
-      float* actA = act.data() + a * cj;
-      float* gateA = gate.data() + a * cj;
-      for (int j = 0; j < cj; ++j) {
-        actA[j] = h[j] > 0 ? static_cast<float>(h[j]) : 0.0f;
-        gateA[j] = h[j] > 0 ? static_cast<float>(w2[j0 + j]) : 0.0f;
-      }
-    }
+    for (size_t a = 0; a < R; ++a) reluAndGate(pre.data() + a * cj, w2 + j0, cj, act.data() + a * cj, gate.data() + a * cj);
     const float one = 1.0f, zero = 0.0f;
     const char lower = 'L', trans = 'T', no = 'N';
     for (int f = 0; f < 2; ++f) {
@@ -103,7 +125,7 @@ void empiricalNtkProductsF32(const double* w1, const double* w2, int m, int dim,
         if (q > 0)
           SB_BLAS(sgemm_)(&trans, &no, &p, &q, &cj, &one, feat, &cj, feat + P * cj, &cj, &zero, sum + P * P, &p, 1, 1);
       }
-      double* total = f == 0 ? first.data() : second.data();
+      double* total = f == 0 ? first : second.data();
       // Row-major row i of the p x p block is column-major column i: entries j >= i of the lower part.
       for (size_t i = 0; i < P; ++i)
         for (size_t jj = i; jj < P; ++jj) total[i * P + jj] += sum[i * P + jj];

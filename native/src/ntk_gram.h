@@ -23,6 +23,7 @@ void empiricalNtkGram(const double* w1, const double* w2, int m, int dim, const 
  * to float32; ssyrk gives the p x p block, sgemm the rest; each chunk's sums (at most `chunk`
  * non-negative terms) are added into float64. So entries are within about 1e-6 relative of the
  * float64 sum (docs/performance.md), at a third of the float64 cost. Needs LAPACK (BLAS).
+ * out must be zero on entry.
  */
 void empiricalNtkProductsF32(const double* w1, const double* w2, int m, int dim, const double* x, int rows, int p,
                              double* out);
