@@ -68,7 +68,9 @@ export async function finiteWidthTwin(input: FiniteWidthTwinInput): Promise<Fini
     'deep' in input
       ? empiricalNtkDeepGramAndCross(input.deep, xTrain, n, xTest, nTest)
       : await empiricalNtkGramAndCross(input.w1, input.w2, input.width, input.dim, xTrain, n, xTest, nTest, threads);
-  const scaled = gram.map((v) => v / n);
+  // A plain loop: TypedArray.prototype.map takes ~8x longer on a million entries.
+  const scaled = new Float64Array(gram.length);
+  for (let i = 0; i < gram.length; i++) scaled[i] = gram[i]! / n;
   const { values, vectors } = await symmetricEigenInWorker(scaled, n, { vectors: true });
   return { gram, values, vectors: vectors!, testTrain };
 }
