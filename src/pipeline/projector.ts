@@ -36,7 +36,7 @@ import {
   zonalKernel,
   type ZonalFeatures,
 } from '../math/eigenspace.js';
-import { finiteWidthTwin } from '../math/finite-width-twin.js';
+import { finiteWidthTwin, type FiniteWidthTwin } from '../math/finite-width-twin.js';
 import { matmul } from '../math/matmul.js';
 import type { NetworkWeights } from '../model/network.js';
 import { isDeepWeights, type DeepWeights } from '../model/reference-deep.js';
@@ -88,9 +88,19 @@ interface Rows {
  * (src/math/matmul.ts); the event loop gets a turn between products.
  */
 export async function projectionsTable(s: Samples, network: Residuals, eigen: GramEigen | null, twins: TwinOptions): Promise<arrow.Table> {
+  const { learningRate } = twins;
+  // The finite-width twin's kernel and its eigendecomposition run off the JavaScript thread
+  // while the other sources are projected here.
+  let initKernel: Promise<FiniteWidthTwin> | null = null;
+  if (twins.init) {
+    const points = { xTrain: s.xTrain, n: s.n, xTest: s.xTest, nTest: s.nTest };
+    const w = twins.init;
+    initKernel = finiteWidthTwin(isDeepWeights(w) ? { deep: w, ...points } : { w1: w.w1, w2: w.w2, width: w.width, dim: s.dim, ...points });
+    // Awaited below; a failure before then must not go unhandled.
+    initKernel.catch(() => undefined);
+  }
   const projector = new Projector(s, eigen);
   const blocks: Rows[] = [];
-  const { learningRate } = twins;
   blocks.push(await projector.rows('network', network));
   if (eigen && twins.infinite) {
     const model = twins.model ?? PAPER_MODEL;
@@ -99,12 +109,8 @@ export async function projectionsTable(s: Samples, network: Residuals, eigen: Gr
     // Its basis is the Gram's: the eigenspace norms come from its coefficients.
     blocks.push(await projector.rows('kernel', twin, twin.coefficients));
   }
-  if (twins.init) {
-    const points = { xTrain: s.xTrain, n: s.n, xTest: s.xTest, nTest: s.nTest };
-    const w = twins.init;
-    const twin = await finiteWidthTwin(
-      isDeepWeights(w) ? { deep: w, ...points } : { w1: w.w1, w2: w.w2, width: w.width, dim: s.dim, ...points },
-    );
+  if (initKernel) {
+    const twin = await initKernel;
     await yieldToEventLoop();
     blocks.push(await projector.rows('init', kernelTwin(s, network, twin.values, twin.vectors, twin.testTrain, learningRate)));
   }
