@@ -21,7 +21,8 @@
 //   eighSync(a, n, wantVectors)              -> the same, blocking
 //   empiricalNtk(w1, w2, m, dim, xa, na, xb|null, nb, threads)
 //                                            -> Promise<Float64Array na*nb> (ntk_gram.h; xb null: xa)
-//   matmul(a, b, m, k, n, transA, transB)    -> Float64Array m*n = op(a) op(b), row-major (dgemm)
+//   matmul(a, b, m, k, n, transA, transB, out?) -> Float64Array m*n = op(a) op(b), row-major (dgemm),
+//                                            into out (its first m*n entries) when given
 //   reluFeatures(pre, w2, n, m)              -> Float64Array n*m gate = W2_j 1(pre > 0); pre becomes relu(pre) in place
 //   empiricalNtkProducts(w1, w2, m, dim, x, rows, p)
 //                                            -> Promise<Float64Array rows*p> (ntk_gram.h; float32 BLAS, with LAPACK only)
@@ -779,7 +780,7 @@ Napi::Value EighSync(const Napi::CallbackInfo& info) {
 
 Napi::Value Matmul(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  if (info.Length() < 5) throw Napi::TypeError::New(env, "matmul(a, b, m, k, n, transA, transB)");
+  if (info.Length() < 5) throw Napi::TypeError::New(env, "matmul(a, b, m, k, n, transA, transB, out?)");
   auto dimArg = [&](int i, const char* name) {
     const double d = info[i].IsNumber() ? info[i].As<Napi::Number>().DoubleValue() : NAN;
     if (!(d >= 0) || d != std::floor(d) || d > 2147483647.0)
@@ -799,7 +800,18 @@ Napi::Value Matmul(const Napi::CallbackInfo& info) {
   };
   Napi::Float64Array a = matrix(0, "a", static_cast<size_t>(m) * k);
   Napi::Float64Array b = matrix(1, "b", static_cast<size_t>(k) * n);
-  Napi::Float64Array c = Napi::Float64Array::New(env, static_cast<size_t>(m) * n);
+  const size_t size = static_cast<size_t>(m) * n;
+  // An optional caller's buffer for C (a scratch reused across products spares the allocation).
+  const bool into = info.Length() > 7 && !info[7].IsUndefined();
+  Napi::Float64Array c = into ? matrix(7, "out", size) : Napi::Float64Array::New(env, size);
+  if (into) {
+    auto overlaps = [&](const Napi::Float64Array& x, size_t entries) {
+      const double* lo = x.Data();
+      return c.Data() < lo + entries && lo < c.Data() + size;
+    };
+    if (overlaps(a, static_cast<size_t>(m) * k) || overlaps(b, static_cast<size_t>(k) * n))
+      throw Napi::RangeError::New(env, "matmul: out must not overlap a or b");
+  }
   matmul(a.Data(), b.Data(), c.Data(), m, k, n, transA, transB);
   return c;
 }

@@ -17,7 +17,7 @@
  * https://arxiv.org/abs/1912.01198 (Theorem 4.2).
  */
 import { gegenbauer, multiplicity } from './gegenbauer.js';
-import { matmul } from './matmul.js';
+import { matmul, Scratch } from './matmul.js';
 import { ntkSpectrum, type SpectrumEntry } from './ntk.js';
 
 /**
@@ -140,9 +140,11 @@ export function eigenvectorColumns(vectors: Float64Array, n: number, indices: In
   return selected;
 }
 
+const coordinates = new Scratch();
+
 /** Per row of `residuals` (rows x n), the length of its coordinates in the orthonormal columns of `basis` (n x cols). */
 export function projectionNorms(residuals: Float64Array, rows: number, basis: Float64Array, n: number, cols: number): Float64Array {
-  return rowNorms(matmul(residuals, basis, rows, n, cols), rows, cols);
+  return rowNorms(matmul(residuals, basis, rows, n, cols, { out: coordinates.take(rows * cols) }), rows, cols);
 }
 
 /** The Euclidean length of each row of a rows x cols row-major matrix, or of its columns `only`. */
@@ -237,6 +239,8 @@ export function harmonicEnergyOffDiagonal(residual: Float64Array, kernel: Float6
   return harmonicEnergiesOffDiagonal(residual, 1, kernel, n, dim, k)[0]!;
 }
 
+const harmonicProduct = new Scratch();
+
 /**
  * {@link harmonicEnergyOffDiagonal} of every row of `residuals` (rows x n, row-major) at once:
  * the zonal kernel, built once, meets all residuals in one product R P_k, and each row's
@@ -255,7 +259,7 @@ export function harmonicEnergiesOffDiagonal(
       `harmonicEnergyOffDiagonal: residuals ${residuals.length} (${rows} rows) and kernel ${kernel.length} do not fit n = ${n} >= 2`,
     );
   }
-  const product = matmul(residuals, kernel, rows, n, n);
+  const product = matmul(residuals, kernel, rows, n, n, { out: harmonicProduct.take(rows * n) });
   const scale = multiplicity(dim, k) / (n * (n - 1));
   const out = new Float64Array(rows);
   for (let t = 0; t < rows; t++) {

@@ -23,7 +23,7 @@
  * Paper: Cao et al., "Towards Understanding the Spectral Bias of Deep Learning", IJCAI 2021,
  * https://arxiv.org/abs/1912.01198 (Section 4).
  */
-import { matmul } from './matmul.js';
+import { matmul, Scratch } from './matmul.js';
 import { kappa } from './ntk.js';
 
 /** Per step t, a function of every eigenvalue lambda_j of K/n: writes row[j] for the spectrum. */
@@ -141,6 +141,8 @@ export function kernelTestResiduals(
   return rowsOf(kernelTestResidualMatrix(kTestTrain, nTest, values, vectors, n, r0Train, r0Test, learningRate, steps), steps.length, nTest);
 }
 
+const testInner = new Scratch();
+
 /**
  * {@link kernelTestResiduals} as one steps.length x nTest row-major matrix: the gains
  * g_t(lambda) Uᵀ r_0 / n of every step back through U, then one product with K_test,train (or
@@ -170,8 +172,19 @@ export function kernelTestResidualMatrix(
   // (G Uᵀ) Kᵀ or G (K U)ᵀ, whichever is fewer products: the first while there are fewer steps than test points.
   const moved =
     steps.length < nTest
-      ? matmul(matmul(gains, vectors, steps.length, n, n, { transB: true }), kTestTrain, steps.length, n, nTest, { transB: true })
-      : matmul(gains, matmul(kTestTrain, vectors, nTest, n, n), steps.length, n, nTest, { transB: true });
+      ? matmul(
+          matmul(gains, vectors, steps.length, n, n, { transB: true, out: testInner.take(steps.length * n) }),
+          kTestTrain,
+          steps.length,
+          n,
+          nTest,
+          {
+            transB: true,
+          },
+        )
+      : matmul(gains, matmul(kTestTrain, vectors, nTest, n, n, { out: testInner.take(nTest * n) }), steps.length, n, nTest, {
+          transB: true,
+        });
   for (let s = 0; s < steps.length; s++) {
     const o = s * nTest;
     for (let a = 0; a < nTest; a++) moved[o + a] = r0Test[a]! - moved[o + a]!;

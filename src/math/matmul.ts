@@ -16,6 +16,23 @@ export interface MatmulOptions {
   transB?: boolean;
   /** Use the loops here even where the addon has BLAS (tests compare the two). */
   js?: boolean;
+  /** Write C into the first m*n entries of this buffer (it must not overlap A or B) instead of a new array. */
+  out?: Float64Array;
+}
+
+/**
+ * A grow-only buffer for a product that is used and dropped within one synchronous call (the
+ * projections' T x n products): fresh multi-megabyte arrays each cost page faults and, through
+ * V8's external-memory accounting, full garbage collections. Give each caller its own.
+ */
+export class Scratch {
+  private buffer = new Float64Array(0);
+
+  /** A view of `size` entries, contents unspecified. */
+  take(size: number): Float64Array {
+    if (this.buffer.length < size) this.buffer = new Float64Array(size);
+    return this.buffer.subarray(0, size);
+  }
 }
 
 export function matmul(a: Float64Array, b: Float64Array, m: number, k: number, n: number, options: MatmulOptions = {}): Float64Array {
@@ -29,16 +46,42 @@ export function matmul(a: Float64Array, b: Float64Array, m: number, k: number, n
   }
   if (a.length < m * k) throw new RangeError(`matmul: a has ${a.length} entries, needs m*k = ${m * k}`);
   if (b.length < k * n) throw new RangeError(`matmul: b has ${b.length} entries, needs k*n = ${k * n}`);
+  const { out } = options;
+  if (out) {
+    if (out.length < m * n) throw new RangeError(`matmul: out has ${out.length} entries, needs m*n = ${m * n}`);
+    if (overlaps(out, m * n, a, m * k) || overlaps(out, m * n, b, k * n)) throw new RangeError('matmul: out must not overlap a or b');
+  }
   const native = options.js ? null : loadNative();
-  if (native?.matmul && native.info().lapack) return native.matmul(a, b, m, k, n, transA, transB);
-  return matmulLoops(a, b, m, k, n, transA, transB);
+  // An addon built before `out` existed ignores it and returns a new array: use what comes back.
+  const c =
+    native?.matmul && native.info().lapack
+      ? native.matmul(a, b, m, k, n, transA, transB, out)
+      : matmulLoops(a, b, m, k, n, transA, transB, out);
+  return c.length === m * n ? c : c.subarray(0, m * n);
+}
+
+/** Whether the first `na` entries of x and the first `nb` of y share memory. */
+function overlaps(x: Float64Array, na: number, y: Float64Array, nb: number): boolean {
+  if (x.buffer !== y.buffer) return false;
+  const x0 = x.byteOffset;
+  const y0 = y.byteOffset;
+  return x0 < y0 + nb * 8 && y0 < x0 + na * 8;
 }
 
 /** Rows of C at a time: a block of A's rows against all of B, B walked in row order (cache-friendly for the common untransposed B). */
 const ROW_BLOCK = 16;
 
-function matmulLoops(a: Float64Array, b: Float64Array, m: number, k: number, n: number, transA: boolean, transB: boolean): Float64Array {
-  const c = new Float64Array(m * n);
+function matmulLoops(
+  a: Float64Array,
+  b: Float64Array,
+  m: number,
+  k: number,
+  n: number,
+  transA: boolean,
+  transB: boolean,
+  out?: Float64Array,
+): Float64Array {
+  const c = out ? out.fill(0, 0, m * n) : new Float64Array(m * n);
   // Bᵀ stored n x k: transpose once so the inner loop runs along rows.
   const bRows = transB ? transpose(b, n, k) : b;
   for (let i0 = 0; i0 < m; i0 += ROW_BLOCK) {

@@ -184,8 +184,20 @@ export interface NativeAddon {
     nb: number,
     threads: number,
   ): Promise<Float64Array>;
-  /** op(a) op(b), m x n row-major, by BLAS dgemm (src/math/matmul.ts); absent in addons built before it. */
-  matmul?(a: Float64Array, b: Float64Array, m: number, k: number, n: number, transA: boolean, transB: boolean): Float64Array;
+  /**
+   * op(a) op(b), m x n row-major, by BLAS dgemm (src/math/matmul.ts), into `out` when given (addons
+   * built before it ignore `out`); absent in addons built before it.
+   */
+  matmul?(
+    a: Float64Array,
+    b: Float64Array,
+    m: number,
+    k: number,
+    n: number,
+    transA: boolean,
+    transB: boolean,
+    out?: Float64Array,
+  ): Float64Array;
   /**
    * The relu features of pre-activations (n x m row-major): relu in place, and the gates
    * W2_j 1(pre_aj > 0) returned; absent in addons built before it.

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { matmul, quadraticForm, transpose } from '../../src/math/matmul.js';
+import { matmul, quadraticForm, Scratch, transpose } from '../../src/math/matmul.js';
 import { Prng } from '../../src/math/prng.js';
 import { loadNative } from '../../src/native/index.js';
 
@@ -54,6 +54,40 @@ describe('matmul', () => {
       }
     });
   }
+
+  for (const { name, js } of engines) {
+    it(`${name}: into a caller's buffer (a dirty, longer scratch), the same bits as a new array`, () => {
+      const scratch = new Scratch();
+      for (const [m, k, n] of shapes) {
+        const a = rng.normals(m * k);
+        const b = rng.normals(k * n);
+        const out = scratch.take(m * n + 3);
+        out.fill(Number.NaN);
+        const c = matmul(a, b, m, k, n, { js, out });
+        expect(c.length).toBe(m * n);
+        expect(c.buffer).toBe(out.buffer);
+        expect([...c]).toEqual([...matmul(a, b, m, k, n, { js })]);
+        expect(Number.isNaN(out[m * n])).toBe(true);
+      }
+    });
+  }
+
+  it('refuses an output buffer that is short or overlaps an operand', () => {
+    const ab = new Float64Array(12);
+    expect(() => matmul(ab.subarray(0, 6), ab.subarray(6), 2, 3, 2, { out: new Float64Array(3) })).toThrow(
+      /out has 3 entries, needs m\*n = 4/,
+    );
+    expect(() => matmul(ab.subarray(0, 6), ab.subarray(6), 2, 3, 2, { out: ab.subarray(4, 8) })).toThrow(/out must not overlap a or b/);
+    expect(() => matmul(ab.subarray(0, 6), new Float64Array(6), 2, 3, 2, { out: ab.subarray(6, 10) })).not.toThrow();
+  });
+
+  it('Scratch hands out views of one buffer, grown only when asked for more', () => {
+    const scratch = new Scratch();
+    const first = scratch.take(10);
+    expect(scratch.take(4).buffer).toBe(first.buffer);
+    expect(scratch.take(4).length).toBe(4);
+    expect(scratch.take(11).buffer).not.toBe(first.buffer);
+  });
 
   it('a known product', () => {
     const c = matmul(Float64Array.of(1, 2, 3, 4, 5, 6), Float64Array.of(7, 8, 9, 10, 11, 12), 2, 3, 2);
