@@ -1,6 +1,7 @@
 #include "ntk_gram.h"
 
 #include <algorithm>
+#include <cstdint>
 #include <vector>
 
 #ifdef __SSE2__
@@ -145,5 +146,177 @@ void empiricalNtkProductsF32(const double* w1, const double* w2, int m, int dim,
     for (size_t b = 0; b < a; ++b) out[a * P + b] = out[b * P + a];
 }
 #endif
+
+}  // namespace specbias
+
+namespace specbias {
+namespace {
+
+// Doubles per vector: one SSE2 register, the addon's baseline ISA. A sum over points keeps a
+// partial sum per lane (point a in lane a mod kQuadLanes) and adds them in lane order.
+constexpr int kQuadLanes = 2;
+// Neurons per task: their independent sums over d keep the vector units busy.
+constexpr int kQuadNeurons = 8;
+// Gated rows per pass over the table: a cache line of each entry, and for two neurons at a time
+// 8 vectors of partial sums.
+constexpr int kQuadRows = 8;
+
+typedef double Lanes __attribute__((vector_size(kQuadLanes * sizeof(double))));
+// What a comparison of Lanes gives: all ones where true, in 64-bit integer lanes.
+typedef decltype(Lanes{} > Lanes{}) Mask;
+// Loads and stores of any double / 64-bit integer (unaligned, aliasing).
+typedef double LanesU __attribute__((vector_size(kQuadLanes * sizeof(double)), aligned(8), may_alias));
+typedef std::int64_t MaskU __attribute__((vector_size(kQuadLanes * sizeof(std::int64_t)), aligned(8), may_alias));
+
+inline Lanes load(const double* p) { return *reinterpret_cast<const LanesU*>(p); }
+inline void store(double* p, Lanes v) { *reinterpret_cast<LanesU*>(p) = v; }
+
+// What the tasks share: the points padded to np = 4 G (zeros: h = 0 there, off, and v = 0),
+// point a in group a mod G, and the table of the gated sums per group and pattern.
+struct QuadInputs {
+  int dim, k;
+  size_t np, groups;
+  int rows;             // gated rows k dim, padded to whole kQuadRows
+  const double* xt;     // dim x np
+  const double* v;      // k x np
+  const double* table;  // groups x 16 x rows
+};
+
+// Per thread: the task's weights, relu(h) and on/off patterns.
+struct QuadScratch {
+  std::vector<Lanes> w;       // dim x J, w_jd in every lane
+  std::vector<double> relu;   // J x np
+  std::vector<std::int64_t> pattern;  // J x groups: bit b for point g + b G of group g
+};
+
+// sums[jj * (k + rows) ...] for the task's cj <= J neurons from w1 on: s1_c = sum_a relu(h_a) v_ca,
+// then the gated sums s2_r = sum_a 1(h_a > 0) Y_ra.
+void quadraticsTask(const QuadInputs& in, const double* w1, int cj, QuadScratch& sc, double* sums) {
+  constexpr int L = kQuadLanes, J = kQuadNeurons, R = kQuadRows;
+  const size_t np = in.np, groups = in.groups;
+  const int dim = in.dim, k = in.k, rows = in.rows, width = k + rows;
+  const Lanes zero = {};
+  // Missing neurons of the last task: w = 0, so h = 0 (off) and their sums are 0, unused.
+  for (int d = 0; d < dim; ++d)
+    for (int jj = 0; jj < J; ++jj) sc.w[d * J + jj] = zero + (jj < cj ? w1[static_cast<size_t>(jj) * dim + d] : 0.0);
+  double* relu = sc.relu.data();
+  std::int64_t* pattern = sc.pattern.data();
+  // h = w_j . x_a, the J neurons interleaved; relu(h) and the patterns.
+  for (size_t a = 0; a < np; a += L) {
+    Lanes h[J];
+    for (int jj = 0; jj < J; ++jj) h[jj] = zero;
+    for (int d = 0; d < dim; ++d) {
+      const Lanes xd = load(in.xt + d * np + a);
+      for (int jj = 0; jj < J; ++jj) h[jj] += sc.w[d * J + jj] * xd;
+    }
+    const size_t bit = a / groups, g = a - bit * groups;
+    for (int jj = 0; jj < J; ++jj) {
+      const Mask on = h[jj] > zero;
+      store(relu + jj * np + a, (Lanes)((Mask)h[jj] & on));
+      MaskU& p = *reinterpret_cast<MaskU*>(pattern + jj * groups + g);
+      p = (bit == 0 ? MaskU{} : p) | (MaskU)(on & (1LL << bit));
+    }
+  }
+  for (int c = 0; c < k; ++c) {
+    const double* v = in.v + c * np;
+    Lanes acc[J];
+    for (int jj = 0; jj < J; ++jj) acc[jj] = zero;
+    for (size_t a = 0; a < np; a += L) {
+      const Lanes va = load(v + a);
+      for (int jj = 0; jj < J; ++jj) acc[jj] += load(relu + jj * np + a) * va;
+    }
+    for (int jj = 0; jj < J; ++jj) {
+      double s = 0;
+      for (int l = 0; l < L; ++l) s += acc[jj][l];
+      sums[jj * width + c] = s;
+    }
+  }
+  // s2: one table entry per group, R rows at a time, in group order.
+  for (int r0 = 0; r0 < rows; r0 += R)
+    for (int jj = 0; jj < J; jj += 2) {
+      const std::int64_t* p0 = pattern + jj * groups;
+      const std::int64_t* p1 = p0 + groups;
+      Lanes acc0[R / L], acc1[R / L];
+      for (int i = 0; i < R / L; ++i) acc0[i] = acc1[i] = zero;
+      for (size_t g = 0; g < groups; ++g) {
+        const double* t = in.table + g * 16 * rows + r0;
+        const double* e0 = t + p0[g] * rows;
+        const double* e1 = t + p1[g] * rows;
+        for (int i = 0; i < R / L; ++i) {
+          acc0[i] += load(e0 + i * L);
+          acc1[i] += load(e1 + i * L);
+        }
+      }
+      for (int i = 0; i < R / L; ++i) {
+        store(sums + jj * width + k + r0 + i * L, acc0[i]);
+        store(sums + (jj + 1) * width + k + r0 + i * L, acc1[i]);
+      }
+    }
+}
+
+}  // namespace
+
+void empiricalNtkQuadratics(const double* w1, const double* w2, int m, int dim, const double* x, int n, const double* vs,
+                            int k, int threads, double* out) {
+  constexpr int L = kQuadLanes, J = kQuadNeurons, R = kQuadRows;
+  static_assert(J % 2 == 0 && R % L == 0, "neurons in pairs, rows in whole vectors");
+  // 4 G points, G a multiple of L: the loops over points and over groups run in whole vectors.
+  const size_t groups = (static_cast<size_t>(n) + 4 * L - 1) / (4 * L) * L, np = 4 * groups;
+  const int rows = (k * dim + R - 1) / R * R, width = k + rows;
+  // Contiguous over points, so the loops over a vectorize: x transposed and v_c.
+  std::vector<double> xt(static_cast<size_t>(dim) * np, 0.0), v(static_cast<size_t>(k) * np, 0.0);
+  for (int a = 0; a < n; ++a)
+    for (int d = 0; d < dim; ++d) xt[d * np + a] = x[static_cast<size_t>(a) * dim + d];
+  for (int c = 0; c < k; ++c)
+    for (int a = 0; a < n; ++a) v[c * np + a] = vs[static_cast<size_t>(c) * n + a];
+  // The gated sums s2_(c dim + d) = sum_a 1(h_a > 0) v_ca x_ad by table (the "four Russians"):
+  // for each group of 4 points and each of the 16 on/off patterns of its points, the sums of
+  // v_ca x_ad over the points on (in point order). A neuron's s2 is then one table entry per
+  // group: a quarter of the adds of summing point by point, and no multiplies.
+  // Entries of whole cache lines: R = 8 rows from a 64-byte boundary.
+  std::vector<double> tableStore(groups * 16 * rows + 8, 0.0);
+  double* table = tableStore.data() + (8 - reinterpret_cast<uintptr_t>(tableStore.data()) / 8 % 8) % 8;
+  for (size_t g = 0; g < groups; ++g) {
+    double* t = table + g * 16 * rows;
+    for (int p = 1; p < 16; ++p) {
+      const int top = p >= 8 ? 3 : p >= 4 ? 2 : p >= 2 ? 1 : 0;
+      const size_t a = g + top * groups;
+      const double* rest = t + (p ^ (1 << top)) * rows;
+      for (int c = 0; c < k; ++c)
+        for (int d = 0; d < dim; ++d) {
+          const int r = c * dim + d;
+          t[p * rows + r] = rest[r] + (a < static_cast<size_t>(n) ? v[c * np + a] * x[a * dim + d] : 0.0);
+        }
+    }
+  }
+  const QuadInputs in{dim, k, np, groups, rows, xt.data(), v.data(), table};
+  const int tasks = (m + J - 1) / J;
+  ThreadPool pool(std::max(1, std::min(threads, tasks)));
+  std::vector<QuadScratch> scratch(pool.threads());
+  for (QuadScratch& sc : scratch) {
+    sc.w.resize(static_cast<size_t>(dim) * J);
+    sc.relu.resize(J * np);
+    sc.pattern.resize(J * groups);
+  }
+  std::vector<double> sums(static_cast<size_t>(tasks) * J * width);
+  pool.run(tasks, [&](int task, int thread) {
+    const int j0 = task * J;
+    quadraticsTask(in, w1 + static_cast<size_t>(j0) * dim, std::min(J, m - j0), scratch[thread],
+                   sums.data() + static_cast<size_t>(j0) * width);
+  });
+  // Per neuron s1_c^2 + sum_d (W2_j s2_cd)^2, the neurons in index order: the same bits for any thread count.
+  for (int c = 0; c < k; ++c) out[c] = 0;
+  for (int j = 0; j < m; ++j) {
+    const double* s = sums.data() + static_cast<size_t>(j) * width;
+    for (int c = 0; c < k; ++c) {
+      double q = s[c] * s[c];
+      for (int d = 0; d < dim; ++d) {
+        const double t = w2[j] * s[k + c * dim + d];
+        q += t * t;
+      }
+      out[c] += q;
+    }
+  }
+}
 
 }  // namespace specbias

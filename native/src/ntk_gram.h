@@ -28,4 +28,16 @@ void empiricalNtkGram(const double* w1, const double* w2, int m, int dim, const 
 void empiricalNtkProductsF32(const double* w1, const double* w2, int m, int dim, const double* x, int rows, int p,
                              double* out);
 
+/**
+ * vᵀ Θ v for each of the k vectors v_c (vs, k x n row-major) and the kernel above on the n points
+ * x, without forming Θ or the n x m features: per neuron j, with h_a = w_j . x_a,
+ *   s1_c = sum_a relu(h_a) v_ca,   s2_cd = sum_a 1(h_a > 0) v_ca x_ad,
+ *   out[c] = sum_j (s1_c^2 + sum_d (W2_j s2_cd)^2),
+ * as empiricalNtkQuadratics in src/math/empirical-ntk.ts (float64, to rounding). Neurons are split
+ * over `threads` threads; each neuron's terms are summed in a fixed order and the neurons in
+ * index order, so the result does not depend on the thread count.
+ */
+void empiricalNtkQuadratics(const double* w1, const double* w2, int m, int dim, const double* x, int n, const double* vs,
+                            int k, int threads, double* out);
+
 }  // namespace specbias

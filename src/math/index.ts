@@ -89,6 +89,7 @@ export {
   empiricalNtkByProducts,
   empiricalNtkGramAndCross,
   empiricalNtkQuadratics,
+  empiricalNtkQuadraticsByProducts,
   relativeFrobeniusError,
 } from './empirical-ntk.js';
 export { empiricalNtkDeepGram, empiricalNtkDeepGramAndCross, empiricalNtkDeepQuadratics } from './empirical-ntk-deep.js';

@@ -216,6 +216,22 @@ export interface NativeAddon {
     rows: number,
     p: number,
   ): Promise<Float64Array>;
+  /**
+   * vᵀΘ̂v of the paper network's empirical NTK on the n points x for each row v of vs (k x n
+   * row-major), fused per neuron on `threads` threads (native/src/ntk_gram.h); absent in addons
+   * built before it.
+   */
+  empiricalNtkQuadratics?(
+    w1: Float64Array,
+    w2: Float64Array,
+    m: number,
+    dim: number,
+    x: Float64Array,
+    n: number,
+    vs: Float64Array,
+    k: number,
+    threads: number,
+  ): Float64Array;
   /** The thread budget BLAS shares with training runs; 0 = one per hardware thread. */
   setBlasThreads(threads: number): void;
 }

@@ -4,6 +4,7 @@ import {
   empiricalNtkCross,
   empiricalNtkGram,
   empiricalNtkQuadratics,
+  empiricalNtkQuadraticsByProducts,
   familyGram,
   finiteWidthTwin,
   kernelResiduals,
@@ -16,6 +17,7 @@ import {
   symmetricEigen,
   type FiniteWidthTwin,
 } from '../../src/math/index.js';
+import { quadraticForm } from '../../src/math/matmul.js';
 import { loadNative } from '../../src/native/index.js';
 import { forwardReference, gdStepReference, initWeights, type NetworkWeights } from '../../src/model/network.js';
 import { forwardDeep, gdStepDeep, initDeepWeights } from '../../src/model/reference-deep.js';
@@ -105,6 +107,63 @@ describe('the empirical NTK Gram Θ̂₀ (both layers)', () => {
       expect(finite[c]! / quad(theta, v) - 1).toBeCloseTo(0, 12);
       expect(infinite[c]! / quad(k, v) - 1).toBeCloseTo(0, 12);
     });
+  });
+
+  it("the addon's fused quadratic forms equal the JS products' and vᵀΘ̂v of the formed Θ̂, bit-identical for any thread count", (ctx) => {
+    const addon = loadNative();
+    if (!addon?.empiricalNtkQuadratics) return ctx.skip();
+    // Ragged against the addon's blocks (8 neurons a task, groups of 4 points, 8 gated rows):
+    // one point, one neuron, D = 1, and sizes that fill none of them.
+    for (const [n, width, d, k] of [
+      [1, 1, 1, 1],
+      [5, 3, 3, 2],
+      [23, 13, 10, 3],
+      [37, 1500, 4, 5],
+    ] as const) {
+      const rng = new Prng(10 + n, 'test/fwt/native-q');
+      // x holds more points than n, as ntk-check's training sample does.
+      const x = sampleSphere(rng, n + 2, d);
+      const w = initWeights(10 + n, width, d);
+      // A neuron with w = 0 is off everywhere: h = 0 is not > 0 in either implementation.
+      if (width > 1) w.w1.fill(0, 0, d);
+      const vs = Array.from({ length: k }, () => rng.normals(n, 1));
+      const flat = new Float64Array(k * n);
+      vs.forEach((v, c) => flat.set(v, c * n));
+      const native = Array.from(addon.empiricalNtkQuadratics(w.w1, w.w2, width, d, x, n, flat, k, 1));
+      const js = empiricalNtkQuadraticsByProducts(w.w1, w.w2, width, d, x, n, vs);
+      const theta = empiricalNtk(w.w1, w.w2, width, d, x, n);
+      vs.forEach((v, c) => {
+        expect(native[c]).toBeGreaterThan(0);
+        expect(Math.abs(native[c]! / js[c]! - 1)).toBeLessThan(1e-13);
+        expect(Math.abs(native[c]! / quadraticForm(theta, n, v) - 1)).toBeLessThan(1e-12);
+      });
+      for (const threads of [2, 3, 8])
+        expect(Array.from(addon.empiricalNtkQuadratics(w.w1, w.w2, width, d, x, n, flat, k, threads))).toEqual(native);
+      // The exported function dispatches to the addon, with the same argument check.
+      expect(empiricalNtkQuadratics(w.w1, w.w2, width, d, x, n, vs, 2)).toEqual(native);
+      expect(() => empiricalNtkQuadratics(w.w1, w.w2, width, d, x, n + 3, vs)).toThrow('shapes do not fit');
+    }
+    const w = initWeights(11, 4, 3);
+    const x = sampleSphere(new Prng(11, 'test/fwt/native-q'), 2, 3);
+    expect(Array.from(addon.empiricalNtkQuadratics(w.w1, w.w2, 4, 3, x, 2, new Float64Array(0), 0, 1))).toEqual([]);
+    expect(Array.from(addon.empiricalNtkQuadratics(w.w1, w.w2, 4, 3, x, 0, new Float64Array(0), 1, 1))).toEqual([0]);
+  });
+
+  it("the addon's fused quadratic forms check their arguments", (ctx) => {
+    const addon = loadNative();
+    if (!addon?.empiricalNtkQuadratics) return ctx.skip();
+    const q = addon.empiricalNtkQuadratics.bind(addon) as (...args: unknown[]) => Float64Array;
+    const w = initWeights(12, 4, 3);
+    const x = sampleSphere(new Prng(12, 'test/fwt/native-q'), 5, 3);
+    const vs = new Float64Array(2 * 5);
+    expect(() => q(w.w1, w.w2, 4, 3, x, 5, vs, 2)).toThrow('empiricalNtkQuadratics(w1, w2, m, dim, x, n, vs, k, threads)');
+    expect(() => q(Array.from(w.w1), w.w2, 4, 3, x, 5, vs, 2, 1)).toThrow('empiricalNtkQuadratics: w1 must be a Float64Array');
+    expect(() => q(w.w1, w.w2, 4, 3, x, 5, vs, 2, 0)).toThrow('empiricalNtkQuadratics: threads must be an integer >= 1');
+    expect(() => q(w.w1, w.w2, 4, 3, x, 2.5, vs, 2, 1)).toThrow('empiricalNtkQuadratics: n must be an integer >= 0');
+    expect(() => q(w.w1, w.w2, -1, 3, x, 5, vs, 2, 1)).toThrow('empiricalNtkQuadratics: m must be an integer >= 0');
+    expect(() => q(w.w1, w.w2, 5, 3, x, 5, vs, 2, 1)).toThrow('empiricalNtkQuadratics: w1 must hold 15 entries');
+    expect(() => q(w.w1, w.w2, 4, 3, x, 6, vs, 1, 1)).toThrow('empiricalNtkQuadratics: x must hold 18 entries');
+    expect(() => q(w.w1, w.w2, 4, 3, x, 5, vs, 3, 1)).toThrow('empiricalNtkQuadratics: vs must hold 15 entries');
   });
 });
 
