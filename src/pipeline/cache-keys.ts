@@ -20,7 +20,8 @@ export const STEPS = {
   spectrum: { name: 'spectrum', version: 5 },
   // v2: ntk-directions.arrow beside ntk-check.arrow.
   // v3: the check's Θ̂₀ by float32 products (about 1e-7 of its Frobenius norm).
-  ntkCheck: { name: 'ntk-check', version: 3 },
+  // v4: the direction quadratic forms fused in the addon (within ~1e-14 relative of the products).
+  ntkCheck: { name: 'ntk-check', version: 4 },
   // v2: the geometric log schedule (src/model/log-schedule.ts).
   train: { name: 'train', version: 2 },
   // v3: the finite-width twin (source 'init') and the off-diagonal harmonic U-statistic.
