@@ -157,9 +157,12 @@ const PROJECTION_COLUMNS: ArtifactColumns = [
 /** The most rows a DuckDB data chunk holds (its vector size). */
 const CHUNK_ROWS = 2048;
 
+/** One column's values: DuckDB values, or a typed array without nulls. */
+export type ColumnValues = DuckDBValue[] | Int32Array | Float64Array;
+
 /** Column values ready for the appender, without run_id. */
 export interface ColumnsData {
-  columns: DuckDBValue[][];
+  columns: ColumnValues[];
   rows: number;
 }
 
@@ -255,10 +258,16 @@ async function append(connection: DuckDBConnection, file: string, table: string,
           'it was created by another version of specbias: run specbias db rebuild',
       );
     }
+    const columns: ArrayLike<DuckDBValue>[] = [new Array<DuckDBValue>(data.rows).fill(runId), ...data.columns];
     for (let start = 0; start < data.rows; start += CHUNK_ROWS) {
       const end = Math.min(data.rows, start + CHUNK_ROWS);
-      const chunk = DuckDBDataChunk.create(types);
-      chunk.setColumns([new Array<DuckDBValue>(end - start).fill(runId), ...data.columns.map((c) => c.slice(start, end))]);
+      const chunk = DuckDBDataChunk.create(types, end - start);
+      columns.forEach((values, c) => {
+        // Written into the vector directly: no per-chunk copy of the column, and typed arrays pass as they are.
+        const vector = chunk.getColumnVector(c);
+        for (let row = start; row < end; row++) vector.setItem(row - start, values[row] as DuckDBValue);
+        vector.flush();
+      });
       appender.appendDataChunk(chunk);
     }
     appender.closeSync(); // flushes into the open transaction
@@ -295,14 +304,14 @@ function readColumns(tableName: string, table: Table, spec: ArtifactColumns): Co
     switch (kind) {
       case 'int32':
         if (!DataType.isInt(type)) fail();
-        // Int32 without nulls needs no check: copy the values at once (Arrow's iterator is slow).
-        if (type.typeId === Type.Int32 && vector.nullCount === 0) return Array.from(vector.toArray() as Int32Array);
+        // Int32 without nulls needs no check: its values pass as a typed array (Arrow's iterator is slow).
+        if (type.typeId === Type.Int32 && vector.nullCount === 0) return vector.toArray() as Int32Array;
         return Array.from(vector as Iterable<number | bigint | null>, (v, row) => int32(v, tableName, name, row));
       case 'float64':
         // Any float or integer widens to DOUBLE without loss of meaning.
         if (!DataType.isFloat(type) && !DataType.isInt(type)) fail();
         if (type.typeId === Type.Float && vector.nullCount === 0 && vector.type.precision === Precision.DOUBLE)
-          return Array.from(vector.toArray() as Float64Array);
+          return vector.toArray() as Float64Array;
         return Array.from(vector as Iterable<number | bigint | null>, (v) => (v === null ? null : Number(v)));
       case 'bool':
         if (!DataType.isBool(type)) fail();
