@@ -17,6 +17,10 @@
 import {
   DuckDBDataChunk,
   DuckDBTimestampValue,
+  LIST,
+  listValue,
+  UTINYINT,
+  VARCHAR,
   type DuckDBAppender,
   type DuckDBConnection,
   type DuckDBType,
@@ -157,9 +161,18 @@ const PROJECTION_COLUMNS: ArtifactColumns = [
 /** The most rows a DuckDB data chunk holds (its vector size). */
 const CHUNK_ROWS = 2048;
 
+/** A string column without nulls whose rows repeat a few words: each row's 1-based position in `words`. */
+export interface WordCodes {
+  words: string[];
+  codes: Uint8Array;
+}
+
+/** One column's values: DuckDB values, a typed array without nulls, or word codes. */
+export type ColumnValues = DuckDBValue[] | Int32Array | Float64Array | WordCodes;
+
 /** Column values ready for the appender, without run_id. */
 export interface ColumnsData {
-  columns: DuckDBValue[][];
+  columns: ColumnValues[];
   rows: number;
 }
 
@@ -243,22 +256,63 @@ export async function serialized<T>(key: string, fn: () => Promise<T>): Promise<
   }
 }
 
-/** Appends run_id plus `data`'s columns to `table` through the appender, a data chunk at a time. */
+/** The temp table the rows of a table with word columns pass through, without run_id and with codes for words. */
+const STAGE = 'specbias_ingest_stage';
+
+/**
+ * Appends run_id plus `data`'s columns to `table` through the appender. Strings cross N-API one
+ * at a time, which dominated ingestion: a table with word columns is appended with codes into
+ * a temp table instead, and one INSERT adds run_id and turns the codes back into words.
+ */
 async function append(connection: DuckDBConnection, file: string, table: string, runId: string, data: ColumnsData): Promise<void> {
   const appender: DuckDBAppender = await connection.createAppender(table);
+  const types = Array.from({ length: appender.columnCount }, (_, i) => appender.columnType(i));
+  if (types.length !== data.columns.length + 1) {
+    appender.closeSync();
+    throw new Error(
+      `table ${table} in ${displayPath(file)} has ${types.length} columns, expected ${data.columns.length + 1}; ` +
+        'it was created by another version of specbias: run specbias db rebuild',
+    );
+  }
+  if (!data.columns.some(isWordCodes)) {
+    const columns = [new Array<DuckDBValue>(data.rows).fill(runId), ...(data.columns as ArrayLike<DuckDBValue>[])];
+    appendChunks(appender, types, columns, data.rows);
+    return;
+  }
+  appender.closeSync(); // only its types were needed
+  const stageTypes = data.columns.map((c, i) => (isWordCodes(c) ? UTINYINT : types[i + 1]!));
+  await connection.run(`CREATE OR REPLACE TEMP TABLE ${STAGE} (${stageTypes.map((t, i) => `c${i} ${t.toString()}`).join(', ')})`);
+  const columns = data.columns.map((c) => (isWordCodes(c) ? c.codes : c));
+  appendChunks(await connection.createAppender(STAGE, 'main', 'temp'), stageTypes, columns, data.rows);
+  const values: Record<string, DuckDBValue> = { run_id: runId };
+  const valueTypes: Record<string, DuckDBType> = { run_id: VARCHAR };
+  const select = data.columns.map((c, i) => {
+    if (!isWordCodes(c)) return `c${i}`;
+    values[`words${i}`] = listValue(c.words);
+    valueTypes[`words${i}`] = LIST(VARCHAR);
+    return `list_extract($words${i}, c${i})`;
+  });
+  // One thread and DuckDB's insertion order: the rows keep the order they were appended in.
+  await connection.run(`INSERT INTO ${table} SELECT $run_id, ${select.join(', ')} FROM temp.main.${STAGE}`, values, valueTypes);
+  await connection.run(`DROP TABLE temp.main.${STAGE}`);
+}
+
+function isWordCodes(column: ColumnValues): column is WordCodes {
+  return 'codes' in column;
+}
+
+/** Appends `columns` (every column of the appender's table) a data chunk at a time, then closes the appender. */
+function appendChunks(appender: DuckDBAppender, types: DuckDBType[], columns: ArrayLike<DuckDBValue>[], rows: number): void {
   try {
-    const types: DuckDBType[] = [];
-    for (let i = 0; i < appender.columnCount; i += 1) types.push(appender.columnType(i));
-    if (types.length !== data.columns.length + 1) {
-      throw new Error(
-        `table ${table} in ${displayPath(file)} has ${types.length} columns, expected ${data.columns.length + 1}; ` +
-          'it was created by another version of specbias: run specbias db rebuild',
-      );
-    }
-    for (let start = 0; start < data.rows; start += CHUNK_ROWS) {
-      const end = Math.min(data.rows, start + CHUNK_ROWS);
-      const chunk = DuckDBDataChunk.create(types);
-      chunk.setColumns([new Array<DuckDBValue>(end - start).fill(runId), ...data.columns.map((c) => c.slice(start, end))]);
+    for (let start = 0; start < rows; start += CHUNK_ROWS) {
+      const end = Math.min(rows, start + CHUNK_ROWS);
+      const chunk = DuckDBDataChunk.create(types, end - start);
+      columns.forEach((values, c) => {
+        // Written into the vector directly: no per-chunk copy of the column, and typed arrays pass as they are.
+        const vector = chunk.getColumnVector(c);
+        for (let row = start; row < end; row++) vector.setItem(row - start, values[row] as DuckDBValue);
+        vector.flush();
+      });
       appender.appendDataChunk(chunk);
     }
     appender.closeSync(); // flushes into the open transaction
@@ -295,14 +349,14 @@ function readColumns(tableName: string, table: Table, spec: ArtifactColumns): Co
     switch (kind) {
       case 'int32':
         if (!DataType.isInt(type)) fail();
-        // Int32 without nulls needs no check: copy the values at once (Arrow's iterator is slow).
-        if (type.typeId === Type.Int32 && vector.nullCount === 0) return Array.from(vector.toArray() as Int32Array);
+        // Int32 without nulls needs no check: its values pass as a typed array (Arrow's iterator is slow).
+        if (type.typeId === Type.Int32 && vector.nullCount === 0) return vector.toArray() as Int32Array;
         return Array.from(vector as Iterable<number | bigint | null>, (v, row) => int32(v, tableName, name, row));
       case 'float64':
         // Any float or integer widens to DOUBLE without loss of meaning.
         if (!DataType.isFloat(type) && !DataType.isInt(type)) fail();
         if (type.typeId === Type.Float && vector.nullCount === 0 && vector.type.precision === Precision.DOUBLE)
-          return Array.from(vector.toArray() as Float64Array);
+          return vector.toArray() as Float64Array;
         return Array.from(vector as Iterable<number | bigint | null>, (v) => (v === null ? null : Number(v)));
       case 'bool':
         if (!DataType.isBool(type)) fail();
@@ -311,8 +365,12 @@ function readColumns(tableName: string, table: Table, spec: ArtifactColumns): Co
         const values = DataType.isDictionary(type) ? type.dictionary : type;
         if (!DataType.isUtf8(values) && !DataType.isLargeUtf8(values)) fail();
         if (vector.nullCount === 0) {
-          if (DataType.isDictionary(type)) return dictionaryStrings(vector as Vector<Dictionary>);
-          if (type.typeId === Type.Utf8) return fewDistinctStrings(vector as Vector<Utf8>);
+          const coded = DataType.isDictionary(type)
+            ? dictionaryCodes(vector as Vector<Dictionary>)
+            : type.typeId === Type.Utf8
+              ? utf8Codes(vector as Vector<Utf8>)
+              : null;
+          if (coded) return coded;
         }
         return Array.from(vector as Iterable<string | null>);
       }
@@ -321,53 +379,61 @@ function readColumns(tableName: string, table: Table, spec: ArtifactColumns): Co
   return { columns, rows: table.numRows };
 }
 
-/** A dictionary-encoded string column without nulls, by its indices: each batch's dictionary is decoded once. */
-function dictionaryStrings(vector: Vector<Dictionary>): string[] {
-  const out = new Array<string>(vector.length);
+/** The most distinct words a string column is coded with (codes are UTINYINT); one with more is decoded row by row. */
+const MAX_WORDS = 64;
+
+/** A dictionary-encoded string column without nulls as word codes: each batch's dictionary is decoded once. */
+function dictionaryCodes(vector: Vector<Dictionary>): WordCodes | null {
+  const words: string[] = [];
+  const codes = new Uint8Array(vector.length);
   let row = 0;
   for (const data of vector.data) {
-    const words = Array.from(data.dictionary! as Iterable<string>);
+    const local = Array.from(data.dictionary! as Iterable<string>, (word) => {
+      const at = words.indexOf(word);
+      return at >= 0 ? at + 1 : words.push(word);
+    });
+    if (words.length > MAX_WORDS) return null;
     const indices = data.values;
-    for (let i = 0; i < data.length; i++) out[row++] = words[Number(indices[i])]!; // values start at the slice's offset
+    for (let i = 0; i < data.length; i++) codes[row++] = local[Number(indices[i])]!; // values start at the slice's offset
   }
-  return out;
+  return { words, codes };
 }
 
-/** Distinct strings {@link fewDistinctStrings} keeps per batch; a column with more is decoded row by row. */
-const DISTINCT_WORDS = 64;
-
 /**
- * A Utf8 column without nulls whose rows repeat a few words (split, kind, source): each distinct
- * byte string is decoded once per batch (Arrow's per-row decoding dominated ingestion).
+ * A Utf8 column without nulls whose rows repeat a few words (split, kind, source) as word codes:
+ * each distinct byte string is decoded once (Arrow's per-row decoding dominated ingestion).
  */
-function fewDistinctStrings(vector: Vector<Utf8>): string[] {
-  const out = new Array<string>(vector.length);
+function utf8Codes(vector: Vector<Utf8>): WordCodes | null {
+  const words: string[] = [];
+  const wordBytes: Uint8Array[] = [];
+  const codes = new Uint8Array(vector.length);
   const decoder = new TextDecoder();
   let row = 0;
+  let last = 0;
   for (const data of vector.data) {
     const offsets = data.valueOffsets;
     const bytes = data.values;
-    const seen: { bytes: Uint8Array; word: string }[] = [];
     for (let i = 0; i < data.length; i++) {
-      const b = bytes.subarray(offsets[i]!, offsets[i + 1]!);
-      let word: string | undefined;
-      for (const w of seen) {
-        if (w.bytes.length !== b.length) continue;
-        let same = true;
-        for (let k = 0; k < b.length && same; k++) same = w.bytes[k] === b[k];
-        if (same) {
-          word = w.word;
-          break;
-        }
+      const start = offsets[i]!;
+      const end = offsets[i + 1]!;
+      // A row often repeats the previous row's word: try it first.
+      let code = last > 0 && sameBytes(wordBytes[last - 1]!, bytes, start, end) ? last : 0;
+      for (let w = 0; code === 0 && w < wordBytes.length; w++) if (sameBytes(wordBytes[w]!, bytes, start, end)) code = w + 1;
+      if (code === 0) {
+        if (words.length === MAX_WORDS) return null;
+        wordBytes.push(bytes.slice(start, end));
+        code = words.push(decoder.decode(bytes.subarray(start, end)));
       }
-      if (word === undefined) {
-        word = decoder.decode(b);
-        if (seen.length < DISTINCT_WORDS) seen.push({ bytes: b, word });
-      }
-      out[row++] = word;
+      codes[row++] = last = code;
     }
   }
-  return out;
+  return { words, codes };
+}
+
+function sameBytes(word: Uint8Array, bytes: Uint8Array, start: number, end: number): boolean {
+  if (word.length !== end - start) return false;
+  for (let k = 0; k < word.length; k++) if (word[k] !== bytes[start + k]) return false;
+  return true;
 }
 
 function int32(value: number | bigint | null, table: string, column: string, row: number): number | null {

@@ -287,6 +287,40 @@ describe('ResultsDb', () => {
     }
   });
 
+  it('ingestRun keeps the rows in their order, and NULLs in a string column beside columns of repeated words', async () => {
+    const rows = Array.from({ length: 5000 }, (_, i) => ({
+      split: i % 7 === 3 ? null : i % 2 === 0 ? 'train' : 'test',
+      step: (i * 7919) % 5000, // not sorted
+      degree: i % 5,
+      kind: i % 3 === 0 ? 'target' : 'harmonic',
+      source: ['network', 'kernel', 'init'][i % 3]!,
+      value: i / 3,
+    }));
+    const projections = projectionsTable(rows as ProjectionRow[]);
+    await withResultsDb(dbPath(), {}, async (db) => {
+      await db.ingestRun({ ...smallRun('run-n'), projections });
+      const got = await db.query("SELECT * EXCLUDE (run_id) FROM projections WHERE run_id = 'run-n' ORDER BY rowid");
+      expect(got).toEqual(rows);
+      expect(await db.query('SELECT * FROM duckdb_tables() WHERE temporary')).toEqual([]);
+    });
+  });
+
+  it('ingestRun refuses a table whose column count differs from what it writes, and leaves the database unchanged', async () => {
+    for (const table of ['projections', 'spectrum']) {
+      await withResultsDb(dbPath(), {}, async (db) => {
+        await db.ingestRun(smallRun('run-a'));
+        const before = await counts(db, 'run-a');
+        await db.query(`ALTER TABLE ${table} ADD COLUMN extra INTEGER`);
+        const [columns] = await db.query(`SELECT count(*) AS n FROM duckdb_columns() WHERE table_name = '${table}'`);
+        await expect(db.ingestRun(smallRun('run-a', 25))).rejects.toThrow(
+          `has ${columns!.n as number} columns, expected ${(columns!.n as number) - 1}; it was created by another version of specbias`,
+        );
+        expect(await counts(db, 'run-a')).toEqual(before);
+        await db.query(`ALTER TABLE ${table} DROP COLUMN extra`);
+      });
+    }
+  });
+
   it('ingestRun replaces the rows of its run only, rates included', async () => {
     await withResultsDb(dbPath(), {}, async (db) => {
       await db.ingestRun(smallRun('run-a'));
