@@ -16,7 +16,7 @@
  * Paper: Cao et al., "Towards Understanding the Spectral Bias of Deep Learning", IJCAI 2021,
  * https://arxiv.org/abs/1912.01198 (Theorem 4.2).
  */
-import { gegenbauer, multiplicity } from './gegenbauer.js';
+import { gegenbauer, gegenbauerOf, multiplicity } from './gegenbauer.js';
 import { matmul, Scratch } from './matmul.js';
 import { ntkSpectrum, type SpectrumEntry } from './ntk.js';
 
@@ -196,13 +196,14 @@ export function harmonicEnergy(residual: Float64Array, x: Float64Array, n: numbe
 export function zonalKernel(x: Float64Array, n: number, dim: number, k: number): Float64Array {
   if (x.length < n * dim) throw new RangeError(`zonalKernel: x has length ${x.length}, need n*dim = ${n * dim}`);
   multiplicity(dim, k); // checks dim and k
+  const pk = gegenbauerOf(dim, k);
   // The inner products as one product (BLAS where the addon has it), then P_k in place on the
   // upper triangle, mirrored below.
   const out = matmul(x, x, n, dim, n, { transB: true });
   for (let i = 0; i < n; i++) {
     out[i * n + i] = 1;
     for (let j = i + 1; j < n; j++) {
-      const p = gegenbauer(dim, k, out[i * n + j]!);
+      const p = pk(out[i * n + j]!);
       out[i * n + j] = p;
       out[j * n + i] = p;
     }

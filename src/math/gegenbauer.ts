@@ -40,6 +40,27 @@ export function gegenbauer(dim: number, k: number, t: number): number {
 }
 
 /**
+ * {@link gegenbauer} for one (dim, k), checked once: the same recurrence with its integer
+ * coefficients computed up front, so the same bits at a fraction of the cost in an n x n loop.
+ */
+export function gegenbauerOf(dim: number, k: number): (t: number) => number {
+  checkArgs(dim, k);
+  if (k === 0) return () => 1;
+  const a = Float64Array.from({ length: k }, (_, j) => 2 * j + dim - 2);
+  const c = Float64Array.from({ length: k }, (_, j) => j + dim - 2);
+  return (t: number) => {
+    let prev = 1;
+    let cur = t;
+    for (let j = 1; j < k; j++) {
+      const next = (a[j]! * t * cur - j * prev) / c[j]!;
+      prev = cur;
+      cur = next;
+    }
+    return cur;
+  };
+}
+
+/**
  * P_0(t) .. P_maxK(t) for S^(dim-1), by the same recurrence as {@link gegenbauer}.
  * Writes into `out` (length >= maxK + 1) when given, so hot loops need not allocate.
  */

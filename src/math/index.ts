@@ -12,7 +12,7 @@
  */
 export { Prng, type PrngState } from './prng.js';
 export { lgamma } from './gamma.js';
-export { gegenbauer, gegenbauerAll, multiplicity } from './gegenbauer.js';
+export { gegenbauer, gegenbauerAll, gegenbauerOf, multiplicity } from './gegenbauer.js';
 export { gaussLegendre, gaussHermite, normalTrapezoid, type QuadratureRule } from './quadrature.js';
 export {
   kappa,

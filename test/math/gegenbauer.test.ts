@@ -1,5 +1,15 @@
 import { describe, it, expect } from 'vitest';
-import { gaussLegendre, gegenbauer, gegenbauerAll, multiplicity, Prng, sampleSphere, randomUnitVector, dot } from '../../src/math/index.js';
+import {
+  gaussLegendre,
+  gegenbauer,
+  gegenbauerAll,
+  gegenbauerOf,
+  multiplicity,
+  Prng,
+  sampleSphere,
+  randomUnitVector,
+  dot,
+} from '../../src/math/index.js';
 
 const grid = Array.from({ length: 41 }, (_, i) => -1 + i / 20);
 
@@ -41,6 +51,16 @@ describe('gegenbauer', () => {
     for (const dim of [4, 10, 100]) {
       for (const t of grid) expect(Math.abs(gegenbauer(dim, 2, t) - (dim * t * t - 1) / (dim - 1))).toBeLessThan(1e-14);
     }
+  });
+
+  it('gegenbauerOf gives the same bits as gegenbauer, and checks its arguments once', () => {
+    for (const dim of [2, 3, 10])
+      for (const k of [0, 1, 2, 4, 7]) {
+        const p = gegenbauerOf(dim, k);
+        for (const t of [-1, -0.73, -1e-9, 0, 0.31, 0.999999, 1]) expect(Object.is(p(t), gegenbauer(dim, k, t))).toBe(true);
+      }
+    expect(() => gegenbauerOf(1, 2)).toThrow();
+    expect(() => gegenbauerOf(10, -1)).toThrow();
   });
 
   it('gegenbauerAll returns the same values as gegenbauer, into a caller buffer when given', () => {
