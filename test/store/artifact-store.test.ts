@@ -206,6 +206,27 @@ describe('ArtifactStore', () => {
     expect(await store.find('spectrum', KEY, 'eigenvectors.f64')).toEqual(ref);
   });
 
+  it('a file of several read chunks round-trips, and a flipped byte or a cut in a later chunk is caught', async () => {
+    const warnings: string[] = [];
+    const store = await newStore(tmp(), warnings);
+    // 9.5 MB: three chunks of the store's reads, the last one partial.
+    const values = Float64Array.from({ length: 1_187_501 }, (_, i) => Math.sin(i));
+    const ref = await store.writeBytes('train', KEY, 'big.f64', new Uint8Array(values.buffer), values.length);
+    const back = await store.readBytes(ref);
+    expect(back.byteLength).toBe(values.byteLength);
+    expect(createHash('sha256').update(back).digest('hex')).toBe(ref.sha256);
+    expect(new Float64Array(back.buffer, back.byteOffset, values.length)).toEqual(values);
+    const file = store.resolve(ref);
+    await flipByte(file, 9_000_000);
+    await expect(store.readBytes(ref)).rejects.toBeInstanceOf(ArtifactCorruptError);
+    await flipByte(file, 9_000_000);
+    await expect(store.readBytes(ref)).resolves.toHaveLength(values.byteLength);
+    await writeFile(file, (await readFile(file)).subarray(0, 5_000_000));
+    await expect(store.readBytes(ref)).rejects.toBeInstanceOf(ArtifactCorruptError);
+    expect(await store.find('train', KEY, 'big.f64')).toBeNull();
+    expect(warnings).toHaveLength(1);
+  });
+
   it('resolve refuses paths that escape the data root, and names must be plain', async () => {
     const store = await newStore(tmp());
     const sha256 = '0'.repeat(64);
