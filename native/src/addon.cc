@@ -17,6 +17,7 @@
 //                     cSigma; optimizer 'gd'|'sgd' })  -> runLogged / weights() (flat) /
 //                                               optimizerState / describe / close, as Trainer
 //   gram(x, n, dim)                          -> Float64Array n*n
+//   zonalFill(a, n, dim, k)                  -> undefined (P_k in place on n*n inner products; linalg.h)
 //   eigh(a, n, wantVectors)                  -> Promise<{ values, vectors|null }> (descending)
 //   eighSync(a, n, wantVectors)              -> the same, blocking
 //   empiricalNtk(w1, w2, m, dim, xa, na, xb|null, nb, threads)
@@ -697,6 +698,26 @@ class DeepTrainer : public TrainerWrap<DeepTrainer, DeepKernel> {
 // ---------------------------------------------------------------------------------------------
 // Gram matrix and eigensolver
 
+// zonalFill(a, n, dim, k): P_k in place on the n x n inner products a (linalg.h), the same bits
+// as the JS recurrence.
+Napi::Value ZonalFill(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 4 || !info[0].IsTypedArray()) throw Napi::TypeError::New(env, "zonalFill(a: Float64Array, n, dim, k)");
+  Napi::TypedArray ta = info[0].As<Napi::TypedArray>();
+  if (ta.TypedArrayType() != napi_float64_array) throw Napi::TypeError::New(env, "zonalFill: a must be a Float64Array");
+  auto integer = [&](int i, const char* name, double min) {
+    const double d = info[i].IsNumber() ? info[i].As<Napi::Number>().DoubleValue() : NAN;
+    if (!(d >= min) || d != std::floor(d) || d > 46340.0)
+      throw Napi::RangeError::New(env, std::string("zonalFill: ") + name + " must be an integer >= " + std::to_string(static_cast<int>(min)));
+    return static_cast<int>(d);
+  };
+  const int n = integer(1, "n", 0), dim = integer(2, "dim", 2), k = integer(3, "k", 0);
+  Napi::Float64Array a = ta.As<Napi::Float64Array>();
+  if (a.ElementLength() < static_cast<size_t>(n) * n) throw Napi::RangeError::New(env, "zonalFill: a must hold n * n entries");
+  zonalFill(a.Data(), n, dim, k);
+  return env.Undefined();
+}
+
 Napi::Value Gram(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (info.Length() < 3 || !info[0].IsTypedArray() || !info[1].IsNumber() || !info[2].IsNumber())
@@ -1042,6 +1063,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("Trainer", Trainer::Define(env));
   exports.Set("DeepTrainer", DeepTrainer::Define(env));
   exports.Set("gram", Napi::Function::New(env, Gram));
+  exports.Set("zonalFill", Napi::Function::New(env, ZonalFill));
   exports.Set("eigh", Napi::Function::New(env, Eigh));
   exports.Set("eighSync", Napi::Function::New(env, EighSync));
   exports.Set("info", Napi::Function::New(env, Info));

@@ -4,6 +4,7 @@
 
 #include <cmath>
 #include <cstddef>
+#include <vector>
 
 namespace specbias {
 
@@ -31,6 +32,34 @@ void ntkGram(const double* x, int n, int dim, double* k) {
       const double v = kappa(s);
       k[i * nn + j] = v;
       k[j * nn + i] = v;
+    }
+  }
+}
+
+void zonalFill(double* a, int n, int dim, int k) {
+  const size_t nn = static_cast<size_t>(n);
+  // (2j + dim - 2) and (j + dim - 2) as the JS computes them: small integers, exact in double.
+  std::vector<double> up(k > 0 ? k : 1), down(k > 0 ? k : 1);
+  for (int j = 0; j < k; ++j) {
+    up[j] = 2.0 * j + dim - 2;
+    down[j] = static_cast<double>(j) + dim - 2;
+  }
+  for (size_t i = 0; i < nn; ++i) {
+    a[i * nn + i] = 1;
+    for (size_t j = i + 1; j < nn; ++j) {
+      const double t = a[i * nn + j];
+      double p = 1;
+      if (k > 0) {
+        double prev = 1, cur = t;
+        for (int r = 1; r < k; ++r) {
+          const double next = (up[r] * t * cur - static_cast<double>(r) * prev) / down[r];
+          prev = cur;
+          cur = next;
+        }
+        p = cur;
+      }
+      a[i * nn + j] = p;
+      a[j * nn + i] = p;
     }
   }
 }

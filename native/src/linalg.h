@@ -14,6 +14,14 @@ namespace specbias {
  */
 void ntkGram(const double* x, int n, int dim, double* k);
 
+/**
+ * The zonal kernel P_k(t) in place on an n x n row-major matrix of inner products t: each entry
+ * above the diagonal becomes P_k (the Gegenbauer polynomial of S^(dim-1), P_k(1) = 1) and is
+ * mirrored below; the diagonal becomes 1. The recurrence of gegenbauer in src/math/gegenbauer.ts,
+ * operation for operation (no fused multiply-add), so the same bits. k >= 0, dim >= 2.
+ */
+void zonalFill(double* a, int n, int dim, int k);
+
 /** True when the addon was linked against a LAPACK with dsyevd. */
 bool haveLapack();
 

@@ -17,6 +17,7 @@
  * https://arxiv.org/abs/1912.01198 (Theorem 4.2).
  */
 import { gegenbauer, gegenbauerOf, multiplicity } from './gegenbauer.js';
+import { loadNative } from '../native/index.js';
 import { matmul, Scratch } from './matmul.js';
 import { ntkSpectrum, type SpectrumEntry } from './ntk.js';
 
@@ -198,8 +199,13 @@ export function zonalKernel(x: Float64Array, n: number, dim: number, k: number):
   multiplicity(dim, k); // checks dim and k
   const pk = gegenbauerOf(dim, k);
   // The inner products as one product (BLAS where the addon has it), then P_k in place on the
-  // upper triangle, mirrored below.
+  // upper triangle, mirrored below: in the addon where it loads (the same bits, ~5x faster).
   const out = matmul(x, x, n, dim, n, { transB: true });
+  const addon = loadNative();
+  if (addon?.zonalFill) {
+    addon.zonalFill(out, n, dim, k);
+    return out;
+  }
   for (let i = 0; i < n; i++) {
     out[i * n + i] = 1;
     for (let j = i + 1; j < n; j++) {

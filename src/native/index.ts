@@ -170,6 +170,11 @@ export interface NativeAddon {
   /** The model family's trainer; absent in addons built before it. */
   DeepTrainer?: new (options: NativeDeepTrainerOptions) => NativeDeepTrainer;
   gram(x: Float64Array, n: number, dim: number): Float64Array;
+  /**
+   * P_k in place on an n x n matrix of inner products (diagonal 1, the upper triangle mirrored),
+   * the same bits as `gegenbauer` (src/math/eigenspace.ts `zonalKernel`); absent in addons built before it.
+   */
+  zonalFill?(a: Float64Array, n: number, dim: number, k: number): void;
   eigh(a: Float64Array, n: number, wantVectors: boolean): Promise<NativeEigenResult>;
   eighSync(a: Float64Array, n: number, wantVectors: boolean): NativeEigenResult;
   /** The empirical NTK Gram at weights (w1, w2) between xa and xb (null: xa), na x nb; see src/math/empirical-ntk.ts. */

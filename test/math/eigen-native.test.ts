@@ -1,5 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { eigenMethod, ntkGram, Prng, sampleSphere, symmetricEigen, symmetricEigenInWorker } from '../../src/math/index.js';
+import { zonalKernel } from '../../src/math/eigenspace.js';
+import { eigenMethod, gegenbauer, ntkGram, Prng, sampleSphere, symmetricEigen, symmetricEigenInWorker } from '../../src/math/index.js';
+import { matmul } from '../../src/math/matmul.js';
 import { loadNative } from '../../src/native/index.js';
 
 /** A random symmetric n x n matrix with N(0, 1) entries. */
@@ -125,6 +127,34 @@ describe.runIf(addon !== null)('the native Gram matrix', () => {
     for (let i = 0; i < m * m; i++) worst = Math.max(worst, Math.abs(native[i]! - js[i]!));
     expect(worst).toBeLessThanOrEqual(4.5e-16);
     for (let i = 0; i < m; i++) expect(native[i * m + i]).toBe(1.5);
+  });
+});
+
+describe.runIf(addon?.zonalFill !== undefined)('the native zonal kernel', () => {
+  it('P_k in place gives the bits of the JS recurrence, for every degree and two dimensions', () => {
+    for (const dim of [3, 10]) {
+      const n = 61;
+      const x = sampleSphere(new Prng(9, 'test/eigen-native/zonal'), n, dim);
+      for (let k = 0; k <= 6; k++) {
+        const native = zonalKernel(x, n, dim, k);
+        const inner = matmul(x, x, n, dim, n, { transB: true });
+        for (let i = 0; i < n; i++) {
+          expect(native[i * n + i]).toBe(1);
+          for (let j = i + 1; j < n; j++) {
+            const want = gegenbauer(dim, k, inner[i * n + j]!);
+            expect(Object.is(native[i * n + j], want)).toBe(true);
+            expect(Object.is(native[j * n + i], want)).toBe(true);
+          }
+        }
+      }
+    }
+  });
+
+  it('refuses what it cannot fill', () => {
+    expect(() => addon!.zonalFill!(new Float64Array(3), 2, 10, 4)).toThrow(/a must hold n \* n entries/);
+    expect(() => addon!.zonalFill!(new Float64Array(4), 2, 1, 4)).toThrow(/dim must be an integer >= 2/);
+    expect(() => addon!.zonalFill!(new Float64Array(4), 2, 10, -1)).toThrow(/k must be an integer >= 0/);
+    expect(() => addon!.zonalFill!(Float32Array.of(1, 2, 3, 4) as unknown as Float64Array, 2, 10, 4)).toThrow(/a must be a Float64Array/);
   });
 });
 
