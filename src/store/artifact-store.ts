@@ -125,11 +125,13 @@ export class ArtifactStore {
       throw new RangeError(`rows of artifact ${relative} must be a non-negative integer, got ${rows}`);
     }
     const file = this.resolvePath(relative);
-    const sha256 = sha256Hex(bytes);
     // First complete writer wins: two workers computing the same key never leave a data file
     // from one and a sidecar from the other (their bytes can differ where the math is not
-    // bit-deterministic, e.g. a multithreaded eigensolver).
-    if (!(await writeFileExclusive(file, bytes))) {
+    // bit-deterministic, e.g. a multithreaded eigensolver). The bytes are hashed as they are written.
+    const hash = createHash('sha256');
+    const placed = await writeFileExclusive(file, bytes, (chunk) => hash.update(chunk));
+    const sha256 = hash.digest('hex');
+    if (!placed) {
       const existing = await this.settledMeta(file);
       if (existing) return { path: relative, sha256: existing.sha256, rows: existing.rows };
       // No sidecar after the grace period (its writer died) or a corrupt file: replace it.
