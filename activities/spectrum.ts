@@ -59,7 +59,10 @@ async function compute(deps: ActivityDeps, key: string, spec: PipelineSpec, samp
   const s = await readSamples(deps.store, samples);
   const uniform = s.distribution.kind === 'uniform';
   const eigen = await gramEigen(s.xTrain, s.n, dim, maxDegree, uniform, s.distribution.kind === 'file', model);
-  const gram = await deps.store.writeTable(name, key, 'gram.arrow', gramTable(eigen.values, eigen.cluster, eigen.purity, eigen.basis));
-  const vectors = await deps.store.writeBytes(name, key, 'gram-vectors.f64', vectorBytes(eigen.vectors), s.n);
+  // Side by side: their fsyncs overlap.
+  const [gram, vectors] = await Promise.all([
+    deps.store.writeTable(name, key, 'gram.arrow', gramTable(eigen.values, eigen.cluster, eigen.purity, eigen.basis)),
+    deps.store.writeBytes(name, key, 'gram-vectors.f64', vectorBytes(eigen.vectors), s.n),
+  ]);
   return { spectrum, gram, vectors };
 }
