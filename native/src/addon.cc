@@ -85,6 +85,26 @@ int intField(const Napi::Object& o, const char* name, int min) {
   return static_cast<int>(d);
 }
 
+// Argument i of a function `fn` as an integer in [min, max], else a RangeError
+// "<fn>: <name> must be an integer >= <min>".
+int intArg(const Napi::CallbackInfo& info, int i, const std::string& fn, const char* name, int min, double max = 2147483647.0) {
+  const double d = info[i].IsNumber() ? info[i].As<Napi::Number>().DoubleValue() : NAN;
+  if (!(d >= min) || d != std::floor(d) || d > max)
+    throw Napi::RangeError::New(info.Env(), fn + ": " + name + " must be an integer >= " + std::to_string(min));
+  return static_cast<int>(d);
+}
+
+// Argument i of `fn` as a Float64Array of at least `want` entries, else a TypeError
+// "<fn>: <name> must be a Float64Array" or a RangeError "<fn>: <name> must hold <want> entries".
+Napi::Float64Array float64ArrayArg(const Napi::CallbackInfo& info, int i, const std::string& fn, const char* name, size_t want) {
+  if (!info[i].IsTypedArray() || info[i].As<Napi::TypedArray>().TypedArrayType() != napi_float64_array)
+    throw Napi::TypeError::New(info.Env(), fn + ": " + name + " must be a Float64Array");
+  Napi::Float64Array a = info[i].As<Napi::Float64Array>();
+  if (a.ElementLength() < want)
+    throw Napi::RangeError::New(info.Env(), fn + ": " + name + " must hold " + std::to_string(want) + " entries");
+  return a;
+}
+
 double numberField(const Napi::Object& o, const char* name) {
   Napi::Value v = o.Get(name);
   if (!v.IsNumber()) throw Napi::TypeError::New(o.Env(), std::string(name) + " must be a number");
@@ -705,13 +725,9 @@ Napi::Value ZonalFill(const Napi::CallbackInfo& info) {
   if (info.Length() < 4 || !info[0].IsTypedArray()) throw Napi::TypeError::New(env, "zonalFill(a: Float64Array, n, dim, k)");
   Napi::TypedArray ta = info[0].As<Napi::TypedArray>();
   if (ta.TypedArrayType() != napi_float64_array) throw Napi::TypeError::New(env, "zonalFill: a must be a Float64Array");
-  auto integer = [&](int i, const char* name, double min) {
-    const double d = info[i].IsNumber() ? info[i].As<Napi::Number>().DoubleValue() : NAN;
-    if (!(d >= min) || d != std::floor(d) || d > 46340.0)
-      throw Napi::RangeError::New(env, std::string("zonalFill: ") + name + " must be an integer >= " + std::to_string(static_cast<int>(min)));
-    return static_cast<int>(d);
-  };
-  const int n = integer(1, "n", 0), dim = integer(2, "dim", 2), k = integer(3, "k", 0);
+  // n * n must fit in an int's range of entries.
+  const int n = intArg(info, 1, "zonalFill", "n", 0, 46340.0), dim = intArg(info, 2, "zonalFill", "dim", 2, 46340.0),
+            k = intArg(info, 3, "zonalFill", "k", 0, 46340.0);
   Napi::Float64Array a = ta.As<Napi::Float64Array>();
   if (a.ElementLength() < static_cast<size_t>(n) * n) throw Napi::RangeError::New(env, "zonalFill: a must hold n * n entries");
   zonalFill(a.Data(), n, dim, k);
@@ -804,29 +820,15 @@ Napi::Value EighSync(const Napi::CallbackInfo& info) {
 Napi::Value Matmul(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (info.Length() < 5) throw Napi::TypeError::New(env, "matmul(a, b, m, k, n, transA, transB, out?)");
-  auto dimArg = [&](int i, const char* name) {
-    const double d = info[i].IsNumber() ? info[i].As<Napi::Number>().DoubleValue() : NAN;
-    if (!(d >= 0) || d != std::floor(d) || d > 2147483647.0)
-      throw Napi::RangeError::New(env, std::string("matmul: ") + name + " must be an integer >= 0");
-    return static_cast<int>(d);
-  };
-  const int m = dimArg(2, "m"), k = dimArg(3, "k"), n = dimArg(4, "n");
+  const int m = intArg(info, 2, "matmul", "m", 0), k = intArg(info, 3, "matmul", "k", 0), n = intArg(info, 4, "matmul", "n", 0);
   const bool transA = info.Length() > 5 && info[5].ToBoolean().Value();
   const bool transB = info.Length() > 6 && info[6].ToBoolean().Value();
-  auto matrix = [&](int i, const char* name, size_t want) {
-    if (!info[i].IsTypedArray() || info[i].As<Napi::TypedArray>().TypedArrayType() != napi_float64_array)
-      throw Napi::TypeError::New(env, std::string("matmul: ") + name + " must be a Float64Array");
-    Napi::Float64Array a = info[i].As<Napi::Float64Array>();
-    if (a.ElementLength() < want)
-      throw Napi::RangeError::New(env, std::string("matmul: ") + name + " must hold " + std::to_string(want) + " entries");
-    return a;
-  };
-  Napi::Float64Array a = matrix(0, "a", static_cast<size_t>(m) * k);
-  Napi::Float64Array b = matrix(1, "b", static_cast<size_t>(k) * n);
+  Napi::Float64Array a = float64ArrayArg(info, 0, "matmul", "a", static_cast<size_t>(m) * k);
+  Napi::Float64Array b = float64ArrayArg(info, 1, "matmul", "b", static_cast<size_t>(k) * n);
   const size_t size = static_cast<size_t>(m) * n;
   // An optional caller's buffer for C (a scratch reused across products spares the allocation).
   const bool into = info.Length() > 7 && !info[7].IsUndefined();
-  Napi::Float64Array c = into ? matrix(7, "out", size) : Napi::Float64Array::New(env, size);
+  Napi::Float64Array c = into ? float64ArrayArg(info, 7, "matmul", "out", size) : Napi::Float64Array::New(env, size);
   if (into) {
     auto overlaps = [&](const Napi::Float64Array& x, size_t entries) {
       const double* lo = x.Data();
@@ -844,12 +846,8 @@ Napi::Value Matmul(const Napi::CallbackInfo& info) {
 Napi::Value ReluFeatures(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (info.Length() < 4) throw Napi::TypeError::New(env, "reluFeatures(pre, w2, n, m)");
-  auto f64 = [&](int i, const char* name) {
-    if (!info[i].IsTypedArray() || info[i].As<Napi::TypedArray>().TypedArrayType() != napi_float64_array)
-      throw Napi::TypeError::New(env, std::string("reluFeatures: ") + name + " must be a Float64Array");
-    return info[i].As<Napi::Float64Array>();
-  };
-  Napi::Float64Array pre = f64(0, "pre"), w2 = f64(1, "w2");
+  // Their lengths are checked against n and m below, in one message.
+  Napi::Float64Array pre = float64ArrayArg(info, 0, "reluFeatures", "pre", 0), w2 = float64ArrayArg(info, 1, "reluFeatures", "w2", 0);
   const double nd = info[2].IsNumber() ? info[2].As<Napi::Number>().DoubleValue() : NAN;
   const double md = info[3].IsNumber() ? info[3].As<Napi::Number>().DoubleValue() : NAN;
   if (!(nd >= 0) || !(md >= 0) || nd != std::floor(nd) || md != std::floor(md) || nd * md > 9e15)
@@ -876,12 +874,9 @@ Napi::Value ReluFeatures(const Napi::CallbackInfo& info) {
 // ---------------------------------------------------------------------------------------------
 // Empirical NTK Gram at given weights (ntk_gram.h), off the JS thread
 
+// A copy of float64ArrayArg's first `want` entries, for the workers that run off the JS thread.
 std::vector<double> float64Arg(const Napi::CallbackInfo& info, int i, const char* name, size_t want) {
-  if (!info[i].IsTypedArray() || info[i].As<Napi::TypedArray>().TypedArrayType() != napi_float64_array)
-    throw Napi::TypeError::New(info.Env(), std::string("empiricalNtk: ") + name + " must be a Float64Array");
-  Napi::Float64Array a = info[i].As<Napi::Float64Array>();
-  if (a.ElementLength() < want)
-    throw Napi::RangeError::New(info.Env(), std::string("empiricalNtk: ") + name + " must hold " + std::to_string(want) + " entries");
+  const Napi::Float64Array a = float64ArrayArg(info, i, "empiricalNtk", name, want);
   return std::vector<double>(a.Data(), a.Data() + want);
 }
 
@@ -909,19 +904,13 @@ class EmpiricalNtkWorker : public Napi::AsyncWorker {
 Napi::Value EmpiricalNtk(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (info.Length() < 9) throw Napi::TypeError::New(env, "empiricalNtk(w1, w2, m, dim, xa, na, xb|null, nb, threads)");
-  auto intArg = [&](int i, const char* name, int min) {
-    const double d = info[i].IsNumber() ? info[i].As<Napi::Number>().DoubleValue() : NAN;
-    if (!(d >= min) || d != std::floor(d) || d > 2147483647.0)
-      throw Napi::RangeError::New(env, std::string("empiricalNtk: ") + name + " must be an integer >= " + std::to_string(min));
-    return static_cast<int>(d);
-  };
   auto* w = new EmpiricalNtkWorker(env);
   try {
-    w->m_ = intArg(2, "m", 1);
-    w->dim_ = intArg(3, "dim", 1);
-    w->na_ = intArg(5, "na", 1);
-    w->nb_ = intArg(7, "nb", 1);
-    w->threads_ = intArg(8, "threads", 1);
+    w->m_ = intArg(info, 2, "empiricalNtk", "m", 1);
+    w->dim_ = intArg(info, 3, "empiricalNtk", "dim", 1);
+    w->na_ = intArg(info, 5, "empiricalNtk", "na", 1);
+    w->nb_ = intArg(info, 7, "empiricalNtk", "nb", 1);
+    w->threads_ = intArg(info, 8, "empiricalNtk", "threads", 1);
     w->w1_ = float64Arg(info, 0, "w1", static_cast<size_t>(w->m_) * w->dim_);
     w->w2_ = float64Arg(info, 1, "w2", static_cast<size_t>(w->m_));
     w->xa_ = float64Arg(info, 4, "xa", static_cast<size_t>(w->na_) * w->dim_);
@@ -964,18 +953,12 @@ class NtkProductsWorker : public Napi::AsyncWorker {
 Napi::Value EmpiricalNtkProducts(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (info.Length() < 7) throw Napi::TypeError::New(env, "empiricalNtkProducts(w1, w2, m, dim, x, rows, p)");
-  auto intArg = [&](int i, const char* name, int min) {
-    const double d = info[i].IsNumber() ? info[i].As<Napi::Number>().DoubleValue() : NAN;
-    if (!(d >= min) || d != std::floor(d) || d > 2147483647.0)
-      throw Napi::RangeError::New(env, std::string("empiricalNtkProducts: ") + name + " must be an integer >= " + std::to_string(min));
-    return static_cast<int>(d);
-  };
   auto* w = new NtkProductsWorker(env);
   try {
-    w->m_ = intArg(2, "m", 1);
-    w->dim_ = intArg(3, "dim", 1);
-    w->rows_ = intArg(5, "rows", 1);
-    w->p_ = intArg(6, "p", 1);
+    w->m_ = intArg(info, 2, "empiricalNtkProducts", "m", 1);
+    w->dim_ = intArg(info, 3, "empiricalNtkProducts", "dim", 1);
+    w->rows_ = intArg(info, 5, "empiricalNtkProducts", "rows", 1);
+    w->p_ = intArg(info, 6, "empiricalNtkProducts", "p", 1);
     if (w->p_ > w->rows_) throw Napi::RangeError::New(env, "empiricalNtkProducts: p must be <= rows");
     w->w1_ = float64Arg(info, 0, "w1", static_cast<size_t>(w->m_) * w->dim_);
     w->w2_ = float64Arg(info, 1, "w2", static_cast<size_t>(w->m_));
@@ -996,26 +979,13 @@ Napi::Value EmpiricalNtkQuadratics(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   const std::string name = "empiricalNtkQuadratics";
   if (info.Length() < 9) throw Napi::TypeError::New(env, name + "(w1, w2, m, dim, x, n, vs, k, threads)");
-  auto intArg = [&](int i, const char* arg, int min) {
-    const double d = info[i].IsNumber() ? info[i].As<Napi::Number>().DoubleValue() : NAN;
-    if (!(d >= min) || d != std::floor(d) || d > 2147483647.0)
-      throw Napi::RangeError::New(env, name + ": " + arg + " must be an integer >= " + std::to_string(min));
-    return static_cast<int>(d);
-  };
-  auto f64 = [&](int i, const char* arg, size_t want) {
-    if (!info[i].IsTypedArray() || info[i].As<Napi::TypedArray>().TypedArrayType() != napi_float64_array)
-      throw Napi::TypeError::New(env, name + ": " + arg + " must be a Float64Array");
-    Napi::Float64Array a = info[i].As<Napi::Float64Array>();
-    if (a.ElementLength() < want)
-      throw Napi::RangeError::New(env, name + ": " + arg + " must hold " + std::to_string(want) + " entries");
-    return a.Data();
-  };
-  const int m = intArg(2, "m", 0), dim = intArg(3, "dim", 0), n = intArg(5, "n", 0), k = intArg(7, "k", 0);
-  const int threads = intArg(8, "threads", 1);
-  const double* w1 = f64(0, "w1", static_cast<size_t>(m) * dim);
-  const double* w2 = f64(1, "w2", static_cast<size_t>(m));
-  const double* x = f64(4, "x", static_cast<size_t>(n) * dim);
-  const double* vs = f64(6, "vs", static_cast<size_t>(k) * n);
+  const int m = intArg(info, 2, name, "m", 0), dim = intArg(info, 3, name, "dim", 0), n = intArg(info, 5, name, "n", 0),
+            k = intArg(info, 7, name, "k", 0);
+  const int threads = intArg(info, 8, name, "threads", 1);
+  const double* w1 = float64ArrayArg(info, 0, name, "w1", static_cast<size_t>(m) * dim).Data();
+  const double* w2 = float64ArrayArg(info, 1, name, "w2", static_cast<size_t>(m)).Data();
+  const double* x = float64ArrayArg(info, 4, name, "x", static_cast<size_t>(n) * dim).Data();
+  const double* vs = float64ArrayArg(info, 6, name, "vs", static_cast<size_t>(k) * n).Data();
   Napi::Float64Array out = Napi::Float64Array::New(env, static_cast<size_t>(k));
   empiricalNtkQuadratics(w1, w2, m, dim, x, n, vs, k, threads, out.Data());
   return out;
