@@ -197,7 +197,6 @@ export function harmonicEnergy(residual: Float64Array, x: Float64Array, n: numbe
 export function zonalKernel(x: Float64Array, n: number, dim: number, k: number): Float64Array {
   if (x.length < n * dim) throw new RangeError(`zonalKernel: x has length ${x.length}, need n*dim = ${n * dim}`);
   multiplicity(dim, k); // checks dim and k
-  const pk = gegenbauerOf(dim, k);
   // The inner products as one product (BLAS where the addon has it), then P_k in place on the
   // upper triangle, mirrored below: in the addon where it loads (the same bits, ~5x faster).
   const out = matmul(x, x, n, dim, n, { transB: true });
@@ -206,6 +205,7 @@ export function zonalKernel(x: Float64Array, n: number, dim: number, k: number):
     addon.zonalFill(out, n, dim, k);
     return out;
   }
+  const pk = gegenbauerOf(dim, k);
   for (let i = 0; i < n; i++) {
     out[i * n + i] = 1;
     for (let j = i + 1; j < n; j++) {
