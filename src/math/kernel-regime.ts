@@ -170,21 +170,13 @@ export function kernelTestResidualMatrix(
   // Predictions move by K_tx w / n with w = U diag(g_t) Uᵀ r_0, the accumulated eta' sum_{s<t} r_s.
   const gains = inEigenbasis(vectors, n, r0Train, steps, accumulatedRows(learningRate, lambda, n));
   // (G Uᵀ) Kᵀ or G (K U)ᵀ, whichever is fewer products: the first while there are fewer steps than test points.
-  const moved =
-    steps.length < nTest
-      ? matmul(
-          matmul(gains, vectors, steps.length, n, n, { transB: true, out: testInner.take(steps.length * n) }),
-          kTestTrain,
-          steps.length,
-          n,
-          nTest,
-          {
-            transB: true,
-          },
-        )
-      : matmul(gains, matmul(kTestTrain, vectors, nTest, n, n, { out: testInner.take(nTest * n) }), steps.length, n, nTest, {
-          transB: true,
-        });
+  const fewerSteps = steps.length < nTest;
+  const inner = fewerSteps
+    ? matmul(gains, vectors, steps.length, n, n, { transB: true, out: testInner.take(steps.length * n) })
+    : matmul(kTestTrain, vectors, nTest, n, n, { out: testInner.take(nTest * n) });
+  const moved = fewerSteps
+    ? matmul(inner, kTestTrain, steps.length, n, nTest, { transB: true })
+    : matmul(gains, inner, steps.length, n, nTest, { transB: true });
   for (let s = 0; s < steps.length; s++) {
     const o = s * nTest;
     for (let a = 0; a < nTest; a++) moved[o + a] = r0Test[a]! - moved[o + a]!;
