@@ -24,7 +24,6 @@ import { open, mkdir, readFile, stat, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { tableFromIPC, tableToIPC, type Table } from 'apache-arrow';
 import { writeFileAtomic, writeFileExclusive, writeJsonAtomic } from './atomic-file.js';
-import { sha256Hex } from './canonical-json.js';
 import { DATA_ROOT_PURPOSE } from './data-root.js';
 import { accessError, ArtifactCorruptError, ArtifactMissingError, ArtifactPathError, displayPath } from './errors.js';
 
@@ -92,7 +91,7 @@ export class ArtifactStore {
     for (;;) {
       try {
         const meta = JSON.parse(await readFile(file + META_SUFFIX, 'utf8')) as ArtifactMeta;
-        return sha256Hex(await readFile(file)) === meta.sha256 ? meta : null;
+        return (await readHashed(file)).sha256 === meta.sha256 ? meta : null;
       } catch {
         if (Date.now() > deadline) return null;
         await new Promise((r) => setTimeout(r, 50));
