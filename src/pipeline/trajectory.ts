@@ -3,10 +3,12 @@
  * r_t = y - y_hat_t at every logged step, step-major, the train block then the test block) and
  * `losses.arrow` (split, step, loss; schema metadata `engine` and `backend` name what trained it),
  * with their readers. Training writes them in parts, one per checkpoint, concatenated at the end.
+ * The finite-width twin's trajectory, `init-twin.arrow`, has a row per logged step instead
+ * ({@link residualsTable}).
  */
 import * as arrow from 'apache-arrow';
 import type { TrainLog } from '../model/engine.js';
-import { readFloat64, readMetadata, tableFromColumns } from '../store/arrow-columns.js';
+import { readFloat64, readInt32, readMatrix, readMetadata, tableFromColumns } from '../store/arrow-columns.js';
 import type { ArtifactRef, ArtifactStore } from '../store/artifact-store.js';
 
 /** A residual trajectory: the logged steps and, per split, one row-major matrix with a row per step. */
@@ -63,6 +65,33 @@ export function trajectoryTables(
   };
 }
 
+/**
+ * Residual matrices as a table of one row per logged step: `step`, then `train` and `test`, the
+ * step's residual on each split as a FixedSizeList<Float64> of n and nTest entries (no `test`
+ * column without test points). The finite-width twin's trajectory is stored so
+ * (`init-twin.arrow`): a third of the bytes of `trajectory.arrow`'s row per residual, which the
+ * network's trajectory keeps (its checkpoint parts and cached runs are in that layout).
+ */
+export function residualsTable({ steps, train, test }: Residuals, n: number, nTest: number): arrow.Table {
+  return tableFromColumns({
+    step: Int32Array.from(steps),
+    train: { matrix: train, width: n },
+    ...(nTest > 0 ? { test: { matrix: test, width: nTest } } : {}),
+  });
+}
+
+/** The residual matrices of a {@link residualsTable}, checked against n and nTest. */
+export async function readResiduals(store: ArtifactStore, ref: ArtifactRef, n: number, nTest: number): Promise<Residuals> {
+  const table = await store.readTable(ref);
+  const steps = Array.from(readInt32(table, 'step'));
+  const matrix = (name: string, width: number) => {
+    const m = readMatrix(table, name);
+    if (m.width !== width) throw new Error(`${ref.path}: column "${name}" has ${m.width} entries a row, expected ${width}`);
+    return m.matrix;
+  };
+  return { steps, train: matrix('train', n), test: nTest > 0 ? matrix('test', nTest) : new Float64Array(0) };
+}
+
 const SPLIT_BYTES = { train: new TextEncoder().encode('train'), test: new TextEncoder().encode('test') };
 
 /**
@@ -104,15 +133,19 @@ export async function readEngine(store: ArtifactStore, losses: ArtifactRef): Pro
  * nTest for test), checked to be laid out as written.
  */
 export async function readTrajectory(store: ArtifactStore, ref: ArtifactRef, n: number, nTest: number): Promise<Residuals> {
-  const traj = await store.readTable(ref);
+  return residualsOf(await store.readTable(ref), ref.path, n, nTest);
+}
+
+/** The residual matrices of a trajectory table (`path` names it in errors), checked to be laid out as written. */
+export function residualsOf(traj: arrow.Table, path: string, n: number, nTest: number): Residuals {
   // Of step and split only the cells the layout check reads are decoded, not one per residual.
   const step = traj.getChild('step');
   const split = traj.getChild('split');
-  if (!step || !split) throw new Error(`trajectory ${ref.path} has no column "step" or "split"`);
+  if (!step || !split) throw new Error(`trajectory ${path} has no column "step" or "split"`);
   const residual = readFloat64(traj, 'residual');
   const per = n + nTest;
   if (residual.length % per !== 0)
-    throw new Error(`trajectory ${ref.path} has ${residual.length} rows, not a multiple of n + nTest = ${per}`);
+    throw new Error(`trajectory ${path} has ${residual.length} rows, not a multiple of n + nTest = ${per}`);
   const count = residual.length / per;
   const steps: number[] = [];
   const train = new Float64Array(count * n);
@@ -121,7 +154,7 @@ export async function readTrajectory(store: ArtifactStore, ref: ArtifactRef, n: 
     const o = s * per;
     const first = step.get(o) as number;
     if (split.get(o) !== 'train' || (nTest > 0 && split.get(o + n) !== 'test') || step.get(o + per - 1) !== first) {
-      throw new Error(`trajectory ${ref.path} is not laid out step-major by split at row ${o}`);
+      throw new Error(`trajectory ${path} is not laid out step-major by split at row ${o}`);
     }
     steps.push(first);
     train.set(residual.subarray(o, o + n), s * n);

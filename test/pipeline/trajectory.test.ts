@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { readTrajectory, trajectoryTables } from '../../src/pipeline/trajectory.js';
+import { readResiduals, readTrajectory, residualsTable, trajectoryTables } from '../../src/pipeline/trajectory.js';
 import { ArtifactStore } from '../../src/store/artifact-store.js';
 import { readFloat64, readInt32, readStrings, tableFromColumns } from '../../src/store/arrow-columns.js';
 
@@ -52,5 +52,38 @@ describe('readTrajectory', () => {
     });
     const ref = await store.writeTable('train', 'b', 'trajectory.arrow', table);
     await expect(readTrajectory(store, ref, 2, 1)).rejects.toThrow(/not laid out/);
+  });
+});
+
+describe('residualsTable', () => {
+  const matrices = (steps: number[], n: number, nTest: number) => ({
+    steps,
+    train: Float64Array.from({ length: steps.length * n }, (_, i) => Math.sin(i + 0.5)),
+    test: Float64Array.from({ length: steps.length * nTest }, (_, i) => -Math.cos(i)),
+  });
+
+  it('writes a row per logged step (step, train and test as lists) and reads back the same matrices, also without test points', async () => {
+    const store = await ArtifactStore.create(root);
+    for (const nTest of [3, 0]) {
+      const n = 4;
+      const r = matrices([0, 2, 9], n, nTest);
+      const table = residualsTable(r, n, nTest);
+      expect(table.numRows).toBe(3);
+      expect(table.schema.fields.map((f) => f.name)).toEqual(nTest > 0 ? ['step', 'train', 'test'] : ['step', 'train']);
+      // Row 1's train list is the train matrix's row 1.
+      expect(Array.from(table.get(1)!.train as Iterable<number>)).toEqual(Array.from(r.train.subarray(n, 2 * n)));
+      const ref = await store.writeTable('init-twin', `k${nTest}`, 'init-twin.arrow', table);
+      const got = await readResiduals(store, ref, n, nTest);
+      expect(got.steps).toEqual(r.steps);
+      expect(Array.from(got.train)).toEqual(Array.from(r.train));
+      expect(Array.from(got.test)).toEqual(Array.from(r.test));
+    }
+  });
+
+  it('refuses a table whose rows do not hold n (or nTest) residuals, naming the file and column', async () => {
+    const store = await ArtifactStore.create(root);
+    const ref = await store.writeTable('init-twin', 'w', 'init-twin.arrow', residualsTable(matrices([0, 1], 4, 3), 4, 3));
+    await expect(readResiduals(store, ref, 5, 3)).rejects.toThrow(/init-twin\.arrow: column "train" has 4 entries a row, expected 5/);
+    await expect(readResiduals(store, ref, 4, 2)).rejects.toThrow(/column "test" has 3 entries a row, expected 2/);
   });
 });
