@@ -29,6 +29,8 @@ export interface AnalyzeRunInput {
     /** Absent in runs started before it existed. */
     ntkDirections?: ArtifactRef;
     trajectory: ArtifactRef;
+    /** The finite-width twin's trajectory (null without that twin; absent in runs started before it existed). */
+    initTwin?: ArtifactRef | null;
     losses: ArtifactRef;
     projections: ArtifactRef;
   };

@@ -1,7 +1,8 @@
 /**
  * Activity `projectResiduals`: per-degree projections of the residual at every logged step, on
  * train and test, for the network and its kernel-regime twins (`analysis.twins`), as
- * `projections.arrow` (the projector, the kinds and the sources: src/pipeline/projector.ts).
+ * `projections.arrow` (the projector, the kinds and the sources: src/pipeline/projector.ts). The
+ * finite-width twin's trajectory comes from the train step (`init-twin.arrow`).
  */
 import { modelFamilyOf } from '../src/math/ntk-family.js';
 import { initialWeights } from '../src/pipeline/initial-weights.js';
@@ -9,7 +10,8 @@ import { projectionTwins, projectKey, STEPS } from '../src/pipeline/cache-keys.j
 import { projectionsTable } from '../src/pipeline/projector.js';
 import { readSamples } from '../src/pipeline/samples.js';
 import { readGram } from '../src/pipeline/spectrum.js';
-import { readTrajectory } from '../src/pipeline/trajectory.js';
+import { readResiduals, readTrajectory } from '../src/pipeline/trajectory.js';
+import { finiteWidthTwinResiduals } from '../src/pipeline/twins.js';
 import type { ArtifactRef, PipelineSpec, StepTiming } from '../src/pipeline/types.js';
 import { stopwatch, withHeartbeat, type ActivityDeps } from './context.js';
 
@@ -17,6 +19,11 @@ export interface ProjectResidualsInput {
   spec: PipelineSpec;
   samples: ArtifactRef;
   trajectory: ArtifactRef;
+  /**
+   * The finite-width twin's trajectory from the train step, when the run has that twin. Absent
+   * where the train step ran before it wrote one (an older workflow history): computed here then.
+   */
+  initTwin?: ArtifactRef | null;
   /** gram.arrow and gram-vectors.f64 of the spectrum step; null when spectrum.gram is off. */
   gram: ArtifactRef | null;
   vectors: ArtifactRef | null;
@@ -27,7 +34,7 @@ export interface ProjectResidualsOutput {
 }
 
 export async function projectResiduals(deps: ActivityDeps, input: ProjectResidualsInput): Promise<ProjectResidualsOutput> {
-  const { spec, samples, trajectory, gram, vectors } = input;
+  const { spec, samples, trajectory, initTwin, gram, vectors } = input;
   const { store } = deps;
   const done = stopwatch(STEPS.project.name);
   const key = projectKey(spec, input);
@@ -36,14 +43,21 @@ export async function projectResiduals(deps: ActivityDeps, input: ProjectResidua
 
   const work = async () => {
     const s = await readSamples(store, samples);
-    const network = await readTrajectory(store, trajectory, s.n, s.nTest);
-    const eigen = gram && vectors ? await readGram(store, gram, vectors) : null;
     const twins = projectionTwins(spec);
-    // The finite-width twin starts from the same initial weights as training.
+    const { learningRate } = spec.training;
+    // The artifacts are read side by side: each read hashes while the next chunk arrives.
+    const [network, eigen, stored] = await Promise.all([
+      readTrajectory(store, trajectory, s.n, s.nTest),
+      gram && vectors ? readGram(store, gram, vectors) : null,
+      initTwin && twins.includes('init') ? readResiduals(store, initTwin, s.n, s.nTest) : null,
+    ]);
+    if (stored && (stored.steps.length !== network.steps.length || stored.steps.some((step, i) => step !== network.steps[i])))
+      throw new Error(`${initTwin!.path}: its logged steps are not those of ${trajectory.path}`);
+    const init =
+      stored ?? (twins.includes('init') ? await finiteWidthTwinResiduals(s, network, initialWeights(spec, s.dim), learningRate) : null);
     const model = modelFamilyOf(spec.model);
-    const init = twins.includes('init') ? initialWeights(spec, s.dim) : null;
     return projectionsTable(s, network, eigen, {
-      learningRate: spec.training.learningRate,
+      learningRate,
       infinite: twins.includes('infinite'),
       init,
       model,

@@ -3,6 +3,11 @@
  * residual on train and test every `logEvery` steps (`trajectory.arrow`, `losses.arrow`).
  * Checkpoints after each of ~10 chunks; the heartbeat names the latest, so a retried attempt (a
  * killed worker) resumes there, or else from the newest verified one on disk.
+ *
+ * Beside the network's trajectory it writes its finite-width twin's, `init-twin.arrow` (GD on the
+ * network's own NTK at its initial weights, from the same r_0; src/pipeline/twins.ts), when the
+ * run has that twin (`analysis.twins`). Each has its own key: a trajectory found in the store
+ * gets the twin it lacks without training again.
  */
 import { Context } from '@temporalio/activity';
 import { resolveEngine } from '../src/model/engine.js';
@@ -11,8 +16,10 @@ import { latestCheckpoint, verifiedCheckpoint, type Checkpoint } from '../src/pi
 import { readSamples } from '../src/pipeline/samples.js';
 import { readEngine } from '../src/pipeline/trajectory.js';
 import { trainWithCheckpoints } from '../src/pipeline/training.js';
+import { finiteWidthTwinArtifact, type KnownInputs } from '../src/pipeline/twins.js';
 import type { ArtifactRef, PipelineSpec, StepTiming } from '../src/pipeline/types.js';
-import { failFast, stopwatch, type ActivityDeps } from './context.js';
+import type { ArtifactStore } from '../src/store/artifact-store.js';
+import { failFast, stopwatch, withHeartbeat, type ActivityDeps } from './context.js';
 
 export interface TrainNetworkInput {
   spec: PipelineSpec;
@@ -23,6 +30,8 @@ export interface TrainNetworkInput {
 export interface TrainNetworkOutput {
   trajectory: ArtifactRef;
   losses: ArtifactRef;
+  /** The finite-width twin's trajectory, `init-twin.arrow`; null when the run has no such twin. */
+  initTwin: ArtifactRef | null;
   engine: string;
   backend: string;
   timing: StepTiming;
@@ -45,7 +54,14 @@ export async function trainNetwork(deps: ActivityDeps, { spec, samples, workflow
   const cachedTrajectory = await store.find(STEPS.train.name, key, 'trajectory.arrow');
   const cachedLosses = await store.find(STEPS.train.name, key, 'losses.arrow');
   if (cachedTrajectory && cachedLosses) {
-    return { trajectory: cachedTrajectory, losses: cachedLosses, ...(await readEngine(store, cachedLosses)), timing: done(true) };
+    const twin = await finiteWidthTwin(store, spec, samples, cachedTrajectory, {});
+    return {
+      trajectory: cachedTrajectory,
+      losses: cachedLosses,
+      initTwin: twin.ref,
+      ...(await readEngine(store, cachedLosses)),
+      timing: done(!twin.computed),
+    };
   }
 
   const s = await readSamples(store, samples);
@@ -69,5 +85,13 @@ export async function trainNetwork(deps: ActivityDeps, { spec, samples, workflow
     },
     signal: ctx.cancellationSignal,
   }).catch(failFast);
-  return { ...result, timing: done(false) };
+  const { trajectoryTable, ...trained } = result;
+  const twin = await finiteWidthTwin(store, spec, samples, trained.trajectory, { s, table: trajectoryTable });
+  return { ...trained, initTwin: twin.ref, timing: done(false) };
+}
+
+/** The run's init-twin.arrow (src/pipeline/twins.ts). The trajectory is written, so a retry finds it by key: the heartbeat names no checkpoint. */
+function finiteWidthTwin(store: ArtifactStore, spec: PipelineSpec, samples: ArtifactRef, trajectory: ArtifactRef, known: KnownInputs) {
+  const work = finiteWidthTwinArtifact(store, spec, { samples, trajectory }, known);
+  return withHeartbeat(work, { step: spec.training.steps } satisfies TrainHeartbeat).catch(failFast);
 }

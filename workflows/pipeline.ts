@@ -83,6 +83,7 @@ async function run(input: PipelineSpec, progress: Progress): Promise<PipelineRes
     spec,
     samples: sample.samples,
     trajectory: trained.trajectory,
+    initTwin: trained.initTwin ?? null,
     gram: spectrum.gram,
     vectors: spectrum.vectors,
   });
@@ -104,6 +105,7 @@ async function run(input: PipelineSpec, progress: Progress): Promise<PipelineRes
       ntkCheck: ntk.ntkCheck,
       ntkDirections: ntk.directions,
       trajectory: trained.trajectory,
+      initTwin: trained.initTwin ?? null,
       losses: trained.losses,
       projections: projected.projections,
     },

@@ -24,6 +24,9 @@ export const STEPS = {
   ntkCheck: { name: 'ntk-check', version: 4 },
   // v2: the geometric log schedule (src/model/log-schedule.ts).
   train: { name: 'train', version: 2 },
+  // The finite-width twin's trajectory, init-twin.arrow, which the train step writes beside the
+  // network's (src/pipeline/twins.ts).
+  initTwin: { name: 'init-twin', version: 1 },
   // v3: the finite-width twin (source 'init') and the off-diagonal harmonic U-statistic.
   // v4: the finite-width twin's kernel by float32 products (about 1e-7 of its Frobenius norm).
   // v5: the infinite-width twin's eigenspace norms from its eigenbasis coefficients (no product;
@@ -99,10 +102,29 @@ export function trainKey(spec: PipelineSpec, samples: ArtifactRef, engine: strin
 }
 
 /**
+ * init-twin.arrow: the network's trajectory (its logged steps and r_0, with everything the train
+ * key holds behind its hash), the samples, the initial weights (seed, width, init, the model) and
+ * the learning rate (the twin's step).
+ */
+export function initTwinKey(spec: PipelineSpec, inputs: { samples: ArtifactRef; trajectory: ArtifactRef }): string {
+  return contentKey({
+    step: STEPS.initTwin,
+    params: { learningRate: spec.training.learningRate, ...initialWeightsParams(spec), ...familyParams(spec) },
+    inputs: [inputs.samples.sha256, inputs.trajectory.sha256],
+  });
+}
+
+/** The fields the initial weights depend on beyond the model family: the seed, the width and the init. */
+function initialWeightsParams(spec: PipelineSpec) {
+  return { seed: spec.seed, width: spec.model.width, init: spec.model.init ?? 'gaussian' };
+}
+
+/**
  * projections.arrow: the residuals, the samples, the Gram eigenpairs, the learning rate (the
  * twins' steps), the twins (`analysis.twins`) and the model's kernel (the infinite twin's
  * test-train block); the init twin also depends on the initial weights: the seed and the
- * model's width and init.
+ * model's width and init. Its trajectory (init-twin.arrow) is a function of exactly these, so
+ * its hash adds nothing here (the projections are the same whichever attempt computed it).
  */
 export function projectKey(
   spec: PipelineSpec,
@@ -110,7 +132,7 @@ export function projectKey(
 ): string {
   const { samples, trajectory, gram, vectors } = inputs;
   const twins = projectionTwins(spec);
-  const init = twins.includes('init') ? { seed: spec.seed, width: spec.model.width, init: spec.model.init ?? 'gaussian' } : {};
+  const init = twins.includes('init') ? initialWeightsParams(spec) : {};
   return contentKey({
     step: STEPS.project,
     params: { learningRate: spec.training.learningRate, twins, ...init, ...familyParams(spec) },

@@ -30,7 +30,7 @@ import type { PipelineSpec } from '../spec/schema.js';
 import { sha256Hex } from '../store/canonical-json.js';
 import { readRunManifest, type RunManifest } from '../store/run-manifest.js';
 import { dataFileFacts } from '../store/data-file.js';
-import { analyzeKey, ntkCheckKey, projectKey, sampleKey, spectrumKey, STEPS, trainKey } from './cache-keys.js';
+import { analyzeKey, initTwinKey, ntkCheckKey, projectionTwins, projectKey, sampleKey, spectrumKey, STEPS, trainKey } from './cache-keys.js';
 import type { ArtifactRef, StepTiming } from './types.js';
 
 export interface CachedRun {
@@ -88,13 +88,20 @@ export async function findCachedRun(
     fileSha256 = facts.sha256;
   }
   // Every step's key, from the spec and the hashes of the upstream artifacts, as the activities compute it.
-  type Files = (readonly [name: string, ref: ArtifactRef | null | undefined])[];
-  const steps: [step: string, key: string, files: Files][] = [
-    [STEPS.sample.name, sampleKey(spec, fileSha256), [['samples.arrow', samples]]],
+  type Files = (readonly [relative: string, ref: ArtifactRef | null | undefined])[];
+  const at = (step: { name: string }, key: string, ...files: (readonly [file: string, ref: ArtifactRef | null | undefined])[]): Files =>
+    files.map(([file, ref]) => [`artifacts/${step.name}/${key}/${file}`, ref] as const);
+  const trainFiles = at(STEPS.train, trainKey(spec, samples, engine), ['trajectory.arrow', trajectory], ['losses.arrow', losses]);
+  // The train step also wrote its finite-width twin's trajectory, under that artifact's own key.
+  if (projectionTwins(spec).includes('init'))
+    trainFiles.push(...at(STEPS.initTwin, initTwinKey(spec, { samples, trajectory }), ['init-twin.arrow', a.initTwin]));
+  const steps: [step: string, files: Files][] = [
+    [STEPS.sample.name, at(STEPS.sample, sampleKey(spec, fileSha256), ['samples.arrow', samples])],
     [
       STEPS.spectrum.name,
-      spectrumKey(spec, samples),
-      [
+      at(
+        STEPS.spectrum,
+        spectrumKey(spec, samples),
         ['spectrum.arrow', spectrum],
         ...(withGram
           ? ([
@@ -102,32 +109,21 @@ export async function findCachedRun(
               ['gram-vectors.f64', vectors],
             ] as const)
           : []),
-      ],
+      ),
     ],
     [
       STEPS.ntkCheck.name,
-      ntkCheckKey(spec, samples),
-      [
-        ['ntk-check.arrow', a.ntkCheck],
-        ['ntk-directions.arrow', a.ntkDirections],
-      ],
+      at(STEPS.ntkCheck, ntkCheckKey(spec, samples), ['ntk-check.arrow', a.ntkCheck], ['ntk-directions.arrow', a.ntkDirections]),
     ],
-    [
-      STEPS.train.name,
-      trainKey(spec, samples, engine),
-      [
-        ['trajectory.arrow', trajectory],
-        ['losses.arrow', losses],
-      ],
-    ],
-    [STEPS.project.name, projectKey(spec, { samples, trajectory, gram, vectors }), [['projections.arrow', projections]]],
-    [STEPS.analyze.name, analyzeKey(runId, { spectrum, projections, losses }), [['rates.arrow', a.rates]]],
+    [STEPS.train.name, trainFiles],
+    [STEPS.project.name, at(STEPS.project, projectKey(spec, { samples, trajectory, gram, vectors }), ['projections.arrow', projections])],
+    [STEPS.analyze.name, at(STEPS.analyze, analyzeKey(runId, { spectrum, projections, losses }), ['rates.arrow', a.rates])],
   ];
   const timings: StepTiming[] = [];
-  for (const [step, key, files] of steps) {
+  for (const [step, files] of steps) {
     const t0 = performance.now();
-    for (const [file, ref] of files) {
-      const why = await verify(dataRoot, `artifacts/${step}/${key}/${file}`, ref);
+    for (const [relative, ref] of files) {
+      const why = await verify(dataRoot, relative, ref);
       if (why) return { reason: `${step}: ${why}` };
     }
     timings.push({ step, seconds: (performance.now() - t0) / 1000, cached: true });

@@ -14,8 +14,8 @@
  * Sources: `network` (the trained net's residuals), `kernel` (the infinite-width twin,
  * r_t = U (1 - eta' Λ)^t Uᵀ r_0 with K/n = U Λ Uᵀ the analytic Gram of the run's model, from the
  * network's own r_0 on the same sample; needs the Gram eigenpairs) and `init` (the finite-width
- * twin: the same on the network's empirical NTK at its initial weights, Θ̂₀/n;
- * src/math/finite-width-twin.ts).
+ * twin: the same on the network's empirical NTK at its initial weights, Θ̂₀/n, which the train
+ * step computes; src/pipeline/twins.ts).
  * `analysis.twins` picks the twins (absent: both).
  *
  * File data (a column target) has no degree parts: no `target` rows, and the eigenspace (or
@@ -23,7 +23,6 @@
  */
 import type * as arrow from 'apache-arrow';
 import { familyCross } from '../math/family-gram.js';
-import { kernelCoefficients, kernelTestResidualMatrix, residualsFromCoefficients } from '../math/kernel-regime.js';
 import { PAPER_MODEL, type ModelFamily } from '../math/ntk-family.js';
 import {
   eigenvectorColumns,
@@ -36,15 +35,13 @@ import {
   zonalKernel,
   type ZonalFeatures,
 } from '../math/eigenspace.js';
-import { finiteWidthTwin, type FiniteWidthTwin } from '../math/finite-width-twin.js';
 import { matmul } from '../math/matmul.js';
-import type { NetworkWeights } from '../model/network.js';
-import { isDeepWeights, type DeepWeights } from '../model/reference-deep.js';
 import { unitVector } from '../math/projection.js';
 import { tableFromColumns, wordsColumn } from '../store/arrow-columns.js';
 import type { Samples } from './samples.js';
 import type { GramEigen } from './spectrum.js';
 import type { Residuals } from './trajectory.js';
+import { kernelTwin } from './twins.js';
 
 /** The products are long synchronous math: hand the event loop a turn between them so heartbeats go out. */
 const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
@@ -59,10 +56,10 @@ export interface TwinOptions {
   /** The infinite-width twin (needs the Gram eigenpairs). */
   infinite: boolean;
   /**
-   * The initial weights for the finite-width twin (the paper network's, or a family member's
-   * from `initDeepWeights`; src/pipeline/initial-weights.ts); null: no such twin.
+   * The finite-width twin's residuals at the network's logged steps (`finiteWidthTwinResiduals`,
+   * src/pipeline/twins.ts; the train step writes them as `init-twin.arrow`); null: no such twin.
    */
-  init: NetworkWeights | DeepWeights | null;
+  init: Residuals | null;
   /** The network whose analytic kernel the infinite-width twin uses (absent: the paper's). */
   model?: ModelFamily;
 }
@@ -84,21 +81,11 @@ interface Rows {
 /**
  * The projections table of a run: the network's residuals and those of its kernel-regime twins
  * at learning rate eta': the infinite-width one with the Gram eigenpairs, the finite-width one
- * with the initial weights. Every projection of a whole trajectory is a matrix product
+ * as given. Every projection of a whole trajectory is a matrix product
  * (src/math/matmul.ts); the event loop gets a turn between products.
  */
 export async function projectionsTable(s: Samples, network: Residuals, eigen: GramEigen | null, twins: TwinOptions): Promise<arrow.Table> {
   const { learningRate } = twins;
-  // The finite-width twin's kernel and its eigendecomposition run off the JavaScript thread
-  // while the other sources are projected here.
-  let initKernel: Promise<FiniteWidthTwin> | null = null;
-  if (twins.init) {
-    const points = { xTrain: s.xTrain, n: s.n, xTest: s.xTest, nTest: s.nTest };
-    const w = twins.init;
-    initKernel = finiteWidthTwin(isDeepWeights(w) ? { deep: w, ...points } : { w1: w.w1, w2: w.w2, width: w.width, dim: s.dim, ...points });
-    // Awaited below; a failure before then must not go unhandled.
-    initKernel.catch(() => undefined);
-  }
   const projector = new Projector(s, eigen);
   const blocks: Rows[] = [];
   blocks.push(await projector.rows('network', network));
@@ -109,11 +96,7 @@ export async function projectionsTable(s: Samples, network: Residuals, eigen: Gr
     // Its basis is the Gram's: the eigenspace norms come from its coefficients.
     blocks.push(await projector.rows('kernel', twin, twin.coefficients));
   }
-  if (initKernel) {
-    const twin = await initKernel;
-    await yieldToEventLoop();
-    blocks.push(await projector.rows('init', kernelTwin(s, network, twin.values, twin.vectors, twin.testTrain, learningRate)));
-  }
+  if (twins.init) blocks.push(await projector.rows('init', twins.init));
   const total = blocks.reduce((sum, b) => sum + b.value.length, 0);
   const column = <K extends keyof Rows>(name: K, out: Rows[K]): Rows[K] => {
     let o = 0;
@@ -131,28 +114,6 @@ export async function projectionsTable(s: Samples, network: Residuals, eigen: Gr
     source: wordsColumn(SOURCES, column('source', new Uint8Array(total))),
     value: column('value', new Float64Array(total)),
   });
-}
-
-/**
- * The linearized (kernel-regime) residuals at the network's logged steps, from the network's r_0,
- * for a kernel with eigenpairs (values, u) of its Gram / n and test-train block kTestTrain.
- */
-function kernelTwin(
-  s: Samples,
-  network: Residuals,
-  values: Float64Array,
-  u: Float64Array,
-  kTestTrain: Float64Array | null,
-  learningRate: number,
-): Residuals & { coefficients: Float64Array } {
-  const { steps } = network;
-  const r0 = network.train.subarray(0, s.n);
-  const coefficients = kernelCoefficients(values, u, s.n, r0, learningRate, steps);
-  const train = residualsFromCoefficients(coefficients, u, steps.length, s.n);
-  const test = kTestTrain
-    ? kernelTestResidualMatrix(kTestTrain, s.nTest, values, u, s.n, r0, network.test.subarray(0, s.nTest), learningRate, steps)
-    : new Float64Array(0);
-  return { steps, train, test, coefficients };
 }
 
 /** Zonal features are used where there are at most n / FEATURES_PER_POINT of them (else the n x n kernel). */

@@ -29,6 +29,8 @@ export interface TrainingHooks {
 /**
  * Trains the spec's network on the samples from `resume` (or from the initial weights), writes
  * `trajectory.arrow` and `losses.arrow` under the training key, and removes the checkpoints.
+ * Returns their references, the engine that ran, and the trajectory as a table (the finite-width
+ * twin starts from its r_0 without reading the file back).
  */
 export async function trainWithCheckpoints(
   store: ArtifactStore,
@@ -129,16 +131,12 @@ export async function trainWithCheckpoints(
   if (!ran.engine) ran = await readEngine(store, parts.at(-1)!.losses);
   // The final artifacts are the parts concatenated; then the parts and checkpoints can go.
   const { name } = STEPS.train;
-  const trajectory = await store.writeTable(
-    name,
-    key,
-    'trajectory.arrow',
-    await concatParts(
-      store,
-      parts.map((p) => p.trajectory),
-      written,
-    ),
+  const trajectoryTable = await concatParts(
+    store,
+    parts.map((p) => p.trajectory),
+    written,
   );
+  const trajectory = await store.writeTable(name, key, 'trajectory.arrow', trajectoryTable);
   const losses = await store.writeTable(
     name,
     key,
@@ -150,7 +148,7 @@ export async function trainWithCheckpoints(
     ),
   );
   await removeCheckpoints(store, key);
-  return { trajectory, losses, ...ran };
+  return { trajectory, losses, ...ran, trajectoryTable };
 }
 
 /** The spec's optimizer settings (`training.optimizer`, absent: gd). */

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { appendFileSync, existsSync, mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -83,6 +83,20 @@ describe('a rerun with nothing to compute', () => {
     const again = specbias([], NO_TEMPORAL);
     expect(again.status, again.stderr).toBe(0);
     expect(states(again.stderr)).toEqual(allCached);
+  }, 120_000);
+
+  it('a corrupt init-twin.arrow goes through Temporal: the train step writes the twin again without training, and project stays cached', () => {
+    const twin = join(data, manifest().artifacts.initTwin!.path);
+    const bytes = readFileSync(twin);
+    const trained = statSync(join(data, manifest().artifacts.trajectory!.path)).mtimeMs;
+    appendFileSync(twin, 'x');
+    expect(specbias([], NO_TEMPORAL).stderr).toContain('cannot reach Temporal');
+    const r = specbias([]);
+    expect(r.status, r.stderr).toBe(0);
+    expect(states(r.stderr)).toEqual({ ...allCached, train: 'done', analyze: 'done' });
+    expect(readFileSync(twin).equals(bytes)).toBe(true);
+    expect(statSync(join(data, manifest().artifacts.trajectory!.path)).mtimeMs).toBe(trained);
+    expect(specbias([], NO_TEMPORAL).status).toBe(0);
   }, 120_000);
 
   it('a deleted artifact, or a results database without the run, goes through Temporal', () => {

@@ -63,6 +63,7 @@ describe('spectralBiasPipeline on a real dev server', () => {
     expect(names.sort()).toEqual(
       [
         'analyze/rates.arrow',
+        'init-twin/init-twin.arrow',
         'ntk-check/ntk-check.arrow',
         'ntk-check/ntk-directions.arrow',
         'project/projections.arrow',
@@ -82,6 +83,12 @@ describe('spectralBiasPipeline on a real dev server', () => {
     const logs = new Set([0, 1, 2, 3, 4, 5, 7, 9, 11, 14, 18, ...Array.from({ length: 13 }, (_, i) => 5 * i)]).size;
     const trajectory = tableFromIPC(readFileSync(files.find((f) => f.endsWith('trajectory.arrow'))!));
     expect(trajectory.numRows).toBe(logs * (48 + 32));
+    // The finite-width twin's trajectory: a row per logged step, the same steps.
+    const twin = tableFromIPC(readFileSync(files.find((f) => f.endsWith('init-twin.arrow'))!));
+    expect(twin.numRows).toBe(logs);
+    expect(Array.from(twin.getChild('step')!.toArray() as Int32Array)).toEqual([
+      ...new Set(trajectory.getChild('step')!.toArray() as Int32Array),
+    ]);
 
     const manifest = JSON.parse(readFileSync(join(dataRoot, result.manifest), 'utf8'));
     expect(manifest.specHash).toBe(result.specHash);
@@ -89,6 +96,7 @@ describe('spectralBiasPipeline on a real dev server', () => {
     expect(manifest.backend).toMatch(/^tfjs .* cpu/);
     expect(Object.keys(manifest.artifacts).sort()).toEqual([
       'gram',
+      'initTwin',
       'losses',
       'ntkCheck',
       'ntkDirections',

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseSpec } from '../../src/spec/schema.js';
-import { ntkCheckKey, projectKey, sampleKey, spectrumKey, trainKey } from '../../src/pipeline/cache-keys.js';
+import { initTwinKey, ntkCheckKey, projectKey, sampleKey, spectrumKey, trainKey } from '../../src/pipeline/cache-keys.js';
 import type { ArtifactRef } from '../../src/store/artifact-store.js';
 
 const ref = (c: string): ArtifactRef => ({ path: `artifacts/x/${c}/f.arrow`, sha256: c.repeat(64), rows: 1 });
@@ -44,5 +44,18 @@ describe('cache keys', () => {
     expect(projectKey(spec(infinite), inputs)).not.toBe(projectKey(spec(), inputs));
     // Absent twins mean both.
     expect(projectKey(spec({ analysis: { twins: ['infinite', 'init'] } }), inputs)).toBe(projectKey(spec(), inputs));
+  });
+
+  it("the finite-width twin's trajectory: the network's trajectory, the samples, the initial weights and the learning rate", () => {
+    const inputs = { samples, trajectory: ref('c') };
+    const k = initTwinKey(spec(), inputs);
+    expect(initTwinKey(spec({ name: 'other', analysis: { twins: ['init'] } }), inputs)).toBe(k);
+    expect(initTwinKey(spec(), { samples, trajectory: ref('f') })).not.toBe(k);
+    expect(initTwinKey(spec(), { samples: ref('b'), trajectory: ref('c') })).not.toBe(k);
+    expect(initTwinKey(withRate(3), inputs)).not.toBe(k);
+    expect(initTwinKey(spec({ seed: 5 }), inputs)).not.toBe(k);
+    expect(initTwinKey(spec({ model: { width: 128 } }), inputs)).not.toBe(k);
+    expect(initTwinKey(spec({ model: { init: 'symmetric' } }), inputs)).not.toBe(k);
+    expect(initTwinKey(spec({ model: { depth: 3 } }), inputs)).not.toBe(k);
   });
 });

@@ -20,6 +20,7 @@ import { referenceBlocks } from '../math/deep-ntk-blocks.js';
 import { ntkCheckKey, projectKey, spectrumKey, STEPS, trainKey, NTK_CHECK_POINTS } from '../../src/pipeline/cache-keys.js';
 import { initialWeights } from '../../src/pipeline/initial-weights.js';
 import { projectionsTable } from '../../src/pipeline/projector.js';
+import { finiteWidthTwinResiduals } from '../../src/pipeline/twins.js';
 import type { Samples } from '../../src/pipeline/samples.js';
 import { gramEigen, leadingDegreesSize, modelSpectrum, spectrumTable } from '../../src/pipeline/spectrum.js';
 import { parseSpec, SpecError, type PipelineSpec } from '../../src/spec/schema.js';
@@ -246,7 +247,7 @@ describe('the twins of a family model', () => {
         s,
         network,
         { values: eigen.values, vectors: eigen.vectors, clusters: readGramClusters(eigen.cluster), basis: 'degree' },
-        { learningRate: lr, infinite: true, init: w, model },
+        { learningRate: lr, infinite: true, init: await finiteWidthTwinResiduals(s, network, w, lr), model },
       );
       // References: the backpropagation NTK on the stacked points, and the analytic kernel pair by pair.
       const { gram: thetaTrain, cross: thetaCross } = referenceBlocks(w, xTrain, n, xTest, nTest, dim);
