@@ -30,7 +30,17 @@ import type { PipelineSpec } from '../spec/schema.js';
 import { sha256Hex } from '../store/canonical-json.js';
 import { readRunManifest, type RunManifest } from '../store/run-manifest.js';
 import { dataFileFacts } from '../store/data-file.js';
-import { analyzeKey, initTwinKey, ntkCheckKey, projectionTwins, projectKey, sampleKey, spectrumKey, STEPS, trainKey } from './cache-keys.js';
+import {
+  analyzeKey,
+  initTwinKey,
+  ntkCheckKey,
+  projectionTwins,
+  projectKey,
+  sampleKey,
+  spectrumKey,
+  STEPS,
+  trainKey,
+} from './cache-keys.js';
 import type { ArtifactRef, StepTiming } from './types.js';
 
 export interface CachedRun {

@@ -144,8 +144,7 @@ export function residualsOf(traj: arrow.Table, path: string, n: number, nTest: n
   if (!step || !split) throw new Error(`trajectory ${path} has no column "step" or "split"`);
   const residual = readFloat64(traj, 'residual');
   const per = n + nTest;
-  if (residual.length % per !== 0)
-    throw new Error(`trajectory ${path} has ${residual.length} rows, not a multiple of n + nTest = ${per}`);
+  if (residual.length % per !== 0) throw new Error(`trajectory ${path} has ${residual.length} rows, not a multiple of n + nTest = ${per}`);
   const count = residual.length / per;
   const steps: number[] = [];
   const train = new Float64Array(count * n);
