@@ -6,7 +6,8 @@
  *   from the spectrum step's eigenpairs (src/pipeline/projector.ts).
  * - The finite-width twin uses the network's empirical NTK at its initial weights, Θ̂₀/n
  *   (src/math/finite-width-twin.ts). The train step computes it beside the network's trajectory
- *   and writes it as `init-twin.arrow`, in the trajectory's format (src/pipeline/trajectory.ts).
+ *   and writes it as `init-twin.arrow`, a row per logged step (`residualsTable`,
+ *   src/pipeline/trajectory.ts).
  *
  *   const twin = await finiteWidthTwinResiduals(s, network, initialWeights(spec, s.dim), 2);
  *   const { ref } = await finiteWidthTwinArtifact(store, spec, { samples, trajectory }, {});   // init-twin.arrow
