@@ -5,13 +5,12 @@
  * finite-width twin's trajectory comes from the train step (`init-twin.arrow`).
  */
 import { modelFamilyOf } from '../src/math/ntk-family.js';
-import { initialWeights } from '../src/pipeline/initial-weights.js';
 import { projectionTwins, projectKey, STEPS } from '../src/pipeline/cache-keys.js';
 import { projectionsTable } from '../src/pipeline/projector.js';
 import { readSamples } from '../src/pipeline/samples.js';
 import { readGram } from '../src/pipeline/spectrum.js';
 import { readResiduals, readTrajectory } from '../src/pipeline/trajectory.js';
-import { finiteWidthTwinResiduals } from '../src/pipeline/twins.js';
+import { runFiniteWidthTwin } from '../src/pipeline/twins.js';
 import type { ArtifactRef, PipelineSpec, StepTiming } from '../src/pipeline/types.js';
 import { stopwatch, withHeartbeat, type ActivityDeps } from './context.js';
 
@@ -44,7 +43,6 @@ export async function projectResiduals(deps: ActivityDeps, input: ProjectResidua
   const work = async () => {
     const s = await readSamples(store, samples);
     const twins = projectionTwins(spec);
-    const { learningRate } = spec.training;
     // The artifacts are read side by side: each read hashes while the next chunk arrives.
     const [network, eigen, stored] = await Promise.all([
       readTrajectory(store, trajectory, s.n, s.nTest),
@@ -53,11 +51,10 @@ export async function projectResiduals(deps: ActivityDeps, input: ProjectResidua
     ]);
     if (stored && (stored.steps.length !== network.steps.length || stored.steps.some((step, i) => step !== network.steps[i])))
       throw new Error(`${initTwin!.path}: its logged steps are not those of ${trajectory.path}`);
-    const init =
-      stored ?? (twins.includes('init') ? await finiteWidthTwinResiduals(s, network, initialWeights(spec, s.dim), learningRate) : null);
+    const init = stored ?? (twins.includes('init') ? await runFiniteWidthTwin(spec, s, network) : null);
     const model = modelFamilyOf(spec.model);
     return projectionsTable(s, network, eigen, {
-      learningRate,
+      learningRate: spec.training.learningRate,
       infinite: twins.includes('infinite'),
       init,
       model,

@@ -54,7 +54,7 @@ export async function trainNetwork(deps: ActivityDeps, { spec, samples, workflow
   const cachedTrajectory = await store.find(STEPS.train.name, key, 'trajectory.arrow');
   const cachedLosses = await store.find(STEPS.train.name, key, 'losses.arrow');
   if (cachedTrajectory && cachedLosses) {
-    const twin = await finiteWidthTwin(store, spec, samples, cachedTrajectory, {});
+    const twin = await initTwinArtifact(store, spec, samples, cachedTrajectory, {});
     return {
       trajectory: cachedTrajectory,
       losses: cachedLosses,
@@ -86,12 +86,12 @@ export async function trainNetwork(deps: ActivityDeps, { spec, samples, workflow
     signal: ctx.cancellationSignal,
   }).catch(failFast);
   const { trajectoryTable, ...trained } = result;
-  const twin = await finiteWidthTwin(store, spec, samples, trained.trajectory, { s, table: trajectoryTable });
+  const twin = await initTwinArtifact(store, spec, samples, trained.trajectory, { s, table: trajectoryTable });
   return { ...trained, initTwin: twin.ref, timing: done(false) };
 }
 
 /** The run's init-twin.arrow (src/pipeline/twins.ts). The trajectory is written, so a retry finds it by key: the heartbeat names no checkpoint. */
-function finiteWidthTwin(store: ArtifactStore, spec: PipelineSpec, samples: ArtifactRef, trajectory: ArtifactRef, known: KnownInputs) {
+function initTwinArtifact(store: ArtifactStore, spec: PipelineSpec, samples: ArtifactRef, trajectory: ArtifactRef, known: KnownInputs) {
   const work = finiteWidthTwinArtifact(store, spec, { samples, trajectory }, known);
   return withHeartbeat(work, { step: spec.training.steps } satisfies TrainHeartbeat).catch(failFast);
 }

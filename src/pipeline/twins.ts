@@ -65,6 +65,15 @@ export async function finiteWidthTwinResiduals(
   return { steps, train, test };
 }
 
+/**
+ * The finite-width twin of a spec's run: {@link finiteWidthTwinResiduals} at the initial weights
+ * training starts from (`initialWeights`) and the run's learning rate. The train step writes it;
+ * the project step computes it the same way where an older history's train step wrote none.
+ */
+export function runFiniteWidthTwin(spec: PipelineSpec, s: Samples, network: Residuals): Promise<Residuals> {
+  return finiteWidthTwinResiduals(s, network, initialWeights(spec, s.dim), spec.training.learningRate);
+}
+
 /** What the caller of {@link finiteWidthTwinArtifact} already holds, so nothing is read twice. */
 export interface KnownInputs {
   s?: Samples;
@@ -92,7 +101,7 @@ export async function finiteWidthTwinArtifact(
   const network = known.table
     ? residualsOf(known.table, trajectory.path, s.n, s.nTest)
     : await readTrajectory(store, trajectory, s.n, s.nTest);
-  const twin = await finiteWidthTwinResiduals(s, network, initialWeights(spec, s.dim), spec.training.learningRate);
+  const twin = await runFiniteWidthTwin(spec, s, network);
   const ref = await store.writeTable(STEPS.initTwin.name, key, 'init-twin.arrow', residualsTable(twin, s.n, s.nTest));
   return { ref, computed: true };
 }
